@@ -1,0 +1,47 @@
+package io.kuberaft.raftstore.mvcc;
+
+import com.google.protobuf.ByteString;
+
+import java.util.Comparator;
+
+/**
+ * etcd's key-range convention: an empty {@code end} means the single key {@code start}; an end of
+ * {@code "\0"} means every key at or after {@code start}; otherwise the half-open range
+ * {@code [start, end)} in unsigned byte order.
+ */
+public record KeyRange(ByteString start, ByteString end) {
+    public static final Comparator<ByteString> ORDER = ByteString.unsignedLexicographicalComparator();
+    private static final ByteString ALL = ByteString.copyFrom(new byte[] {0});
+
+    public static KeyRange of(ByteString key, ByteString rangeEnd) {
+        return new KeyRange(key, rangeEnd);
+    }
+
+    public boolean isSingleKey() {
+        return end.isEmpty();
+    }
+
+    public boolean isOpenEnded() {
+        return end.equals(ALL);
+    }
+
+    public boolean contains(ByteString key) {
+        if (isSingleKey()) {
+            return start.equals(key);
+        }
+        return ORDER.compare(key, start) >= 0 && (isOpenEnded() || ORDER.compare(key, end) < 0);
+    }
+
+    /** Whether two ranges share at least one key. */
+    public boolean overlaps(KeyRange o) {
+        if (isSingleKey()) {
+            return o.contains(start);
+        }
+        if (o.isSingleKey()) {
+            return contains(o.start);
+        }
+        boolean thisEndsAfterOtherStarts = isOpenEnded() || ORDER.compare(end, o.start) > 0;
+        boolean otherEndsAfterThisStarts = o.isOpenEnded() || ORDER.compare(o.end, start) > 0;
+        return thisEndsAfterOtherStarts && otherEndsAfterThisStarts;
+    }
+}
