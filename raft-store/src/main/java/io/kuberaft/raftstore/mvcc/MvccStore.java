@@ -122,6 +122,11 @@ public final class MvccStore implements AutoCloseable {
         return backend.dir();
     }
 
+    /** A consistent copy of the database (a RocksDB checkpoint) in {@code target}. */
+    public void checkpoint(Path target) {
+        backend.checkpoint(target);
+    }
+
     public long sizeOnDisk() {
         return backend.sizeOnDisk();
     }

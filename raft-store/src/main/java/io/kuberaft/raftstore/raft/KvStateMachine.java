@@ -1,0 +1,248 @@
+package io.kuberaft.raftstore.raft;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.kuberaft.raftstore.StoreEngine;
+import io.kuberaft.raftstore.apply.Results;
+import io.kuberaft.raftstore.errors.ErrorCode;
+import io.kuberaft.raftstore.errors.StoreException;
+import io.kuberaft.raftstore.proto.Command;
+import io.kuberaft.raftstore.proto.CommandResult;
+import io.kuberaft.raftstore.proto.Query;
+import io.kuberaft.raftstore.proto.QueryResult;
+import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientRequest;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.protocol.TermIndex;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.StateMachineStorage;
+import org.apache.ratis.statemachine.TransactionContext;
+import org.apache.ratis.statemachine.impl.BaseStateMachine;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
+import org.apache.ratis.util.LifeCycle;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Collection;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+
+/**
+ * The Ratis state machine of a replica (ARCHITECTURE.md decision 2): applies commands on Ratis' single
+ * apply thread through {@link StoreEngine}, whose RocksDB batch records the applied (term, index);
+ * the database is the snapshot (a checkpoint); queries are served after ReadIndex by Ratis.
+ */
+public final class KvStateMachine extends BaseStateMachine {
+    private static final Logger LOG = LoggerFactory.getLogger(KvStateMachine.class);
+
+    private final Path dbDir;
+    private final CheckpointSnapshotStorage storage;
+    /** Queries read the engine under the read lock; a snapshot install swaps it under the write lock. */
+    private final ReentrantReadWriteLock engineLock = new ReentrantReadWriteLock();
+    private final List<LeadershipListener> listeners = new CopyOnWriteArrayList<>();
+    private final List<Consumer<StoreEngine>> engineListeners = new CopyOnWriteArrayList<>();
+    private final ExecutorService events = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "kuberaft-leadership");
+        t.setDaemon(true);
+        return t;
+    });
+    private volatile StoreEngine engine;
+
+    public KvStateMachine(Path dataDir) {
+        this.dbDir = dataDir.resolve("db");
+        this.storage = new CheckpointSnapshotStorage(dataDir.resolve("snapshots"), dataDir.resolve("snapshot-tmp"));
+    }
+
+    @Override
+    public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
+        super.initialize(server, groupId, raftStorage);
+        storage.init(raftStorage);
+        if (!Files.exists(dbDir) && storage.newest().isPresent()) {
+            restoreFromCheckpoint(storage.newest().get());
+        }
+        openEngine();
+        getLifeCycle().startAndTransition(() -> { });
+    }
+
+    private void openEngine() {
+        engine = new StoreEngine(dbDir);
+        TermIndex applied = TermIndex.valueOf(engine.mvcc().appliedTerm(), engine.mvcc().appliedIndex());
+        if (applied.getIndex() > 0) {
+            setLastAppliedTermIndex(applied);
+        }
+        engineListeners.forEach(l -> l.accept(engine));
+        LOG.info("{}: store opened at revision {}, applied {}", getId(), engine.mvcc().currentRevision(), applied);
+    }
+
+    /** The engine in use now; it changes when a snapshot is installed. */
+    public StoreEngine engine() {
+        return engine;
+    }
+
+    public void addLeadershipListener(LeadershipListener l) {
+        listeners.add(l);
+    }
+
+    /** Told whenever the engine is (re)opened, e.g. to re-attach metrics. */
+    public void onEngineOpened(Consumer<StoreEngine> l) {
+        engineListeners.add(l);
+    }
+
+    @Override
+    public StateMachineStorage getStateMachineStorage() {
+        return storage;
+    }
+
+    @Override
+    public TransactionContext startTransaction(RaftClientRequest request) throws IOException {
+        TransactionContext trx = super.startTransaction(request);
+        try {
+            Command.parseFrom(request.getMessage().getContent().asReadOnlyByteBuffer());
+        } catch (InvalidProtocolBufferException e) {
+            trx.setException(new StoreException(ErrorCode.INVALID_ARGUMENT, "kuberaft: malformed command: " + e.getMessage()));
+        }
+        return trx;
+    }
+
+    @Override
+    public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
+        LogEntryProto entry = trx.getLogEntry();
+        CommandResult result;
+        try {
+            Command command = Command.parseFrom(entry.getStateMachineLogEntry().getLogData().asReadOnlyByteBuffer());
+            result = engine.apply(command, entry.getTerm(), entry.getIndex());
+        } catch (InvalidProtocolBufferException e) {
+            // Deterministic on every replica: the same bytes fail the same way. Record the index anyway.
+            result = Results.error(new StoreException(ErrorCode.INVALID_ARGUMENT, "kuberaft: malformed command"));
+            engine.apply(Command.getDefaultInstance(), entry.getTerm(), entry.getIndex());
+        }
+        // A RocksDB failure throws out of here and Ratis stops this replica: better than diverging.
+        updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
+        return CompletableFuture.completedFuture(Message.valueOf(UnsafeByteOperations.unsafeWrap(result.toByteArray())));
+    }
+
+    @Override
+    public CompletableFuture<Message> query(Message request) {
+        QueryResult result = queryLocal(request.getContent());
+        return CompletableFuture.completedFuture(Message.valueOf(UnsafeByteOperations.unsafeWrap(result.toByteArray())));
+    }
+
+    /** Serves a query from this replica's applied state, without any Raft round. */
+    public QueryResult queryLocal(ByteString content) {
+        engineLock.readLock().lock();
+        try {
+            Query q = Query.parseFrom(content.asReadOnlyByteBuffer());
+            return engine.query(q);
+        } catch (InvalidProtocolBufferException e) {
+            return QueryResult.newBuilder()
+                    .setError(Results.error(new StoreException(ErrorCode.INVALID_ARGUMENT, "kuberaft: malformed query")).getError())
+                    .build();
+        } finally {
+            engineLock.readLock().unlock();
+        }
+    }
+
+    @Override
+    public long takeSnapshot() throws IOException {
+        // Runs on the apply thread, so the checkpoint holds exactly the applied state.
+        TermIndex last = getLastAppliedTermIndex();
+        if (last == null || last.getIndex() <= 0) {
+            return -1;
+        }
+        Path target = storage.pathFor(last.getTerm(), last.getIndex());
+        if (!Files.exists(target)) {
+            Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
+            CheckpointSnapshotStorage.deleteTree(tmp);
+            engine.mvcc().checkpoint(tmp);
+            Files.move(tmp, target);
+        }
+        storage.refresh();
+        LOG.info("{}: snapshot taken at {}", getId(), last);
+        return last.getIndex();
+    }
+
+    @Override
+    public void pause() {
+        LifeCycle lc = getLifeCycle();
+        if (lc.getCurrentState() == LifeCycle.State.RUNNING) {
+            lc.transition(LifeCycle.State.PAUSING);
+            lc.transition(LifeCycle.State.PAUSED);
+        }
+    }
+
+    /** Ratis installed a snapshot from the leader: replace the database with its checkpoint. */
+    @Override
+    public void reinitialize() throws IOException {
+        engineLock.writeLock().lock();
+        try {
+            Path newest = storage.newest().orElseThrow(() -> new IOException("no snapshot to reinitialize from"));
+            storage.refresh();
+            engine.close();
+            restoreFromCheckpoint(newest);
+            openEngine();
+            LOG.info("{}: reinitialized from installed snapshot {}", getId(), newest.getFileName());
+        } finally {
+            engineLock.writeLock().unlock();
+        }
+        LifeCycle lc = getLifeCycle();
+        if (lc.getCurrentState() == LifeCycle.State.PAUSED) {
+            lc.transition(LifeCycle.State.STARTING);
+            lc.transition(LifeCycle.State.RUNNING);
+        }
+    }
+
+    private void restoreFromCheckpoint(Path checkpoint) throws IOException {
+        CheckpointSnapshotStorage.deleteTree(dbDir);
+        Files.createDirectories(dbDir);
+        try (Stream<Path> s = Files.list(checkpoint)) {
+            for (Path f : s.filter(Files::isRegularFile).filter(p -> !p.toString().endsWith(".md5")).toList()) {
+                Files.copy(f, dbDir.resolve(f.getFileName()));
+            }
+        }
+    }
+
+    // ---- leadership ----
+
+    @Override
+    public void notifyLeaderReady() {
+        long term;
+        try {
+            term = getServer().join().getDivision(getGroupId()).getInfo().getCurrentTerm();
+        } catch (IOException e) {
+            LOG.error("{}: leader ready but the division is gone", getId(), e);
+            return;
+        }
+        events.execute(() -> listeners.forEach(l -> l.onLeaderReady(term)));
+    }
+
+    @Override
+    public void notifyNotLeader(Collection<TransactionContext> pendingEntries) {
+        events.execute(() -> listeners.forEach(LeadershipListener::onNotLeader));
+    }
+
+    @Override
+    public void close() throws IOException {
+        events.shutdown();
+        engineLock.writeLock().lock();
+        try {
+            if (engine != null) {
+                engine.close();
+                engine = null;
+            }
+        } finally {
+            engineLock.writeLock().unlock();
+        }
+        super.close();
+    }
+}

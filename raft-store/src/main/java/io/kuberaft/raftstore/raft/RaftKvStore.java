@@ -1,0 +1,168 @@
+package io.kuberaft.raftstore.raft;
+
+import io.etcd.jetcd.api.WatchCreateRequest;
+import io.kuberaft.raftstore.KvStore;
+import io.kuberaft.raftstore.ProposingKvStore;
+import io.kuberaft.raftstore.ReadConsistency;
+import io.kuberaft.raftstore.Watch;
+import io.kuberaft.raftstore.WatchListener;
+import io.kuberaft.raftstore.errors.ErrorCode;
+import io.kuberaft.raftstore.errors.StoreException;
+import io.kuberaft.raftstore.proto.Command;
+import io.kuberaft.raftstore.proto.CommandResult;
+import io.kuberaft.raftstore.proto.Query;
+import io.kuberaft.raftstore.proto.QueryResult;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.exceptions.AlreadyClosedException;
+import org.apache.ratis.protocol.exceptions.StateMachineException;
+import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/**
+ * The store as seen from one replica: writes are proposed to the Raft leader (the Ratis client
+ * follows leader changes); linearizable reads do ReadIndex and then read this replica's state;
+ * serializable reads and watches use this replica's applied state directly. A failed attempt is
+ * retried with the same command (so the same request id: applied at most once) until the request
+ * timeout; then the caller gets UNAVAILABLE.
+ */
+public final class RaftKvStore extends ProposingKvStore {
+    private final ReconnectingClient client;
+    private final KvStateMachine stateMachine;
+    private final RaftPeerId localPeer;
+    private final Duration timeout;
+    private final ScheduledExecutorService scheduler;
+
+    RaftKvStore(ReconnectingClient client, KvStateMachine stateMachine, RaftPeerId localPeer, Duration timeout,
+                ScheduledExecutorService scheduler) {
+        this.client = client;
+        this.stateMachine = stateMachine;
+        this.localPeer = localPeer;
+        this.timeout = timeout;
+        this.scheduler = scheduler;
+    }
+
+    private RaftKvStore(RaftKvStore parent, long fence) {
+        super(parent, fence);
+        this.client = parent.client;
+        this.stateMachine = parent.stateMachine;
+        this.localPeer = parent.localPeer;
+        this.timeout = parent.timeout;
+        this.scheduler = parent.scheduler;
+    }
+
+    @Override
+    protected CompletableFuture<CommandResult> propose(Command command) {
+        Message m = Message.valueOf(UnsafeByteOperations.unsafeWrap(command.toByteArray()));
+        return retrying(c -> c.async().send(m), System.nanoTime() + timeout.toNanos(), 0)
+                .thenApply(reply -> parse(() -> CommandResult.parseFrom(reply.getMessage().getContent().asReadOnlyByteBuffer())));
+    }
+
+    @Override
+    protected CompletableFuture<QueryResult> query(Query query, ReadConsistency consistency) {
+        if (consistency == ReadConsistency.SERIALIZABLE) {
+            return CompletableFuture.completedFuture(stateMachine.queryLocal(UnsafeByteOperations.unsafeWrap(query.toByteArray())));
+        }
+        Message m = Message.valueOf(UnsafeByteOperations.unsafeWrap(query.toByteArray()));
+        return retrying(c -> c.async().sendReadOnlyUnordered(m, localPeer), System.nanoTime() + timeout.toNanos(), 0)
+                .thenApply(reply -> parse(() -> QueryResult.parseFrom(reply.getMessage().getContent().asReadOnlyByteBuffer())));
+    }
+
+    private interface Parser<T> {
+        T parse() throws Exception;
+    }
+
+    private static <T> T parse(Parser<T> p) {
+        try {
+            return p.parse();
+        } catch (Exception e) {
+            throw new StoreException(ErrorCode.INTERNAL, "kuberaft: unreadable reply: " + e, e);
+        }
+    }
+
+    private CompletableFuture<RaftClientReply> retrying(Function<RaftClient, CompletableFuture<RaftClientReply>> attempt,
+                                                        long deadline, int tries) {
+        CompletableFuture<RaftClientReply> result = new CompletableFuture<>();
+        CompletableFuture<RaftClientReply> f;
+        RaftClient used = client.get();
+        try {
+            f = attempt.apply(used);
+        } catch (RuntimeException e) {
+            f = CompletableFuture.failedFuture(e);
+        }
+        long left = deadline - System.nanoTime();
+        f.orTimeout(Math.max(1, left), TimeUnit.NANOSECONDS).whenComplete((reply, error) -> {
+            Throwable failure = error;
+            if (failure == null && !reply.isSuccess()) {
+                failure = reply.getException();
+            }
+            if (failure == null) {
+                result.complete(reply);
+                return;
+            }
+            Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+            if (cause instanceof StateMachineException sme) {
+                // The state machine refused the request itself: retrying cannot help.
+                result.completeExceptionally(sme.getCause() instanceof StoreException se ? se
+                        : new StoreException(ErrorCode.INVALID_ARGUMENT, "kuberaft: request refused: " + sme.getMessage()));
+                return;
+            }
+            if (causedBy(cause, AlreadyClosedException.class)) {
+                client.replace(used);
+            }
+            long remaining = deadline - System.nanoTime();
+            if (remaining <= 0) {
+                result.completeExceptionally(new StoreException(ErrorCode.TIMEOUT,
+                        "etcdserver: request timed out (no Raft quorum answered within " + timeout.toMillis() + " ms: " + cause + ")"));
+                return;
+            }
+            long backoff = Math.min(TimeUnit.MILLISECONDS.toNanos(50L << Math.min(tries, 4)), remaining);
+            scheduler.schedule(() -> {
+                retrying(attempt, deadline, tries + 1).whenComplete((r, t) -> {
+                    if (t != null) {
+                        result.completeExceptionally(t);
+                    } else {
+                        result.complete(r);
+                    }
+                });
+            }, backoff, TimeUnit.NANOSECONDS);
+        });
+        return result;
+    }
+
+    private static boolean causedBy(Throwable t, Class<? extends Throwable> type) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (type.isInstance(c)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public Watch watch(WatchCreateRequest request, WatchListener listener) {
+        return stateMachine.engine().mvcc().watchHub().register(request, listener);
+    }
+
+    @Override
+    public long currentRevision() {
+        return stateMachine.engine().mvcc().currentRevision();
+    }
+
+    @Override
+    public KvStore fenced(long term) {
+        return new RaftKvStore(this, term);
+    }
+
+    public RaftKvStore fencedStore(long term) {
+        return new RaftKvStore(this, term);
+    }
+}

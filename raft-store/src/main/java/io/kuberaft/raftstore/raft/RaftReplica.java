@@ -1,0 +1,239 @@
+package io.kuberaft.raftstore.raft;
+
+import io.kuberaft.raftstore.ClusterView;
+import io.kuberaft.raftstore.StoreEngine;
+import io.kuberaft.raftstore.WatchableKvStore;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.client.RaftClientConfigKeys;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.util.SizeInBytes;
+import org.apache.ratis.util.TimeDuration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One control-plane replica's Raft peer: the Ratis server with its {@link KvStateMachine}, the
+ * {@link RaftKvStore} the rest of the replica uses, the leader-only store services, and a
+ * {@link ClusterView} of the group.
+ */
+public final class RaftReplica implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(RaftReplica.class);
+    /** One Raft group per kuberaft cluster. */
+    public static final RaftGroupId GROUP_ID = RaftGroupId.valueOf(UUID.nameUUIDFromBytes("kuberaft".getBytes(StandardCharsets.UTF_8)));
+
+    private final ReplicaConfig config;
+    private final KvStateMachine stateMachine;
+    private final RaftServer server;
+    private final ReconnectingClient client;
+    private final RaftKvStore store;
+    private final ScheduledExecutorService scheduler;
+    private final RaftPeerId peerId;
+
+    private RaftReplica(ReplicaConfig config) throws IOException {
+        this.config = config;
+        this.peerId = RaftPeerId.valueOf(config.id());
+        Files.createDirectories(config.dataDir());
+        RaftProperties props = properties(config);
+        this.stateMachine = new KvStateMachine(config.dataDir());
+        RaftGroup group = config.join() ? RaftGroup.valueOf(GROUP_ID) : RaftGroup.valueOf(GROUP_ID, peers(config.peers()));
+        this.server = RaftServer.newBuilder().setServerId(peerId).setGroup(group).setStateMachine(stateMachine)
+                .setProperties(props).setOption(RaftStorage.StartupOption.RECOVER).build();
+        this.scheduler = Executors.newScheduledThreadPool(2, r -> {
+            Thread t = new Thread(r, "kuberaft-store-" + config.id());
+            t.setDaemon(true);
+            return t;
+        });
+        this.client = new ReconnectingClient(() -> newClient(props, config.peers()));
+        this.store = new RaftKvStore(client, stateMachine, peerId, config.requestTimeout(), scheduler);
+        stateMachine.addLeadershipListener(new LeaderServices(store, () -> stateMachine.engine().mvcc(), config, scheduler));
+    }
+
+    /** Starts the replica; it joins elections at once (or waits to be added, when joining). */
+    public static RaftReplica start(ReplicaConfig config) throws IOException {
+        RaftReplica r = new RaftReplica(config);
+        r.server.start();
+        LOG.info("replica {} started on {} (peers {})", config.id(), config.address(), config.peers());
+        return r;
+    }
+
+    static RaftProperties properties(ReplicaConfig c) {
+        RaftProperties p = new RaftProperties();
+        GrpcConfigKeys.Server.setPort(p, ReplicaConfig.portOf(c.address()));
+        RaftServerConfigKeys.setStorageDir(p, List.of(c.dataDir().resolve("raft").toFile()));
+        RaftServerConfigKeys.Rpc.setTimeoutMin(p, TimeDuration.valueOf(c.electionTimeoutMin().toMillis(), TimeUnit.MILLISECONDS));
+        RaftServerConfigKeys.Rpc.setTimeoutMax(p, TimeDuration.valueOf(c.electionTimeoutMax().toMillis(), TimeUnit.MILLISECONDS));
+        // Linearizable reads by ReadIndex: not Ratis' default (reference-numbers.md).
+        RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
+        RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
+        RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, c.snapshotThreshold());
+        RaftServerConfigKeys.Snapshot.setRetentionFileNum(p, 2);
+        // Purge the log once a snapshot covers it: a follower behind the purge installs the checkpoint.
+        RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
+        RaftServerConfigKeys.Log.setPurgeGap(p, (int) Math.max(1, Math.min(1024, c.snapshotThreshold())));
+        // Commands are at most 1.5 MiB; the gRPC message limit must exceed the appender buffer by 1 MB (RATIS-2135).
+        RaftServerConfigKeys.Log.Appender.setBufferByteLimit(p, SizeInBytes.valueOf("4MB"));
+        GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf("8MB"));
+        RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(c.logSegmentBytes()));
+        RaftClientConfigKeys.Rpc.setRequestTimeout(p, TimeDuration.valueOf(Math.min(3000, c.requestTimeout().toMillis()), TimeUnit.MILLISECONDS));
+        return p;
+    }
+
+    static List<RaftPeer> peers(Map<String, String> peers) {
+        List<RaftPeer> out = new ArrayList<>();
+        peers.forEach((id, addr) -> out.add(RaftPeer.newBuilder().setId(id).setAddress(addr).build()));
+        return out;
+    }
+
+    private static RaftClient newClient(RaftProperties props, Map<String, String> peers) {
+        return RaftClient.newBuilder().setProperties(props).setClientId(ClientId.randomId())
+                .setRaftGroup(RaftGroup.valueOf(GROUP_ID, peers(peers)))
+                .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(10, TimeDuration.valueOf(100, TimeUnit.MILLISECONDS)))
+                .build();
+    }
+
+    public WatchableKvStore store() {
+        return store;
+    }
+
+    public RaftKvStore raftStore() {
+        return store;
+    }
+
+    public String id() {
+        return config.id();
+    }
+
+    public ReplicaConfig config() {
+        return config;
+    }
+
+    public StoreEngine engine() {
+        return stateMachine.engine();
+    }
+
+    public KvStateMachine stateMachine() {
+        return stateMachine;
+    }
+
+    public void addLeadershipListener(LeadershipListener l) {
+        stateMachine.addLeadershipListener(l);
+    }
+
+    private RaftServer.Division division() {
+        try {
+            return server.getDivision(GROUP_ID);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public boolean isLeader() {
+        return division().getInfo().isLeader();
+    }
+
+    /** Replaces the voting members (Ratis setConfiguration); the new ones must be running with --join. */
+    public void setMembers(Map<String, String> members) throws IOException {
+        RaftClientReply reply = client.get().admin().setConfiguration(peers(members));
+        if (!reply.isSuccess()) {
+            throw new IOException("membership change refused: " + reply.getException());
+        }
+    }
+
+    /** Asks this replica to step down (tests, rolling restarts). */
+    public void transferLeadership(String toId, long timeoutMs) throws IOException {
+        client.get().admin().transferLeadership(RaftPeerId.valueOf(toId), timeoutMs);
+    }
+
+    public ClusterView clusterView() {
+        return new RaftClusterView();
+    }
+
+    private final class RaftClusterView implements ClusterView {
+        @Override
+        public long clusterId() {
+            return ClusterView.memberIdOf(GROUP_ID.getUuid().toString());
+        }
+
+        @Override
+        public long memberId() {
+            return ClusterView.memberIdOf(config.id());
+        }
+
+        @Override
+        public String replicaId() {
+            return config.id();
+        }
+
+        @Override
+        public long term() {
+            return division().getInfo().getCurrentTerm();
+        }
+
+        @Override
+        public long leaderId() {
+            RaftPeerId leader = division().getInfo().getLeaderId();
+            return leader == null ? 0 : ClusterView.memberIdOf(leader.toString());
+        }
+
+        @Override
+        public String role() {
+            RaftPeerRole r = division().getInfo().getCurrentRole();
+            return r == null ? "UNKNOWN" : r.name();
+        }
+
+        @Override
+        public long commitIndex() {
+            return division().getRaftLog().getLastCommittedIndex();
+        }
+
+        @Override
+        public long appliedIndex() {
+            return division().getInfo().getLastAppliedIndex();
+        }
+
+        @Override
+        public List<Member> members() {
+            List<Member> out = new ArrayList<>();
+            for (RaftPeer p : division().getRaftConf().getCurrentPeers()) {
+                out.add(new Member(ClusterView.memberIdOf(p.getId().toString()), p.getId().toString(),
+                        "http://" + p.getAddress(), ""));
+            }
+            return out;
+        }
+    }
+
+    @Override
+    public void close() {
+        scheduler.shutdownNow();
+        client.close();
+        try {
+            server.close();
+        } catch (IOException e) {
+            LOG.warn("closing the Raft server: {}", e.toString());
+        }
+    }
+}
