@@ -50,10 +50,8 @@ public interface ClusterView {
 
     /** The member id of a Raft peer id: stable across restarts, never 0. */
     static long memberIdOf(String peerId) {
-        long h = 1125899906842597L;
-        for (int i = 0; i < peerId.length(); i++) {
-            h = 31 * h + peerId.charAt(i);
-        }
-        return h == 0 ? 1 : h & Long.MAX_VALUE;
+        long h = java.util.UUID.nameUUIDFromBytes(peerId.getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                .getMostSignificantBits() & Long.MAX_VALUE;
+        return h == 0 ? 1 : h;
     }
 }

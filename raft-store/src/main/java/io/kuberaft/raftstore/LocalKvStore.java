@@ -8,6 +8,7 @@ import io.kuberaft.raftstore.proto.QueryResult;
 
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A single-replica store without Raft: commands go straight to the apply chain, one at a time, as
@@ -17,17 +18,20 @@ import java.util.concurrent.CompletableFuture;
 public final class LocalKvStore extends ProposingKvStore implements AutoCloseable {
     private final StoreEngine engine;
     private final Object applyLock;
-    private long term = 1;
+    /** The term of the entries this store applies; shared with its fenced views. */
+    private final AtomicLong term;
 
     public LocalKvStore(Path dir) {
         this.engine = new StoreEngine(dir);
         this.applyLock = new Object();
+        this.term = new AtomicLong(1);
     }
 
     private LocalKvStore(LocalKvStore parent, long fence) {
         super(parent, fence);
         this.engine = parent.engine;
         this.applyLock = parent.applyLock;
+        this.term = parent.term;
     }
 
     public StoreEngine engine() {
@@ -37,7 +41,7 @@ public final class LocalKvStore extends ProposingKvStore implements AutoCloseabl
     /** Simulates a leader change: later entries are of the new term (fenced writes of older terms fail). */
     public void setTerm(long term) {
         synchronized (applyLock) {
-            this.term = term;
+            this.term.set(term);
         }
     }
 
@@ -45,7 +49,7 @@ public final class LocalKvStore extends ProposingKvStore implements AutoCloseabl
     protected CompletableFuture<CommandResult> propose(Command command) {
         synchronized (applyLock) {
             long index = engine.mvcc().appliedIndex() + 1;
-            return CompletableFuture.completedFuture(engine.apply(command, term, index));
+            return CompletableFuture.completedFuture(engine.apply(command, term.get(), index));
         }
     }
 

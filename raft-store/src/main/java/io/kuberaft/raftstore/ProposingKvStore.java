@@ -53,6 +53,7 @@ public abstract class ProposingKvStore implements WatchableKvStore {
     private final ConcurrentSkipListSet<Long> inFlight;
     private final SecureRandom random = new SecureRandom();
     private final long fenceTerm;
+    private final AtomicLong failedProposals;
 
     protected ProposingKvStore() {
         byte[] id = new byte[16];
@@ -61,6 +62,7 @@ public abstract class ProposingKvStore implements WatchableKvStore {
         this.seq = new AtomicLong();
         this.inFlight = new ConcurrentSkipListSet<>();
         this.fenceTerm = 0;
+        this.failedProposals = new AtomicLong();
     }
 
     /** A fenced view sharing the parent's session. */
@@ -69,6 +71,7 @@ public abstract class ProposingKvStore implements WatchableKvStore {
         this.seq = parent.seq;
         this.inFlight = parent.inFlight;
         this.fenceTerm = fenceTerm;
+        this.failedProposals = parent.failedProposals;
     }
 
     /** Replicates the command; completes with its applied result (which may be an error result). */
@@ -79,7 +82,7 @@ public abstract class ProposingKvStore implements WatchableKvStore {
     private <T> CompletableFuture<T> write(Command.Builder b, Function<CommandResult, T> extract) {
         long s = seq.incrementAndGet();
         inFlight.add(s);
-        long firstIncomplete = inFlight.isEmpty() ? s : inFlight.first();
+        long firstIncomplete = inFlight.first();
         Command command = b.setFormat(StoreEngine.COMMAND_FORMAT).setFenceTerm(fenceTerm)
                 .setRequestId(RequestId.newBuilder().setClientId(clientId).setSeq(s).setFirstIncompleteSeq(firstIncomplete))
                 .build();
@@ -93,7 +96,12 @@ public abstract class ProposingKvStore implements WatchableKvStore {
         } catch (RuntimeException e) {
             f = CompletableFuture.failedFuture(e);
         }
-        return f.whenComplete((r, t) -> inFlight.remove(s)).thenApply(r -> {
+        return f.whenComplete((r, t) -> {
+            inFlight.remove(s);
+            if (t != null) {
+                failedProposals.incrementAndGet();
+            }
+        }).thenApply(r -> {
             if (r.hasError()) {
                 throw Results.toException(r.getError());
             }
@@ -187,6 +195,16 @@ public abstract class ProposingKvStore implements WatchableKvStore {
     @Override
     public CompletableFuture<StoreStatus> status(ReadConsistency consistency) {
         return read(Query.newBuilder().setStatus(StatusQuery.getDefaultInstance()).build(), consistency, QueryResult::getStatus);
+    }
+
+    /** Writes proposed by this client and not yet answered (etcd_server_proposals_pending). */
+    public int pendingProposals() {
+        return inFlight.size();
+    }
+
+    /** Writes that failed to get an answer from the log (timeouts, no leader): etcd_server_proposals_failed_total. */
+    public long failedProposals() {
+        return failedProposals.get();
     }
 
     public long fenceTerm() {

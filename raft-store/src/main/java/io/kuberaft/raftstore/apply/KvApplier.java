@@ -150,8 +150,7 @@ public final class KvApplier implements Applier {
         // etcd decides every (nested) branch before executing anything, then checks the chosen ops.
         List<Boolean> path = new ArrayList<>();
         decidePath(t, txn, path);
-        int[] ops = {0};
-        checkTxn(t, txn, path.iterator(), ops, new HashSet<>(), new ArrayList<>());
+        checkTxn(t, txn, path.iterator(), new HashSet<>(), new ArrayList<>());
         return executeTxn(t, txn, path.iterator());
     }
 
@@ -171,11 +170,11 @@ public final class KvApplier implements Applier {
         }
     }
 
-    private void checkTxn(TxnRequest t, WriteTxn txn, Iterator<Boolean> path, int[] ops,
+    private void checkTxn(TxnRequest t, WriteTxn txn, Iterator<Boolean> path,
                           Set<ByteString> puts, List<KeyRange> deletes) {
         List<RequestOp> chosen = path.next() ? t.getSuccessList() : t.getFailureList();
-        ops[0] += t.getCompareCount() + chosen.size();
-        if (ops[0] > MAX_TXN_OPS) {
+        // As etcd's checkTxnRequest: the compares, the success ops and the failure ops are each limited.
+        if (Math.max(t.getCompareCount(), Math.max(t.getSuccessCount(), t.getFailureCount())) > MAX_TXN_OPS) {
             throw new StoreException(ErrorCode.TOO_MANY_OPS, "etcdserver: too many operations in txn request");
         }
         for (Compare c : t.getCompareList()) {
@@ -204,7 +203,7 @@ public final class KvApplier implements Applier {
                     }
                     deletes.add(r);
                 }
-                case REQUEST_TXN -> checkTxn(op.getRequestTxn(), txn, path, ops, puts, deletes);
+                case REQUEST_TXN -> checkTxn(op.getRequestTxn(), txn, path, puts, deletes);
                 case REQUEST_NOT_SET -> throw new StoreException(ErrorCode.INVALID_ARGUMENT, "etcdserver: empty request op in txn");
             }
         }

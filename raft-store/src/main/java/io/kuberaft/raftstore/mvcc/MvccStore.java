@@ -175,16 +175,18 @@ public final class MvccStore implements AutoCloseable {
         boolean filtersOnValue = req.getMinModRevision() > 0 || req.getMaxModRevision() > 0
                 || req.getMinCreateRevision() > 0 || req.getMaxCreateRevision() > 0;
         List<KeyValue> kvs = new ArrayList<>();
-        long[] count = {0};
+        // As etcd: count is every key of the range; the revision filters only prune the kvs (and `more`).
+        long[] count = {0, 0};
         index.forEachInRange(range, (key, ki) -> {
             KeyIndex.Entry e = ki.liveAt(rev);
             if (e == null) {
                 return;
             }
+            count[0]++;
             if (filtersOnValue && !passesFilters(req, e)) {
                 return;
             }
-            count[0]++;
+            count[1]++;
             if (req.getCountOnly() || (!sorted && kvs.size() >= limit)) {
                 return;
             }
@@ -202,7 +204,7 @@ public final class MvccStore implements AutoCloseable {
                 .setHeader(ResponseHeader.newBuilder().setRevision(rev))
                 .addAllKvs(out)
                 .setCount(count[0])
-                .setMore(count[0] > out.size() && !req.getCountOnly())
+                .setMore(count[1] > out.size() && !req.getCountOnly())
                 .build();
     }
 

@@ -32,6 +32,9 @@ final class RevisionIndex {
             }
             return;
         }
+        if (!range.isOpenEnded() && KeyRange.ORDER.compare(range.start(), range.end()) >= 0) {
+            return; // etcd: a range_end at or below the key selects no key (subMap would throw)
+        }
         NavigableMap<ByteString, KeyIndex> sub = range.isOpenEnded()
                 ? keys.tailMap(range.start(), true)
                 : keys.subMap(range.start(), true, range.end(), false);

@@ -37,6 +37,8 @@ public final class WatchHub {
         final boolean noPut;
         final boolean noDelete;
         final boolean prevKv;
+        /** etcd: a watch from a future revision gets no event older than that revision. */
+        final long startRevision;
         final WatchListener listener;
 
         Watcher(WatchCreateRequest req, WatchListener listener) {
@@ -44,10 +46,14 @@ public final class WatchHub {
             this.noPut = req.getFiltersList().contains(WatchCreateRequest.FilterType.NOPUT);
             this.noDelete = req.getFiltersList().contains(WatchCreateRequest.FilterType.NODELETE);
             this.prevKv = req.getPrevKv();
+            this.startRevision = req.getStartRevision();
             this.listener = listener;
         }
 
         void deliver(long revision, List<Event> events) {
+            if (revision < startRevision) {
+                return;
+            }
             List<Event> mine = null;
             for (Event e : events) {
                 if (!range.contains(e.getKv().getKey())) {

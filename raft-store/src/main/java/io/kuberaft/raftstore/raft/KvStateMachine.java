@@ -13,9 +13,15 @@ import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftGroupMemberId;
+import org.apache.ratis.protocol.RaftPeerId;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Metrics;
+import io.micrometer.core.instrument.Timer;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.SnapshotInfo;
 import org.apache.ratis.statemachine.StateMachineStorage;
 import org.apache.ratis.statemachine.TransactionContext;
 import org.apache.ratis.statemachine.impl.BaseStateMachine;
@@ -34,6 +40,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
@@ -57,9 +64,18 @@ public final class KvStateMachine extends BaseStateMachine {
         t.setDaemon(true);
         return t;
     });
+    private final AtomicLong leaderChanges = new AtomicLong();
+    private final Timer applyTimer;
     private volatile StoreEngine engine;
 
     public KvStateMachine(Path dataDir) {
+        this(dataDir, Metrics.globalRegistry);
+    }
+
+    public KvStateMachine(Path dataDir, MeterRegistry registry) {
+        this.applyTimer = Timer.builder("etcd_server_apply_duration_seconds")
+                .description("The latency of applying one committed entry to the store").publishPercentileHistogram()
+                .register(registry);
         this.dbDir = dataDir.resolve("db");
         this.storage = new CheckpointSnapshotStorage(dataDir.resolve("snapshots"), dataDir.resolve("snapshot-tmp"));
     }
@@ -72,17 +88,27 @@ public final class KvStateMachine extends BaseStateMachine {
             restoreFromCheckpoint(storage.newest().get());
         }
         openEngine();
+        resetAppliedToSnapshot();
         getLifeCycle().startAndTransition(() -> { });
     }
 
     private void openEngine() {
         engine = new StoreEngine(dbDir);
-        TermIndex applied = TermIndex.valueOf(engine.mvcc().appliedTerm(), engine.mvcc().appliedIndex());
-        if (applied.getIndex() > 0) {
-            setLastAppliedTermIndex(applied);
-        }
         engineListeners.forEach(l -> l.accept(engine));
-        LOG.info("{}: store opened at revision {}, applied {}", getId(), engine.mvcc().currentRevision(), applied);
+        LOG.info("{}: store opened at revision {}, database applied up to index {}", getId(),
+                engine.mvcc().currentRevision(), engine.mvcc().appliedIndex());
+    }
+
+    /**
+     * Ratis replays the log from the latest snapshot's index, and requires the applied index to only
+     * grow from there. The database may be ahead of the snapshot (it records its own applied index in
+     * every batch); the engine skips the entries it already has.
+     */
+    private void resetAppliedToSnapshot() {
+        SnapshotInfo s = storage.getLatestSnapshot();
+        if (s != null) {
+            setLastAppliedTermIndex(s.getTermIndex());
+        }
     }
 
     /** The engine in use now; it changes when a snapshot is installed. */
@@ -121,7 +147,9 @@ public final class KvStateMachine extends BaseStateMachine {
         CommandResult result;
         try {
             Command command = Command.parseFrom(entry.getStateMachineLogEntry().getLogData().asReadOnlyByteBuffer());
+            long start = System.nanoTime();
             result = engine.apply(command, entry.getTerm(), entry.getIndex());
+            applyTimer.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
         } catch (InvalidProtocolBufferException e) {
             // Deterministic on every replica: the same bytes fail the same way. Record the index anyway.
             result = Results.error(new StoreException(ErrorCode.INVALID_ARGUMENT, "kuberaft: malformed command"));
@@ -143,7 +171,12 @@ public final class KvStateMachine extends BaseStateMachine {
         engineLock.readLock().lock();
         try {
             Query q = Query.parseFrom(content.asReadOnlyByteBuffer());
-            return engine.query(q);
+            StoreEngine e = engine;
+            if (e == null) {
+                return QueryResult.newBuilder().setError(Results.error(
+                        new StoreException(ErrorCode.UNAVAILABLE, "kuberaft: replica is stopping")).getError()).build();
+            }
+            return e.query(q);
         } catch (InvalidProtocolBufferException e) {
             return QueryResult.newBuilder()
                     .setError(Results.error(new StoreException(ErrorCode.INVALID_ARGUMENT, "kuberaft: malformed query")).getError())
@@ -191,6 +224,7 @@ public final class KvStateMachine extends BaseStateMachine {
             engine.close();
             restoreFromCheckpoint(newest);
             openEngine();
+            resetAppliedToSnapshot();
             LOG.info("{}: reinitialized from installed snapshot {}", getId(), newest.getFileName());
         } finally {
             engineLock.writeLock().unlock();
@@ -213,6 +247,16 @@ public final class KvStateMachine extends BaseStateMachine {
     }
 
     // ---- leadership ----
+
+    @Override
+    public void notifyLeaderChanged(RaftGroupMemberId groupMemberId, RaftPeerId newLeaderId) {
+        leaderChanges.incrementAndGet();
+    }
+
+    /** How many times this replica has seen the leader change (etcd_server_leader_changes_seen_total). */
+    public long leaderChanges() {
+        return leaderChanges.get();
+    }
 
     @Override
     public void notifyLeaderReady() {

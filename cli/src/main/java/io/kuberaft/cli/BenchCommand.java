@@ -1,0 +1,13 @@
+package io.kuberaft.cli;
+
+import picocli.CommandLine.Command;
+
+/** Benchmarks, run side by side with their reference (etcd, upstream numbers). */
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks (results go to the README).",
+        subcommands = {})
+public final class BenchCommand implements Runnable {
+    @Override
+    public void run() {
+        new picocli.CommandLine(this).usage(System.out);
+    }
+}

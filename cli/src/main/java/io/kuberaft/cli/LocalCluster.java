@@ -1,0 +1,237 @@
+package io.kuberaft.cli;
+
+import io.etcd.jetcd.api.StatusResponse;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * A cluster of replica processes on loopback, described by {@code DIR/cluster.json}: what `up`,
+ * `down`, `status`, `member` and the benchmarks drive.
+ */
+public final class LocalCluster {
+    static final int ETCD_BASE = 2379;
+    static final int RAFT_BASE = 7001;
+    static final int METRICS_BASE = 9379;
+    static final long READY_TIMEOUT_MS = 60_000;
+
+    private final Path dir;
+    private final PrintStream out;
+    private final Set<Integer> taken = new HashSet<>();
+
+    public LocalCluster(Path dir, PrintStream out) {
+        this.dir = dir.toAbsolutePath().normalize();
+        this.out = out;
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    public ClusterFile file() throws IOException {
+        return ClusterFile.read(dir);
+    }
+
+    static boolean alive(long pid) {
+        return pid > 0 && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+    }
+
+    public boolean running() throws IOException {
+        return ClusterFile.exists(dir) && file().masters.stream().allMatch(m -> alive(m.pid));
+    }
+
+    /** Starts every replica (new, or the stopped cluster recorded in DIR) and waits until all are ready. */
+    public ClusterFile up(int masters, List<String> serverArgs) throws IOException {
+        ClusterFile f;
+        if (ClusterFile.exists(dir)) {
+            f = file();
+        } else {
+            f = new ClusterFile();
+            f.serverArgs = new ArrayList<>(serverArgs);
+            for (int i = 1; i <= masters; i++) {
+                f.masters.add(newMaster(f, "m" + i, i - 1));
+            }
+        }
+        Files.createDirectories(dir.resolve("logs"));
+        List<ClusterFile.Master> started = new ArrayList<>();
+        for (ClusterFile.Master m : f.masters) {
+            if (!alive(m.pid)) {
+                m.pid = spawn(f, m, false);
+                started.add(m);
+            }
+        }
+        f.write(dir);
+        try {
+            awaitReady(f, f.masters);
+        } catch (IOException e) {
+            // Stop what this call started, never the replicas that were already serving.
+            for (ClusterFile.Master m : started) {
+                ProcessHandle.of(m.pid).ifPresent(ProcessHandle::destroyForcibly);
+            }
+            throw e;
+        }
+        return f;
+    }
+
+    ClusterFile.Master newMaster(ClusterFile f, String id, int ordinal) {
+        for (ClusterFile.Master m : f.masters) {
+            taken.add(port(m.etcdEndpoint));
+            taken.add(port(m.raftAddress));
+            if (m.metricsUrl != null) {
+                taken.add(port(m.metricsUrl.replace("/metrics", "")));
+            }
+        }
+        ClusterFile.Master m = new ClusterFile.Master();
+        m.id = id;
+        m.raftAddress = "127.0.0.1:" + pickPort(RAFT_BASE + ordinal);
+        m.etcdEndpoint = "127.0.0.1:" + pickPort(ETCD_BASE + ordinal);
+        m.metricsUrl = "http://127.0.0.1:" + pickPort(METRICS_BASE + ordinal) + "/metrics";
+        m.dataDir = dir.resolve(id).toString();
+        m.logFile = dir.resolve("logs").resolve(id + ".log").toString();
+        return m;
+    }
+
+    private static int port(String hostPort) {
+        String s = hostPort.replaceFirst("^https?://", "");
+        return Integer.parseInt(s.substring(s.lastIndexOf(':') + 1));
+    }
+
+    /** The conventional port if it is free, else any free one. */
+    private int pickPort(int preferred) {
+        int p = preferred;
+        if (taken.contains(p) || !free(p)) {
+            p = ephemeral();
+        }
+        taken.add(p);
+        return p;
+    }
+
+    private static boolean free(int port) {
+        try (ServerSocket s = new ServerSocket()) {
+            s.setReuseAddress(false);
+            s.bind(new InetSocketAddress("127.0.0.1", port));
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private int ephemeral() {
+        for (int i = 0; i < 100; i++) {
+            try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+                int p = s.getLocalPort();
+                if (!taken.contains(p)) {
+                    return p;
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        throw new IllegalStateException("no free port");
+    }
+
+    /** Starts one replica process, detached, its output appended to its log file. */
+    long spawn(ClusterFile f, ClusterFile.Master m, boolean join) throws IOException {
+        List<String> cmd = new ArrayList<>();
+        if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
+            // Own session: Ctrl-C in the terminal that ran `up` must not reach the replicas.
+            cmd.add("/usr/bin/setsid");
+        }
+        cmd.add(javaBinary());
+        cmd.addAll(List.of(System.getenv().getOrDefault("KUBERAFT_SERVER_JAVA_OPTS", "-Xmx768m -XX:+UseG1GC").trim().split("\\s+")));
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), "server",
+                "--id", m.id, "--peers", f.peersSpec(), "--data-dir", m.dataDir,
+                "--etcd-port", String.valueOf(port(m.etcdEndpoint))));
+        if (m.metricsUrl != null) {
+            cmd.addAll(List.of("--metrics-port", String.valueOf(port(m.metricsUrl.replace("/metrics", "")))));
+        }
+        if (join) {
+            cmd.add("--join");
+        }
+        cmd.addAll(f.serverArgs);
+        Path log = Path.of(m.logFile);
+        Files.createDirectories(log.getParent());
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        return pb.start().pid();
+    }
+
+    private static String javaBinary() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    /** Waits until every given replica answers with a known leader; fails with the log path. */
+    void awaitReady(ClusterFile f, List<ClusterFile.Master> masters) throws IOException {
+        long deadline = System.currentTimeMillis() + READY_TIMEOUT_MS;
+        List<ClusterFile.Master> pending = new ArrayList<>(masters);
+        while (!pending.isEmpty()) {
+            for (ClusterFile.Master m : List.copyOf(pending)) {
+                if (!alive(m.pid)) {
+                    throw new IOException("replica " + m.id + " exited during start-up; see its log: " + m.logFile);
+                }
+                Optional<StatusResponse> s = StoreProbe.status(m.etcdEndpoint, 1000);
+                if (s.isPresent() && s.get().getLeader() != 0) {
+                    pending.remove(m);
+                }
+            }
+            if (pending.isEmpty()) {
+                return;
+            }
+            if (System.currentTimeMillis() > deadline) {
+                ClusterFile.Master m = pending.get(0);
+                throw new IOException("replica " + m.id + " not ready after " + READY_TIMEOUT_MS / 1000
+                        + " s (no leader known); see its log: " + m.logFile);
+            }
+            sleep(200);
+        }
+    }
+
+    /** SIGTERM to every recorded process, SIGKILL after the grace period. */
+    public int down(long graceMs) throws IOException {
+        if (!ClusterFile.exists(dir)) {
+            return 0;
+        }
+        ClusterFile f = file();
+        List<ProcessHandle> handles = new ArrayList<>();
+        for (ClusterFile.Master m : f.masters) {
+            ProcessHandle.of(m.pid).filter(ProcessHandle::isAlive).ifPresent(handles::add);
+        }
+        for (ClusterFile.Agent a : f.agents) {
+            ProcessHandle.of(a.pid).filter(ProcessHandle::isAlive).ifPresent(handles::add);
+        }
+        if (f.loadBalancer != null) {
+            ProcessHandle.of(f.loadBalancer.pid).filter(ProcessHandle::isAlive).ifPresent(handles::add);
+        }
+        handles.forEach(ProcessHandle::destroy);
+        long deadline = System.currentTimeMillis() + graceMs;
+        for (ProcessHandle h : handles) {
+            while (h.isAlive() && System.currentTimeMillis() < deadline) {
+                sleep(50);
+            }
+            if (h.isAlive()) {
+                h.destroyForcibly();
+            }
+        }
+        return handles.size();
+    }
+
+    static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+}

@@ -1,0 +1,79 @@
+package io.kuberaft.cli;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** Starts (or restarts) a local cluster of replica processes on loopback ports. */
+@Command(name = "up", mixinStandardHelpOptions = true,
+        description = "Start a local cluster: each replica its own background process on loopback ports; "
+                + "waits until all are ready and writes DIR/cluster.json.")
+public final class UpCommand implements Callable<Integer> {
+    @Option(names = "--masters", defaultValue = "3", description = "Control-plane replicas (default: ${DEFAULT-VALUE}).")
+    int masters;
+
+    @Option(names = "--dir", defaultValue = ".kuberaft", description = "Cluster directory (default: ${DEFAULT-VALUE}).")
+    Path dir;
+
+    @Option(names = "--election-timeout-min-ms", description = "Passed to every replica.")
+    Long electionMin;
+
+    @Option(names = "--election-timeout-max-ms", description = "Passed to every replica.")
+    Long electionMax;
+
+    @Option(names = "--snapshot-threshold", description = "Passed to every replica.")
+    Long snapshotThreshold;
+
+    @Option(names = "--compaction-retention", description = "Passed to every replica.")
+    Long compactionRetention;
+
+    @Option(names = "--server-arg", description = "Any other `server` flag, passed through verbatim (repeatable).")
+    List<String> serverArgs = new ArrayList<>();
+
+    @Override
+    public Integer call() throws Exception {
+        if (masters < 1) {
+            System.err.println("kuberaft up: --masters must be at least 1");
+            return 2;
+        }
+        LocalCluster cluster = new LocalCluster(dir, System.out);
+        if (cluster.running()) {
+            System.out.println("kuberaft: the cluster in " + cluster.dir() + " is already running ("
+                    + cluster.file().masters.size() + " masters); `kuberaft status` shows it");
+            return 0;
+        }
+        List<String> args = new ArrayList<>();
+        add(args, "--election-timeout-min-ms", electionMin);
+        add(args, "--election-timeout-max-ms", electionMax);
+        add(args, "--snapshot-threshold", snapshotThreshold);
+        add(args, "--compaction-retention", compactionRetention);
+        args.addAll(serverArgs);
+        ClusterFile f;
+        try {
+            f = cluster.up(masters, args);
+        } catch (java.io.IOException e) {
+            System.err.println("kuberaft up: " + e.getMessage());
+            return 1;
+        }
+        System.out.println("kuberaft: " + f.masters.size() + " masters up in " + cluster.dir());
+        StringBuilder endpoints = new StringBuilder();
+        for (ClusterFile.Master m : f.masters) {
+            System.out.printf("  %-4s pid %-7d etcd %-16s raft %-16s log %s%n", m.id, m.pid, m.etcdEndpoint, m.raftAddress, m.logFile);
+            endpoints.append(endpoints.length() == 0 ? "" : ",").append(m.etcdEndpoint);
+        }
+        System.out.println("  try:  ETCDCTL_API=3 etcdctl --endpoints=" + endpoints + " put hello world");
+        System.out.println("  then: ./kuberaft status --dir " + dir + "   |   ./kuberaft down --dir " + dir);
+        return 0;
+    }
+
+    private static void add(List<String> args, String flag, Long value) {
+        if (value != null) {
+            args.add(flag);
+            args.add(String.valueOf(value));
+        }
+    }
+}
