@@ -1,0 +1,220 @@
+package io.kuberaft.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The local-cluster contract end to end, as a user runs it: `./kuberaft up`, the real etcdctl on
+ * every endpoint, SIGKILL of the leader, `status`, restart with `up`, `member add/remove`, `down`.
+ */
+@Timeout(300)
+class LocalClusterIT {
+    private static final Path ROOT = Path.of(System.getProperty("kuberaft.root", "..")).toAbsolutePath().normalize();
+
+    @TempDir
+    Path tmp;
+    Path dir;
+
+    record Result(int code, String out) {
+    }
+
+    @BeforeEach
+    void setUp() {
+        dir = tmp.resolve("cluster");
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        kuberaft("down", "--dir", dir.toString(), "--grace-ms", "3000");
+    }
+
+    static Result run(List<String> cmd, long timeoutS) throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).directory(ROOT.toFile());
+        pb.environment().put("KUBERAFT_NO_BUILD", "1");
+        pb.environment().put("ETCDCTL_API", "3");
+        Process p = pb.start();
+        byte[] out = p.getInputStream().readAllBytes();
+        if (!p.waitFor(timeoutS, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("timed out: " + cmd);
+        }
+        return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8));
+    }
+
+    Result kuberaft(String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of(ROOT.resolve("kuberaft").toString()));
+        cmd.addAll(List.of(args));
+        return run(cmd, 120);
+    }
+
+    Result etcdctl(String endpoints, String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of("etcdctl", "--endpoints=" + endpoints, "--command-timeout=2s"));
+        cmd.addAll(List.of(args));
+        return run(cmd, 30);
+    }
+
+    JsonNode status() throws Exception {
+        Result r = kuberaft("status", "--dir", dir.toString(), "--json");
+        assertThat(r.code()).as(r.out()).isZero();
+        return ClusterFile.JSON.readTree(r.out());
+    }
+
+    static void await(String what, long timeoutMs, BooleanSupplier cond) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + timeoutMs;
+        while (System.currentTimeMillis() < deadline) {
+            if (cond.getAsBoolean()) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("timed out waiting for " + what);
+    }
+
+    private boolean oneLeader() {
+        try {
+            JsonNode s = status();
+            long leaders = 0;
+            for (JsonNode m : s.get("masters")) {
+                if (m.get("role").asText().equals("LEADER")) {
+                    leaders++;
+                }
+            }
+            return leaders == 1;
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    @Test
+    void upEtcdctlFailoverRestartMembershipDown() throws Exception {
+        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/etcdctl")),
+                "etcdctl is not installed (Debian package etcd-client; .ci/run installs it)");
+        Result up = kuberaft("up", "--dir", dir.toString());
+        assertThat(up.code()).as(up.out()).isZero();
+        assertThat(up.out()).contains("3 masters up");
+        ClusterFile f = ClusterFile.read(dir);
+        assertThat(f.masters).hasSize(3);
+        String all = String.join(",", f.masters.stream().map(m -> m.etcdEndpoint).toList());
+
+        // Every endpoint takes writes and serves everybody's writes.
+        for (ClusterFile.Master m : f.masters) {
+            Result put = etcdctl(m.etcdEndpoint, "put", "via-" + m.id, "hello-" + m.id);
+            assertThat(put.out()).contains("OK");
+        }
+        for (ClusterFile.Master m : f.masters) {
+            Result get = etcdctl(m.etcdEndpoint, "get", "via-", "--prefix");
+            assertThat(get.out()).contains("hello-m1", "hello-m2", "hello-m3");
+        }
+        assertThat(kuberaft("up", "--dir", dir.toString()).out()).contains("already running");
+
+        // SIGKILL the leader: a new leader, and writes resume on the survivors.
+        assertThat(oneLeader()).isTrue();
+        JsonNode s = status();
+        long leaderPid = 0;
+        for (JsonNode m : s.get("masters")) {
+            if (m.get("role").asText().equals("LEADER")) {
+                leaderPid = m.get("pid").asLong();
+            }
+        }
+        ProcessHandle.of(leaderPid).orElseThrow().destroyForcibly();
+        long killed = System.nanoTime();
+        await("a write after the kill", 15_000, () -> {
+            try {
+                return etcdctl(all, "--command-timeout=500ms", "put", "after-kill", "yes").out().contains("OK");
+            } catch (Exception e) {
+                return false;
+            }
+        });
+        long resumedMs = (System.nanoTime() - killed) / 1_000_000;
+        System.out.println("writes resumed " + resumedMs + " ms after SIGKILL of the leader");
+        assertThat(resumedMs).isLessThan(10_000);
+        await("a new leader in status", 10_000, this::oneLeader);
+        JsonNode after = status();
+        long down = 0;
+        for (JsonNode m : after.get("masters")) {
+            if (m.get("role").asText().equals("DOWN")) {
+                down++;
+                assertThat(m.get("alive").asBoolean()).isFalse();
+            }
+        }
+        assertThat(down).isEqualTo(1);
+
+        // `up` restarts the dead replica from its data; it converges.
+        assertThat(kuberaft("up", "--dir", dir.toString()).code()).isZero();
+        await("all replicas applied the same index", 30_000, () -> {
+            try {
+                JsonNode st = status();
+                long applied = -1;
+                for (JsonNode m : st.get("masters")) {
+                    if (!m.get("alive").asBoolean() || m.get("appliedIndex").isNull()) {
+                        return false;
+                    }
+                    long a = m.get("appliedIndex").asLong();
+                    if (applied >= 0 && a != applied) {
+                        return false;
+                    }
+                    applied = a;
+                }
+                return true;
+            } catch (Exception e) {
+                return false;
+            }
+        });
+        for (ClusterFile.Master m : ClusterFile.read(dir).masters) {
+            assertThat(etcdctl(m.etcdEndpoint, "get", "after-kill").out()).contains("yes");
+        }
+
+        // Membership: add m4, then remove m1.
+        Result add = kuberaft("member", "add", "--dir", dir.toString());
+        assertThat(add.code()).as(add.out()).isZero();
+        ClusterFile withM4 = ClusterFile.read(dir);
+        assertThat(withM4.masters).extracting(m -> m.id).containsExactly("m1", "m2", "m3", "m4");
+        String m4 = withM4.master("m4").etcdEndpoint;
+        await("m4 has the data", 30_000, () -> {
+            try {
+                return etcdctl(m4, "get", "after-kill").out().contains("yes");
+            } catch (Exception e) {
+                return false;
+            }
+        });
+        Result members = etcdctl(m4, "member", "list");
+        assertThat(members.out()).contains("m1", "m2", "m3", "m4");
+        Result remove = kuberaft("member", "remove", "--dir", dir.toString(), "--id", "m1");
+        assertThat(remove.code()).as(remove.out()).isZero();
+        await("m1 gone from the members", 20_000, () -> {
+            try {
+                String out = etcdctl(m4, "member", "list").out();
+                return !out.contains(", m1,") && out.contains("m4");
+            } catch (Exception e) {
+                return false;
+            }
+        });
+
+        // down keeps the data; up brings the same cluster back.
+        assertThat(kuberaft("down", "--dir", dir.toString()).out()).contains("stopped");
+        assertThat(ClusterFile.read(dir).masters.stream().noneMatch(m -> LocalCluster.alive(m.pid))).isTrue();
+        Result again = kuberaft("up", "--dir", dir.toString());
+        assertThat(again.code()).as(again.out()).isZero();
+        assertThat(etcdctl(String.join(",", ClusterFile.read(dir).masters.stream().map(m -> m.etcdEndpoint).toList()),
+                "get", "via-m2").out()).contains("hello-m2");
+        Result purge = kuberaft("down", "--dir", dir.toString(), "--purge");
+        assertThat(purge.out()).contains("purged");
+        assertThat(Files.exists(dir)).isFalse();
+    }
+}
