@@ -89,14 +89,18 @@ final class WatchStream implements StreamObserver<WatchRequest> {
                     .setCreated(true).setCanceled(true).setCancelReason("mvcc: watcher range is empty").build());
             return;
         }
+        // As etcd: "now" is the revision the created response reports, and the watch starts right
+        // after it, so nothing applied between this reply and the registration is missed.
+        long now = store.currentRevision();
+        WatchCreateRequest effective = req.getStartRevision() > 0 ? req : req.toBuilder().setStartRevision(now + 1).build();
         long id = nextId.getAndIncrement();
-        StreamWatch sw = new StreamWatch(id, req);
+        StreamWatch sw = new StreamWatch(id, effective);
         watches.put(id, sw);
         // Queued before the store can call back (history is replayed inside watch()), so it comes first.
-        out.send(WatchResponse.newBuilder().setHeader(headers.current()).setWatchId(id).setCreated(true).build());
+        out.send(WatchResponse.newBuilder().setHeader(headers.at(now)).setWatchId(id).setCreated(true).build());
         Watch w;
         try {
-            w = store.watch(req, sw);
+            w = store.watch(effective, sw);
         } catch (RuntimeException e) {
             sw.onCanceled(0, GrpcErrors.toStatus(e).getStatus().getDescription());
             return;
