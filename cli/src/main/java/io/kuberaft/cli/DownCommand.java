@@ -5,9 +5,7 @@ import picocli.CommandLine.Option;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 
 /** Stops every process `up` started; keeps the data unless --purge. */
 @Command(name = "down", mixinStandardHelpOptions = true,
@@ -28,11 +26,7 @@ public final class DownCommand implements Callable<Integer> {
         int stopped = cluster.down(graceMs);
         System.out.println("kuberaft: stopped " + stopped + " process(es) of " + cluster.dir());
         if (purge && Files.exists(cluster.dir())) {
-            try (Stream<Path> s = Files.walk(cluster.dir())) {
-                for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(p);
-                }
-            }
+            cluster.purge();
             System.out.println("kuberaft: purged " + cluster.dir());
         }
         return 0;

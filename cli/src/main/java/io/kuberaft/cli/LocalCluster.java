@@ -197,6 +197,54 @@ public final class LocalCluster {
         }
     }
 
+    /** A replica's answer to the status probe (what `status` shows). */
+    public record ReplicaState(ClusterFile.Master master, StatusResponse status) {
+        public String role() {
+            return StoreProbe.role(status);
+        }
+    }
+
+    /** Every live replica that answers the status probe within {@code timeoutMs}. */
+    public List<ReplicaState> states(ClusterFile f, long timeoutMs) {
+        List<ReplicaState> out = new ArrayList<>();
+        for (ClusterFile.Master m : f.masters) {
+            if (alive(m.pid)) {
+                StoreProbe.status(m.etcdEndpoint, timeoutMs).ifPresent(s -> out.add(new ReplicaState(m, s)));
+            }
+        }
+        return out;
+    }
+
+    /** The live replica that says it is the leader (the one with the highest term, should two say so). */
+    public Optional<ReplicaState> leader(ClusterFile f, long timeoutMs) {
+        return states(f, timeoutMs).stream().filter(s -> "LEADER".equals(s.role()))
+                .max(java.util.Comparator.comparingLong(s -> s.status().getRaftTerm()));
+    }
+
+    /** SIGKILL to one replica; waits (at most 5 s) until it is gone. */
+    public static void kill(ClusterFile.Master m) {
+        ProcessHandle.of(m.pid).ifPresent(h -> {
+            h.destroyForcibly();
+            try {
+                h.onExit().get(5, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (Exception e) {
+                // still reported as alive by alive(); callers check
+            }
+        });
+    }
+
+    /** Deletes the cluster directory and everything in it (`down --purge`). */
+    public void purge() throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (java.util.stream.Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
     /** SIGTERM to every recorded process, SIGKILL after the grace period. */
     public int down(long graceMs) throws IOException {
         if (!ClusterFile.exists(dir)) {

@@ -1,5 +1,6 @@
 package io.kuberaft.cli;
 
+import io.kuberaft.apiserver.ApiServer;
 import io.kuberaft.raftstore.etcd.EtcdGrpcServer;
 import io.kuberaft.raftstore.metrics.StoreMetrics;
 import io.kuberaft.raftstore.raft.RaftReplica;
@@ -59,6 +60,21 @@ public final class ServerCommand implements Callable<Integer> {
     @Option(names = "--compaction-interval-s", defaultValue = "60", description = "Seconds between automatic compactions (default: ${DEFAULT-VALUE}).")
     long compactionIntervalS;
 
+    @Option(names = "--api-port", defaultValue = "0", description = "Kubernetes API port (HTTPS when --tls-cert-file is given); 0 = none (default: ${DEFAULT-VALUE}).")
+    int apiPort;
+
+    @Option(names = "--tls-cert-file", description = "PEM serving certificate of the API.")
+    Path tlsCert;
+
+    @Option(names = "--tls-private-key-file", description = "PEM private key of --tls-cert-file.")
+    Path tlsKey;
+
+    @Option(names = "--client-ca-file", description = "PEM CA: client certificates it signed are authenticated (CN = user).")
+    Path clientCa;
+
+    @Option(names = "--token-auth-file", description = "CSV of token,user,uid[,\"group1,group2\"] accepted as bearer tokens.")
+    Path tokenFile;
+
     @Option(names = "--join", description = "Start without a group and wait to be added with `kuberaft member add`.")
     boolean join;
 
@@ -76,11 +92,20 @@ public final class ServerCommand implements Callable<Integer> {
         StoreMetrics.bind(replica, registry);
         EtcdGrpcServer etcd = EtcdGrpcServer.start(host, etcdPort, replica.store(), replica.clusterView());
         MetricsHttpServer metrics = metricsPort > 0 ? MetricsHttpServer.start(host, metricsPort, registry) : null;
-        LOG.info("replica={} raft={} etcd={}:{} metrics={} data={} ready", id, config.address(), host, etcd.port(),
-                metrics == null ? "off" : host + ":" + metricsPort, dataDir);
+        ApiServer api = null;
+        if (apiPort > 0) {
+            ApiServer.Options o = new ApiServer.Options(host, apiPort, tlsCert, tlsKey, clientCa, TokenFile.read(tokenFile), 60_000);
+            api = ApiServer.start(o, replica.store(), replica.clusterView(), registry, registry::scrape);
+        }
+        ApiServer apiServer = api;
+        LOG.info("replica={} raft={} etcd={}:{} api={} metrics={} data={} ready", id, config.address(), host, etcd.port(),
+                api == null ? "off" : host + ":" + apiPort, metrics == null ? "off" : host + ":" + metricsPort, dataDir);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             LOG.info("replica={} stopping", id);
+            if (apiServer != null) {
+                apiServer.close();
+            }
             if (metrics != null) {
                 metrics.close();
             }

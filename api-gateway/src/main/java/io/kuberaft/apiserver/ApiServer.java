@@ -1,0 +1,388 @@
+package io.kuberaft.apiserver;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.kuberaft.apiserver.admission.AdmissionChain;
+import io.kuberaft.apiserver.http.Discovery;
+import io.kuberaft.apiserver.http.MediaTypes;
+import io.kuberaft.apiserver.http.Reply;
+import io.kuberaft.apiserver.http.RequestInfo;
+import io.kuberaft.apiserver.http.ResourceHandler;
+import io.kuberaft.apiserver.http.WatchHandler;
+import io.kuberaft.apiserver.patch.BasicPatcher;
+import io.kuberaft.apiserver.patch.Patcher;
+import io.kuberaft.apiserver.registry.BuiltinResources;
+import io.kuberaft.apiserver.registry.GenericRegistry;
+import io.kuberaft.apiserver.registry.Objects;
+import io.kuberaft.apiserver.registry.ResourceDefinition;
+import io.kuberaft.apiserver.registry.ResourceRegistry;
+import io.kuberaft.apiserver.registry.ResourceStore;
+import io.kuberaft.kubeapi.StatusException;
+import io.kuberaft.raftstore.ClusterView;
+import io.kuberaft.raftstore.WatchableKvStore;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.ClientAuth;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.net.PemTrustOptions;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * The Kubernetes REST API of one replica on Vert.x: health, version, discovery, metrics and every
+ * registered resource. Request handling runs on worker threads; watches stream from the replica's
+ * own watch hub.
+ */
+public final class ApiServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ApiServer.class);
+    public static final String GIT_VERSION = "v1.32.4-kuberaft.0.1.0";
+
+    /**
+     * @param tokens bearer token → user name; empty map and no client CA = no authentication (tests)
+     */
+    public record Options(String host, int port, Path tlsCert, Path tlsKey, Path clientCa, Map<String, String> tokens,
+                          long bookmarkIntervalMs) {
+        public static Options plain(String host, int port) {
+            return new Options(host, port, null, null, null, Map.of(), 60_000);
+        }
+    }
+
+    private final Vertx vertx;
+    private final HttpServer server;
+    private final ResourceRegistry registry;
+    private final ResourceHandler resources;
+    private final WatchHandler watches;
+    private final Discovery discovery;
+    private final ClusterView view;
+    private final Supplier<String> metrics;
+    private final MeterRegistry meters;
+    private final Options options;
+    private final ScheduledExecutorService timers;
+    private final ApiMetrics apiMetrics;
+
+    private ApiServer(Options options, WatchableKvStore kv, ClusterView view, MeterRegistry meters, Supplier<String> metrics) {
+        this.options = options;
+        this.view = view;
+        this.meters = meters;
+        this.metrics = metrics;
+        this.vertx = Vertx.vertx(new VertxOptions().setWorkerPoolSize(64));
+        this.registry = new ResourceRegistry();
+        BuiltinResources.registerAll(registry);
+        ResourceStore store = new ResourceStore(kv);
+        GenericRegistry generic = new GenericRegistry(store, new AdmissionChain());
+        Patcher patcher = new BasicPatcher();
+        this.resources = new ResourceHandler(registry, generic, patcher);
+        this.timers = Executors.newScheduledThreadPool(1, r -> {
+            Thread t = new Thread(r, "kuberaft-api-timers");
+            t.setDaemon(true);
+            return t;
+        });
+        this.watches = new WatchHandler(store, timers, options.bookmarkIntervalMs());
+        this.discovery = new Discovery(registry);
+        this.apiMetrics = new ApiMetrics(meters);
+        HttpServerOptions ho = new HttpServerOptions().setHost(options.host()).setPort(options.port())
+                .setCompressionSupported(true).setMaxFormAttributeSize(MediaTypes.MAX_BODY_BYTES);
+        if (options.tlsCert() != null) {
+            ho.setSsl(true).setKeyCertOptions(new PemKeyCertOptions().setCertPath(options.tlsCert().toString())
+                    .setKeyPath(options.tlsKey().toString()));
+            if (options.clientCa() != null) {
+                ho.setClientAuth(ClientAuth.REQUEST).setTrustOptions(new PemTrustOptions().addCertPath(options.clientCa().toString()));
+            }
+        }
+        Router router = Router.router(vertx);
+        router.route().handler(BodyHandler.create(false).setBodyLimit(MediaTypes.MAX_BODY_BYTES).setHandleFileUploads(false));
+        router.route().handler(this::handle);
+        router.route().failureHandler(ctx -> {
+            int code = ctx.statusCode();
+            StatusException e = code == 413
+                    ? StatusException.tooLarge("Request entity too large: limit is 3145728")
+                    : ctx.failure() instanceof StatusException se ? se : StatusException.internal(String.valueOf(ctx.failure()));
+            sendError(ctx, e);
+        });
+        this.server = vertx.createHttpServer(ho).requestHandler(router);
+    }
+
+    public static ApiServer start(Options options, WatchableKvStore kv, ClusterView view, MeterRegistry meters,
+                                  Supplier<String> metricsText) {
+        ApiServer s = new ApiServer(options, kv, view, meters, metricsText);
+        s.server.listen().toCompletionStage().toCompletableFuture().join();
+        LOG.info("API server listening on {}://{}:{}", options.tlsCert() != null ? "https" : "http", options.host(), s.port());
+        return s;
+    }
+
+    public int port() {
+        return server.actualPort();
+    }
+
+    public ResourceRegistry registry() {
+        return registry;
+    }
+
+    private void handle(RoutingContext ctx) {
+        String path = ctx.request().path();
+        String method = ctx.request().method().name();
+        long start = System.nanoTime();
+        Context eventLoop = Vertx.currentContext();
+        String user = authenticate(ctx);
+        if (user == null) {
+            sendError(ctx, new StatusException(401, "Unauthorized", "Unauthorized"));
+            return;
+        }
+        Map<String, String> params = new HashMap<>();
+        ctx.queryParams().forEach(e -> params.putIfAbsent(e.getKey(), e.getValue()));
+        ResourceHandler.Query q = new ResourceHandler.Query(params);
+        String accept = ctx.request().getHeader("Accept");
+        RequestInfo info;
+        try {
+            info = RequestInfo.parse(method, path, q.flag("watch"));
+        } catch (StatusException e) {
+            sendError(ctx, e);
+            return;
+        }
+        if (info != null && info.verb().equals("watch")) {
+            vertx.<Void>executeBlocking(() -> {
+                ResourceDefinition def = resources.resolve(info);
+                apiMetrics.longRunning(+1);
+                ctx.response().setChunked(true).setStatusCode(200).putHeader("Content-Type",
+                        MediaTypes.wantsTable(accept) ? "application/json;as=Table;v=v1;g=meta.k8s.io" : MediaTypes.JSON);
+                watches.start(def, def.namespaced() ? info.namespace() : null, q, accept, new VertxSink(ctx.response(), eventLoop));
+                ctx.response().closeHandler(v -> apiMetrics.longRunning(-1));
+                apiMetrics.record("WATCH", def.plural(), 200, System.nanoTime() - start);
+                return null;
+            }, false).onFailure(t -> sendError(ctx, t instanceof StatusException se ? se : ResourceStore.translate(t)));
+            return;
+        }
+        vertx.<Reply>executeBlocking(() -> route(ctx, info, q, accept), false).onComplete(ar -> {
+            String resource = info == null ? "" : info.resource();
+            String verb = info == null ? method : info.verb().toUpperCase();
+            if (ar.succeeded()) {
+                Reply r = ar.result();
+                apiMetrics.record(verb, resource, r.code(), System.nanoTime() - start);
+                send(ctx, r, accept);
+            } else {
+                StatusException e = ar.cause() instanceof StatusException se ? se : ResourceStore.translate(ar.cause());
+                if (e.code() >= 500 && e.code() != 503) {
+                    LOG.warn("{} {} failed: {}", method, path, ar.cause().toString(), ar.cause());
+                }
+                apiMetrics.record(verb, resource, e.code(), System.nanoTime() - start);
+                sendError(ctx, e);
+            }
+        });
+    }
+
+    private Reply route(RoutingContext ctx, RequestInfo info, ResourceHandler.Query q, String accept) {
+        String path = ctx.request().path();
+        if (info != null) {
+            ResourceDefinition def = resources.resolve(info);
+            Buffer b = ctx.body().buffer();
+            byte[] body = b == null ? new byte[0] : b.getBytes();
+            return resources.handle(info, def, q, accept, ctx.request().getHeader("Content-Type"), body);
+        }
+        if (!ctx.request().method().name().equals("GET") && !ctx.request().method().name().equals("HEAD")) {
+            throw StatusException.methodNotAllowed("the server does not allow this method on the requested resource");
+        }
+        String p = path.endsWith("/") && path.length() > 1 ? path.substring(0, path.length() - 1) : path;
+        switch (p) {
+            case "/healthz", "/livez" -> {
+                return text(200, q.params().containsKey("verbose") ? "[+]ping ok\n" + p.substring(1) + " check passed\n" : "ok");
+            }
+            case "/readyz" -> {
+                long leader = view.leaderId();
+                long commit = view.commitIndex();
+                long applied = view.appliedIndex();
+                boolean hasLeader = leader != 0;
+                boolean caughtUp = applied >= commit;
+                String checks = "[+]ping ok\n" + (hasLeader ? "[+]" : "[-]") + "raft-leader " + (hasLeader ? "ok" : "failed: no leader known")
+                        + "\n" + (caughtUp ? "[+]" : "[-]") + "store-caught-up " + (caughtUp ? "ok" : "failed: applied " + applied + " < commit " + commit) + "\n";
+                boolean ok = hasLeader && caughtUp;
+                return text(ok ? 200 : 503, healthText(ok, checks, q.params().containsKey("verbose"), "readyz"));
+            }
+            case "/metrics" -> {
+                return new Reply(200, com.fasterxml.jackson.databind.node.TextNode.valueOf(metrics.get()),
+                        "text/plain; version=0.0.4; charset=utf-8", null);
+            }
+            case "/version" -> {
+                ObjectNode v = Objects.JSON.createObjectNode();
+                v.put("major", "1").put("minor", "32").put("gitVersion", GIT_VERSION).put("gitCommit", "kuberaft")
+                        .put("gitTreeState", "clean").put("buildDate", "2026-11-22T00:00:00Z").put("goVersion", "java" + Runtime.version().feature())
+                        .put("compiler", "javac").put("platform", "linux/amd64");
+                return Reply.ok(v);
+            }
+            case "/api" -> {
+                if (MediaTypes.wantsAggregatedDiscovery(accept)) {
+                    return new Reply(200, discovery.aggregated(true), Discovery.AGGREGATED_CONTENT_TYPE, null);
+                }
+                return Reply.ok(discovery.apiVersions(ctx.request().localAddress().host() + ":" + port()));
+            }
+            case "/apis" -> {
+                if (MediaTypes.wantsAggregatedDiscovery(accept)) {
+                    return new Reply(200, discovery.aggregated(false), Discovery.AGGREGATED_CONTENT_TYPE, null);
+                }
+                return Reply.ok(discovery.apiGroupList());
+            }
+            default -> {
+            }
+        }
+        String[] segs = p.substring(1).split("/");
+        if (segs.length == 2 && segs[0].equals("api")) {
+            JsonNode l = discovery.apiResourceList("", segs[1]);
+            if (l != null) {
+                return Reply.ok(l);
+            }
+        } else if (segs.length == 2 && segs[0].equals("apis")) {
+            var versions = registry.groupVersions().get(segs[1]);
+            if (versions != null && !segs[1].isEmpty()) {
+                return Reply.ok(discovery.apiGroup(segs[1], versions));
+            }
+        } else if (segs.length == 3 && segs[0].equals("apis")) {
+            JsonNode l = discovery.apiResourceList(segs[1], segs[2]);
+            if (l != null) {
+                return Reply.ok(l);
+            }
+        }
+        throw new StatusException(404, "NotFound", "the server could not find the requested resource");
+    }
+
+    private static Reply text(int code, String body) {
+        return new Reply(code, com.fasterxml.jackson.databind.node.TextNode.valueOf(body), "text/plain; charset=utf-8", null);
+    }
+
+    /** Bearer token or verified client certificate; with neither configured everyone is admin. */
+    private String authenticate(RoutingContext ctx) {
+        if (options.tokens().isEmpty() && options.clientCa() == null) {
+            return "admin";
+        }
+        String p = ctx.request().path();
+        if (p.equals("/healthz") || p.equals("/livez") || p.equals("/readyz") || p.equals("/version") || p.equals("/metrics")) {
+            return "system:anonymous";
+        }
+        String auth = ctx.request().getHeader("Authorization");
+        if (auth != null && auth.startsWith("Bearer ")) {
+            return options.tokens().get(auth.substring(7).trim());
+        }
+        try {
+            if (ctx.request().isSSL() && options.clientCa() != null) {
+                var certs = ctx.request().connection().peerCertificates();
+                if (certs != null && !certs.isEmpty() && certs.get(0) instanceof X509Certificate x) {
+                    return x.getSubjectX500Principal().getName();
+                }
+            }
+        } catch (Exception e) {
+            return null;
+        }
+        return null;
+    }
+
+    private void send(RoutingContext ctx, Reply r, String accept) {
+        HttpServerResponse resp = ctx.response();
+        boolean yaml = MediaTypes.wantsYaml(accept) && r.contentType().equals(MediaTypes.JSON);
+        resp.setStatusCode(r.code()).putHeader("Content-Type", yaml ? MediaTypes.YAML : r.contentType());
+        if (r.warning() != null) {
+            resp.putHeader("Warning", "299 - \"" + r.warning().replace("\"", "'") + "\"");
+        }
+        if (ctx.request().method().name().equals("HEAD")) {
+            resp.end();
+        } else if (r.contentType().startsWith("text/plain")) {
+            resp.end(r.body().asText());
+        } else {
+            resp.end(Buffer.buffer(MediaTypes.encode(r.body(), yaml)));
+        }
+    }
+
+    private void sendError(RoutingContext ctx, StatusException e) {
+        HttpServerResponse resp = ctx.response();
+        if (resp.ended() || resp.headWritten()) {
+            if (!resp.ended()) {
+                resp.end();
+            }
+            return;
+        }
+        resp.setStatusCode(e.code()).putHeader("Content-Type", MediaTypes.JSON);
+        if (e.retryAfterSeconds() != null) {
+            resp.putHeader("Retry-After", String.valueOf(e.retryAfterSeconds()));
+        }
+        resp.end(Buffer.buffer(MediaTypes.encode(e.toStatus(), false)));
+    }
+
+    /** Health endpoints are served before everything else (no auth, no body). */
+    public static String healthText(boolean ok, String checks, boolean verbose, String what) {
+        return verbose ? checks + (ok ? what + " check passed\n" : what + " check failed\n") : ok ? "ok" : what + " check failed";
+    }
+
+    /** Streams watch events through the event loop that owns the connection. */
+    private static final class VertxSink implements WatchHandler.Sink {
+        private static final int MAX_QUEUED_BYTES = 16 * 1024 * 1024;
+        private final HttpServerResponse resp;
+        private final Context context;
+        private volatile boolean ended;
+
+        VertxSink(HttpServerResponse resp, Context context) {
+            this.resp = resp;
+            this.context = context;
+            resp.setWriteQueueMaxSize(MAX_QUEUED_BYTES);
+        }
+
+        @Override
+        public void send(ObjectNode event) {
+            byte[] bytes = MediaTypes.encode(event, false);
+            context.runOnContext(v -> {
+                if (!ended && !resp.ended() && !resp.closed()) {
+                    resp.write(Buffer.buffer(bytes).appendString("\n"));
+                }
+            });
+        }
+
+        @Override
+        public void end() {
+            ended = true;
+            context.runOnContext(v -> {
+                if (!resp.ended() && !resp.closed()) {
+                    resp.end();
+                }
+            });
+        }
+
+        @Override
+        public boolean congested() {
+            return resp.writeQueueFull();
+        }
+
+        @Override
+        public void onClose(Runnable r) {
+            context.runOnContext(v -> {
+                resp.closeHandler(x -> r.run());
+                if (resp.closed()) {
+                    r.run();
+                }
+            });
+        }
+    }
+
+    @Override
+    public void close() {
+        timers.shutdownNow();
+        server.close().toCompletionStage().toCompletableFuture().orTimeout(5, TimeUnit.SECONDS).exceptionally(t -> null).join();
+        vertx.close().toCompletionStage().toCompletableFuture().orTimeout(5, TimeUnit.SECONDS).exceptionally(t -> null).join();
+    }
+}

@@ -1,0 +1,297 @@
+package io.kuberaft.apiserver.registry;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.kuberaft.apiserver.admission.AdmissionChain;
+import io.kuberaft.apiserver.admission.AdmissionPlugin.Operation;
+import io.kuberaft.kubeapi.StatusException;
+import io.kuberaft.raftstore.ReadConsistency;
+
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.function.UnaryOperator;
+
+/**
+ * Kubernetes' generic registry store: the fixed sequence around every write (metadata, strategy,
+ * validation, admission, store) shared by every kind, so a kind only brings its strategy.
+ */
+public final class GenericRegistry {
+    private static final String NAME_CHARS = "bcdfghjklmnpqrstvwxz2456789";
+    private static final int MAX_CONFLICT_RETRIES = 16;
+    private final SecureRandom random = new SecureRandom();
+    private final ResourceStore store;
+    private final AdmissionChain admission;
+
+    public GenericRegistry(ResourceStore store, AdmissionChain admission) {
+        this.store = store;
+        this.admission = admission;
+    }
+
+    public ResourceStore store() {
+        return store;
+    }
+
+    /** Options every write takes. */
+    public record WriteOptions(boolean dryRun, String fieldManager) {
+        public static final WriteOptions DEFAULT = new WriteOptions(false, null);
+    }
+
+    private void checkKind(ResourceDefinition def, ObjectNode obj) {
+        String kind = obj.path("kind").asText("");
+        String apiVersion = obj.path("apiVersion").asText("");
+        if (!kind.isEmpty() && !kind.equals(def.kind())) {
+            throw StatusException.badRequest("the kind in the data (" + kind + ") does not match the expected kind (" + def.kind() + ")");
+        }
+        if (!apiVersion.isEmpty() && !apiVersion.equals(def.apiVersion())) {
+            throw StatusException.badRequest("the API version in the data (" + apiVersion
+                    + ") does not match the expected API version (" + def.apiVersion() + ")");
+        }
+        obj.put("kind", def.kind());
+        obj.put("apiVersion", def.apiVersion());
+    }
+
+    private static void checkNamespace(ResourceDefinition def, String ns, ObjectNode obj) {
+        ObjectNode meta = Objects.meta(obj);
+        if (def.namespaced()) {
+            String inObj = meta.path("namespace").asText("");
+            if (!inObj.isEmpty() && !inObj.equals(ns)) {
+                throw StatusException.badRequest("the namespace of the provided object does not match the namespace sent on the request");
+            }
+            meta.put("namespace", ns);
+        } else {
+            meta.remove("namespace");
+        }
+    }
+
+    private String generateName(String base) {
+        StringBuilder b = new StringBuilder(base.length() > 58 ? base.substring(0, 58) : base);
+        for (int i = 0; i < 5; i++) {
+            b.append(NAME_CHARS.charAt(random.nextInt(NAME_CHARS.length())));
+        }
+        return b.toString();
+    }
+
+    public ObjectNode create(ResourceDefinition def, String ns, ObjectNode obj, WriteOptions opts) {
+        checkKind(def, obj);
+        checkNamespace(def, ns, obj);
+        ObjectNode meta = Objects.meta(obj);
+        if (meta.path("name").asText("").isEmpty()) {
+            String gen = meta.path("generateName").asText("");
+            if (gen.isEmpty()) {
+                throw StatusException.invalid(def.group(), def.kind(), "",
+                        List.of(new StatusException.Cause("FieldValueRequired", "Required value: name or generateName is required", "metadata.name")));
+            }
+            meta.put("name", generateName(gen));
+        }
+        String name = meta.path("name").asText();
+        meta.put("uid", UUID.randomUUID().toString());
+        meta.put("creationTimestamp", Objects.now());
+        meta.remove("resourceVersion");
+        meta.remove("deletionTimestamp");
+        meta.remove("deletionGracePeriodSeconds");
+        meta.put("generation", 1);
+        def.strategy().prepareForCreate(def, obj);
+        List<StatusException.Cause> causes = new ArrayList<>(Validation.objectMeta(def, obj));
+        causes.addAll(def.strategy().validate(def, obj));
+        if (!causes.isEmpty()) {
+            throw StatusException.invalid(def.group(), def.kind(), name, causes);
+        }
+        def.strategy().canonicalize(def, obj);
+        admission.admit(Operation.CREATE, def, ns, obj, null);
+        if (opts.dryRun()) {
+            return obj;
+        }
+        return store.create(def, ns, name, obj);
+    }
+
+    /** PUT: replace the object (not its status, when it has a status subresource). */
+    public ObjectNode update(ResourceDefinition def, String ns, String name, ObjectNode obj, WriteOptions opts) {
+        checkKind(def, obj);
+        checkNamespace(def, ns, obj);
+        String bodyName = Objects.name(obj);
+        if (!bodyName.isEmpty() && !bodyName.equals(name)) {
+            throw StatusException.badRequest("the name of the object (" + bodyName + ") does not match the name on the URL (" + name + ")");
+        }
+        Objects.meta(obj).put("name", name);
+        ObjectNode old = store.getOrNull(def, ns, name, ReadConsistency.LINEARIZABLE);
+        if (old == null) {
+            if (def.strategy().allowCreateOnUpdate()) {
+                return create(def, ns, obj, opts);
+            }
+            throw StatusException.notFound(def.group(), def.plural(), name);
+        }
+        long rv = Objects.resourceVersion(obj);
+        if (rv == 0 && !def.strategy().allowUnconditionalUpdate()) {
+            throw StatusException.invalid(def.group(), def.kind(), name, List.of(new StatusException.Cause("FieldValueInvalid",
+                    "Invalid value: 0x0: must be specified for an update", "metadata.resourceVersion")));
+        }
+        if (rv != 0 && rv != Objects.resourceVersion(old)) {
+            throw StatusException.conflict(def.group(), def.plural(), name,
+                    "the object has been modified; please apply your changes to the latest version and try again");
+        }
+        ObjectNode next = prepareUpdate(def, ns, obj, old, false);
+        return opts.dryRun() ? next : store.update(def, ns, name, next, Objects.resourceVersion(old));
+    }
+
+    /**
+     * Read-modify-write with retries on conflict: PATCH and the status subresource. {@code fn} gets a
+     * copy of the current object and returns the desired one.
+     */
+    public ObjectNode guaranteedUpdate(ResourceDefinition def, String ns, String name, boolean statusOnly,
+                                       UnaryOperator<ObjectNode> fn, WriteOptions opts) {
+        for (int attempt = 0; ; attempt++) {
+            ObjectNode old = store.get(def, ns, name);
+            ObjectNode desired = fn.apply(old.deepCopy());
+            checkKind(def, desired);
+            checkNamespace(def, ns, desired);
+            if (!Objects.name(desired).equals(name)) {
+                throw StatusException.badRequest("the name of the object (" + Objects.name(desired)
+                        + ") does not match the name on the URL (" + name + ")");
+            }
+            long wantRv = Objects.resourceVersion(desired);
+            if (wantRv != 0 && wantRv != Objects.resourceVersion(old)) {
+                throw StatusException.conflict(def.group(), def.plural(), name,
+                        "the object has been modified; please apply your changes to the latest version and try again");
+            }
+            ObjectNode next = prepareUpdate(def, ns, desired, old, statusOnly);
+            if (opts.dryRun()) {
+                return next;
+            }
+            try {
+                return store.update(def, ns, name, next, Objects.resourceVersion(old));
+            } catch (StatusException e) {
+                if (e.code() != 409 || attempt >= MAX_CONFLICT_RETRIES || wantRv != 0) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private ObjectNode prepareUpdate(ResourceDefinition def, String ns, ObjectNode obj, ObjectNode old, boolean statusOnly) {
+        ObjectNode next;
+        if (statusOnly) {
+            // The status subresource changes status only: everything else stays as stored.
+            next = old.deepCopy();
+            if (obj.has("status")) {
+                next.set("status", obj.get("status"));
+            } else {
+                next.remove("status");
+            }
+        } else {
+            next = obj;
+            if (def.hasSubresource("status") && old.has("status")) {
+                next.set("status", old.get("status"));
+            } else if (def.hasSubresource("status")) {
+                next.remove("status");
+            }
+        }
+        ObjectNode meta = Objects.meta(next);
+        ObjectNode oldMeta = Objects.meta(old);
+        for (String immutable : List.of("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds")) {
+            if (oldMeta.has(immutable)) {
+                meta.set(immutable, oldMeta.get(immutable));
+            } else {
+                meta.remove(immutable);
+            }
+        }
+        long generation = oldMeta.path("generation").asLong(1);
+        meta.put("generation", generation);
+        if (!statusOnly) {
+            def.strategy().prepareForUpdate(def, next, old);
+            if (!java.util.Objects.equals(specOf(next), specOf(old))) {
+                meta.put("generation", generation + 1);
+            }
+        }
+        List<StatusException.Cause> causes = new ArrayList<>(Validation.objectMeta(def, next));
+        causes.addAll(def.strategy().validateUpdate(def, next, old));
+        if (!causes.isEmpty()) {
+            throw StatusException.invalid(def.group(), def.kind(), Objects.name(next), causes);
+        }
+        def.strategy().canonicalize(def, next);
+        admission.admit(Operation.UPDATE, def, ns, next, old);
+        return next;
+    }
+
+    /** Everything but metadata and status: a change here bumps metadata.generation. */
+    private static JsonNode specOf(ObjectNode obj) {
+        ObjectNode copy = obj.deepCopy();
+        copy.remove("metadata");
+        copy.remove("status");
+        return copy;
+    }
+
+    /**
+     * Deletes: objects with finalizers (or bound pods with a grace period) are marked with a
+     * deletionTimestamp and left for their finalizers / node agent; others go at once.
+     *
+     * @return the object as deleted (or as marked)
+     */
+    public ObjectNode delete(ResourceDefinition def, String ns, String name, long preconditionRv, String preconditionUid,
+                             Long gracePeriodSeconds, String propagationPolicy, WriteOptions opts) {
+        ObjectNode current = store.get(def, ns, name);
+        if (preconditionUid != null && !preconditionUid.equals(Objects.meta(current).path("uid").asText())) {
+            throw StatusException.conflict(def.group(), def.plural(), name,
+                    "Precondition failed: UID in precondition: " + preconditionUid + ", UID in object meta: "
+                            + Objects.meta(current).path("uid").asText());
+        }
+        if (preconditionRv != 0 && preconditionRv != Objects.resourceVersion(current)) {
+            throw StatusException.conflict(def.group(), def.plural(), name,
+                    "Precondition failed: ResourceVersion in precondition: " + preconditionRv
+                            + ", ResourceVersion in object meta: " + Objects.resourceVersion(current));
+        }
+        admission.admit(Operation.DELETE, def, ns, current, current);
+        long grace = def.strategy().gracePeriodSeconds(current, gracePeriodSeconds);
+        boolean finalizers = Objects.meta(current).path("finalizers").size() > 0;
+        boolean foreground = "Foreground".equals(propagationPolicy);
+        boolean orphan = "Orphan".equals(propagationPolicy);
+        if (grace > 0 || finalizers || foreground || orphan) {
+            if (opts.dryRun()) {
+                return current;
+            }
+            return store.update(def, ns, name, markDeleted(current, grace, propagationPolicy), Objects.resourceVersion(current));
+        }
+        if (!opts.dryRun()) {
+            store.delete(def, ns, name, Objects.resourceVersion(current));
+        }
+        return current;
+    }
+
+    private static ObjectNode markDeleted(ObjectNode current, long grace, String policy) {
+        ObjectNode next = current.deepCopy();
+        ObjectNode meta = Objects.meta(next);
+        if (!meta.has("deletionTimestamp")) {
+            meta.put("deletionTimestamp", java.time.Instant.now().plusSeconds(grace)
+                    .truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
+            meta.put("deletionGracePeriodSeconds", grace);
+        }
+        String finalizer = "Foreground".equals(policy) ? "foregroundDeletion" : "Orphan".equals(policy) ? "orphan" : null;
+        if (finalizer != null) {
+            var arr = meta.withArray("finalizers");
+            boolean present = false;
+            for (JsonNode f : arr) {
+                present |= f.asText().equals(finalizer);
+            }
+            if (!present) {
+                arr.add(finalizer);
+            }
+        }
+        return next;
+    }
+
+    /** Finishes a delete once the last finalizer is gone (called by updates that empty them). */
+    public boolean finishIfFinalized(ResourceDefinition def, String ns, ObjectNode stored) {
+        ObjectNode meta = Objects.meta(stored);
+        if (meta.has("deletionTimestamp") && meta.path("finalizers").size() == 0
+                && meta.path("deletionGracePeriodSeconds").asLong(0) == 0) {
+            try {
+                store.delete(def, ns, Objects.name(stored), Objects.resourceVersion(stored));
+                return true;
+            } catch (StatusException e) {
+                return false;
+            }
+        }
+        return false;
+    }
+}

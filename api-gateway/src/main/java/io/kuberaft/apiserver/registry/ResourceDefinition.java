@@ -1,0 +1,49 @@
+package io.kuberaft.apiserver.registry;
+
+import io.kuberaft.apiserver.table.TableConvertor;
+
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Everything the server knows of one resource: its names and scope for discovery, the verbs it
+ * allows, its subresources, its strategy and its table columns. Routes, discovery and OpenAPI are built
+ * from these, never from instanceof.
+ *
+ * @param group         "" for the core group
+ * @param storageName   the /registry/ segment: plural, or plural.group outside the core group
+ */
+public record ResourceDefinition(String group, String version, String plural, String singular, String kind,
+                                 boolean namespaced, List<String> shortNames, List<String> categories,
+                                 Set<String> verbs, List<String> subresources, ResourceStrategy strategy,
+                                 TableConvertor table) {
+
+    public static final Set<String> ALL_VERBS = Set.of("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch");
+    public static final Set<String> READ_ONLY = Set.of("get", "list", "watch");
+
+    public String apiVersion() {
+        return group.isEmpty() ? version : group + "/" + version;
+    }
+
+    public String storageName() {
+        return group.isEmpty() ? plural : plural + "." + group;
+    }
+
+    /** "pods", "deployments.apps": how upstream names the resource in messages. */
+    public String qualifiedName() {
+        return storageName();
+    }
+
+    public boolean hasSubresource(String s) {
+        return subresources.contains(s);
+    }
+
+    public boolean allows(String verb) {
+        return verbs.contains(verb);
+    }
+
+    public ResourceDefinition withTable(TableConvertor t) {
+        return new ResourceDefinition(group, version, plural, singular, kind, namespaced, shortNames, categories, verbs,
+                subresources, strategy, t);
+    }
+}

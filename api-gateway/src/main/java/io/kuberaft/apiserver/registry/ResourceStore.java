@@ -1,0 +1,324 @@
+package io.kuberaft.apiserver.registry;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.protobuf.ByteString;
+import io.etcd.jetcd.api.Compare;
+import io.etcd.jetcd.api.DeleteRangeRequest;
+import io.etcd.jetcd.api.Event;
+import io.etcd.jetcd.api.KeyValue;
+import io.etcd.jetcd.api.PutRequest;
+import io.etcd.jetcd.api.RangeRequest;
+import io.etcd.jetcd.api.RangeResponse;
+import io.etcd.jetcd.api.RequestOp;
+import io.etcd.jetcd.api.TxnRequest;
+import io.etcd.jetcd.api.TxnResponse;
+import io.etcd.jetcd.api.WatchCreateRequest;
+import io.kuberaft.kubeapi.StatusException;
+import io.kuberaft.raftstore.ReadConsistency;
+import io.kuberaft.raftstore.Watch;
+import io.kuberaft.raftstore.WatchListener;
+import io.kuberaft.raftstore.WatchableKvStore;
+import io.kuberaft.raftstore.errors.StoreException;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+
+/**
+ * Kubernetes objects over the replicated key-value store (ARCHITECTURE.md decision 1): one JSON
+ * value per object under {@code /registry/<resource>[.<group>]/[<namespace>/]<name>};
+ * {@code metadata.resourceVersion} is the key's mod revision; optimistic concurrency is a txn compare
+ * on it. Handlers never see keys or bytes. Blocking: called from worker threads.
+ */
+public final class ResourceStore {
+    private static final long TIMEOUT_S = 30;
+    private final WatchableKvStore kv;
+
+    public ResourceStore(WatchableKvStore kv) {
+        this.kv = kv;
+    }
+
+    public WatchableKvStore kv() {
+        return kv;
+    }
+
+    public static String prefix(ResourceDefinition def, String namespace) {
+        String p = "/registry/" + def.storageName() + "/";
+        return def.namespaced() && namespace != null && !namespace.isEmpty() ? p + namespace + "/" : p;
+    }
+
+    public static String key(ResourceDefinition def, String namespace, String name) {
+        return prefix(def, namespace) + name;
+    }
+
+    static ByteString bytes(String s) {
+        return ByteString.copyFromUtf8(s);
+    }
+
+    /** The first key after every key with this prefix. */
+    static ByteString prefixEnd(String prefix) {
+        byte[] b = prefix.getBytes(StandardCharsets.UTF_8);
+        b[b.length - 1]++;
+        return ByteString.copyFrom(b);
+    }
+
+    static <T> T await(CompletableFuture<T> f) {
+        try {
+            return f.get(TIMEOUT_S, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            throw translate(e.getCause());
+        } catch (TimeoutException e) {
+            throw StatusException.unavailable("the server was unable to return a response in the time allotted, but may still be processing the request", 1);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw StatusException.internal("interrupted");
+        }
+    }
+
+    /** The one place store errors become API errors. */
+    public static StatusException translate(Throwable t) {
+        if (t instanceof StatusException se) {
+            return se;
+        }
+        StoreException e = StoreException.unwrap(t);
+        return switch (e.code()) {
+            case NO_LEADER, TIMEOUT, UNAVAILABLE -> StatusException.unavailable(
+                    "the cluster has no quorum right now (" + e.getMessage() + "); retry", 1);
+            case COMPACTED -> StatusException.gone("The provided continue parameter or resourceVersion is too old: " + e.getMessage());
+            case FUTURE_REVISION -> new StatusException(504, "Timeout", "Too large resource version");
+            case REQUEST_TOO_LARGE -> StatusException.tooLarge("Request entity too large: " + e.getMessage());
+            case FENCE_MISMATCH -> StatusException.conflict("", "", "", e.getMessage());
+            default -> StatusException.internal(e.getMessage());
+        };
+    }
+
+    ObjectNode decode(KeyValue kv) {
+        try {
+            ObjectNode obj = (ObjectNode) Objects.JSON.readTree(kv.getValue().toByteArray());
+            Objects.meta(obj).put("resourceVersion", String.valueOf(kv.getModRevision()));
+            return obj;
+        } catch (IOException | ClassCastException e) {
+            throw StatusException.internal("stored object at " + kv.getKey().toStringUtf8() + " is not valid JSON");
+        }
+    }
+
+    static ByteString encode(ObjectNode obj) {
+        ObjectNode copy = obj.deepCopy();
+        Objects.meta(copy).remove("resourceVersion");
+        try {
+            return ByteString.copyFrom(Objects.JSON.writeValueAsBytes(copy));
+        } catch (IOException e) {
+            throw StatusException.internal("cannot encode object: " + e.getMessage());
+        }
+    }
+
+    public ObjectNode get(ResourceDefinition def, String ns, String name) {
+        ObjectNode o = getOrNull(def, ns, name, ReadConsistency.LINEARIZABLE);
+        if (o == null) {
+            throw StatusException.notFound(def.group(), def.plural(), name);
+        }
+        return o;
+    }
+
+    public ObjectNode getOrNull(ResourceDefinition def, String ns, String name, ReadConsistency c) {
+        RangeResponse r = await(kv.range(RangeRequest.newBuilder().setKey(bytes(key(def, ns, name))).build(), c));
+        return r.getKvsCount() == 0 ? null : decode(r.getKvs(0));
+    }
+
+    /** One page of a list. */
+    public record Page(List<ObjectNode> items, long revision, String continueToken, long remaining) {
+    }
+
+    /**
+     * Lists the objects of a namespace (or all) at one revision, filtered, up to {@code limit}
+     * (0 = all), resuming after a continue token.
+     */
+    public Page list(ResourceDefinition def, String ns, Predicate<ObjectNode> filter, long limit, String continueToken,
+                     ReadConsistency consistency, long atRevision) {
+        String prefix = prefix(def, ns);
+        ByteString end = prefixEnd(prefix);
+        ByteString start = bytes(prefix);
+        long rev = atRevision;
+        if (continueToken != null && !continueToken.isEmpty()) {
+            Continue c = Continue.decode(continueToken, prefix);
+            start = c.start();
+            rev = c.revision();
+        }
+        List<ObjectNode> items = new java.util.ArrayList<>();
+        long chunk = limit > 0 ? Math.max(limit, 500) : 0;
+        while (true) {
+            RangeRequest.Builder rq = RangeRequest.newBuilder().setKey(start).setRangeEnd(end).setRevision(rev);
+            if (chunk > 0) {
+                rq.setLimit(chunk);
+            }
+            RangeResponse r = await(kv.range(rq.build(), rev > 0 ? ReadConsistency.SERIALIZABLE : consistency));
+            if (rev <= 0) {
+                rev = r.getHeader().getRevision();
+            }
+            KeyValue last = null;
+            for (KeyValue k : r.getKvsList()) {
+                last = k;
+                ObjectNode o = decode(k);
+                if (filter.test(o)) {
+                    items.add(o);
+                    if (limit > 0 && items.size() == limit) {
+                        boolean more = k != r.getKvs(r.getKvsCount() - 1) || r.getMore();
+                        if (more) {
+                            String token = Continue.encode(rev, k.getKey().concat(ByteString.copyFrom(new byte[] {0})));
+                            long remaining = r.getCount() - (r.getKvsList().indexOf(k) + 1);
+                            return new Page(items, rev, token, Math.max(0, remaining));
+                        }
+                        return new Page(items, rev, null, 0);
+                    }
+                }
+            }
+            if (!r.getMore() || last == null) {
+                return new Page(items, rev, null, 0);
+            }
+            start = last.getKey().concat(ByteString.copyFrom(new byte[] {0}));
+        }
+    }
+
+    /** Stores a new object; 409 AlreadyExists when the name is taken. Returns it with its resourceVersion. */
+    public ObjectNode create(ResourceDefinition def, String ns, String name, ObjectNode obj) {
+        ByteString key = bytes(key(def, ns, name));
+        TxnResponse r = await(kv.txn(TxnRequest.newBuilder()
+                .addCompare(Compare.newBuilder().setKey(key).setTarget(Compare.CompareTarget.VERSION)
+                        .setResult(Compare.CompareResult.EQUAL).setVersion(0))
+                .addSuccess(RequestOp.newBuilder().setRequestPut(PutRequest.newBuilder().setKey(key).setValue(encode(obj))))
+                .build()));
+        if (!r.getSucceeded()) {
+            throw StatusException.alreadyExists(def.group(), def.plural(), name);
+        }
+        ObjectNode out = obj.deepCopy();
+        Objects.meta(out).put("resourceVersion", String.valueOf(r.getHeader().getRevision()));
+        return out;
+    }
+
+    /**
+     * Replaces an object if its stored resourceVersion is {@code expectedRv} (0: if it exists at all).
+     * 409 Conflict on a stale version, 404 when gone.
+     */
+    public ObjectNode update(ResourceDefinition def, String ns, String name, ObjectNode obj, long expectedRv) {
+        ByteString key = bytes(key(def, ns, name));
+        Compare cmp = expectedRv > 0
+                ? Compare.newBuilder().setKey(key).setTarget(Compare.CompareTarget.MOD).setResult(Compare.CompareResult.EQUAL).setModRevision(expectedRv).build()
+                : Compare.newBuilder().setKey(key).setTarget(Compare.CompareTarget.VERSION).setResult(Compare.CompareResult.GREATER).setVersion(0).build();
+        TxnResponse r = await(kv.txn(TxnRequest.newBuilder().addCompare(cmp)
+                .addSuccess(RequestOp.newBuilder().setRequestPut(PutRequest.newBuilder().setKey(key).setValue(encode(obj))))
+                .addFailure(RequestOp.newBuilder().setRequestRange(RangeRequest.newBuilder().setKey(key).setKeysOnly(true)))
+                .build()));
+        if (!r.getSucceeded()) {
+            if (r.getResponses(0).getResponseRange().getKvsCount() == 0) {
+                throw StatusException.notFound(def.group(), def.plural(), name);
+            }
+            throw StatusException.conflict(def.group(), def.plural(), name,
+                    "the object has been modified; please apply your changes to the latest version and try again");
+        }
+        ObjectNode out = obj.deepCopy();
+        Objects.meta(out).put("resourceVersion", String.valueOf(r.getHeader().getRevision()));
+        return out;
+    }
+
+    /** Deletes the object if its resourceVersion is still {@code expectedRv} (0: unconditionally). */
+    public void delete(ResourceDefinition def, String ns, String name, long expectedRv) {
+        ByteString key = bytes(key(def, ns, name));
+        Compare cmp = expectedRv > 0
+                ? Compare.newBuilder().setKey(key).setTarget(Compare.CompareTarget.MOD).setResult(Compare.CompareResult.EQUAL).setModRevision(expectedRv).build()
+                : Compare.newBuilder().setKey(key).setTarget(Compare.CompareTarget.VERSION).setResult(Compare.CompareResult.GREATER).setVersion(0).build();
+        TxnResponse r = await(kv.txn(TxnRequest.newBuilder().addCompare(cmp)
+                .addSuccess(RequestOp.newBuilder().setRequestDeleteRange(DeleteRangeRequest.newBuilder().setKey(key)))
+                .addFailure(RequestOp.newBuilder().setRequestRange(RangeRequest.newBuilder().setKey(key).setKeysOnly(true)))
+                .build()));
+        if (!r.getSucceeded()) {
+            if (r.getResponses(0).getResponseRange().getKvsCount() == 0) {
+                throw StatusException.notFound(def.group(), def.plural(), name);
+            }
+            throw StatusException.conflict(def.group(), def.plural(), name,
+                    "the object has been modified; please apply your changes to the latest version and try again");
+        }
+    }
+
+    /** A change to an object, as a watch reports it. */
+    public record Change(String type, ObjectNode object, ObjectNode previous, long revision) {
+    }
+
+    /**
+     * Watches every object of the namespace (or all) from after {@code afterRevision}. The consumer
+     * runs on the replica's apply thread: it must not block.
+     */
+    public Watch watch(ResourceDefinition def, String ns, long afterRevision, Consumer<Change> onChange,
+                       Consumer<StatusException> onError) {
+        String prefix = prefix(def, ns);
+        WatchCreateRequest req = WatchCreateRequest.newBuilder().setKey(bytes(prefix)).setRangeEnd(prefixEnd(prefix))
+                .setStartRevision(afterRevision + 1).setPrevKv(true).build();
+        return kv.watch(req, new WatchListener() {
+            @Override
+            public void onEvents(long revision, List<Event> events) {
+                for (Event e : events) {
+                    ObjectNode prev = e.hasPrevKv() ? decode(e.getPrevKv()) : null;
+                    if (e.getType() == Event.EventType.DELETE) {
+                        if (prev != null) {
+                            Objects.meta(prev).put("resourceVersion", String.valueOf(revision));
+                            onChange.accept(new Change("DELETED", prev, prev, revision));
+                        }
+                    } else {
+                        ObjectNode cur = decode(e.getKv());
+                        String type = e.getKv().getCreateRevision() == e.getKv().getModRevision() ? "ADDED" : "MODIFIED";
+                        onChange.accept(new Change(type, cur, prev, revision));
+                    }
+                }
+            }
+
+            @Override
+            public void onProgress(long revision) {
+                onChange.accept(new Change("BOOKMARK", null, null, revision));
+            }
+
+            @Override
+            public void onCanceled(long compactRevision, String reason) {
+                if (compactRevision > 0) {
+                    onError.accept(StatusException.gone("too old resource version: " + afterRevision + " (" + compactRevision + ")"));
+                } else {
+                    onError.accept(StatusException.unavailable("watch ended: " + reason, 1));
+                }
+            }
+        });
+    }
+
+    /** The continue token: the revision of the first page and the key to resume after, opaque to clients. */
+    record Continue(long revision, ByteString start) {
+        static String encode(long rev, ByteString start) {
+            ObjectNode n = Objects.JSON.createObjectNode();
+            n.put("v", "meta.k8s.io/v1").put("rv", rev).put("start", Base64.getEncoder().encodeToString(start.toByteArray()));
+            return Base64.getUrlEncoder().withoutPadding().encodeToString(n.toString().getBytes(StandardCharsets.UTF_8));
+        }
+
+        static Continue decode(String token, String prefix) {
+            try {
+                JsonNode n = Objects.JSON.readTree(Base64.getUrlDecoder().decode(token));
+                ByteString start = ByteString.copyFrom(Base64.getDecoder().decode(n.path("start").asText()));
+                long rev = n.path("rv").asLong();
+                if (rev <= 0 || !start.startsWith(bytes(prefix))) {
+                    throw new IllegalArgumentException("token for another list");
+                }
+                return new Continue(rev, start);
+            } catch (IOException | IllegalArgumentException e) {
+                throw StatusException.badRequest("continue key is not valid: " + e.getMessage());
+            }
+        }
+    }
+
+    static ArrayNode array() {
+        return Objects.JSON.createArrayNode();
+    }
+}

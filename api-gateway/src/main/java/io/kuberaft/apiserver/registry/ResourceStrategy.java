@@ -1,0 +1,60 @@
+package io.kuberaft.apiserver.registry;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.kuberaft.kubeapi.StatusException;
+
+import java.util.List;
+
+/**
+ * Per-resource behaviour the generic store calls in one fixed order (as Kubernetes' RESTCreateStrategy
+ * and RESTUpdateStrategy): create = prepareForCreate → validate → canonicalize; update =
+ * prepareForUpdate → validateUpdate → canonicalize. Stateless.
+ */
+public interface ResourceStrategy {
+    /** Defaults and server-owned fields on create (status cleared when there is a status subresource). */
+    default void prepareForCreate(ResourceDefinition def, ObjectNode obj) {
+    }
+
+    /** Field problems of a new object; empty when valid. */
+    default List<StatusException.Cause> validate(ResourceDefinition def, ObjectNode obj) {
+        return List.of();
+    }
+
+    /** Keeps what the main endpoint may not change (status), bumps generation on spec change. */
+    default void prepareForUpdate(ResourceDefinition def, ObjectNode obj, ObjectNode old) {
+    }
+
+    default List<StatusException.Cause> validateUpdate(ResourceDefinition def, ObjectNode obj, ObjectNode old) {
+        return validate(def, obj);
+    }
+
+    default void canonicalize(ResourceDefinition def, ObjectNode obj) {
+    }
+
+    /** PUT of a missing object creates it instead of 404. */
+    default boolean allowCreateOnUpdate() {
+        return false;
+    }
+
+    /** PUT without metadata.resourceVersion overwrites instead of failing with 409/422. */
+    default boolean allowUnconditionalUpdate() {
+        return true;
+    }
+
+    /**
+     * The grace period of a delete: 0 deletes at once. Pods bound to a node override this (their
+     * node agent finishes the delete).
+     */
+    default long gracePeriodSeconds(ObjectNode obj, Long requested) {
+        return 0;
+    }
+
+    /** The value of a field selector field, or null when the field is not supported for this kind. */
+    default String fieldValue(ObjectNode obj, String field) {
+        return switch (field) {
+            case "metadata.name" -> obj.path("metadata").path("name").asText("");
+            case "metadata.namespace" -> obj.path("metadata").path("namespace").asText("");
+            default -> null;
+        };
+    }
+}
