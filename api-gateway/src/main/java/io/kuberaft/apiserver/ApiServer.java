@@ -9,6 +9,7 @@ import io.kuberaft.apiserver.http.Reply;
 import io.kuberaft.apiserver.http.RequestInfo;
 import io.kuberaft.apiserver.http.ResourceHandler;
 import io.kuberaft.apiserver.http.WatchHandler;
+import io.kuberaft.apiserver.openapi.OpenApi;
 import io.kuberaft.apiserver.patch.BasicPatcher;
 import io.kuberaft.apiserver.patch.Patcher;
 import io.kuberaft.apiserver.registry.BuiltinResources;
@@ -80,6 +81,7 @@ public final class ApiServer implements AutoCloseable {
     private final Options options;
     private final ScheduledExecutorService timers;
     private final ApiMetrics apiMetrics;
+    private final OpenApi openApi;
 
     private ApiServer(Options options, WatchableKvStore kv, ClusterView view, MeterRegistry meters, Supplier<String> metrics) {
         this.options = options;
@@ -100,6 +102,7 @@ public final class ApiServer implements AutoCloseable {
         });
         this.watches = new WatchHandler(store, timers, options.bookmarkIntervalMs());
         this.discovery = new Discovery(registry);
+        this.openApi = new OpenApi(registry);
         this.apiMetrics = new ApiMetrics(meters);
         HttpServerOptions ho = new HttpServerOptions().setHost(options.host()).setPort(options.port())
                 .setCompressionSupported(true).setMaxFormAttributeSize(MediaTypes.MAX_BODY_BYTES);
@@ -203,6 +206,12 @@ public final class ApiServer implements AutoCloseable {
             throw StatusException.methodNotAllowed("the server does not allow this method on the requested resource");
         }
         String p = path.endsWith("/") && path.length() > 1 ? path.substring(0, path.length() - 1) : path;
+        if (p.startsWith("/openapi/")) {
+            Reply r = openApi.handle(p, accept);
+            if (r != null) {
+                return r;
+            }
+        }
         switch (p) {
             case "/healthz", "/livez" -> {
                 return text(200, q.params().containsKey("verbose") ? "[+]ping ok\n" + p.substring(1) + " check passed\n" : "ok");

@@ -1,5 +1,7 @@
 package io.kuberaft.apiserver.registry;
 
+import io.kuberaft.apiserver.strategy.BuiltinStrategies;
+import io.kuberaft.apiserver.table.BuiltinTables;
 import io.kuberaft.apiserver.table.TableConvertor;
 
 import java.util.List;
@@ -18,7 +20,7 @@ public final class BuiltinResources {
                                           ResourceStrategy strategy) {
         String singular = kind.toLowerCase();
         return new ResourceDefinition(group, version, plural, singular, kind, namespaced, shortNames, categories, ALL,
-                subresources, strategy, TableConvertor.DEFAULT);
+                subresources, BuiltinStrategies.forKind(group, kind, strategy), BuiltinTables.forKind(group, kind));
     }
 
     private static ResourceDefinition ns(String group, String plural, String kind, String... shortNames) {
