@@ -23,6 +23,8 @@ public final class LocalCluster {
     static final int ETCD_BASE = 2379;
     static final int RAFT_BASE = 7001;
     static final int METRICS_BASE = 9379;
+    static final int LB_PORT = 6443;
+    static final int API_BASE = 6444;
     static final long READY_TIMEOUT_MS = 60_000;
 
     private final Path dir;
@@ -63,6 +65,8 @@ public final class LocalCluster {
             }
         }
         Files.createDirectories(dir.resolve("logs"));
+        Pki pki = new Pki(dir);
+        pki.ensure(List.of());
         List<ClusterFile.Master> started = new ArrayList<>();
         for (ClusterFile.Master m : f.masters) {
             if (!alive(m.pid)) {
@@ -80,6 +84,7 @@ public final class LocalCluster {
             }
             throw e;
         }
+        startLoadBalancer(f, pki);
         return f;
     }
 
@@ -96,6 +101,7 @@ public final class LocalCluster {
         m.raftAddress = "127.0.0.1:" + pickPort(RAFT_BASE + ordinal);
         m.etcdEndpoint = "127.0.0.1:" + pickPort(ETCD_BASE + ordinal);
         m.metricsUrl = "http://127.0.0.1:" + pickPort(METRICS_BASE + ordinal) + "/metrics";
+        m.apiUrl = "https://127.0.0.1:" + pickPort(API_BASE + ordinal);
         m.dataDir = dir.resolve(id).toString();
         m.logFile = dir.resolve("logs").resolve(id + ".log").toString();
         return m;
@@ -140,20 +146,73 @@ public final class LocalCluster {
         throw new IllegalStateException("no free port");
     }
 
-    /** Starts one replica process, detached, its output appended to its log file. */
-    long spawn(ClusterFile f, ClusterFile.Master m, boolean join) throws IOException {
+    /**
+     * The built-in load balancer in front of every replica's API (its own process), and the admin
+     * kubeconfig pointing at it; waits until the API answers through it.
+     */
+    void startLoadBalancer(ClusterFile f, Pki pki) throws IOException {
+        if (f.masters.stream().anyMatch(m -> m.apiUrl == null)) {
+            return;
+        }
+        for (ClusterFile.Master m : f.masters) {
+            taken.add(port(m.apiUrl));
+        }
+        if (f.loadBalancer == null) {
+            f.loadBalancer = new ClusterFile.LoadBalancer();
+            f.loadBalancer.url = "https://127.0.0.1:" + pickPort(LB_PORT);
+        }
+        if (!alive(f.loadBalancer.pid)) {
+            List<String> cmd = new ArrayList<>(baseCommand());
+            cmd.addAll(List.of("lb", "--listen", "127.0.0.1:" + port(f.loadBalancer.url), "--ca", pki.caCert().toString()));
+            for (ClusterFile.Master m : f.masters) {
+                cmd.addAll(List.of("--backend", m.apiUrl.replaceFirst("^https://", "")));
+            }
+            Path log = dir.resolve("logs").resolve("lb.log");
+            f.loadBalancer.pid = new ProcessBuilder(cmd).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start().pid();
+        }
+        f.kubeconfig = pki.writeKubeconfig(dir, f.loadBalancer.url).toString();
+        f.write(dir);
+        ApiProbe probe = new ApiProbe(pki.caCert());
+        long deadline = System.currentTimeMillis() + READY_TIMEOUT_MS;
+        while (!probe.ready(f.loadBalancer.url)) {
+            if (!alive(f.loadBalancer.pid)) {
+                throw new IOException("the load balancer exited; see its log: " + dir.resolve("logs").resolve("lb.log"));
+            }
+            if (System.currentTimeMillis() > deadline) {
+                throw new IOException("the API is not ready through the load balancer " + f.loadBalancer.url
+                        + " after " + READY_TIMEOUT_MS / 1000 + " s; see " + dir.resolve("logs"));
+            }
+            sleep(200);
+        }
+    }
+
+    private List<String> baseCommand() {
         List<String> cmd = new ArrayList<>();
         if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
-            // Own session: Ctrl-C in the terminal that ran `up` must not reach the replicas.
             cmd.add("/usr/bin/setsid");
         }
         cmd.add(javaBinary());
         cmd.addAll(List.of(System.getenv().getOrDefault("KUBERAFT_SERVER_JAVA_OPTS", "-Xmx768m -XX:+UseG1GC").trim().split("\\s+")));
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), "server",
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        return cmd;
+    }
+
+    /** Starts one replica process, detached, its output appended to its log file. */
+    long spawn(ClusterFile f, ClusterFile.Master m, boolean join) throws IOException {
+        // Own session (setsid): Ctrl-C in the terminal that ran `up` must not reach the replicas.
+        List<String> cmd = new ArrayList<>(baseCommand());
+        cmd.addAll(List.of("server",
                 "--id", m.id, "--peers", f.peersSpec(), "--data-dir", m.dataDir,
                 "--etcd-port", String.valueOf(port(m.etcdEndpoint))));
         if (m.metricsUrl != null) {
             cmd.addAll(List.of("--metrics-port", String.valueOf(port(m.metricsUrl.replace("/metrics", "")))));
+        }
+        if (m.apiUrl != null) {
+            Pki pki = new Pki(dir);
+            cmd.addAll(List.of("--api-port", String.valueOf(port(m.apiUrl)), "--tls-cert-file", pki.serverCert().toString(),
+                    "--tls-private-key-file", pki.serverKey().toString(), "--token-auth-file", pki.tokenFile().toString()));
         }
         if (join) {
             cmd.add("--join");

@@ -1,0 +1,151 @@
+package io.kuberaft.cli;
+
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.asn1.x509.KeyPurposeId;
+import org.bouncycastle.asn1.x509.KeyUsage;
+import org.bouncycastle.cert.X509CertificateHolder;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+
+import java.io.IOException;
+import java.io.StringWriter;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.SecureRandom;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Date;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * The local cluster's certificates and admin credentials in {@code DIR/pki}: a CA, a serving
+ * certificate for every replica and the load balancer (SANs 127.0.0.1, localhost and any extra
+ * names), a bearer token for the admin, and {@code DIR/kubeconfig} pointing at the load balancer.
+ * Generated once; `up` after `down` reuses them.
+ */
+final class Pki {
+    final Path dir;
+
+    Pki(Path clusterDir) {
+        this.dir = clusterDir.resolve("pki");
+    }
+
+    Path caCert() {
+        return dir.resolve("ca.crt");
+    }
+
+    Path serverCert() {
+        return dir.resolve("server.crt");
+    }
+
+    Path serverKey() {
+        return dir.resolve("server.key");
+    }
+
+    Path tokenFile() {
+        return dir.resolve("tokens.csv");
+    }
+
+    /** Creates what is missing. */
+    void ensure(List<String> extraNames) throws IOException {
+        if (Files.exists(caCert()) && Files.exists(serverCert()) && Files.exists(tokenFile())) {
+            return;
+        }
+        Files.createDirectories(dir);
+        try {
+            KeyPairGenerator gen = KeyPairGenerator.getInstance("EC");
+            gen.initialize(256);
+            KeyPair ca = gen.generateKeyPair();
+            X500Name caName = new X500Name("CN=kuberaft-ca");
+            Instant now = Instant.now().minus(Duration.ofMinutes(5));
+            Instant until = now.plus(Duration.ofDays(3650));
+            JcaX509v3CertificateBuilder cab = new JcaX509v3CertificateBuilder(caName, serial(), Date.from(now), Date.from(until), caName, ca.getPublic());
+            cab.addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
+            cab.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign | KeyUsage.digitalSignature));
+            X509Certificate caCert = sign(cab.build(new JcaContentSignerBuilder("SHA256withECDSA").build(ca.getPrivate())));
+
+            KeyPair server = gen.generateKeyPair();
+            JcaX509v3CertificateBuilder sb = new JcaX509v3CertificateBuilder(caName, serial(), Date.from(now),
+                    Date.from(now.plus(Duration.ofDays(825))), new X500Name("CN=kube-apiserver"), server.getPublic());
+            List<GeneralName> sans = new ArrayList<>(List.of(new GeneralName(GeneralName.iPAddress, "127.0.0.1"),
+                    new GeneralName(GeneralName.dNSName, "localhost"), new GeneralName(GeneralName.dNSName, "kubernetes"),
+                    new GeneralName(GeneralName.dNSName, "kubernetes.default"), new GeneralName(GeneralName.dNSName, "kubernetes.default.svc")));
+            for (String n : extraNames) {
+                sans.add(new GeneralName(n.matches("[0-9.]+") ? GeneralName.iPAddress : GeneralName.dNSName, n));
+            }
+            sb.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(sans.toArray(GeneralName[]::new)));
+            sb.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_serverAuth));
+            sb.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyEncipherment));
+            X509Certificate serverCert = sign(sb.build(new JcaContentSignerBuilder("SHA256withECDSA").build(ca.getPrivate())));
+
+            write(caCert(), pem(caCert));
+            write(dir.resolve("ca.key"), pem(new JcaPKCS8Generator(ca.getPrivate(), null)));
+            write(serverCert(), pem(serverCert));
+            write(serverKey(), pem(new JcaPKCS8Generator(server.getPrivate(), null)));
+            byte[] token = new byte[24];
+            new SecureRandom().nextBytes(token);
+            write(tokenFile(), HexFormat.of().formatHex(token) + ",admin,admin-uid,\"system:masters\"\n");
+        } catch (GeneralSecurityException | org.bouncycastle.operator.OperatorCreationException e) {
+            throw new IOException("cannot generate the cluster's certificates: " + e.getMessage(), e);
+        }
+    }
+
+    String adminToken() throws IOException {
+        return Files.readAllLines(tokenFile()).get(0).split(",")[0];
+    }
+
+    /** The admin kubeconfig (CA embedded, bearer token) pointing at {@code server}. */
+    Path writeKubeconfig(Path clusterDir, String server) throws IOException {
+        String ca = Base64.getEncoder().encodeToString(Files.readAllBytes(caCert()));
+        String yaml = "apiVersion: v1\nkind: Config\nclusters:\n- name: kuberaft\n  cluster:\n    server: " + server
+                + "\n    certificate-authority-data: " + ca + "\ncontexts:\n- name: kuberaft\n  context:\n    cluster: kuberaft\n"
+                + "    user: admin\n    namespace: default\ncurrent-context: kuberaft\nusers:\n- name: admin\n  user:\n    token: "
+                + adminToken() + "\n";
+        Path p = clusterDir.resolve("kubeconfig");
+        write(p, yaml);
+        return p;
+    }
+
+    private static BigInteger serial() {
+        return new BigInteger(64, new SecureRandom());
+    }
+
+    private static X509Certificate sign(X509CertificateHolder h) throws GeneralSecurityException {
+        return new JcaX509CertificateConverter().getCertificate(h);
+    }
+
+    private static String pem(Object o) throws IOException {
+        StringWriter sw = new StringWriter();
+        try (JcaPEMWriter w = new JcaPEMWriter(sw)) {
+            w.writeObject(o);
+        }
+        return sw.toString();
+    }
+
+    private static void write(Path p, String content) throws IOException {
+        Files.writeString(p, content, StandardCharsets.UTF_8);
+        try {
+            Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rw-------"));
+        } catch (UnsupportedOperationException e) {
+            // not a POSIX file system: nothing to tighten
+        }
+    }
+}
