@@ -136,6 +136,11 @@ public final class MvccStore implements AutoCloseable {
         return new WriteTxn(this);
     }
 
+    /** The compaction point a write txn is about to apply (see {@link WriteTxn#compact}). */
+    void compacting(long rev) {
+        compactedRevision = rev;
+    }
+
     void committed(long revision, long compacted, long term, long logIndex, List<Event> events) {
         appliedTerm = term;
         appliedIndex = logIndex;
@@ -190,8 +195,7 @@ public final class MvccStore implements AutoCloseable {
             if (req.getCountOnly() || (!sorted && kvs.size() >= limit)) {
                 return;
             }
-            KeyValue kv = pending != null ? pending.read(e) : readValue(e);
-            kvs.add(req.getKeysOnly() ? kv.toBuilder().clearValue().build() : kv);
+            kvs.add(pending != null ? pending.read(e) : readValue(e));
         });
         List<KeyValue> out = kvs;
         if (sorted && !req.getCountOnly()) {
@@ -199,6 +203,10 @@ public final class MvccStore implements AutoCloseable {
             if (out.size() > limit) {
                 out = out.subList(0, (int) limit);
             }
+        }
+        if (req.getKeysOnly()) {
+            // Only now: etcd sorts by the values that keys_only then leaves out.
+            out = out.stream().map(kv -> kv.toBuilder().clearValue().build()).toList();
         }
         return RangeResponse.newBuilder()
                 .setHeader(ResponseHeader.newBuilder().setRevision(rev))

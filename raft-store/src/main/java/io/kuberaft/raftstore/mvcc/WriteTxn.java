@@ -141,6 +141,9 @@ public final class WriteTxn {
 
     /** Removes history before {@code rev} (validated by the caller). */
     public void compact(long rev) {
+        // Published before the index loses entries: a concurrent read of an older revision then fails
+        // as compacted (MvccStore.range checks again after reading) instead of missing keys silently.
+        store.compacting(rev);
         for (KeyIndex.Entry e : store.index().compact(rev)) {
             try {
                 batch.delete(store.backend().family(Schema.KV), e.rev().toKey(e.tombstone()));
