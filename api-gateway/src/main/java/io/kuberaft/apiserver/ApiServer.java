@@ -2,7 +2,7 @@ package io.kuberaft.apiserver;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.kuberaft.apiserver.admission.AdmissionChain;
+import io.kuberaft.apiserver.admission.StandardAdmission;
 import io.kuberaft.apiserver.http.Discovery;
 import io.kuberaft.apiserver.http.MediaTypes;
 import io.kuberaft.apiserver.http.Reply;
@@ -10,7 +10,6 @@ import io.kuberaft.apiserver.http.RequestInfo;
 import io.kuberaft.apiserver.http.ResourceHandler;
 import io.kuberaft.apiserver.http.WatchHandler;
 import io.kuberaft.apiserver.openapi.OpenApi;
-import io.kuberaft.apiserver.patch.BasicPatcher;
 import io.kuberaft.apiserver.patch.Patcher;
 import io.kuberaft.apiserver.registry.BuiltinResources;
 import io.kuberaft.apiserver.registry.GenericRegistry;
@@ -92,8 +91,8 @@ public final class ApiServer implements AutoCloseable {
         this.registry = new ResourceRegistry();
         BuiltinResources.registerAll(registry);
         ResourceStore store = new ResourceStore(kv);
-        GenericRegistry generic = new GenericRegistry(store, new AdmissionChain());
-        Patcher patcher = new BasicPatcher();
+        GenericRegistry generic = StandardAdmission.startRegistry(registry, store);
+        Patcher patcher = io.kuberaft.apiserver.patch.KubePatcher.install(generic);
         this.resources = new ResourceHandler(registry, generic, patcher);
         this.timers = Executors.newScheduledThreadPool(1, r -> {
             Thread t = new Thread(r, "kuberaft-api-timers");

@@ -24,10 +24,15 @@ final class BenchCluster implements AutoCloseable {
     }
 
     static BenchCluster start(int masters, PrintStream out) throws IOException {
+        return start(masters, List.of(), out);
+    }
+
+    /** {@code serverArgs}: extra `server` flags for every replica, as `up --server-arg` passes them. */
+    static BenchCluster start(int masters, List<String> serverArgs, PrintStream out) throws IOException {
         Path dir = Files.createTempDirectory("kuberaft-bench-");
         BenchCluster c = new BenchCluster(new LocalCluster(dir, out));
         try {
-            c.file = c.cluster.up(masters, List.of());
+            c.file = c.cluster.up(masters, serverArgs);
         } catch (IOException | RuntimeException e) {
             c.close();
             throw e;

@@ -38,6 +38,12 @@ public final class FailoverBenchCommand implements Callable<Integer> {
     @Option(names = "--outage-limit-s", defaultValue = "30", description = "Give up on one kill after this long without a write (default: ${DEFAULT-VALUE}).")
     int outageLimitS;
 
+    @Option(names = "--election-timeout-min-ms", description = "Passed to every replica (default: the server's).")
+    Long electionMin;
+
+    @Option(names = "--election-timeout-max-ms", description = "Passed to every replica (default: the server's).")
+    Long electionMax;
+
     private static final long PROBE_MS = 2000;
 
     @Override
@@ -48,9 +54,17 @@ public final class FailoverBenchCommand implements Callable<Integer> {
         }
         List<FailoverReport.Kill> results = new ArrayList<>();
         System.out.println("kuberaft bench failover: starting a 3-replica kuberaft cluster...");
-        try (BenchCluster bc = BenchCluster.start(3, System.out)) {
+        List<String> serverArgs = new ArrayList<>();
+        if (electionMin != null) {
+            serverArgs.addAll(List.of("--election-timeout-min-ms", String.valueOf(electionMin)));
+        }
+        if (electionMax != null) {
+            serverArgs.addAll(List.of("--election-timeout-max-ms", String.valueOf(electionMax)));
+        }
+        try (BenchCluster bc = BenchCluster.start(3, serverArgs, System.out)) {
             LocalCluster cluster = bc.cluster();
-            System.out.println("  endpoints " + String.join(",", bc.etcdEndpoints()) + " in " + cluster.dir());
+            System.out.println("  endpoints " + String.join(",", bc.etcdEndpoints()) + " in " + cluster.dir()
+                    + (serverArgs.isEmpty() ? "" : "; replicas started with " + String.join(" ", serverArgs)));
             System.out.println("  load average: " + Machine.loadAverage() + " (other processes on this machine slow elections down)");
             // Everything below is bounded: the writer by time and count, each wait by its own limit.
             Duration maxRun = Duration.ofSeconds((long) kills * (settleS + outageLimitS + LocalCluster.READY_TIMEOUT_MS / 1000 + 60));
@@ -71,6 +85,7 @@ public final class FailoverBenchCommand implements Callable<Integer> {
                     }
                     ClusterFile.Master victim = leader.get().master();
                     long term = leader.get().status().getRaftTerm();
+                    java.time.Instant killedAt = java.time.Instant.now();
                     long t0 = System.nanoTime();
                     writer.probe(t0);
                     LocalCluster.kill(victim);
@@ -79,8 +94,8 @@ public final class FailoverBenchCommand implements Callable<Integer> {
                     Optional<LocalCluster.ReplicaState> next = awaitLeader(cluster, f, 10_000);
                     String newLeader = next.map(s -> s.master().id).orElse(null);
                     results.add(new FailoverReport.Kill(n, victim.id, term, ms < 0 ? -1 : Math.round(ms * 10) / 10.0, newLeader));
-                    System.out.printf(Locale.ROOT, "  kill %d: SIGKILL leader %s (term %d) -> first write acknowledged after %s; new leader %s%n",
-                            n, victim.id, term, ms < 0 ? "NEVER (gave up after " + outageLimitS + " s)" : String.format(Locale.ROOT, "%.0f ms", ms),
+                    System.out.printf(Locale.ROOT, "  kill %d at %s: SIGKILL leader %s (term %d) -> first write acknowledged after %s; new leader %s%n",
+                            n, killedAt, victim.id, term, ms < 0 ? "NEVER (gave up after " + outageLimitS + " s)" : String.format(Locale.ROOT, "%.0f ms", ms),
                             newLeader == null ? "?" : newLeader);
                     // Restart the dead replica of the same cluster and wait until it serves and has caught up.
                     cluster.up(3, List.of());

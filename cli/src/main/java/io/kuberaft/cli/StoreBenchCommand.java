@@ -34,7 +34,7 @@ public final class StoreBenchCommand implements Callable<Integer> {
     @Option(names = "--warmup-s", defaultValue = "5", description = "Unmeasured seconds before each run (default: ${DEFAULT-VALUE}).")
     int warmupS;
 
-    @Option(names = "--system-warmup-s", defaultValue = "15", description = "Unmeasured puts at the largest client count before "
+    @Option(names = "--system-warmup-s", defaultValue = "30", description = "Unmeasured puts at the largest client count before "
             + "a system's first run: the replicas' JIT and the load generator's (default: ${DEFAULT-VALUE}).")
     int systemWarmupS;
 

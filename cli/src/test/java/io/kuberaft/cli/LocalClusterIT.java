@@ -69,6 +69,20 @@ class LocalClusterIT {
         return run(cmd, 30);
     }
 
+    Result kubectlRun(ClusterFile f, String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of("kubectl", "--kubeconfig", f.kubeconfig, "--request-timeout=20s"));
+        cmd.addAll(List.of(args));
+        return run(cmd, 60);
+    }
+
+    Result kubectlStdin(ClusterFile f, String stdin, String... args) throws IOException, InterruptedException {
+        Path in = tmp.resolve("stdin-" + System.nanoTime() + ".yaml");
+        Files.writeString(in, stdin);
+        List<String> a = new ArrayList<>(List.of(args));
+        a.replaceAll(x -> x.equals("-") ? in.toString() : x);
+        return kubectlRun(f, a.toArray(String[]::new));
+    }
+
     JsonNode status() throws Exception {
         Result r = kuberaft("status", "--dir", dir.toString(), "--json");
         assertThat(r.code()).as(r.out()).isZero();
@@ -123,6 +137,18 @@ class LocalClusterIT {
         }
         assertThat(kuberaft("up", "--dir", dir.toString()).out()).contains("already running");
 
+        // The Kubernetes API through the load balancer, with the generated kubeconfig (HTTPS + token).
+        assertThat(f.kubeconfig).isNotNull();
+        assertThat(f.loadBalancer.url).startsWith("https://127.0.0.1:");
+        boolean kubectl = Files.isExecutable(Path.of("/usr/bin/kubectl"));
+        if (kubectl) {
+            Result v = kubectlRun(f, "version");
+            assertThat(v.out()).contains("Server Version: v1.32");
+            Result applied = kubectlStdin(f, "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: before-kill\ndata:\n  a: b\n",
+                    "apply", "--validate=false", "-f", "-");
+            assertThat(applied.out()).contains("configmap/before-kill created");
+        }
+
         // SIGKILL the leader: a new leader, and writes resume on the survivors.
         assertThat(oneLeader()).isTrue();
         JsonNode s = status();
@@ -142,6 +168,12 @@ class LocalClusterIT {
             }
         });
         long resumedMs = (System.nanoTime() - killed) / 1_000_000;
+        if (kubectl) {
+            // Through the load balancer, after the leader died: reads and writes work.
+            assertThat(kubectlRun(f, "get", "configmap", "before-kill", "-o", "name").out()).contains("configmap/before-kill");
+            Result after = kubectlStdin(f, "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: after-kill\n", "apply", "--validate=false", "-f", "-");
+            assertThat(after.out()).contains("configmap/after-kill created");
+        }
         System.out.println("writes resumed " + resumedMs + " ms after SIGKILL of the leader");
         assertThat(resumedMs).isLessThan(10_000);
         await("a new leader in status", 10_000, this::oneLeader);
@@ -157,7 +189,7 @@ class LocalClusterIT {
 
         // `up` restarts the dead replica from its data; it converges.
         assertThat(kuberaft("up", "--dir", dir.toString()).code()).isZero();
-        await("all replicas applied the same index", 30_000, () -> {
+        await("all replicas applied the same index", 90_000, () -> {
             try {
                 JsonNode st = status();
                 long applied = -1;

@@ -50,13 +50,15 @@ public final class MediaTypes {
         return (semi < 0 ? contentType : contentType.substring(0, semi)).trim().toLowerCase();
     }
 
-    /** Parses a JSON or YAML body; 400 with the parser's message when malformed. */
+    /**
+     * Parses a JSON, YAML or Kubernetes protobuf body ({@link ProtobufBodies}: typed clients such as
+     * kubectl's {@code create} send protobuf and do not fall back to JSON); 400 with the parser's message
+     * when malformed, 415 for a protobuf kind the server has no schema for.
+     */
     public static JsonNode parse(String contentType, byte[] body) {
         String base = base(contentType);
         if (base.equals(PROTOBUF)) {
-            // client-go falls back to JSON when a protobuf body is refused with 415.
-            throw StatusException.unsupportedMediaType("the body of the request was in an unknown format - accepted media types include: "
-                    + "application/json, application/yaml");
+            return ProtobufBodies.decode(body);
         }
         boolean yaml = base.equals(YAML) || base.equals(APPLY_PATCH) || base.equals("application/x-yaml") || base.equals("text/yaml");
         try {

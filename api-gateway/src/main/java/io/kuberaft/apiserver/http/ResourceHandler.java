@@ -125,9 +125,26 @@ public final class ResourceHandler {
                     throw StatusException.badRequest("the body of the request was empty");
                 }
                 boolean force = q.flag("force");
-                ObjectNode out = generic.guaranteedUpdate(def, ns, info.name(), status,
-                        cur -> patcher.apply(def, contentType, cur, body, q.get("fieldManager"), force), q.writeOptions());
-                yield Reply.ok(out);
+                String subresource = status ? "status" : null;
+                try {
+                    ObjectNode out = generic.guaranteedUpdate(def, ns, info.name(), status,
+                            cur -> patcher.apply(def, contentType, cur, body, q.get("fieldManager"), force, subresource), q.writeOptions());
+                    yield Reply.ok(out);
+                } catch (StatusException e) {
+                    // An apply patch creates a missing object (upstream's create-on-update for apply): the
+                    // configuration is applied to an object that has only its identity, then created.
+                    if (e.code() != 404 || status || !MediaTypes.base(contentType).equals(MediaTypes.APPLY_PATCH)
+                            || generic.store().getOrNull(def, ns, info.name(), ReadConsistency.LINEARIZABLE) != null) {
+                        throw e;
+                    }
+                    ObjectNode empty = Objects.JSON.createObjectNode().put("apiVersion", def.apiVersion()).put("kind", def.kind());
+                    empty.putObject("metadata").put("name", info.name());
+                    if (ns != null) {
+                        Objects.meta(empty).put("namespace", ns);
+                    }
+                    ObjectNode obj = patcher.apply(def, contentType, empty, body, q.get("fieldManager"), force, null);
+                    yield Reply.created(generic.create(def, ns, obj, q.writeOptions()));
+                }
             }
             case "delete" -> delete(def, ns, info.name(), q, contentType, body);
             case "deletecollection" -> deleteCollection(def, ns, q);
@@ -196,7 +213,8 @@ public final class ResourceHandler {
         Long grace = q.params().containsKey("gracePeriodSeconds") ? q.longValue("gracePeriodSeconds", 0) : null;
         String propagation = q.get("propagationPolicy");
         boolean dryRun = q.writeOptions().dryRun();
-        if (body != null && body.length > 0 && !MediaTypes.base(contentType).equals(MediaTypes.PROTOBUF)) {
+        if (body != null && body.length > 0) {
+            // JSON, YAML or protobuf DeleteOptions (drain's fallback DELETE of pods sends protobuf).
             JsonNode opts = MediaTypes.parse(contentType, body);
             JsonNode pre = opts.path("preconditions");
             if (pre.has("resourceVersion")) {
@@ -210,6 +228,9 @@ public final class ResourceHandler {
             }
             if (opts.has("propagationPolicy") && !opts.get("propagationPolicy").isNull()) {
                 propagation = opts.get("propagationPolicy").asText();
+            } else if (propagation == null && opts.path("orphanDependents").isBoolean()) {
+                // The deprecated predecessor of propagationPolicy.
+                propagation = opts.get("orphanDependents").asBoolean() ? "Orphan" : "Background";
             }
             if (opts.path("dryRun").isArray() && opts.path("dryRun").toString().contains("All")) {
                 dryRun = true;

@@ -13,4 +13,13 @@ public interface Patcher {
      * @return the desired object
      */
     ObjectNode apply(ResourceDefinition def, String contentType, ObjectNode current, byte[] body, String fieldManager, boolean force);
+
+    /**
+     * The same on a subresource ("status", or null for the main resource): server-side apply owns different
+     * fields there.
+     */
+    default ObjectNode apply(ResourceDefinition def, String contentType, ObjectNode current, byte[] body, String fieldManager,
+                             boolean force, String subresource) {
+        return apply(def, contentType, current, body, fieldManager, force);
+    }
 }

@@ -2,7 +2,6 @@ package io.kuberaft.apiserver.registry;
 
 import io.kuberaft.apiserver.strategy.BuiltinStrategies;
 import io.kuberaft.apiserver.table.BuiltinTables;
-import io.kuberaft.apiserver.table.TableConvertor;
 
 import java.util.List;
 import java.util.Set;
@@ -49,7 +48,7 @@ public final class BuiltinResources {
                 List.of("scale", "status"), d));
         r.register(ns("", "podtemplates", "PodTemplate"));
         r.register(new ResourceDefinition("", "v1", "componentstatuses", "componentstatus", "ComponentStatus", false,
-                List.of("cs"), List.of(), ResourceDefinition.READ_ONLY, List.of(), d, TableConvertor.DEFAULT));
+                List.of("cs"), List.of(), ResourceDefinition.READ_ONLY, List.of(), d, BuiltinTables.forKind("", "ComponentStatus")));
         // apps/v1
         r.register(def("apps", "v1", "deployments", "Deployment", true, List.of("deploy"), ALL_CATEGORY, List.of("scale", "status"), d));
         r.register(def("apps", "v1", "replicasets", "ReplicaSet", true, List.of("rs"), ALL_CATEGORY, List.of("scale", "status"), d));

@@ -33,6 +33,22 @@ public final class GenericRegistry {
         return store;
     }
 
+    /**
+     * Hook that maintains metadata.managedFields (field ownership for server-side apply), called on every
+     * create and update after the strategy prepared the object and before validation and admission.
+     * {@code old} is null on create; {@code desired} is what the request asked for, {@code next} what will be
+     * stored (they differ on the status subresource). Installed by the patch package; a no-op otherwise.
+     */
+    public interface ManagedFieldsHook {
+        void track(ResourceDefinition def, ObjectNode old, ObjectNode desired, ObjectNode next, String fieldManager, boolean statusOnly);
+    }
+
+    private volatile ManagedFieldsHook managedFields = (def, old, desired, next, fieldManager, statusOnly) -> { };
+
+    public void managedFieldsHook(ManagedFieldsHook hook) {
+        this.managedFields = hook;
+    }
+
     /** Options every write takes. */
     public record WriteOptions(boolean dryRun, String fieldManager) {
         public static final WriteOptions DEFAULT = new WriteOptions(false, null);
@@ -93,17 +109,66 @@ public final class GenericRegistry {
         meta.remove("deletionGracePeriodSeconds");
         meta.put("generation", 1);
         def.strategy().prepareForCreate(def, obj);
+        managedFields.track(def, null, obj, obj, opts.fieldManager(), false);
         List<StatusException.Cause> causes = new ArrayList<>(Validation.objectMeta(def, obj));
         causes.addAll(def.strategy().validate(def, obj));
         if (!causes.isEmpty()) {
             throw StatusException.invalid(def.group(), def.kind(), name, causes);
         }
         def.strategy().canonicalize(def, obj);
-        admission.admit(Operation.CREATE, def, ns, obj, null);
-        if (opts.dryRun()) {
-            return obj;
+        // Admission may add compares and writes (quota usage, cluster IPs) that commit in the object's own
+        // txn; when another write got in between, admission runs again on a fresh copy and fresh reads.
+        for (int attempt = 0; ; attempt++) {
+            ObjectNode admitted = obj.deepCopy();
+            StoreOps ops = admission.admit(Operation.CREATE, def, ns, admitted, null, attempt);
+            if (opts.dryRun()) {
+                return admitted;
+            }
+            try {
+                return store.create(def, ns, name, admitted, ops);
+            } catch (StoreOps.Conflict e) {
+                if (attempt >= MAX_CONFLICT_RETRIES) {
+                    throw e;
+                }
+                StoreOps.backoff(attempt);
+            }
         }
-        return store.create(def, ns, name, obj);
+    }
+
+    /** Update admission and the store write, as {@link #create}: retried when an admission compare failed. */
+    private ObjectNode admitAndUpdate(ResourceDefinition def, String ns, String name, ObjectNode next, ObjectNode old,
+                                      WriteOptions opts) {
+        for (int attempt = 0; ; attempt++) {
+            ObjectNode admitted = next.deepCopy();
+            StoreOps ops = admission.admit(Operation.UPDATE, def, ns, admitted, old, attempt);
+            if (opts.dryRun()) {
+                return admitted;
+            }
+            try {
+                return store.update(def, ns, name, admitted, Objects.resourceVersion(old), ops);
+            } catch (StoreOps.Conflict e) {
+                if (attempt >= MAX_CONFLICT_RETRIES) {
+                    throw e;
+                }
+                StoreOps.backoff(attempt);
+            }
+        }
+    }
+
+    /** Removes the object for good, with what admission releases in the same txn (quota usage, allocations). */
+    private void remove(ResourceDefinition def, String ns, ObjectNode current) {
+        for (int attempt = 0; ; attempt++) {
+            StoreOps ops = admission.onRemove(def, ns, current, attempt);
+            try {
+                store.delete(def, ns, Objects.name(current), Objects.resourceVersion(current), ops);
+                return;
+            } catch (StoreOps.Conflict e) {
+                if (attempt >= MAX_CONFLICT_RETRIES) {
+                    throw e;
+                }
+                StoreOps.backoff(attempt);
+            }
+        }
     }
 
     /** PUT: replace the object (not its status, when it has a status subresource). */
@@ -131,8 +196,8 @@ public final class GenericRegistry {
             throw StatusException.conflict(def.group(), def.plural(), name,
                     "the object has been modified; please apply your changes to the latest version and try again");
         }
-        ObjectNode next = prepareUpdate(def, ns, obj, old, false);
-        return opts.dryRun() ? next : store.update(def, ns, name, next, Objects.resourceVersion(old));
+        ObjectNode next = prepareUpdate(def, ns, obj, old, false, opts);
+        return admitAndUpdate(def, ns, name, next, old, opts);
     }
 
     /**
@@ -155,12 +220,9 @@ public final class GenericRegistry {
                 throw StatusException.conflict(def.group(), def.plural(), name,
                         "the object has been modified; please apply your changes to the latest version and try again");
             }
-            ObjectNode next = prepareUpdate(def, ns, desired, old, statusOnly);
-            if (opts.dryRun()) {
-                return next;
-            }
+            ObjectNode next = prepareUpdate(def, ns, desired, old, statusOnly, opts);
             try {
-                return store.update(def, ns, name, next, Objects.resourceVersion(old));
+                return admitAndUpdate(def, ns, name, next, old, opts);
             } catch (StatusException e) {
                 if (e.code() != 409 || attempt >= MAX_CONFLICT_RETRIES || wantRv != 0) {
                     throw e;
@@ -169,7 +231,8 @@ public final class GenericRegistry {
         }
     }
 
-    private ObjectNode prepareUpdate(ResourceDefinition def, String ns, ObjectNode obj, ObjectNode old, boolean statusOnly) {
+    private ObjectNode prepareUpdate(ResourceDefinition def, String ns, ObjectNode obj, ObjectNode old, boolean statusOnly,
+                                     WriteOptions opts) {
         ObjectNode next;
         if (statusOnly) {
             // The status subresource changes status only: everything else stays as stored.
@@ -204,13 +267,13 @@ public final class GenericRegistry {
                 meta.put("generation", generation + 1);
             }
         }
+        managedFields.track(def, old, obj, next, opts.fieldManager(), statusOnly);
         List<StatusException.Cause> causes = new ArrayList<>(Validation.objectMeta(def, next));
         causes.addAll(def.strategy().validateUpdate(def, next, old));
         if (!causes.isEmpty()) {
             throw StatusException.invalid(def.group(), def.kind(), Objects.name(next), causes);
         }
         def.strategy().canonicalize(def, next);
-        admission.admit(Operation.UPDATE, def, ns, next, old);
         return next;
     }
 
@@ -246,14 +309,16 @@ public final class GenericRegistry {
         boolean finalizers = Objects.meta(current).path("finalizers").size() > 0;
         boolean foreground = "Foreground".equals(propagationPolicy);
         boolean orphan = "Orphan".equals(propagationPolicy);
-        if (grace > 0 || finalizers || foreground || orphan) {
+        ObjectNode marked = current.deepCopy();
+        boolean kindKeeps = def.strategy().keepOnDelete(marked);
+        if (grace > 0 || finalizers || foreground || orphan || kindKeeps) {
             if (opts.dryRun()) {
                 return current;
             }
-            return store.update(def, ns, name, markDeleted(current, grace, propagationPolicy), Objects.resourceVersion(current));
+            return store.update(def, ns, name, markDeleted(marked, grace, propagationPolicy), Objects.resourceVersion(current));
         }
         if (!opts.dryRun()) {
-            store.delete(def, ns, name, Objects.resourceVersion(current));
+            remove(def, ns, current);
         }
         return current;
     }
@@ -284,9 +349,9 @@ public final class GenericRegistry {
     public boolean finishIfFinalized(ResourceDefinition def, String ns, ObjectNode stored) {
         ObjectNode meta = Objects.meta(stored);
         if (meta.has("deletionTimestamp") && meta.path("finalizers").size() == 0
-                && meta.path("deletionGracePeriodSeconds").asLong(0) == 0) {
+                && meta.path("deletionGracePeriodSeconds").asLong(0) == 0 && !def.strategy().keepOnDelete(stored.deepCopy())) {
             try {
-                store.delete(def, ns, Objects.name(stored), Objects.resourceVersion(stored));
+                remove(def, ns, stored);
                 return true;
             } catch (StatusException e) {
                 return false;

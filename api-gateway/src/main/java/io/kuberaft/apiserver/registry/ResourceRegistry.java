@@ -7,19 +7,29 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
 
 /** Every served resource, looked up by group/version/plural or by apiVersion/kind. */
 public final class ResourceRegistry {
     private final List<ResourceDefinition> all = new CopyOnWriteArrayList<>();
+    private final AtomicLong version = new AtomicLong();
 
     public ResourceRegistry register(ResourceDefinition def) {
         all.removeIf(d -> d.group().equals(def.group()) && d.version().equals(def.version()) && d.plural().equals(def.plural()));
         all.add(def);
+        version.incrementAndGet();
         return this;
     }
 
+    /** Bumped by every register/unregister: caches derived from the registry (OpenAPI) compare it. */
+    public long version() {
+        return version.get();
+    }
+
     public void unregister(String group, String version, String plural) {
-        all.removeIf(d -> d.group().equals(group) && d.version().equals(version) && d.plural().equals(plural));
+        if (all.removeIf(d -> d.group().equals(group) && d.version().equals(version) && d.plural().equals(plural))) {
+            this.version.incrementAndGet();
+        }
     }
 
     public Collection<ResourceDefinition> all() {

@@ -190,14 +190,27 @@ public final class ResourceStore {
 
     /** Stores a new object; 409 AlreadyExists when the name is taken. Returns it with its resourceVersion. */
     public ObjectNode create(ResourceDefinition def, String ns, String name, ObjectNode obj) {
+        return create(def, ns, name, obj, new StoreOps());
+    }
+
+    /**
+     * Stores a new object together with {@code extra} in one txn; {@link StoreOps.Conflict} when only an
+     * extra compare failed.
+     */
+    public ObjectNode create(ResourceDefinition def, String ns, String name, ObjectNode obj, StoreOps extra) {
         ByteString key = bytes(key(def, ns, name));
-        TxnResponse r = await(kv.txn(TxnRequest.newBuilder()
+        TxnRequest.Builder txn = TxnRequest.newBuilder()
                 .addCompare(Compare.newBuilder().setKey(key).setTarget(Compare.CompareTarget.VERSION)
                         .setResult(Compare.CompareResult.EQUAL).setVersion(0))
                 .addSuccess(RequestOp.newBuilder().setRequestPut(PutRequest.newBuilder().setKey(key).setValue(encode(obj))))
-                .build()));
+                .addFailure(RequestOp.newBuilder().setRequestRange(RangeRequest.newBuilder().setKey(key).setKeysOnly(true)));
+        extra.appendTo(txn);
+        TxnResponse r = await(kv.txn(txn.build()));
         if (!r.getSucceeded()) {
-            throw StatusException.alreadyExists(def.group(), def.plural(), name);
+            if (extra.isEmpty() || r.getResponses(0).getResponseRange().getKvsCount() > 0) {
+                throw StatusException.alreadyExists(def.group(), def.plural(), name);
+            }
+            throw new StoreOps.Conflict(def, name);
         }
         ObjectNode out = obj.deepCopy();
         Objects.meta(out).put("resourceVersion", String.valueOf(r.getHeader().getRevision()));
@@ -209,20 +222,22 @@ public final class ResourceStore {
      * 409 Conflict on a stale version, 404 when gone.
      */
     public ObjectNode update(ResourceDefinition def, String ns, String name, ObjectNode obj, long expectedRv) {
+        return update(def, ns, name, obj, expectedRv, new StoreOps());
+    }
+
+    /** {@link #update} together with {@code extra} in one txn; {@link StoreOps.Conflict} when only an extra compare failed. */
+    public ObjectNode update(ResourceDefinition def, String ns, String name, ObjectNode obj, long expectedRv, StoreOps extra) {
         ByteString key = bytes(key(def, ns, name));
         Compare cmp = expectedRv > 0
                 ? Compare.newBuilder().setKey(key).setTarget(Compare.CompareTarget.MOD).setResult(Compare.CompareResult.EQUAL).setModRevision(expectedRv).build()
                 : Compare.newBuilder().setKey(key).setTarget(Compare.CompareTarget.VERSION).setResult(Compare.CompareResult.GREATER).setVersion(0).build();
-        TxnResponse r = await(kv.txn(TxnRequest.newBuilder().addCompare(cmp)
+        TxnRequest.Builder txn = TxnRequest.newBuilder().addCompare(cmp)
                 .addSuccess(RequestOp.newBuilder().setRequestPut(PutRequest.newBuilder().setKey(key).setValue(encode(obj))))
-                .addFailure(RequestOp.newBuilder().setRequestRange(RangeRequest.newBuilder().setKey(key).setKeysOnly(true)))
-                .build()));
+                .addFailure(RequestOp.newBuilder().setRequestRange(RangeRequest.newBuilder().setKey(key).setKeysOnly(true)));
+        extra.appendTo(txn);
+        TxnResponse r = await(kv.txn(txn.build()));
         if (!r.getSucceeded()) {
-            if (r.getResponses(0).getResponseRange().getKvsCount() == 0) {
-                throw StatusException.notFound(def.group(), def.plural(), name);
-            }
-            throw StatusException.conflict(def.group(), def.plural(), name,
-                    "the object has been modified; please apply your changes to the latest version and try again");
+            failedWrite(def, name, expectedRv, extra, r);
         }
         ObjectNode out = obj.deepCopy();
         Objects.meta(out).put("resourceVersion", String.valueOf(r.getHeader().getRevision()));
@@ -231,21 +246,36 @@ public final class ResourceStore {
 
     /** Deletes the object if its resourceVersion is still {@code expectedRv} (0: unconditionally). */
     public void delete(ResourceDefinition def, String ns, String name, long expectedRv) {
+        delete(def, ns, name, expectedRv, new StoreOps());
+    }
+
+    /** {@link #delete} together with {@code extra} in one txn; {@link StoreOps.Conflict} when only an extra compare failed. */
+    public void delete(ResourceDefinition def, String ns, String name, long expectedRv, StoreOps extra) {
         ByteString key = bytes(key(def, ns, name));
         Compare cmp = expectedRv > 0
                 ? Compare.newBuilder().setKey(key).setTarget(Compare.CompareTarget.MOD).setResult(Compare.CompareResult.EQUAL).setModRevision(expectedRv).build()
                 : Compare.newBuilder().setKey(key).setTarget(Compare.CompareTarget.VERSION).setResult(Compare.CompareResult.GREATER).setVersion(0).build();
-        TxnResponse r = await(kv.txn(TxnRequest.newBuilder().addCompare(cmp)
+        TxnRequest.Builder txn = TxnRequest.newBuilder().addCompare(cmp)
                 .addSuccess(RequestOp.newBuilder().setRequestDeleteRange(DeleteRangeRequest.newBuilder().setKey(key)))
-                .addFailure(RequestOp.newBuilder().setRequestRange(RangeRequest.newBuilder().setKey(key).setKeysOnly(true)))
-                .build()));
+                .addFailure(RequestOp.newBuilder().setRequestRange(RangeRequest.newBuilder().setKey(key).setKeysOnly(true)));
+        extra.appendTo(txn);
+        TxnResponse r = await(kv.txn(txn.build()));
         if (!r.getSucceeded()) {
-            if (r.getResponses(0).getResponseRange().getKvsCount() == 0) {
-                throw StatusException.notFound(def.group(), def.plural(), name);
-            }
-            throw StatusException.conflict(def.group(), def.plural(), name,
-                    "the object has been modified; please apply your changes to the latest version and try again");
+            failedWrite(def, name, expectedRv, extra, r);
         }
+    }
+
+    /** Why a conditional write of an existing object failed: gone (404), stale (409) or an extra compare. */
+    private static void failedWrite(ResourceDefinition def, String name, long expectedRv, StoreOps extra, TxnResponse r) {
+        RangeResponse current = r.getResponses(0).getResponseRange();
+        if (current.getKvsCount() == 0) {
+            throw StatusException.notFound(def.group(), def.plural(), name);
+        }
+        if (!extra.isEmpty() && (expectedRv <= 0 || current.getKvs(0).getModRevision() == expectedRv)) {
+            throw new StoreOps.Conflict(def, name);
+        }
+        throw StatusException.conflict(def.group(), def.plural(), name,
+                "the object has been modified; please apply your changes to the latest version and try again");
     }
 
     /** A change to an object, as a watch reports it. */

@@ -49,6 +49,15 @@ public interface ResourceStrategy {
         return 0;
     }
 
+    /**
+     * Whether a delete must keep the object, marked with a deletionTimestamp, until the kind's own
+     * finalization is done (namespaces: while {@code spec.finalizers} is not empty). {@code marked} is the
+     * copy about to be stored; the strategy may change it (a namespace's phase becomes Terminating).
+     */
+    default boolean keepOnDelete(ObjectNode marked) {
+        return false;
+    }
+
     /** The value of a field selector field, or null when the field is not supported for this kind. */
     default String fieldValue(ObjectNode obj, String field) {
         return switch (field) {

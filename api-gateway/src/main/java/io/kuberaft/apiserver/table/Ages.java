@@ -14,19 +14,26 @@ public final class Ages {
         return since(obj.path("metadata").path("creationTimestamp").asText(null), nowMillis);
     }
 
+    /** The age of an RFC 3339 timestamp ("<unknown>" when unset). */
     public static String since(String timestamp, long nowMillis) {
         if (timestamp == null || timestamp.isEmpty()) {
             return "<unknown>";
         }
         try {
-            long ms = nowMillis - Instant.parse(timestamp).toEpochMilli();
-            return human(Math.max(0, ms / 1000));
+            return human((nowMillis - Instant.parse(timestamp).toEpochMilli()) / 1000);
         } catch (DateTimeParseException e) {
             return "<invalid>";
         }
     }
 
+    /** Like upstream: up to one second in the future reads "0s" (clock skew), further is "<invalid>". */
     public static String human(long seconds) {
+        if (seconds < -1) {
+            return "<invalid>";
+        }
+        if (seconds < 0) {
+            return "0s";
+        }
         if (seconds < 60 * 2) {
             return seconds + "s";
         }

@@ -19,10 +19,22 @@ public interface TableConvertor {
         }
     }
 
+    /** A meta.k8s.io/v1 TableRowCondition (upstream marks finished pods {@code Completed}). */
+    record RowCondition(String type, String status, String reason, String message) {
+    }
+
     List<Column> columns();
 
-    /** One cell per column, in order; {@code now} is for ages. */
+    /**
+     * One cell per column, in order, wide columns included (a real apiserver always prints wide and
+     * kubectl drops priority &gt; 0 columns unless {@code -o wide}); {@code now} is for ages.
+     */
     List<Object> cells(ObjectNode obj, long nowMillis);
+
+    /** The row's conditions; none by default. */
+    default List<RowCondition> conditions(ObjectNode obj) {
+        return List.of();
+    }
 
     /** Name and Age: what every kind has. */
     TableConvertor DEFAULT = new TableConvertor() {

@@ -46,6 +46,14 @@ public final class Tables {
                     cells.add(cell.toString());
                 }
             }
+            List<TableConvertor.RowCondition> conditions = def.table().conditions(o);
+            if (!conditions.isEmpty()) {
+                ArrayNode conds = row.putArray("conditions");
+                for (TableConvertor.RowCondition c : conditions) {
+                    conds.addObject().put("type", c.type()).put("status", c.status()).put("reason", c.reason())
+                            .put("message", c.message());
+                }
+            }
             if (includeFullObject) {
                 row.set("object", o);
             } else {

@@ -1,0 +1,113 @@
+package io.kuberaft.apiserver.admission;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.kuberaft.apiserver.registry.GenericRegistry;
+import io.kuberaft.apiserver.registry.Objects;
+import io.kuberaft.apiserver.registry.ResourceDefinition;
+import io.kuberaft.kubeapi.StatusException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * What every cluster has from the start: the namespaces default, kube-system, kube-public and kube-node-lease,
+ * the system PriorityClasses and the {@code kubernetes} service (first cluster IP). Every replica ensures them
+ * at start; each is a plain create that tolerates AlreadyExists, so replicas racing each other are harmless.
+ */
+public final class SystemBootstrap {
+    private static final Logger LOG = LoggerFactory.getLogger(SystemBootstrap.class);
+    public static final List<String> SYSTEM_NAMESPACES = List.of("default", "kube-system", "kube-public", "kube-node-lease");
+    private final Lookup lookup;
+
+    public SystemBootstrap(Lookup lookup) {
+        this.lookup = lookup;
+    }
+
+    /** Creates a system namespace if it does not exist (on demand, from NamespaceLifecycle, before the bootstrap got to it). */
+    public void ensureNamespace(String name) {
+        ResourceDefinition def = lookup.kind("", "Namespace");
+        ObjectNode ns = Objects.JSON.createObjectNode();
+        ns.put("apiVersion", "v1").put("kind", "Namespace");
+        ns.putObject("metadata").put("name", name).put("uid", UUID.randomUUID().toString())
+                .put("creationTimestamp", Objects.now()).put("generation", 1);
+        def.strategy().prepareForCreate(def, ns);
+        try {
+            lookup.store().create(def, null, name, ns);
+            LOG.info("created namespace {}", name);
+        } catch (StatusException e) {
+            if (e.code() != 409) {
+                throw e;
+            }
+        }
+    }
+
+    /** Ensures every system object; throws when the store cannot be reached. */
+    public void ensureAll(GenericRegistry generic) {
+        SYSTEM_NAMESPACES.forEach(this::ensureNamespace);
+        ResourceDefinition pc = lookup.kind("scheduling.k8s.io", "PriorityClass");
+        createIfMissing(generic, pc, null, priorityClass("system-node-critical", 2000001000,
+                "Used for system critical pods that must not be moved from their current node."));
+        createIfMissing(generic, pc, null, priorityClass("system-cluster-critical", 2000000000,
+                "Used for system critical pods that must run in the cluster, but can be moved to another node if necessary."));
+        ObjectNode svc = Objects.JSON.createObjectNode();
+        svc.put("apiVersion", "v1").put("kind", "Service");
+        ObjectNode meta = svc.putObject("metadata").put("name", "kubernetes").put("namespace", "default");
+        meta.putObject("labels").put("component", "apiserver").put("provider", "kubernetes");
+        ObjectNode spec = svc.putObject("spec");
+        spec.put("type", "ClusterIP").put("clusterIP", ServiceAllocation.DEFAULT_CIDR_FIRST_IP).put("sessionAffinity", "None");
+        spec.putArray("ports").addObject().put("name", "https").put("port", 443).put("protocol", "TCP").put("targetPort", 6443);
+        createIfMissing(generic, lookup.kind("", "Service"), "default", svc);
+    }
+
+    private static ObjectNode priorityClass(String name, long value, String description) {
+        ObjectNode pc = Objects.JSON.createObjectNode();
+        pc.put("apiVersion", "scheduling.k8s.io/v1").put("kind", "PriorityClass");
+        pc.putObject("metadata").put("name", name);
+        pc.put("value", value).put("description", description);
+        return pc;
+    }
+
+    private static void createIfMissing(GenericRegistry generic, ResourceDefinition def, String ns, ObjectNode obj) {
+        if (generic.store().getOrNull(def, ns, Objects.name(obj), io.kuberaft.raftstore.ReadConsistency.LINEARIZABLE) != null) {
+            return;
+        }
+        try {
+            generic.create(def, ns, obj, GenericRegistry.WriteOptions.DEFAULT);
+            LOG.info("created {} {}", def.plural(), Objects.name(obj));
+        } catch (StatusException e) {
+            if (e.code() == 422) {
+                LOG.warn("cannot create {} {}: {}", def.plural(), Objects.name(obj), e.getMessage());
+            } else if (e.code() != 409) {
+                throw e;
+            }
+        }
+    }
+
+    /**
+     * Ensures the system objects on a daemon thread, retrying with backoff until the store answers (a replica
+     * may start before the cluster has a quorum).
+     */
+    public void startAsync(GenericRegistry generic) {
+        Thread t = new Thread(() -> {
+            long delay = 100;
+            while (!Thread.currentThread().isInterrupted()) {
+                try {
+                    ensureAll(generic);
+                    return;
+                } catch (RuntimeException e) {
+                    LOG.debug("system objects not ensured yet: {}", e.toString());
+                }
+                try {
+                    Thread.sleep(delay);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                delay = Math.min(delay * 2, 5000);
+            }
+        }, "kuberaft-system-bootstrap");
+        t.setDaemon(true);
+        t.start();
+    }
+}

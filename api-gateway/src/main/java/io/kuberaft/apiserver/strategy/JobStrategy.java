@@ -1,0 +1,152 @@
+package io.kuberaft.apiserver.strategy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.kuberaft.apiserver.registry.DefaultStrategy;
+import io.kuberaft.apiserver.registry.Objects;
+import io.kuberaft.apiserver.registry.ResourceDefinition;
+import io.kuberaft.kubeapi.StatusException.Cause;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * batch/v1 Job: defaults (completions/parallelism 1, backoffLimit 6, …), the generated selector on the
+ * job's uid (unless {@code manualSelector}), validation, an immutable template and selector.
+ */
+public final class JobStrategy extends DefaultStrategy {
+    static final String CONTROLLER_UID = "batch.kubernetes.io/controller-uid";
+    static final String JOB_NAME = "batch.kubernetes.io/job-name";
+
+    @Override
+    public void prepareForCreate(ResourceDefinition def, ObjectNode obj) {
+        ObjectNode spec = Json.obj(obj, "spec");
+        defaults(def, obj);
+        if (!spec.path("manualSelector").asBoolean(false)) {
+            generateSelector(obj);
+        }
+        ObjectNode meta = Objects.meta(obj);
+        JsonNode templateLabels = spec.path("template").path("metadata").path("labels");
+        if (meta.path("labels").size() == 0 && templateLabels.size() > 0) {
+            meta.set("labels", templateLabels.deepCopy());
+        }
+        obj.putObject("status");
+    }
+
+    @Override
+    public void prepareForUpdate(ResourceDefinition def, ObjectNode obj, ObjectNode old) {
+        defaults(def, obj);
+    }
+
+    static void defaults(ResourceDefinition def, ObjectNode obj) {
+        ObjectNode spec = Json.obj(obj, "spec");
+        if (Json.blank(spec, "completions") && Json.blank(spec, "parallelism")) {
+            spec.put("completions", 1);
+        }
+        Json.defaultInt(spec, "parallelism", 1);
+        if (Json.blank(spec, "backoffLimit")) {
+            spec.put("backoffLimit", spec.hasNonNull("backoffLimitPerIndex") ? Integer.MAX_VALUE : 6);
+        }
+        Json.defaultText(spec, "completionMode", "NonIndexed");
+        Json.defaultBool(spec, "suspend", false);
+        Json.defaultText(spec, "podReplacementPolicy", spec.hasNonNull("podFailurePolicy") ? "Failed" : "TerminatingOrFailed");
+        Templates.defaults(def, Json.obj(spec, "template"));
+    }
+
+    /** Upstream's generateSelector: job-name and controller-uid labels on the template, selector on the uid. */
+    private static void generateSelector(ObjectNode obj) {
+        String name = Objects.name(obj);
+        String uid = Objects.meta(obj).path("uid").asText();
+        ObjectNode spec = Json.obj(obj, "spec");
+        ObjectNode labels = Json.obj(Json.obj(Json.obj(spec, "template"), "metadata"), "labels");
+        for (String k : new String[] {"job-name", JOB_NAME}) {
+            if (!labels.has(k)) {
+                labels.put(k, name);
+            }
+        }
+        for (String k : new String[] {"controller-uid", CONTROLLER_UID}) {
+            if (!labels.has(k)) {
+                labels.put(k, uid);
+            }
+        }
+        ObjectNode matchLabels = Json.obj(Json.obj(spec, "selector"), "matchLabels");
+        if (!matchLabels.has(CONTROLLER_UID)) {
+            matchLabels.put(CONTROLLER_UID, uid);
+        }
+    }
+
+    @Override
+    public List<Cause> validate(ResourceDefinition def, ObjectNode obj) {
+        List<Cause> out = new ArrayList<>();
+        if (Objects.name(obj).length() > 63) {
+            out.add(Fields.invalid("metadata.name", Objects.name(obj), "must be no more than 63 characters"));
+        }
+        validateSpec(out, obj.path("spec"), "spec", true, Objects.meta(obj).path("uid").asText(""));
+        return out;
+    }
+
+    /** ValidateJobSpec, shared with CronJob's jobTemplate ({@code generated} false there). */
+    static void validateSpec(List<Cause> out, JsonNode spec, String path, boolean generated, String uid) {
+        Templates.nonNegative(out, spec, path, "parallelism", "completions", "activeDeadlineSeconds", "backoffLimit",
+                "ttlSecondsAfterFinished");
+        if (spec.path("activeDeadlineSeconds").isNumber() && spec.path("activeDeadlineSeconds").asLong() == 0) {
+            out.add(Fields.invalid(path + ".activeDeadlineSeconds", spec.get("activeDeadlineSeconds"), "must be greater than 0"));
+        }
+        String mode = spec.path("completionMode").asText("NonIndexed");
+        if (!mode.equals("NonIndexed") && !mode.equals("Indexed")) {
+            out.add(Fields.notSupported(path + ".completionMode", mode, List.of("NonIndexed", "Indexed")));
+        }
+        if (mode.equals("Indexed") && !spec.path("completions").isNumber()) {
+            out.add(Fields.required(path + ".completions", "when completion mode is Indexed"));
+        }
+        JsonNode sel = spec.path("selector");
+        if (generated) {
+            if (!sel.isObject()) {
+                out.add(Fields.required(path + ".selector"));
+            } else {
+                Fields.labelSelector(out, path + ".selector", sel);
+                Templates.matches(out, sel, spec.path("template"), path + ".template");
+                if (!spec.path("manualSelector").asBoolean(false) && !uid.isEmpty()
+                        && !uid.equals(sel.path("matchLabels").path(CONTROLLER_UID).asText(uid))) {
+                    out.add(Fields.invalidRendered(path + ".selector", Fields.goLabelSelector(sel), "`selector` not auto-generated"));
+                }
+            }
+        } else if (sel.isObject()) {
+            Fields.labelSelector(out, path + ".selector", sel);
+        }
+        out.addAll(PodSpecs.validateTemplate(spec.path("template"), path + ".template"));
+        Templates.restartPolicy(out, spec.path("template"), path + ".template", List.of("OnFailure", "Never"));
+        String prp = spec.path("podReplacementPolicy").asText("");
+        if (!prp.isEmpty() && !prp.equals("TerminatingOrFailed") && !prp.equals("Failed")) {
+            out.add(Fields.notSupported(path + ".podReplacementPolicy", prp, List.of("Failed", "TerminatingOrFailed")));
+        }
+    }
+
+    @Override
+    public List<Cause> validateUpdate(ResourceDefinition def, ObjectNode obj, ObjectNode old) {
+        List<Cause> out = validate(def, obj);
+        JsonNode spec = obj.path("spec");
+        JsonNode before = old.path("spec");
+        if (!Json.same(spec.path("template"), before.path("template"))) {
+            out.add(Fields.invalidRendered("spec.template", "core.PodTemplateSpec{...}", Fields.IMMUTABLE));
+        }
+        if (!Json.same(spec.path("selector"), before.path("selector"))) {
+            out.add(Fields.invalidRendered("spec.selector", Fields.goLabelSelector(spec.path("selector")), Fields.IMMUTABLE));
+        }
+        for (String f : new String[] {"completionMode", "podFailurePolicy", "backoffLimitPerIndex", "manualSelector"}) {
+            if (!Json.same(spec.path(f), before.path(f))) {
+                out.add(Fields.invalid("spec." + f, spec.path(f), Fields.IMMUTABLE));
+            }
+        }
+        if (!Json.same(spec.path("completions"), before.path("completions"))
+                && !("Indexed".equals(spec.path("completionMode").asText()) && Json.same(spec.path("completions"), spec.path("parallelism")))) {
+            out.add(Fields.invalid("spec.completions", spec.path("completions"), Fields.IMMUTABLE));
+        }
+        return out;
+    }
+
+    @Override
+    public String fieldValue(ObjectNode obj, String field) {
+        return field.equals("status.successful") ? obj.path("status").path("succeeded").asText("0") : super.fieldValue(obj, field);
+    }
+}
