@@ -165,6 +165,7 @@ public final class ApiServer implements AutoCloseable {
         if (info != null && info.verb().equals("watch")) {
             vertx.<Void>executeBlocking(() -> {
                 ResourceDefinition def = resources.resolve(info);
+                q.longValue("timeoutSeconds", 0); // a malformed parameter is a 400 before the 200 of the stream is sent
                 apiMetrics.longRunning(+1);
                 ctx.response().setChunked(true).setStatusCode(200).putHeader("Content-Type",
                         MediaTypes.wantsTable(accept) ? "application/json;as=Table;v=v1;g=meta.k8s.io" : MediaTypes.JSON);

@@ -54,6 +54,8 @@ public final class ClusterFile {
     public static final class LoadBalancer {
         public long pid;
         public String url;
+        /** "builtin" (`kuberaft lb`) or "haproxy". */
+        public String kind;
     }
 
     static Path path(Path dir) {

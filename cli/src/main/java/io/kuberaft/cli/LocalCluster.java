@@ -30,6 +30,7 @@ public final class LocalCluster {
     private final Path dir;
     private final PrintStream out;
     private final Set<Integer> taken = new HashSet<>();
+    private String lbKind = "builtin";
 
     public LocalCluster(Path dir, PrintStream out) {
         this.dir = dir.toAbsolutePath().normalize();
@@ -54,6 +55,12 @@ public final class LocalCluster {
 
     /** Starts every replica (new, or the stopped cluster recorded in DIR) and waits until all are ready. */
     public ClusterFile up(int masters, List<String> serverArgs) throws IOException {
+        return up(masters, serverArgs, "builtin");
+    }
+
+    /** @param lbKind "builtin" or "haproxy": used when the cluster is new (a restart keeps its kind) */
+    public ClusterFile up(int masters, List<String> serverArgs, String lbKind) throws IOException {
+        this.lbKind = lbKind;
         ClusterFile f;
         if (ClusterFile.exists(dir)) {
             f = file();
@@ -160,12 +167,20 @@ public final class LocalCluster {
         if (f.loadBalancer == null) {
             f.loadBalancer = new ClusterFile.LoadBalancer();
             f.loadBalancer.url = "https://127.0.0.1:" + pickPort(LB_PORT);
+            f.loadBalancer.kind = lbKind;
         }
         if (!alive(f.loadBalancer.pid)) {
-            List<String> cmd = new ArrayList<>(baseCommand());
-            cmd.addAll(List.of("lb", "--listen", "127.0.0.1:" + port(f.loadBalancer.url), "--ca", pki.caCert().toString()));
-            for (ClusterFile.Master m : f.masters) {
-                cmd.addAll(List.of("--backend", m.apiUrl.replaceFirst("^https://", "")));
+            List<String> backends = f.masters.stream().map(m -> m.apiUrl.replaceFirst("^https://", "")).toList();
+            List<String> cmd;
+            if ("haproxy".equals(f.loadBalancer.kind)) {
+                Path cfg = HaproxyConfig.write(dir, "127.0.0.1:" + port(f.loadBalancer.url), f.masters);
+                cmd = List.of(HaproxyConfig.binary(), "-db", "-f", cfg.toString());
+            } else {
+                cmd = new ArrayList<>(baseCommand());
+                cmd.addAll(List.of("lb", "--listen", "127.0.0.1:" + port(f.loadBalancer.url), "--ca", pki.caCert().toString()));
+                for (String b : backends) {
+                    cmd.addAll(List.of("--backend", b));
+                }
             }
             Path log = dir.resolve("logs").resolve("lb.log");
             f.loadBalancer.pid = new ProcessBuilder(cmd).redirectErrorStream(true)

@@ -31,6 +31,9 @@ public final class UpCommand implements Callable<Integer> {
     @Option(names = "--compaction-retention", description = "Passed to every replica.")
     Long compactionRetention;
 
+    @Option(names = "--lb", defaultValue = "builtin", description = "Load balancer in front of the APIs: builtin or haproxy (Debian's haproxy) (default: ${DEFAULT-VALUE}).")
+    String lb;
+
     @Option(names = "--server-arg", description = "Any other `server` flag, passed through verbatim (repeatable).")
     List<String> serverArgs = new ArrayList<>();
 
@@ -52,9 +55,17 @@ public final class UpCommand implements Callable<Integer> {
         add(args, "--snapshot-threshold", snapshotThreshold);
         add(args, "--compaction-retention", compactionRetention);
         args.addAll(serverArgs);
+        if (!lb.equals("builtin") && !lb.equals("haproxy")) {
+            System.err.println("kuberaft up: --lb must be builtin or haproxy");
+            return 2;
+        }
+        if (lb.equals("haproxy") && HaproxyConfig.binary() == null) {
+            System.err.println("kuberaft up: --lb haproxy needs the haproxy binary (apt-get install haproxy)");
+            return 2;
+        }
         ClusterFile f;
         try {
-            f = cluster.up(masters, args);
+            f = cluster.up(masters, args, lb);
         } catch (java.io.IOException e) {
             System.err.println("kuberaft up: " + e.getMessage());
             return 1;
@@ -64,6 +75,10 @@ public final class UpCommand implements Callable<Integer> {
         for (ClusterFile.Master m : f.masters) {
             System.out.printf("  %-4s pid %-7d etcd %-16s raft %-16s log %s%n", m.id, m.pid, m.etcdEndpoint, m.raftAddress, m.logFile);
             endpoints.append(endpoints.length() == 0 ? "" : ",").append(m.etcdEndpoint);
+        }
+        if (f.loadBalancer != null) {
+            System.out.println("  API  " + f.loadBalancer.url + " (" + f.loadBalancer.kind + " load balancer, pid " + f.loadBalancer.pid + ")");
+            System.out.println("  try:  export KUBECONFIG=" + f.kubeconfig + "; kubectl get ns");
         }
         System.out.println("  try:  ETCDCTL_API=3 etcdctl --endpoints=" + endpoints + " put hello world");
         System.out.println("  then: ./kuberaft status --dir " + dir + "   |   ./kuberaft down --dir " + dir);

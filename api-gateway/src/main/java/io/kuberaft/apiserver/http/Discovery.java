@@ -78,10 +78,10 @@ public final class Discovery {
                 ObjectNode s = rs.addObject();
                 s.put("name", d.plural() + "/" + sub).put("singularName", "").put("namespaced", d.namespaced());
                 SubresourceInfo info = subresource(d, sub);
-                if (!info.group().equals(d.group())) {
+                // Upstream names both group and version when the subresource's kind is from another group/version
+                // (kubectl drain uses evictions only when pods/eviction has a non-empty group and version).
+                if (!info.group().equals(d.group()) || !info.version().equals(d.version())) {
                     s.put("group", info.group());
-                }
-                if (!info.version().equals(d.version())) {
                     s.put("version", info.version());
                 }
                 s.put("kind", info.kind());

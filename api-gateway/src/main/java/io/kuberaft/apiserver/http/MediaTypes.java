@@ -61,6 +61,11 @@ public final class MediaTypes {
             return ProtobufBodies.decode(body);
         }
         boolean yaml = base.equals(YAML) || base.equals(APPLY_PATCH) || base.equals("application/x-yaml") || base.equals("text/yaml");
+        if (!yaml && !base.isEmpty() && !base.equals(JSON) && !base.equals(MERGE_PATCH) && !base.equals(JSON_PATCH)
+                && !base.equals(STRATEGIC_MERGE_PATCH)) {
+            throw StatusException.unsupportedMediaType("the body of the request was in an unknown format - accepted media types include: "
+                    + "application/json, application/yaml, application/vnd.kubernetes.protobuf");
+        }
         try {
             JsonNode n = (yaml ? YAML_MAPPER : JSON_MAPPER).readTree(body);
             if (n == null || n.isMissingNode()) {
@@ -80,13 +85,69 @@ public final class MediaTypes {
         }
     }
 
-    /** A body that must be a single object. */
+    /** A body that must be a single object, whose metadata decodes as an ObjectMeta. */
     public static ObjectNode parseObject(String contentType, byte[] body) {
         JsonNode n = parse(contentType, body);
         if (!(n instanceof ObjectNode o)) {
             throw StatusException.badRequest("Object 'Kind' is missing in '" + truncate(n.toString()) + "'");
         }
+        return checkObjectMeta(o);
+    }
+
+    /**
+     * The decode step upstream gets from its typed structs: apiVersion/kind and the ObjectMeta fields have
+     * their JSON types (strings, string maps, lists), else 400 — so no object whose metadata the registry,
+     * selectors or watch cannot read is ever stored.
+     */
+    public static ObjectNode checkObjectMeta(ObjectNode o) {
+        for (String f : new String[] {"apiVersion", "kind"}) {
+            requireType(o.get(f), f, JsonNode::isTextual, "string");
+        }
+        JsonNode meta = o.get("metadata");
+        if (meta == null || meta.isNull()) {
+            return o;
+        }
+        if (!meta.isObject()) {
+            throw decodeError("metadata", "ObjectMeta", meta);
+        }
+        for (String f : new String[] {"name", "generateName", "namespace", "uid", "resourceVersion", "creationTimestamp",
+                "deletionTimestamp", "selfLink"}) {
+            requireType(meta.get(f), "metadata." + f, JsonNode::isTextual, "string");
+        }
+        for (String f : new String[] {"generation", "deletionGracePeriodSeconds"}) {
+            requireType(meta.get(f), "metadata." + f, JsonNode::isIntegralNumber, "int64");
+        }
+        for (String f : new String[] {"labels", "annotations"}) {
+            JsonNode m = meta.get(f);
+            requireType(m, "metadata." + f, JsonNode::isObject, "map[string]string");
+            if (m != null) {
+                m.fields().forEachRemaining(e -> requireType(e.getValue(), "metadata." + f, JsonNode::isTextual, "string"));
+            }
+        }
+        JsonNode fin = meta.get("finalizers");
+        requireType(fin, "metadata.finalizers", JsonNode::isArray, "[]string");
+        if (fin != null) {
+            fin.forEach(e -> requireType(e, "metadata.finalizers", JsonNode::isTextual, "string"));
+        }
+        for (String f : new String[] {"ownerReferences", "managedFields"}) {
+            JsonNode l = meta.get(f);
+            requireType(l, "metadata." + f, JsonNode::isArray, "[]object");
+            if (l != null) {
+                l.forEach(e -> requireType(e, "metadata." + f, JsonNode::isObject, "object"));
+            }
+        }
         return o;
+    }
+
+    private static void requireType(JsonNode v, String field, java.util.function.Predicate<JsonNode> ok, String goType) {
+        if (v != null && !v.isNull() && !ok.test(v)) {
+            throw decodeError(field, goType, v);
+        }
+    }
+
+    private static StatusException decodeError(String field, String goType, JsonNode v) {
+        return StatusException.badRequest("json: cannot unmarshal " + v.getNodeType().name().toLowerCase() + " into Go struct field "
+                + field + " of type " + goType);
     }
 
     private static String truncate(String s) {

@@ -37,6 +37,9 @@ public final class ResourceHandler {
 
     /** The definition a request addresses: 404 for unknown resources, 405 for verbs it does not allow. */
     public ResourceDefinition resolve(RequestInfo info) {
+        if (SubresourceHandler.isLegacyBindings(info)) {
+            return registry.find("", "v1", "pods").orElseThrow(() -> new StatusException(404, "NotFound", "the server could not find the requested resource"));
+        }
         ResourceDefinition def = registry.find(info.group(), info.version(), info.resource())
                 .orElseThrow(() -> new StatusException(404, "NotFound", "the server could not find the requested resource"));
         if (info.subresource() != null && !def.hasSubresource(info.subresource())) {
@@ -89,11 +92,15 @@ public final class ResourceHandler {
             throw new StatusException(404, "NotFound", "the server could not find the requested resource");
         }
         String sub = info.subresource();
-        if (sub != null && !sub.equals("status")) {
-            throw new StatusException(404, "NotFound", "the server could not find the requested resource (" + sub
-                    + " is not served by this replica yet)");
+        if ((sub != null && !sub.equals("status")) || SubresourceHandler.isLegacyBindings(info)) {
+            return new SubresourceHandler(registry, generic).handle(info, def, q, contentType, body);
         }
         boolean status = "status".equals(sub);
+        // Upstream routes no POST to a named object and no PUT/PATCH to a collection: 405, before any body is read.
+        boolean named = info.name() != null;
+        if ((info.verb().equals("create") && named) || ((info.verb().equals("update") || info.verb().equals("patch")) && !named)) {
+            throw StatusException.methodNotAllowed("the server does not allow this method on the requested resource");
+        }
         return switch (info.verb()) {
             case "get" -> single(def, generic.store().get(def, ns, info.name()), accept);
             case "list" -> list(def, ns, q, accept);
@@ -128,7 +135,8 @@ public final class ResourceHandler {
                 String subresource = status ? "status" : null;
                 try {
                     ObjectNode out = generic.guaranteedUpdate(def, ns, info.name(), status,
-                            cur -> patcher.apply(def, contentType, cur, body, q.get("fieldManager"), force, subresource), q.writeOptions());
+                            cur -> MediaTypes.checkObjectMeta(patcher.apply(def, contentType, cur, body, q.get("fieldManager"), force, subresource)),
+                            q.writeOptions());
                     yield Reply.ok(out);
                 } catch (StatusException e) {
                     // An apply patch creates a missing object (upstream's create-on-update for apply): the
@@ -184,6 +192,11 @@ public final class ResourceHandler {
         Predicate<ObjectNode> filter = filter(def, q);
         String rv = q.get("resourceVersion");
         ReadConsistency consistency = "0".equals(rv) ? ReadConsistency.SERIALIZABLE : ReadConsistency.LINEARIZABLE;
+        String match = q.get("resourceVersionMatch");
+        if (match != null && !match.isEmpty() && !match.equals("Exact") && !match.equals("NotOlderThan")) {
+            throw StatusException.invalid("meta.k8s.io", "ListOptions", "", List.of(new StatusException.Cause("FieldValueNotSupported",
+                    "Unsupported value: \"" + match + "\": supported values: \"Exact\", \"NotOlderThan\"", "resourceVersionMatch")));
+        }
         long at = 0;
         if (rv != null && !rv.isEmpty() && !rv.equals("0") && "Exact".equals(q.get("resourceVersionMatch"))) {
             at = q.longValue("resourceVersion", 0);
