@@ -124,7 +124,8 @@ public final class RaftKvStore extends ProposingKvStore {
                         "etcdserver: request timed out (no Raft quorum answered within " + timeout.toMillis() + " ms: " + cause + ")"));
                 return;
             }
-            long backoff = Math.min(TimeUnit.MILLISECONDS.toNanos(50L << Math.min(tries, 4)), remaining);
+            // Short, capped backoff: a new leader is usually ready within a few hundred ms of its election.
+            long backoff = Math.min(TimeUnit.MILLISECONDS.toNanos(50L << Math.min(tries, 2)), remaining);
             scheduler.schedule(() -> {
                 retrying(attempt, deadline, tries + 1).whenComplete((r, t) -> {
                     if (t != null) {
