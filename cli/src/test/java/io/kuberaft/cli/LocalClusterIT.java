@@ -211,6 +211,18 @@ class LocalClusterIT {
         for (ClusterFile.Master m : ClusterFile.read(dir).masters) {
             assertThat(etcdctl(m.etcdEndpoint, "get", "after-kill").out()).contains("yes");
         }
+        // Every replica holds the same state: `etcdctl endpoint hashkv` (a digest of history, leases,
+        // revision and compaction point) is equal on all of them, the SIGKILLed one included.
+        String endpoints = String.join(",", ClusterFile.read(dir).masters.stream().map(m -> m.etcdEndpoint).toList());
+        await("equal state hashes on every replica", 30_000, () -> {
+            try {
+                List<String> hashes = etcdctl(endpoints, "endpoint", "hashkv").out().lines()
+                        .filter(l -> l.contains(",")).map(l -> l.substring(l.indexOf(',') + 1).trim()).toList();
+                return hashes.size() == 3 && hashes.stream().distinct().count() == 1;
+            } catch (Exception e) {
+                return false;
+            }
+        });
 
         // Membership: add m4, then remove m1.
         Result add = kuberaft("member", "add", "--dir", dir.toString());

@@ -59,6 +59,9 @@ public interface KvStore {
     /** The local replica's revision, compaction point, applied index and (optionally costly) hash. */
     CompletableFuture<StoreStatus> status(ReadConsistency consistency);
 
+    /** {@link #status} plus a digest of the replicated state (costly: reads the whole history). */
+    CompletableFuture<StoreStatus> statusWithHash(ReadConsistency consistency);
+
     /** A view of this store whose writes carry the given fence term (0 = no fence). */
     KvStore fenced(long term);
 }

@@ -207,6 +207,11 @@ public abstract class ProposingKvStore implements WatchableKvStore {
         return failedProposals.get();
     }
 
+    @Override
+    public CompletableFuture<StoreStatus> statusWithHash(ReadConsistency consistency) {
+        return read(Query.newBuilder().setStatus(StatusQuery.newBuilder().setWithHash(true)).build(), consistency, QueryResult::getStatus);
+    }
+
     public long fenceTerm() {
         return fenceTerm;
     }

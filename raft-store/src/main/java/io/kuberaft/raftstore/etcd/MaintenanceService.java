@@ -1,5 +1,7 @@
 package io.kuberaft.raftstore.etcd;
 
+import io.etcd.jetcd.api.HashKVRequest;
+import io.etcd.jetcd.api.HashKVResponse;
 import io.etcd.jetcd.api.MaintenanceGrpc;
 import io.etcd.jetcd.api.StatusRequest;
 import io.etcd.jetcd.api.StatusResponse;
@@ -9,7 +11,8 @@ import io.kuberaft.raftstore.KvStore;
 import io.kuberaft.raftstore.ReadConsistency;
 
 /**
- * etcd's {@code etcdserverpb.Maintenance}: only {@code Status} ({@code etcdctl endpoint status});
+ * etcd's {@code etcdserverpb.Maintenance}: {@code Status} ({@code etcdctl endpoint status}) and
+ * {@code HashKV} ({@code etcdctl endpoint hashkv}: equal on replicas that applied the same log);
  * alarms, defragment, hash, snapshot and move-leader answer UNIMPLEMENTED.
  */
 final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
@@ -24,6 +27,17 @@ final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
         this.store = store;
         this.view = view;
         this.headers = headers;
+    }
+
+    @Override
+    public void hashKV(HashKVRequest request, StreamObserver<HashKVResponse> out) {
+        // The digest of this member's whole replicated state (history, leases, revision, compaction
+        // point); the requested revision is not honoured: the digest is of the applied state.
+        Calls.unary(out, () -> store.statusWithHash(ReadConsistency.SERIALIZABLE).thenApply(s -> HashKVResponse.newBuilder()
+                .setHeader(headers.at(s.getRevision()))
+                .setHash((int) s.getHash())
+                .setCompactRevision(s.getCompactRevision())
+                .build()), r -> r);
     }
 
     @Override

@@ -482,6 +482,10 @@ class EtcdGrpcWireTest extends EtcdServerFixture {
         assertThat(s.getErrorsList()).isEmpty();
         assertHeader(s.getHeader(), 2);
 
+        io.etcd.jetcd.api.HashKVResponse h = MaintenanceGrpc.newBlockingStub(channel())
+                .hashKV(io.etcd.jetcd.api.HashKVRequest.getDefaultInstance());
+        assertThat(Integer.toUnsignedLong(h.getHash())).isEqualTo(store.engine().mvcc().hash());
+
         assertStatus(() -> MaintenanceGrpc.newBlockingStub(channel()).alarm(AlarmRequest.getDefaultInstance()),
                 Status.Code.UNIMPLEMENTED, null);
     }
