@@ -92,7 +92,11 @@ class QuantityTest {
         Quantity q = Quantity.parse(s);
         Quantity again = Quantity.parse(q.toString());
         assertThat(again).isEqualTo(q);
-        assertThat(again.toString()).isEqualTo(q.toString());
+        // Like upstream, a BinarySI value that is no multiple of 1024 prints as a plain number, which
+        // parses back as DecimalSI ("15552000" → "15552k"): the canonical form is a fixed point from
+        // the second round on, not necessarily the first.
+        String canonical = again.toString();
+        assertThat(Quantity.parse(canonical).toString()).isEqualTo(canonical);
     }
 
     @Property
