@@ -101,7 +101,8 @@ public final class ApiServer implements AutoCloseable {
         });
         this.watches = new WatchHandler(store, timers, options.bookmarkIntervalMs());
         this.discovery = new Discovery(registry);
-        this.openApi = new OpenApi(registry);
+        // Generated in the background at start-up: the first `kubectl apply` would otherwise wait ~2 s for it.
+        this.openApi = new OpenApi(registry).warmUp();
         this.apiMetrics = new ApiMetrics(meters);
         HttpServerOptions ho = new HttpServerOptions().setHost(options.host()).setPort(options.port())
                 .setCompressionSupported(true).setMaxFormAttributeSize(MediaTypes.MAX_BODY_BYTES);
