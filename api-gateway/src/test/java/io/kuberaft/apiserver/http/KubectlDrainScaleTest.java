@@ -1,11 +1,11 @@
 package io.kuberaft.apiserver.http;
 
+import io.kuberaft.apiserver.ApiServer;
+import io.kuberaft.apiserver.InProcessKubectl;
+import io.kuberaft.apiserver.InProcessKubectl.Result;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.kuberaft.apiserver.ApiServer;
-import io.kuberaft.raftstore.ClusterView;
 import io.kuberaft.raftstore.LocalKvStore;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -16,11 +16,8 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -35,56 +32,32 @@ import static org.assertj.core.api.Assertions.assertThat;
  * /usr/bin/kubectl is absent.
  */
 class KubectlDrainScaleTest {
-    private static final Path KUBECTL = Path.of("/usr/bin/kubectl");
     static final ObjectMapper M = new ObjectMapper();
     static final HttpClient HTTP = HttpClient.newHttpClient();
 
     @TempDir
     static Path tmp;
+    static InProcessKubectl fixture;
     static LocalKvStore store;
     static ApiServer server;
 
     @BeforeAll
     static void start() {
-        Assumptions.assumeTrue(Files.isExecutable(KUBECTL), "kubectl not installed at /usr/bin/kubectl: skipping the kubectl drain/scale test");
-        store = new LocalKvStore(tmp.resolve("store"));
-        server = ApiServer.start(ApiServer.Options.plain("127.0.0.1", 0), store, ClusterView.standalone("m1", () -> 0),
-                new SimpleMeterRegistry(), () -> "");
+        Assumptions.assumeTrue(InProcessKubectl.available(), "kubectl not installed at /usr/bin/kubectl: skipping the kubectl drain/scale test");
+        fixture = new InProcessKubectl(tmp);
+        store = fixture.store();
+        server = fixture.server();
     }
 
     @AfterAll
     static void stop() {
-        if (server != null) {
-            server.close();
-        }
-        if (store != null) {
-            store.close();
-        }
-    }
-
-    record Result(int code, String out, String err) {
-        Result ok() {
-            assertThat(code).as("kubectl failed: " + out + err).isZero();
-            return this;
+        if (fixture != null) {
+            fixture.close();
         }
     }
 
     static Result kubectl(String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(KUBECTL.toString(), "--server", "http://127.0.0.1:" + server.port(),
-                "--cache-dir", tmp.resolve("kube-cache").toString(), "--request-timeout", "30s"));
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd);
-        pb.environment().put("HOME", tmp.toString());
-        pb.environment().put("KUBECONFIG", tmp.resolve("no-kubeconfig").toString());
-        Path out = Files.createTempFile(tmp, "out", ".txt");
-        Path err = Files.createTempFile(tmp, "err", ".txt");
-        pb.redirectOutput(out.toFile()).redirectError(err.toFile());
-        Process p = pb.start();
-        if (!p.waitFor(150, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError("kubectl " + String.join(" ", args) + " timed out: " + Files.readString(out) + Files.readString(err));
-        }
-        Result r = new Result(p.exitValue(), Files.readString(out), Files.readString(err));
+        Result r = fixture.kubectl(150, args);
         System.out.println("$ kubectl " + String.join(" ", args) + "\n" + r.out() + r.err());
         return r;
     }

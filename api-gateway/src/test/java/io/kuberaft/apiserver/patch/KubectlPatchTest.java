@@ -1,10 +1,10 @@
 package io.kuberaft.apiserver.patch;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.kuberaft.apiserver.ApiServer;
-import io.kuberaft.raftstore.ClusterView;
+import io.kuberaft.apiserver.InProcessKubectl;
+import io.kuberaft.apiserver.InProcessKubectl.Result;
+import com.fasterxml.jackson.databind.JsonNode;
 import io.kuberaft.raftstore.LocalKvStore;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -15,7 +15,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -26,54 +25,30 @@ import static org.assertj.core.api.Assertions.assertThat;
  * client-side apply ownership to server-side apply. Skipped when /usr/bin/kubectl is absent.
  */
 class KubectlPatchTest {
-    private static final Path KUBECTL = Path.of("/usr/bin/kubectl");
 
     @TempDir
     static Path tmp;
+    static InProcessKubectl fixture;
     static LocalKvStore store;
     static ApiServer server;
 
     @BeforeAll
     static void start() {
-        Assumptions.assumeTrue(Files.isExecutable(KUBECTL), "kubectl not installed at /usr/bin/kubectl: skipping the kubectl end-to-end test");
-        store = new LocalKvStore(tmp.resolve("store"));
-        server = ApiServer.start(ApiServer.Options.plain("127.0.0.1", 0), store, ClusterView.standalone("m1", () -> 0),
-                new SimpleMeterRegistry(), () -> "");
+        Assumptions.assumeTrue(InProcessKubectl.available(), "kubectl not installed at /usr/bin/kubectl: skipping the kubectl end-to-end test");
+        fixture = new InProcessKubectl(tmp);
+        store = fixture.store();
+        server = fixture.server();
     }
 
     @AfterAll
     static void stop() {
-        if (server != null) {
-            server.close();
-        }
-        if (store != null) {
-            store.close();
-        }
-    }
-
-    record Result(int code, String out, String err) {
-        Result ok() {
-            assertThat(code).as("kubectl failed: " + out + err).isZero();
-            return this;
+        if (fixture != null) {
+            fixture.close();
         }
     }
 
     static Result kubectl(String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(KUBECTL.toString(), "--server", "http://127.0.0.1:" + server.port(),
-                "--cache-dir", tmp.resolve("kube-cache").toString(), "--request-timeout", "30s"));
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd);
-        pb.environment().put("HOME", tmp.toString());
-        pb.environment().put("KUBECONFIG", tmp.resolve("no-kubeconfig").toString());
-        Path out = Files.createTempFile(tmp, "out", ".txt");
-        Path err = Files.createTempFile(tmp, "err", ".txt");
-        pb.redirectOutput(out.toFile()).redirectError(err.toFile());
-        Process p = pb.start();
-        if (!p.waitFor(90, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError("kubectl " + String.join(" ", args) + " timed out");
-        }
-        return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
+        return fixture.kubectl(90, args);
     }
 
     static Path manifest(String name, String yaml) throws Exception {
