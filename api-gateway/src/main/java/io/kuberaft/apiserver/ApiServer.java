@@ -114,7 +114,15 @@ public final class ApiServer implements AutoCloseable {
             }
         }
         Router router = Router.router(vertx);
-        router.route().handler(BodyHandler.create(false).setBodyLimit(MediaTypes.MAX_BODY_BYTES).setHandleFileUploads(false));
+        BodyHandler bodies = BodyHandler.create(false).setBodyLimit(MediaTypes.MAX_BODY_BYTES).setHandleFileUploads(false);
+        // A WebSocket upgrade has no body, and once a body handler has read the request it can no longer be upgraded.
+        router.route().handler(ctx -> {
+            if (isWebSocketUpgrade(ctx)) {
+                ctx.next();
+            } else {
+                bodies.handle(ctx);
+            }
+        });
         router.route().handler(this::handle);
         router.route().failureHandler(ctx -> {
             int code = ctx.statusCode();
@@ -163,21 +171,42 @@ public final class ApiServer implements AutoCloseable {
             sendError(ctx, e);
             return;
         }
+        if (info != null && info.verb().equals("watch") && isWebSocketUpgrade(ctx)) {
+            watchOverWebSocket(ctx, info, q, accept, start);
+            return;
+        }
         if (info != null && info.verb().equals("watch")) {
             vertx.<Void>executeBlocking(() -> {
                 ResourceDefinition def = resources.resolve(info);
                 q.longValue("timeoutSeconds", 0); // a malformed parameter is a 400 before the 200 of the stream is sent
                 apiMetrics.longRunning(+1);
+                // Never compressed (as upstream): a gzip stream holds back even its header until the first
+                // event, and clients that open the decoder eagerly (fabric8) would wait for it.
+                ctx.response().putHeader("Content-Encoding", "identity");
                 ctx.response().setChunked(true).setStatusCode(200).putHeader("Content-Type",
                         MediaTypes.wantsTable(accept) ? "application/json;as=Table;v=v1;g=meta.k8s.io" : MediaTypes.JSON);
                 watches.start(def, def.namespaced() ? info.namespace() : null, q, accept, new VertxSink(ctx.response(), eventLoop));
+                // The headers go now, not with the first event: a client (client-go, fabric8) counts the watch
+                // as established only once it has them, and a quiet resource may send nothing for minutes.
+                eventLoop.runOnContext(v -> {
+                    if (!ctx.response().headWritten() && !ctx.response().closed()) {
+                        ctx.response().writeHead();
+                    }
+                });
                 ctx.response().closeHandler(v -> apiMetrics.longRunning(-1));
                 apiMetrics.record("WATCH", def.plural(), 200, System.nanoTime() - start);
                 return null;
             }, false).onFailure(t -> sendError(ctx, t instanceof StatusException se ? se : ResourceStore.translate(t)));
             return;
         }
-        vertx.<Reply>executeBlocking(() -> route(ctx, info, q, accept), false).onComplete(ar -> {
+        long fence;
+        try {
+            fence = fenceTerm(ctx.request().getHeader(ResourceStore.FENCE_HEADER));
+        } catch (StatusException e) {
+            sendError(ctx, e);
+            return;
+        }
+        vertx.<Reply>executeBlocking(() -> ResourceStore.fenced(fence, () -> route(ctx, info, q, accept)), false).onComplete(ar -> {
             String resource = info == null ? "" : info.resource();
             String verb = info == null ? method : info.verb().toUpperCase();
             if (ar.succeeded()) {
@@ -278,6 +307,61 @@ public final class ApiServer implements AutoCloseable {
         return new Reply(code, com.fasterxml.jackson.databind.node.TextNode.valueOf(body), "text/plain; charset=utf-8", null);
     }
 
+    private static boolean isWebSocketUpgrade(RoutingContext ctx) {
+        String upgrade = ctx.request().getHeader("Upgrade");
+        return upgrade != null && upgrade.equalsIgnoreCase("websocket");
+    }
+
+    /**
+     * A watch over a WebSocket, as kube-apiserver serves it (fabric8 watches this way): one event per
+     * text message. The upgrade happens on the event loop; the watch starts on a worker like any other.
+     */
+    private void watchOverWebSocket(RoutingContext ctx, RequestInfo info, ResourceHandler.Query q, String accept, long start) {
+        ResourceDefinition def;
+        try {
+            def = resources.resolve(info);
+            q.longValue("timeoutSeconds", 0);
+        } catch (StatusException e) {
+            sendError(ctx, e);
+            return;
+        }
+        Context eventLoop = Vertx.currentContext();
+        ctx.request().toWebSocket().onSuccess(ws -> vertx.<Void>executeBlocking(() -> {
+            apiMetrics.longRunning(+1);
+            WebSocketSink sink = new WebSocketSink(ws, eventLoop);
+            sink.onClose(() -> apiMetrics.longRunning(-1));
+            watches.start(def, def.namespaced() ? info.namespace() : null, q, accept, sink);
+            apiMetrics.record("WATCH", def.plural(), 101, System.nanoTime() - start);
+            return null;
+        }, false).onFailure(t -> {
+            StatusException e = t instanceof StatusException se ? se : ResourceStore.translate(t);
+            ws.writeTextMessage(MediaTypes.encodeString(errorEvent(e))).onComplete(x -> ws.close());
+        })).onFailure(t -> LOG.info("websocket upgrade of {} failed: {}", ctx.request().path(), t.toString()));
+    }
+
+    private static ObjectNode errorEvent(StatusException e) {
+        ObjectNode ev = io.kuberaft.apiserver.registry.Objects.JSON.createObjectNode();
+        ev.put("type", "ERROR");
+        ev.set("object", e.toStatus());
+        return ev;
+    }
+
+    /** The term a leader-only client fences its writes with; anyone may send it, as it can only refuse writes. */
+    static long fenceTerm(String header) {
+        if (header == null || header.isBlank()) {
+            return 0;
+        }
+        try {
+            long term = Long.parseLong(header.trim());
+            if (term > 0) {
+                return term;
+            }
+        } catch (NumberFormatException e) {
+            // falls through to the error below
+        }
+        throw StatusException.badRequest(ResourceStore.FENCE_HEADER + " must be a positive integer, got \"" + header + "\"");
+    }
+
     /** Bearer token or verified client certificate; with neither configured everyone is admin. */
     private String authenticate(RoutingContext ctx) {
         if (options.tokens().isEmpty() && options.clientCa() == null) {
@@ -341,6 +425,56 @@ public final class ApiServer implements AutoCloseable {
     }
 
     /** Streams watch events through the event loop that owns the connection. */
+    private static final class WebSocketSink implements WatchHandler.Sink {
+        private static final int MAX_QUEUED_BYTES = 16 * 1024 * 1024;
+        private final io.vertx.core.http.ServerWebSocket ws;
+        private final Context context;
+        private final java.util.List<Runnable> onClose = new java.util.concurrent.CopyOnWriteArrayList<>();
+        private volatile boolean ended;
+
+        WebSocketSink(io.vertx.core.http.ServerWebSocket ws, Context context) {
+            this.ws = ws;
+            this.context = context;
+            ws.setWriteQueueMaxSize(MAX_QUEUED_BYTES);
+            ws.closeHandler(v -> onClose.forEach(Runnable::run));
+        }
+
+        @Override
+        public void send(ObjectNode event) {
+            String text = MediaTypes.encodeString(event);
+            context.runOnContext(v -> {
+                if (!ended && !ws.isClosed()) {
+                    ws.writeTextMessage(text);
+                }
+            });
+        }
+
+        @Override
+        public void end() {
+            ended = true;
+            context.runOnContext(v -> {
+                if (!ws.isClosed()) {
+                    ws.close();
+                }
+            });
+        }
+
+        @Override
+        public boolean congested() {
+            return ws.writeQueueFull();
+        }
+
+        @Override
+        public void onClose(Runnable r) {
+            onClose.add(r);
+            context.runOnContext(v -> {
+                if (ws.isClosed()) {
+                    r.run();
+                }
+            });
+        }
+    }
+
     private static final class VertxSink implements WatchHandler.Sink {
         private static final int MAX_QUEUED_BYTES = 16 * 1024 * 1024;
         private final HttpServerResponse resp;

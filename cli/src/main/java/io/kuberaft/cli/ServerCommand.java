@@ -1,6 +1,9 @@
 package io.kuberaft.cli;
 
 import io.kuberaft.apiserver.ApiServer;
+import io.kuberaft.controllers.ControllerManager;
+import io.kuberaft.controllers.ControllerOptions;
+import io.kuberaft.raftstore.raft.LeadershipListener;
 import io.kuberaft.raftstore.etcd.EtcdGrpcServer;
 import io.kuberaft.raftstore.metrics.StoreMetrics;
 import io.kuberaft.raftstore.raft.RaftReplica;
@@ -15,6 +18,9 @@ import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
@@ -78,6 +84,30 @@ public final class ServerCommand implements Callable<Integer> {
     @Option(names = "--join", description = "Start without a group and wait to be added with `kuberaft member add`.")
     boolean join;
 
+    @Option(names = "--controllers", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Run the controllers and the scheduler while this replica leads (default: ${DEFAULT-VALUE}).")
+    boolean controllers;
+
+    @Option(names = "--node-monitor-period", defaultValue = "5s", converter = GoDuration.class,
+            description = "How often node health is checked (default: ${DEFAULT-VALUE}).")
+    Duration nodeMonitorPeriod;
+
+    @Option(names = "--node-monitor-grace-period", defaultValue = "50s", converter = GoDuration.class,
+            description = "No heartbeat for this long marks a node Unknown and taints it unreachable (default: ${DEFAULT-VALUE}).")
+    Duration nodeMonitorGracePeriod;
+
+    @Option(names = "--node-startup-grace-period", defaultValue = "60s", converter = GoDuration.class,
+            description = "A new node's allowance before its first heartbeat (default: ${DEFAULT-VALUE}).")
+    Duration nodeStartupGracePeriod;
+
+    @Option(names = "--node-eviction-rate", defaultValue = "0.1",
+            description = "Nodes per second whose pods may be evicted in a healthy zone (default: ${DEFAULT-VALUE}).")
+    double nodeEvictionRate;
+
+    @Option(names = "--secondary-node-eviction-rate", defaultValue = "0.01",
+            description = "Nodes per second evicted in a partially disrupted zone of a large cluster (default: ${DEFAULT-VALUE}).")
+    double secondaryNodeEvictionRate;
+
     @Override
     public Integer call() throws Exception {
         ReplicaConfig config = ReplicaConfig.of(id, ReplicaConfig.parsePeers(peers), dataDir)
@@ -93,16 +123,50 @@ public final class ServerCommand implements Callable<Integer> {
         EtcdGrpcServer etcd = EtcdGrpcServer.start(host, etcdPort, replica.store(), replica.clusterView());
         MetricsHttpServer metrics = metricsPort > 0 ? MetricsHttpServer.start(host, metricsPort, registry) : null;
         ApiServer api = null;
+        ControllerManager manager = null;
         if (apiPort > 0) {
-            ApiServer.Options o = new ApiServer.Options(host, apiPort, tlsCert, tlsKey, clientCa, TokenFile.read(tokenFile), 60_000);
+            Map<String, String> tokens = new HashMap<>(TokenFile.read(tokenFile));
+            String controllerToken = "";
+            if (!tokens.isEmpty() || clientCa != null) {
+                // The controllers' own credential: made at start, known only to this process.
+                controllerToken = UUID.randomUUID().toString();
+                tokens.put(controllerToken, "system:kube-controller-manager");
+            }
+            if (controllers) {
+                String loopback = host.equals("0.0.0.0") || host.equals("::") ? "127.0.0.1" : host;
+                ControllerOptions options = ControllerOptions.defaults()
+                        .withNodeMonitor(nodeMonitorPeriod, nodeMonitorGracePeriod)
+                        .withNodeStartupGracePeriod(nodeStartupGracePeriod)
+                        .withEvictionRates(nodeEvictionRate, secondaryNodeEvictionRate);
+                manager = ControllerManager.standard((tlsCert != null ? "https://" : "http://") + loopback + ":" + apiPort,
+                        controllerToken, options);
+                ControllerManager m = manager;
+                // Registered before the API listens: a replica that leads at once must not miss its term.
+                replica.addLeadershipListener(new LeadershipListener() {
+                    @Override
+                    public void onLeaderReady(long term) {
+                        m.onLeaderReady(term);
+                    }
+
+                    @Override
+                    public void onNotLeader() {
+                        m.onNotLeader();
+                    }
+                });
+            }
+            ApiServer.Options o = new ApiServer.Options(host, apiPort, tlsCert, tlsKey, clientCa, tokens, 60_000);
             api = ApiServer.start(o, replica.store(), replica.clusterView(), registry, registry::scrape);
         }
         ApiServer apiServer = api;
+        ControllerManager controllerManager = manager;
         LOG.info("replica={} raft={} etcd={}:{} api={} metrics={} data={} ready", id, config.address(), host, etcd.port(),
                 api == null ? "off" : host + ":" + apiPort, metrics == null ? "off" : host + ":" + metricsPort, dataDir);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             LOG.info("replica={} stopping", id);
+            if (controllerManager != null) {
+                controllerManager.close();
+            }
             if (apiServer != null) {
                 apiServer.close();
             }

@@ -166,6 +166,10 @@ public final class MediaTypes {
         return accept != null && base(accept.split(",")[0]).equals(YAML);
     }
 
+    public static String encodeString(JsonNode n) {
+        return new String(encode(n, false), java.nio.charset.StandardCharsets.UTF_8);
+    }
+
     public static byte[] encode(JsonNode n, boolean yaml) {
         try {
             return yaml ? YAML_MAPPER.writeValueAsBytes(n) : JSON_MAPPER.writeValueAsBytes(n);

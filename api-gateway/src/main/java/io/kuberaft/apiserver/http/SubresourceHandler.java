@@ -79,9 +79,50 @@ public final class SubresourceHandler {
                 requireVerb(info, "create");
                 yield evict(def, ns, info.name(), MediaTypes.parseObject(contentType, body), q);
             }
+            case "finalize" -> {
+                requireVerb(info, "update");
+                yield finalizeNamespace(def, info.name(), MediaTypes.parseObject(contentType, body));
+            }
             default -> throw new StatusException(404, "NotFound", "the server could not find the requested resource (" + sub
                     + " is not served by this replica yet)");
         };
+    }
+
+    /**
+     * {@code namespaces/{name}/finalize}: the only way spec.finalizers change. The namespace controller
+     * drops {@code kubernetes} here once the namespace is empty; a deleted namespace whose last
+     * finalizer goes is removed.
+     */
+    private Reply finalizeNamespace(ResourceDefinition def, String name, ObjectNode body) {
+        if (!def.plural().equals("namespaces")) {
+            throw new StatusException(404, "NotFound", "the server could not find the requested resource");
+        }
+        if (!Objects.name(body).isEmpty() && !Objects.name(body).equals(name)) {
+            throw StatusException.badRequest("the name of the object (" + Objects.name(body)
+                    + ") does not match the name on the URL (" + name + ")");
+        }
+        JsonNode wanted = body.path("spec").path("finalizers");
+        if (!wanted.isMissingNode() && !wanted.isNull() && !wanted.isArray()) {
+            throw StatusException.badRequest("spec.finalizers must be a list of strings");
+        }
+        for (int attempt = 0; ; attempt++) {
+            ObjectNode current = generic.store().get(def, null, name);
+            long rv = Objects.resourceVersion(body) != 0 ? Objects.resourceVersion(body) : Objects.resourceVersion(current);
+            ObjectNode next = current.deepCopy();
+            ArrayNode fs = ((ObjectNode) next.path("spec")).putArray("finalizers");
+            if (wanted.isArray()) {
+                wanted.forEach(f -> fs.add(f.asText()));
+            }
+            try {
+                ObjectNode out = generic.store().update(def, null, name, next, rv);
+                generic.finishIfFinalized(def, null, out);
+                return Reply.ok(out);
+            } catch (StatusException e) {
+                if (e.code() != 409 || Objects.resourceVersion(body) != 0 || attempt >= 5) {
+                    throw e;
+                }
+            }
+        }
     }
 
     private static void requireVerb(RequestInfo info, String verb) {

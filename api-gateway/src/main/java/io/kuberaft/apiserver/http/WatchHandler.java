@@ -145,7 +145,10 @@ public final class WatchHandler {
         long timeout = q.longValue("timeoutSeconds", 1800);
         timers2[0] = timers.schedule(stop, Math.max(1, Math.min(timeout, 3600)), TimeUnit.SECONDS);
         if (bookmarks) {
-            timers2[1] = timers.scheduleAtFixedRate(() -> watch[0].requestProgress(), bookmarkIntervalMs, bookmarkIntervalMs,
+            // The first bookmark goes at once (after any replayed events): it tells the client where the watch
+            // stands, and clients that wait for the first bytes of the stream (fabric8 on the JDK HTTP client)
+            // count the watch as established only then.
+            timers2[1] = timers.scheduleAtFixedRate(() -> watch[0].requestProgress(), 0, bookmarkIntervalMs,
                     TimeUnit.MILLISECONDS);
         }
     }

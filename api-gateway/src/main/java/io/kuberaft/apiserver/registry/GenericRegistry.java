@@ -145,7 +145,10 @@ public final class GenericRegistry {
                 return admitted;
             }
             try {
-                return store.update(def, ns, name, admitted, Objects.resourceVersion(old), ops);
+                ObjectNode out = store.update(def, ns, name, admitted, Objects.resourceVersion(old), ops);
+                // The update that removed the last finalizer of a deleted object completes its delete (as upstream).
+                finishIfFinalized(def, ns, out);
+                return out;
             } catch (StoreOps.Conflict e) {
                 if (attempt >= MAX_CONFLICT_RETRIES) {
                     throw e;

@@ -41,10 +41,35 @@ import java.util.function.Predicate;
  */
 public final class ResourceStore {
     private static final long TIMEOUT_S = 30;
+    /** The request header that carries a leader-only client's term (ARCHITECTURE.md decision 5). */
+    public static final String FENCE_HEADER = "X-Kuberaft-Fence-Term";
     private final WatchableKvStore kv;
+    /**
+     * The fence term of the request this worker thread is serving (0: none). A property of the request,
+     * like its user: every write on its behalf, however deep in admission or a subresource, must carry it,
+     * and threading it through every registry call would touch every handler.
+     */
+    private static final ThreadLocal<Long> FENCE = ThreadLocal.withInitial(() -> 0L);
 
     public ResourceStore(WatchableKvStore kv) {
         this.kv = kv;
+    }
+
+    /** Runs {@code body} with every write it makes fenced by {@code term}: refused (409) unless committed in that term. */
+    public static <T> T fenced(long term, java.util.function.Supplier<T> body) {
+        long before = FENCE.get();
+        FENCE.set(term);
+        try {
+            return body.get();
+        } finally {
+            FENCE.set(before);
+        }
+    }
+
+    /** Where writes go: the store itself, or its view fenced by the current request's term. */
+    private io.kuberaft.raftstore.KvStore writer() {
+        long term = FENCE.get();
+        return term > 0 ? kv.fenced(term) : kv;
     }
 
     public WatchableKvStore kv() {
@@ -205,7 +230,7 @@ public final class ResourceStore {
                 .addSuccess(RequestOp.newBuilder().setRequestPut(PutRequest.newBuilder().setKey(key).setValue(encode(obj))))
                 .addFailure(RequestOp.newBuilder().setRequestRange(RangeRequest.newBuilder().setKey(key).setKeysOnly(true)));
         extra.appendTo(txn);
-        TxnResponse r = await(kv.txn(txn.build()));
+        TxnResponse r = await(writer().txn(txn.build()));
         if (!r.getSucceeded()) {
             if (extra.isEmpty() || r.getResponses(0).getResponseRange().getKvsCount() > 0) {
                 throw StatusException.alreadyExists(def.group(), def.plural(), name);
@@ -235,7 +260,7 @@ public final class ResourceStore {
                 .addSuccess(RequestOp.newBuilder().setRequestPut(PutRequest.newBuilder().setKey(key).setValue(encode(obj))))
                 .addFailure(RequestOp.newBuilder().setRequestRange(RangeRequest.newBuilder().setKey(key).setKeysOnly(true)));
         extra.appendTo(txn);
-        TxnResponse r = await(kv.txn(txn.build()));
+        TxnResponse r = await(writer().txn(txn.build()));
         if (!r.getSucceeded()) {
             failedWrite(def, name, expectedRv, extra, r);
         }
@@ -259,7 +284,7 @@ public final class ResourceStore {
                 .addSuccess(RequestOp.newBuilder().setRequestDeleteRange(DeleteRangeRequest.newBuilder().setKey(key)))
                 .addFailure(RequestOp.newBuilder().setRequestRange(RangeRequest.newBuilder().setKey(key).setKeysOnly(true)));
         extra.appendTo(txn);
-        TxnResponse r = await(kv.txn(txn.build()));
+        TxnResponse r = await(writer().txn(txn.build()));
         if (!r.getSucceeded()) {
             failedWrite(def, name, expectedRv, extra, r);
         }

@@ -58,6 +58,8 @@ public final class KvStateMachine extends BaseStateMachine {
     /** Queries read the engine under the read lock; a snapshot install swaps it under the write lock. */
     private final ReentrantReadWriteLock engineLock = new ReentrantReadWriteLock();
     private final List<LeadershipListener> listeners = new CopyOnWriteArrayList<>();
+    /** The term this replica is the ready leader of, 0 when it is not; read and written on the events thread. */
+    private long readyTerm;
     private final List<Consumer<StoreEngine>> engineListeners = new CopyOnWriteArrayList<>();
     private final ExecutorService events = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "kuberaft-leadership");
@@ -117,7 +119,14 @@ public final class KvStateMachine extends BaseStateMachine {
     }
 
     public void addLeadershipListener(LeadershipListener l) {
-        listeners.add(l);
+        // On the events thread, so a listener added after this replica became the ready leader hears of it
+        // (in order with later changes): the cli wires the controllers after the replica has started.
+        events.execute(() -> {
+            listeners.add(l);
+            if (readyTerm > 0) {
+                l.onLeaderReady(readyTerm);
+            }
+        });
     }
 
     /** Told whenever the engine is (re)opened, e.g. to re-attach metrics. */
@@ -267,12 +276,18 @@ public final class KvStateMachine extends BaseStateMachine {
             LOG.error("{}: leader ready but the division is gone", getId(), e);
             return;
         }
-        events.execute(() -> listeners.forEach(l -> l.onLeaderReady(term)));
+        events.execute(() -> {
+            readyTerm = term;
+            listeners.forEach(l -> l.onLeaderReady(term));
+        });
     }
 
     @Override
     public void notifyNotLeader(Collection<TransactionContext> pendingEntries) {
-        events.execute(() -> listeners.forEach(LeadershipListener::onNotLeader));
+        events.execute(() -> {
+            readyTerm = 0;
+            listeners.forEach(LeadershipListener::onNotLeader);
+        });
     }
 
     @Override

@@ -1,0 +1,20 @@
+package io.kuberaft.controllers;
+
+import io.kuberaft.controllers.namespace.NamespaceController;
+import io.kuberaft.controllers.runtime.Controller;
+import io.kuberaft.controllers.serviceaccount.ServiceAccountController;
+
+import java.util.List;
+import java.util.function.Supplier;
+
+/** Every built-in controller, as kube-controller-manager's default set (plus the scheduler). */
+public final class Controllers {
+    private Controllers() {
+    }
+
+    public static List<Supplier<Controller>> all() {
+        return List.of(
+                NamespaceController::new,
+                ServiceAccountController::new);
+    }
+}

@@ -1,0 +1,139 @@
+package io.kuberaft.controllers.runtime;
+
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.EventBuilder;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+
+/**
+ * core/v1 Events as client-go's recorder writes them, with its correlator's aggregation: an event
+ * identical to one written in the last 10 minutes (same object, type, reason, message, source)
+ * bumps that event's {@code count} and {@code lastTimestamp}, which {@code kubectl describe} shows
+ * as {@code (x3 over 4m)}. Written in the background: a controller never waits for its events, and
+ * a lost event (as upstream) costs nothing but the record.
+ */
+public final class EventRecorder implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(EventRecorder.class);
+    private static final Duration AGGREGATION_WINDOW = Duration.ofMinutes(10);
+    private static final int CACHE_SIZE = 4096;
+
+    private final KubernetesClient client;
+    private final Clock clock;
+    private final ExecutorService writer = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "event-recorder");
+        t.setDaemon(true);
+        return t;
+    });
+    /** Identity of an event → the event written for it, least recently used first. */
+    private final Map<String, Written> recent = new LinkedHashMap<>(256, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Written> e) {
+            return size() > CACHE_SIZE;
+        }
+    };
+
+    private long lastNanos;
+
+    private record Written(String namespace, String name, int count, Instant first, Instant last) {
+    }
+
+    public EventRecorder(KubernetesClient client, Clock clock) {
+        this.client = client;
+        this.clock = clock;
+    }
+
+    /** The recorder of one component ({@code source.component}, the FROM column of describe). */
+    public Source source(String component) {
+        return new Source(component);
+    }
+
+    public final class Source {
+        private final String component;
+
+        private Source(String component) {
+            this.component = component;
+        }
+
+        public void normal(HasMetadata involved, String reason, String message) {
+            record(component, involved, "Normal", reason, message);
+        }
+
+        public void warning(HasMetadata involved, String reason, String message) {
+            record(component, involved, "Warning", reason, message);
+        }
+    }
+
+    private void record(String component, HasMetadata involved, String type, String reason, String message) {
+        Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
+        try {
+            writer.execute(() -> write(component, involved, type, reason, message, now));
+        } catch (RejectedExecutionException e) {
+            // closed: the term ended
+        }
+    }
+
+    private void write(String component, HasMetadata involved, String type, String reason, String message, Instant now) {
+        var meta = involved.getMetadata();
+        // Events of cluster-scoped objects (nodes, PVs) live in "default", as upstream's.
+        String ns = meta.getNamespace() == null || meta.getNamespace().isEmpty() ? "default" : meta.getNamespace();
+        String identity = String.join("\u0000", component, ns, involved.getKind(), meta.getName(), String.valueOf(meta.getUid()),
+                type, reason, message);
+        Written prior = recent.get(identity);
+        try {
+            if (prior != null && Duration.between(prior.last(), now).compareTo(AGGREGATION_WINDOW) < 0) {
+                int count = prior.count() + 1;
+                String patch = "{\"count\":" + count + ",\"lastTimestamp\":\"" + now + "\"}";
+                try {
+                    client.v1().events().inNamespace(prior.namespace()).withName(prior.name())
+                            .patch(PatchContext.of(PatchType.JSON_MERGE), patch);
+                    recent.put(identity, new Written(prior.namespace(), prior.name(), count, prior.first(), now));
+                    return;
+                } catch (KubernetesClientException e) {
+                    if (e.getCode() != 404) {
+                        throw e;
+                    }
+                    // the event expired or was deleted: write a new one
+                }
+            }
+            // upstream's name: <object>.<unix nanos in hex>; strictly increasing so two events never collide
+            Instant t = clock.instant();
+            long nanos = lastNanos = Math.max(lastNanos + 1, t.getEpochSecond() * 1_000_000_000L + t.getNano());
+            String name = meta.getName() + "." + Long.toHexString(nanos);
+            Event ev = new EventBuilder()
+                    .withNewMetadata().withName(name).withNamespace(ns).endMetadata()
+                    .withInvolvedObject(new ObjectReferenceBuilder().withApiVersion(involved.getApiVersion())
+                            .withKind(involved.getKind()).withName(meta.getName()).withNamespace(meta.getNamespace())
+                            .withUid(meta.getUid()).withResourceVersion(meta.getResourceVersion()).build())
+                    .withType(type).withReason(reason).withMessage(message)
+                    .withNewSource().withComponent(component).endSource()
+                    .withReportingComponent(component).withReportingInstance(component)
+                    .withFirstTimestamp(now.toString()).withLastTimestamp(now.toString()).withCount(1)
+                    .build();
+            client.v1().events().inNamespace(ns).resource(ev).create();
+            recent.put(identity, new Written(ns, name, 1, now, now));
+        } catch (RuntimeException e) {
+            LOG.debug("event {} {} for {}/{} not recorded: {}", type, reason, ns, meta.getName(), e.toString());
+        }
+    }
+
+    @Override
+    public void close() {
+        writer.shutdownNow();
+    }
+}

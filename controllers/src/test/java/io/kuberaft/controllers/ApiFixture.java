@@ -1,0 +1,79 @@
+package io.kuberaft.controllers;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.kuberaft.apiserver.ApiServer;
+import io.kuberaft.controllers.runtime.Controller;
+import io.kuberaft.controllers.runtime.LeaderSession;
+import io.kuberaft.raftstore.ClusterView;
+import io.kuberaft.raftstore.LocalKvStore;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+
+import static org.assertj.core.api.Assertions.fail;
+
+/**
+ * The controllers' test bed: the real API server over the real store (one {@link LocalKvStore}, whose
+ * term a test can move on like a leader change), an unfenced admin client for the test's own
+ * actions, and a {@link ControllerManager} leading term 1 with the controllers under test.
+ */
+public final class ApiFixture implements AutoCloseable {
+    private final LocalKvStore store;
+    private final ApiServer server;
+    private final KubernetesClient admin;
+    private final ControllerManager manager;
+
+    public ApiFixture(Path tmp, ControllerOptions options, List<Supplier<Controller>> controllers) {
+        this.store = new LocalKvStore(tmp.resolve("store"));
+        this.server = ApiServer.start(ApiServer.Options.plain("127.0.0.1", 0), store, ClusterView.standalone("m1", () -> 1),
+                new SimpleMeterRegistry(), () -> "");
+        this.admin = LeaderSession.client(url(), "", 0);
+        this.manager = new ControllerManager(url(), "", options, Clock.systemUTC(), controllers);
+        manager.onLeaderReady(1);
+    }
+
+    public String url() {
+        return "http://127.0.0.1:" + server.port();
+    }
+
+    public KubernetesClient client() {
+        return admin;
+    }
+
+    public LocalKvStore store() {
+        return store;
+    }
+
+    public ControllerManager manager() {
+        return manager;
+    }
+
+    /** Polls {@code condition} every 50 ms until it holds or {@code timeout} passes (then fails with {@code what}). */
+    public static void await(Duration timeout, String what, BooleanSupplier condition) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                fail("timed out after " + timeout + " waiting for: " + what);
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                fail("interrupted waiting for: " + what);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+        admin.close();
+        server.close();
+        store.close();
+    }
+}
