@@ -93,7 +93,11 @@ public final class ApiServer implements AutoCloseable {
         ResourceStore store = new ResourceStore(kv);
         GenericRegistry generic = StandardAdmission.startRegistry(registry, store);
         Patcher patcher = io.kuberaft.apiserver.patch.KubePatcher.install(generic);
-        this.resources = new ResourceHandler(registry, generic, patcher);
+        // Generated in the background at start-up: the first `kubectl apply` would otherwise wait ~2 s for it.
+        // The documents advertise fieldValidation: the server decodes bodies strictly itself (FieldValidation),
+        // so kubectl sends fieldValidation=Strict instead of validating client-side.
+        this.openApi = new OpenApi(registry, true).warmUp();
+        this.resources = new ResourceHandler(registry, generic, patcher, new io.kuberaft.apiserver.http.FieldValidation(openApi));
         this.timers = Executors.newScheduledThreadPool(1, r -> {
             Thread t = new Thread(r, "kuberaft-api-timers");
             t.setDaemon(true);
@@ -101,8 +105,6 @@ public final class ApiServer implements AutoCloseable {
         });
         this.watches = new WatchHandler(store, timers, options.bookmarkIntervalMs());
         this.discovery = new Discovery(registry);
-        // Generated in the background at start-up: the first `kubectl apply` would otherwise wait ~2 s for it.
-        this.openApi = new OpenApi(registry).warmUp();
         this.apiMetrics = new ApiMetrics(meters);
         HttpServerOptions ho = new HttpServerOptions().setHost(options.host()).setPort(options.port())
                 .setCompressionSupported(true).setMaxFormAttributeSize(MediaTypes.MAX_BODY_BYTES);
@@ -308,8 +310,9 @@ public final class ApiServer implements AutoCloseable {
         HttpServerResponse resp = ctx.response();
         boolean yaml = MediaTypes.wantsYaml(accept) && r.contentType().equals(MediaTypes.JSON);
         resp.setStatusCode(r.code()).putHeader("Content-Type", yaml ? MediaTypes.YAML : r.contentType());
-        if (r.warning() != null) {
-            resp.putHeader("Warning", "299 - \"" + r.warning().replace("\"", "'") + "\"");
+        for (String w : r.warnings()) {
+            // RFC 7234 warn-text is a quoted-string: kubectl prints it unescaped after "Warning: "
+            resp.headers().add("Warning", "299 - \"" + w.replace("\\", "\\\\").replace("\"", "\\\"") + "\"");
         }
         if (ctx.request().method().name().equals("HEAD")) {
             resp.end();
