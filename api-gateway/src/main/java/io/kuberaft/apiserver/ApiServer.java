@@ -81,6 +81,7 @@ public final class ApiServer implements AutoCloseable {
     private final ScheduledExecutorService timers;
     private final ApiMetrics apiMetrics;
     private final OpenApi openApi;
+    private final io.kuberaft.apiserver.crd.CrdRegistrar crds;
 
     private ApiServer(Options options, WatchableKvStore kv, ClusterView view, MeterRegistry meters, Supplier<String> metrics) {
         this.options = options;
@@ -104,6 +105,8 @@ public final class ApiServer implements AutoCloseable {
             return t;
         });
         this.watches = new WatchHandler(store, timers, options.bookmarkIntervalMs());
+        // Custom resources are served on this replica as soon as its own store has their CRD.
+        this.crds = io.kuberaft.apiserver.crd.CrdRegistrar.start(store, registry);
         this.discovery = new Discovery(registry);
         this.apiMetrics = new ApiMetrics(meters);
         HttpServerOptions ho = new HttpServerOptions().setHost(options.host()).setPort(options.port())
@@ -394,6 +397,7 @@ public final class ApiServer implements AutoCloseable {
 
     @Override
     public void close() {
+        crds.close();
         timers.shutdownNow();
         server.close().toCompletionStage().toCompletableFuture().orTimeout(5, TimeUnit.SECONDS).exceptionally(t -> null).join();
         vertx.close().toCompletionStage().toCompletableFuture().orTimeout(5, TimeUnit.SECONDS).exceptionally(t -> null).join();

@@ -44,6 +44,10 @@ public final class ResourceHandler {
         }
         ResourceDefinition def = registry.find(info.group(), info.version(), info.resource())
                 .orElseThrow(() -> new StatusException(404, "NotFound", "the server could not find the requested resource"));
+        if (!def.namespaced() && info.namespace() != null && !def.plural().equals("namespaces")) {
+            // a cluster-scoped resource has no namespaced path
+            throw new StatusException(404, "NotFound", "the server could not find the requested resource");
+        }
         if (info.subresource() != null && !def.hasSubresource(info.subresource())) {
             throw new StatusException(404, "NotFound", "the server could not find the requested resource");
         }

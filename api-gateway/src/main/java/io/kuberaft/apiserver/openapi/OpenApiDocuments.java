@@ -145,6 +145,9 @@ final class OpenApiDocuments {
     SchemaDecoder decoder(ResourceDefinition d) {
         return decoders.computeIfAbsent(new Gvk(d.group(), d.version(), d.kind()), g -> {
             String name = gen.kindDefinition(g);
+            if (name != null && d.custom() != null && d.custom().schema() != null) {
+                return SchemaDecoder.forCustomResource(gen.all(Flavor.V3), name, gen.objectMetaDefinition());
+            }
             if (name == null || !gen.hasModelClass(g)) {
                 return null;
             }
