@@ -177,6 +177,13 @@ public final class ApiServer implements AutoCloseable {
                         MediaTypes.wantsTable(accept) ? "application/json;as=Table;v=v1;g=meta.k8s.io" : MediaTypes.JSON);
                 watches.start(def, def.namespaced() ? info.namespace() : null, q, accept, new VertxSink(ctx.response(), eventLoop));
                 ctx.response().closeHandler(v -> apiMetrics.longRunning(-1));
+                // Upstream flushes the 200 at once: client-go's watch call returns only when the headers arrive, and a
+                // quiet watch (kubectl wait on an object that already meets its condition) would otherwise hang.
+                eventLoop.runOnContext(v -> {
+                    if (!ctx.response().headWritten() && !ctx.response().ended() && !ctx.response().closed()) {
+                        ctx.response().writeHead();
+                    }
+                });
                 apiMetrics.record("WATCH", def.plural(), 200, System.nanoTime() - start);
                 return null;
             }, false).onFailure(t -> sendError(ctx, t instanceof StatusException se ? se : ResourceStore.translate(t)));
@@ -362,7 +369,7 @@ public final class ApiServer implements AutoCloseable {
         @Override
         public void send(ObjectNode event) {
             byte[] bytes = MediaTypes.encode(event, false);
-            context.runOnContext(v -> {
+            onLoop(() -> {
                 if (!ended && !resp.ended() && !resp.closed()) {
                     resp.write(Buffer.buffer(bytes).appendString("\n"));
                 }
@@ -372,11 +379,20 @@ public final class ApiServer implements AutoCloseable {
         @Override
         public void end() {
             ended = true;
-            context.runOnContext(v -> {
+            onLoop(() -> {
                 if (!resp.ended() && !resp.closed()) {
                     resp.end();
                 }
             });
+        }
+
+        /** Runs on the connection's event loop; once the server has shut it down there is no one left to write to. */
+        private void onLoop(Runnable r) {
+            try {
+                context.runOnContext(v -> r.run());
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                ended = true;
+            }
         }
 
         @Override

@@ -140,8 +140,16 @@ public final class SchemaDecoder {
                             fieldSchema = k.equals("metadata") ? metadataSchema : stringSchema();
                         }
                         if (fieldSchema != null) {
+                            if (typeCheck && e.getValue().isNull()) {
+                                // a typed decode leaves a null field at its zero value, which encodes as absent
+                                it.remove();
+                                continue;
+                            }
                             value(e.getValue(), fieldSchema, p, goPath.isEmpty() ? k : goPath + "." + k, inner, false);
                         } else if (additional != null && additional.isObject()) {
+                            if (typeCheck && e.getValue().isNull()) {
+                                e.setValue(zero(additional));
+                            }
                             value(e.getValue(), additional, p, goPath, struct, false);
                         } else if (!preserve && !(additional != null && additional.asBoolean(false))) {
                             unknown.add("unknown field \"" + p + "\"");
@@ -161,6 +169,9 @@ public final class SchemaDecoder {
                     JsonNode items = s.get("items");
                     if (items != null) {
                         for (int i = 0; i < v.size(); i++) {
+                            if (typeCheck && v.get(i).isNull()) {
+                                ((com.fasterxml.jackson.databind.node.ArrayNode) v).set(i, zero(items));
+                            }
                             value(v.get(i), items, path + "[" + i + "]", goPath, struct, false);
                         }
                     }
@@ -255,6 +266,29 @@ public final class SchemaDecoder {
         private void fail(JsonNode v, String struct, String goPath, String goType) {
             typeError = "json: cannot unmarshal " + jsonType(v) + " into Go struct field " + struct + "." + goPath + " of type " + goType;
         }
+    }
+
+    /**
+     * The zero value a typed decode puts where a list item or map value is null ({@code containers: [null]} is one
+     * empty Container): the registry and strategies then never meet a null where the type has none.
+     */
+    private JsonNode zero(JsonNode schema) {
+        Resolved r = resolve(schema);
+        if (r.name() != null && (r.name().equals(Specials.QUANTITY) || r.name().equals(Specials.INT_OR_STRING)
+                || r.name().equals(Specials.TIME) || r.name().equals(Specials.MICRO_TIME) || r.name().equals(Specials.RAW_EXTENSION)
+                || r.name().equals(Specials.JSON))) {
+            return com.fasterxml.jackson.databind.node.NullNode.instance;
+        }
+        var f = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance;
+        return switch (r.schema().path("type").asText("")) {
+            case "object" -> f.objectNode();
+            case "array" -> f.arrayNode();
+            case "string" -> f.textNode("");
+            case "integer" -> f.numberNode(0);
+            case "number" -> f.numberNode(0.0);
+            case "boolean" -> f.booleanNode(false);
+            default -> com.fasterxml.jackson.databind.node.NullNode.instance;
+        };
     }
 
     private static JsonNode stringSchema() {

@@ -115,6 +115,7 @@ class KubectlCustomResourceTest {
     void crdIsCreatedAndEstablished() throws Exception {
         InProcessKubectl.Result r = k.kubectl(60, "apply", "-f", manifest("crd.yaml", CRD).toString()).ok();
         assertThat(r.out()).contains("customresourcedefinition.apiextensions.k8s.io/crontabs.stable.example.com created");
+        k.kubectl(60, "wait", "--for=condition=Established", "--timeout=30s", "crd/crontabs.stable.example.com").ok();
         assertThat(k.kubectl(30, "get", "crd", "crontabs.stable.example.com", "-o",
                 "jsonpath={.status.conditions[*].type}={.status.conditions[*].status}").ok().out())
                 .isEqualTo("NamesAccepted Established=True True");
