@@ -81,6 +81,7 @@ public final class ApiServer implements AutoCloseable {
     private final ScheduledExecutorService timers;
     private final ApiMetrics apiMetrics;
     private final OpenApi openApi;
+    private final io.kuberaft.apiserver.crd.CrdRegistrar crds;
 
     private ApiServer(Options options, WatchableKvStore kv, ClusterView view, MeterRegistry meters, Supplier<String> metrics) {
         this.options = options;
@@ -93,16 +94,20 @@ public final class ApiServer implements AutoCloseable {
         ResourceStore store = new ResourceStore(kv);
         GenericRegistry generic = StandardAdmission.startRegistry(registry, store);
         Patcher patcher = io.kuberaft.apiserver.patch.KubePatcher.install(generic);
-        this.resources = new ResourceHandler(registry, generic, patcher);
+        // Generated in the background at start-up: the first `kubectl apply` would otherwise wait ~2 s for it.
+        // The documents advertise fieldValidation: the server decodes bodies strictly itself (FieldValidation),
+        // so kubectl sends fieldValidation=Strict instead of validating client-side.
+        this.openApi = new OpenApi(registry, true).warmUp();
+        this.resources = new ResourceHandler(registry, generic, patcher, new io.kuberaft.apiserver.http.FieldValidation(openApi));
         this.timers = Executors.newScheduledThreadPool(1, r -> {
             Thread t = new Thread(r, "kuberaft-api-timers");
             t.setDaemon(true);
             return t;
         });
         this.watches = new WatchHandler(store, timers, options.bookmarkIntervalMs());
+        // Custom resources are served on this replica as soon as its own store has their CRD.
+        this.crds = io.kuberaft.apiserver.crd.CrdRegistrar.start(store, registry);
         this.discovery = new Discovery(registry);
-        // Generated in the background at start-up: the first `kubectl apply` would otherwise wait ~2 s for it.
-        this.openApi = new OpenApi(registry).warmUp();
         this.apiMetrics = new ApiMetrics(meters);
         HttpServerOptions ho = new HttpServerOptions().setHost(options.host()).setPort(options.port())
                 .setCompressionSupported(true).setMaxFormAttributeSize(MediaTypes.MAX_BODY_BYTES);
@@ -194,6 +199,13 @@ public final class ApiServer implements AutoCloseable {
                     }
                 });
                 ctx.response().closeHandler(v -> apiMetrics.longRunning(-1));
+                // Upstream flushes the 200 at once: client-go's watch call returns only when the headers arrive, and a
+                // quiet watch (kubectl wait on an object that already meets its condition) would otherwise hang.
+                eventLoop.runOnContext(v -> {
+                    if (!ctx.response().headWritten() && !ctx.response().ended() && !ctx.response().closed()) {
+                        ctx.response().writeHead();
+                    }
+                });
                 apiMetrics.record("WATCH", def.plural(), 200, System.nanoTime() - start);
                 return null;
             }, false).onFailure(t -> sendError(ctx, t instanceof StatusException se ? se : ResourceStore.translate(t)));
@@ -392,8 +404,9 @@ public final class ApiServer implements AutoCloseable {
         HttpServerResponse resp = ctx.response();
         boolean yaml = MediaTypes.wantsYaml(accept) && r.contentType().equals(MediaTypes.JSON);
         resp.setStatusCode(r.code()).putHeader("Content-Type", yaml ? MediaTypes.YAML : r.contentType());
-        if (r.warning() != null) {
-            resp.putHeader("Warning", "299 - \"" + r.warning().replace("\"", "'") + "\"");
+        for (String w : r.warnings()) {
+            // RFC 7234 warn-text is a quoted-string: kubectl prints it unescaped after "Warning: "
+            resp.headers().add("Warning", "299 - \"" + w.replace("\\", "\\\\").replace("\"", "\\\"") + "\"");
         }
         if (ctx.request().method().name().equals("HEAD")) {
             resp.end();
@@ -490,7 +503,7 @@ public final class ApiServer implements AutoCloseable {
         @Override
         public void send(ObjectNode event) {
             byte[] bytes = MediaTypes.encode(event, false);
-            context.runOnContext(v -> {
+            onLoop(() -> {
                 if (!ended && !resp.ended() && !resp.closed()) {
                     resp.write(Buffer.buffer(bytes).appendString("\n"));
                 }
@@ -500,11 +513,20 @@ public final class ApiServer implements AutoCloseable {
         @Override
         public void end() {
             ended = true;
-            context.runOnContext(v -> {
+            onLoop(() -> {
                 if (!resp.ended() && !resp.closed()) {
                     resp.end();
                 }
             });
+        }
+
+        /** Runs on the connection's event loop; once the server has shut it down there is no one left to write to. */
+        private void onLoop(Runnable r) {
+            try {
+                context.runOnContext(v -> r.run());
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                ended = true;
+            }
         }
 
         @Override
@@ -525,6 +547,7 @@ public final class ApiServer implements AutoCloseable {
 
     @Override
     public void close() {
+        crds.close();
         timers.shutdownNow();
         server.close().toCompletionStage().toCompletableFuture().orTimeout(5, TimeUnit.SECONDS).exceptionally(t -> null).join();
         vertx.close().toCompletionStage().toCompletableFuture().orTimeout(5, TimeUnit.SECONDS).exceptionally(t -> null).join();

@@ -95,7 +95,7 @@ class SeedManifestsIT {
                 + "Invalid value: v1.LabelSelector{MatchLabels:map[string]string{\"app\":\"replicaset-deployments\"}, "
                 + "MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: field is immutable"));
         e.put("000_2930_ReplicaSet.yaml", Expect.ok("replicaset.apps/replicaset-deployments-v2 created"));
-        // Service spec.ports is a map: upstream validates server-side (fieldValidation=Strict) -> KNOWN_GAPS.
+        // Service spec.ports is a map: the server decodes it strictly (fieldValidation=Strict), as upstream.
         e.put("000_3055_Deployment-Service.yaml", Expect.fails("deployment.apps/deployment created",
                 "Error from server (BadRequest)", "json: cannot unmarshal object into Go struct field ServiceSpec.spec.ports of type []v1.ServicePort"));
         // strategy has patchStrategy retainKeys, so switching to Recreate drops the defaulted rollingUpdate.
@@ -189,22 +189,15 @@ class SeedManifestsIT {
         e.put("004_0236_Pod.yaml", Expect.ok("pod/sample-node-app configured"));
         e.put("004_0265_ReplicaSet.yaml", Expect.ok("replicaset.apps/sample-node-app created"));
         e.put("004_0346_Deployment.yaml", Expect.ok("deployment.apps/sample-node-app created"));
-        // Fragment without name or selector: upstream validates server-side, so kubectl's GET with an empty name fails
-        // first -> KNOWN_GAPS (kuberaft makes kubectl fall back to client-side OpenAPI validation).
+        // Fragment without name or selector: the server validates fields, so kubectl skips client-side validation and its
+        // GET with an empty name fails first, as upstream.
         e.put("004_0368_Deployment.yaml", Expect.fails("error when retrieving current configuration of:",
                 "Name: \"\", Namespace: \"default\"", "resource name may not be empty"));
         e.put("004_0413_Deployment.yaml", Expect.ok("deployment.apps/sample-node-app configured"));
     }
 
-    /**
-     * KNOWN GAPS: files whose upstream outcome (above) kuberaft does not produce yet. Applied and printed, not asserted.
-     * Both come from kubectl not finding the `fieldValidation` query parameter in kuberaft's OpenAPI v3, so it falls
-     * back to client-side validation (`error validating data: ValidationError(...)`) instead of letting the server
-     * validate strictly as upstream 1.32 does.
-     */
-    static final Set<String> KNOWN_GAPS = Set.of(
-            "000_3055_Deployment-Service.yaml",
-            "004_0368_Deployment.yaml");
+    /** KNOWN GAPS: files whose upstream outcome (above) kuberaft does not produce yet. Applied and printed, not asserted. */
+    static final Set<String> KNOWN_GAPS = Set.of();
 
     @TempDir
     static Path tmp;

@@ -28,7 +28,8 @@ public final class StandardAdmission {
                 .register(new ClassDefaults.DefaultStorageClass(lookup))
                 .register(new ClassDefaults.DefaultIngressClass(lookup))
                 .register(ServiceAllocation.defaults(lookup))
-                .register(new ResourceQuotaAdmission(lookup));
+                .register(new ResourceQuotaAdmission(lookup))
+                .register(new io.kuberaft.apiserver.crd.CustomResourceCleanup());
     }
 
     /**

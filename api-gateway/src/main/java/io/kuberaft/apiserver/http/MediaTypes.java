@@ -85,6 +85,16 @@ public final class MediaTypes {
         }
     }
 
+    /** {@code duplicate field "a.b"} for each field a JSON or YAML body names twice in one object (none for protobuf). */
+    public static java.util.List<String> duplicateFields(String contentType, byte[] body) {
+        String base = base(contentType);
+        if (base.equals(PROTOBUF) || body == null || body.length == 0) {
+            return java.util.List.of();
+        }
+        boolean yaml = base.equals(YAML) || base.equals(APPLY_PATCH) || base.equals("application/x-yaml") || base.equals("text/yaml");
+        return DuplicateFields.find((yaml ? YAML_MAPPER : JSON_MAPPER).getFactory(), body);
+    }
+
     /** A body that must be a single object, whose metadata decodes as an ObjectMeta. */
     public static ObjectNode parseObject(String contentType, byte[] body) {
         JsonNode n = parse(contentType, body);

@@ -28,11 +28,13 @@ public final class ResourceHandler {
     private final ResourceRegistry registry;
     private final GenericRegistry generic;
     private final Patcher patcher;
+    private final FieldValidation fields;
 
-    public ResourceHandler(ResourceRegistry registry, GenericRegistry generic, Patcher patcher) {
+    public ResourceHandler(ResourceRegistry registry, GenericRegistry generic, Patcher patcher, FieldValidation fields) {
         this.registry = registry;
         this.generic = generic;
         this.patcher = patcher;
+        this.fields = fields;
     }
 
     /** The definition a request addresses: 404 for unknown resources, 405 for verbs it does not allow. */
@@ -42,6 +44,10 @@ public final class ResourceHandler {
         }
         ResourceDefinition def = registry.find(info.group(), info.version(), info.resource())
                 .orElseThrow(() -> new StatusException(404, "NotFound", "the server could not find the requested resource"));
+        if (!def.namespaced() && info.namespace() != null && !def.plural().equals("namespaces")) {
+            // a cluster-scoped resource has no namespaced path
+            throw new StatusException(404, "NotFound", "the server could not find the requested resource");
+        }
         if (info.subresource() != null && !def.hasSubresource(info.subresource())) {
             throw new StatusException(404, "NotFound", "the server could not find the requested resource");
         }
@@ -108,11 +114,15 @@ public final class ResourceHandler {
                 if (status) {
                     throw StatusException.methodNotAllowed("the server does not allow this method on the requested resource");
                 }
+                FieldValidation.Directive directive = FieldValidation.directive(q.get("fieldValidation"), "CreateOptions");
                 ObjectNode obj = MediaTypes.parseObject(contentType, body);
-                yield Reply.created(generic.create(def, ns, obj, q.writeOptions()));
+                List<String> warnings = fields.decodeBody(def, obj, contentType, body, directive);
+                yield Reply.created(generic.create(def, ns, obj, q.writeOptions())).withWarnings(warnings);
             }
             case "update" -> {
+                FieldValidation.Directive directive = FieldValidation.directive(q.get("fieldValidation"), "UpdateOptions");
                 ObjectNode obj = MediaTypes.parseObject(contentType, body);
+                List<String> warnings = fields.decodeBody(def, obj, contentType, body, directive);
                 if (status) {
                     yield Reply.ok(generic.guaranteedUpdate(def, ns, info.name(), true, cur -> {
                         long rv = Objects.resourceVersion(obj);
@@ -123,9 +133,9 @@ public final class ResourceHandler {
                             cur.set("status", obj.get("status"));
                         }
                         return cur;
-                    }, q.writeOptions()));
+                    }, q.writeOptions())).withWarnings(warnings);
                 }
-                yield Reply.ok(generic.update(def, ns, info.name(), obj, q.writeOptions()));
+                yield Reply.ok(generic.update(def, ns, info.name(), obj, q.writeOptions())).withWarnings(warnings);
             }
             case "patch" -> {
                 if (body.length == 0) {
@@ -133,11 +143,22 @@ public final class ResourceHandler {
                 }
                 boolean force = q.flag("force");
                 String subresource = status ? "status" : null;
+                FieldValidation.Directive directive = FieldValidation.directive(q.get("fieldValidation"), "PatchOptions");
+                boolean apply = MediaTypes.base(contentType).equals(MediaTypes.APPLY_PATCH);
+                if (apply && MediaTypes.parse(contentType, body) instanceof ObjectNode config) {
+                    fields.decodeApplyConfiguration(def, ns, info.name(), config);
+                }
+                List<String> warnings = new java.util.ArrayList<>();
                 try {
-                    ObjectNode out = generic.guaranteedUpdate(def, ns, info.name(), status,
-                            cur -> MediaTypes.checkObjectMeta(patcher.apply(def, contentType, cur, body, q.get("fieldManager"), force, subresource)),
-                            q.writeOptions());
-                    yield Reply.ok(out);
+                    ObjectNode out = generic.guaranteedUpdate(def, ns, info.name(), status, cur -> {
+                        ObjectNode patched = MediaTypes.checkObjectMeta(patcher.apply(def, contentType, cur, body, q.get("fieldManager"), force, subresource));
+                        warnings.clear();
+                        if (!apply) {
+                            warnings.addAll(fields.decodePatched(def, patched, contentType, body, directive));
+                        }
+                        return patched;
+                    }, q.writeOptions());
+                    yield Reply.ok(out).withWarnings(warnings);
                 } catch (StatusException e) {
                     // An apply patch creates a missing object (upstream's create-on-update for apply): the
                     // configuration is applied to an object that has only its identity, then created.

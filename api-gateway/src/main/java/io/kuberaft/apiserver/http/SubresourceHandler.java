@@ -7,6 +7,7 @@ import io.kuberaft.apiserver.patch.JsonPatch;
 import io.kuberaft.apiserver.patch.MergePatch;
 import io.kuberaft.apiserver.registry.GenericRegistry;
 import io.kuberaft.apiserver.registry.GenericRegistry.WriteOptions;
+import io.kuberaft.apiserver.registry.CustomResource;
 import io.kuberaft.apiserver.registry.Objects;
 import io.kuberaft.apiserver.registry.ResourceDefinition;
 import io.kuberaft.apiserver.registry.ResourceRegistry;
@@ -218,7 +219,11 @@ public final class SubresourceHandler {
             } else {
                 Objects.meta(cur).remove("resourceVersion");
             }
-            ((ObjectNode) cur.with("spec")).put("replicas", (int) n);
+            if (def.isCustom() && def.custom().scale() != null) {
+                CustomResource.ScalePaths.write(cur, def.custom().scale().specReplicasPath(), (int) n);
+            } else {
+                ((ObjectNode) cur.with("spec")).put("replicas", (int) n);
+            }
             return cur;
         }, q.writeOptions());
         return toScale(def, updated);
@@ -237,6 +242,20 @@ public final class SubresourceHandler {
         m.put("uid", om.path("uid").asText());
         m.put("resourceVersion", om.path("resourceVersion").asText());
         m.put("creationTimestamp", om.path("creationTimestamp").asText(null));
+        if (def.isCustom() && def.custom().scale() != null) {
+            // A custom resource's scale reads the paths its CRD declares; what is missing counts as 0, as upstream.
+            CustomResource.ScalePaths p = def.custom().scale();
+            s.putObject("spec").put("replicas", CustomResource.ScalePaths.read(obj, p.specReplicasPath()).asInt(0));
+            ObjectNode st = s.putObject("status");
+            st.put("replicas", CustomResource.ScalePaths.read(obj, p.statusReplicasPath()).asInt(0));
+            if (p.labelSelectorPath() != null) {
+                String sel = CustomResource.ScalePaths.read(obj, p.labelSelectorPath()).asText("");
+                if (!sel.isEmpty()) {
+                    st.put("selector", sel);
+                }
+            }
+            return s;
+        }
         JsonNode specReplicas = obj.path("spec").path("replicas");
         // Defaulting sets replicas to 1; a stored object without it is shown as upstream's default too.
         s.putObject("spec").put("replicas", specReplicas.isNumber() ? specReplicas.asInt() : 1);

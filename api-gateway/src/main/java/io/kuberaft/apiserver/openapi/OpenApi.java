@@ -3,6 +3,7 @@ package io.kuberaft.apiserver.openapi;
 import io.kuberaft.apiserver.ApiServer;
 import io.kuberaft.apiserver.http.MediaTypes;
 import io.kuberaft.apiserver.http.Reply;
+import io.kuberaft.apiserver.registry.ResourceDefinition;
 import io.kuberaft.apiserver.registry.ResourceRegistry;
 
 import org.slf4j.Logger;
@@ -86,6 +87,14 @@ public final class OpenApi {
             return doc == null ? null : new Reply(200, doc, MediaTypes.JSON, null);
         }
         return null;
+    }
+
+    /**
+     * The decoder of a kind's request bodies (JSON types, unknown fields) from its OpenAPI v3 schema, or null for a
+     * kind without one.
+     */
+    public SchemaDecoder decoder(ResourceDefinition def) {
+        return documents().decoder(def);
     }
 
     /** The current documents, regenerated when the registry changed. */

@@ -77,6 +77,7 @@ final class OpenApiDocuments {
     private final Map<String, ObjectNode> v3 = new TreeMap<>();
     private final ObjectNode v3Index;
     private volatile byte[] v2Proto;
+    private final Map<Gvk, SchemaDecoder> decoders = new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
      * @param fieldValidation whether mutating operations advertise the {@code fieldValidation} query parameter.
@@ -138,6 +139,20 @@ final class OpenApiDocuments {
 
     SchemaGenerator generator() {
         return gen;
+    }
+
+    /** The decoder of a kind's request bodies, or null when the kind has no schema. */
+    SchemaDecoder decoder(ResourceDefinition d) {
+        return decoders.computeIfAbsent(new Gvk(d.group(), d.version(), d.kind()), g -> {
+            String name = gen.kindDefinition(g);
+            if (name != null && d.custom() != null && d.custom().schema() != null) {
+                return SchemaDecoder.forCustomResource(gen.all(Flavor.V3), name, gen.objectMetaDefinition());
+            }
+            if (name == null || !gen.hasModelClass(g)) {
+                return null;
+            }
+            return new SchemaDecoder(gen.all(Flavor.V3), name);
+        });
     }
 
     private ObjectNode v3Document(List<ResourceDefinition> defs) {

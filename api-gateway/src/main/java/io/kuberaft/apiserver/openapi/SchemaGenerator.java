@@ -76,6 +76,8 @@ final class SchemaGenerator {
     private final Map<Gvk, String> listDefinitions = new HashMap<>();
     /** definitions of kinds without a model class. */
     private final Map<String, Gvk> customKinds = new TreeMap<>();
+    /** the CRD schemas of custom kinds that have one. */
+    private final Map<String, ObjectNode> customSchemas = new HashMap<>();
     private final Map<Flavor, Map<String, ObjectNode>> rendered = new HashMap<>();
 
     SchemaGenerator(Collection<ResourceDefinition> defs) {
@@ -124,6 +126,9 @@ final class SchemaGenerator {
                 customKinds.put(name, gvk);
                 gvks.put(name, List.of(gvk));
                 kindDefinitions.put(gvk, name);
+                if (d.custom() != null && d.custom().schema() != null) {
+                    customSchemas.put(name, d.custom().schema());
+                }
             }
         }
     }
@@ -414,7 +419,45 @@ final class SchemaGenerator {
 
     // ---- kinds without a model class ----
 
+    /** The definition name of meta/v1 ObjectMeta. */
+    String objectMetaDefinition() {
+        return classes.entrySet().stream().filter(e -> e.getValue().getSimpleName().equals("V1ObjectMeta"))
+                .map(Map.Entry::getKey).findFirst().orElse("io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta");
+    }
+
+    /**
+     * A custom kind with its CRD schema, as upstream publishes it: the schema with apiVersion, kind and an ObjectMeta
+     * metadata. v3 keeps the whole schema (kubectl explain); v2 keeps the description and stays open, since
+     * kubectl validates against v2 only when the server does not.
+     */
+    private ObjectNode crdSchema(String name, ObjectNode crd, Flavor fl) {
+        ObjectNode s = F.objectNode();
+        if (crd.has("description")) {
+            s.put("description", crd.get("description").asText());
+        }
+        s.put("type", "object");
+        if (fl == Flavor.V3) {
+            s = crd.deepCopy();
+            ObjectNode p = s.with("properties");
+            p.putObject("apiVersion").put("type", "string").put("description", "APIVersion defines the versioned schema of this "
+                    + "representation of an object. Servers should convert recognized schemas to the latest internal value, and may "
+                    + "reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources");
+            p.putObject("kind").put("type", "string").put("description", "Kind is a string value representing the REST resource "
+                    + "this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be "
+                    + "updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds");
+            ObjectNode m = p.putObject("metadata");
+            m.putArray("allOf").add(ref(objectMetaDefinition(), fl));
+            m.put("description", "Standard object's metadata. More info: "
+                    + "https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata");
+        }
+        putGvks(s, name);
+        return s;
+    }
+
     private ObjectNode customSchema(String name, Gvk gvk, Flavor fl) {
+        if (customSchemas.containsKey(name)) {
+            return crdSchema(name, customSchemas.get(name), fl);
+        }
         ObjectNode s = F.objectNode();
         s.put("description", gvk.kind() + " is served from a CustomResourceDefinition; its fields are not described.");
         s.put("type", "object");

@@ -11,12 +11,19 @@ import java.util.Set;
  * from these, never from instanceof.
  *
  * @param group         "" for the core group
- * @param storageName   the /registry/ segment: plural, or plural.group outside the core group
+ * @param custom        what a custom resource has beyond a built-in kind (its schema); null for built-in kinds
  */
 public record ResourceDefinition(String group, String version, String plural, String singular, String kind,
                                  boolean namespaced, List<String> shortNames, List<String> categories,
                                  Set<String> verbs, List<String> subresources, ResourceStrategy strategy,
-                                 TableConvertor table) {
+                                 TableConvertor table, CustomResource custom) {
+
+    /** A built-in kind. */
+    public ResourceDefinition(String group, String version, String plural, String singular, String kind,
+                              boolean namespaced, List<String> shortNames, List<String> categories,
+                              Set<String> verbs, List<String> subresources, ResourceStrategy strategy, TableConvertor table) {
+        this(group, version, plural, singular, kind, namespaced, shortNames, categories, verbs, subresources, strategy, table, null);
+    }
 
     public static final Set<String> ALL_VERBS = Set.of("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch");
     public static final Set<String> READ_ONLY = Set.of("get", "list", "watch");
@@ -38,12 +45,16 @@ public record ResourceDefinition(String group, String version, String plural, St
         return subresources.contains(s);
     }
 
+    public boolean isCustom() {
+        return custom != null;
+    }
+
     public boolean allows(String verb) {
         return verbs.contains(verb);
     }
 
     public ResourceDefinition withTable(TableConvertor t) {
         return new ResourceDefinition(group, version, plural, singular, kind, namespaced, shortNames, categories, verbs,
-                subresources, strategy, t);
+                subresources, strategy, t, custom);
     }
 }

@@ -32,6 +32,20 @@ public final class ResourceRegistry {
         }
     }
 
+    /**
+     * Replaces every custom definition stored under {@code storageName} (all versions of one CRD's resource) with
+     * {@code defs}, which may be empty (the CRD is gone). A custom definition never shadows a built-in one.
+     */
+    public synchronized void replaceCustom(String storageName, List<ResourceDefinition> defs) {
+        all.removeIf(d -> d.isCustom() && d.storageName().equals(storageName));
+        for (ResourceDefinition d : defs) {
+            if (find(d.group(), d.version(), d.plural()).isEmpty()) {
+                all.add(d);
+            }
+        }
+        version.incrementAndGet();
+    }
+
     public Collection<ResourceDefinition> all() {
         return all;
     }

@@ -136,6 +136,18 @@ public final class ResourceStore {
         }
     }
 
+    /**
+     * A stored object as the definition serves it: a custom resource stored through one version of its CRD is
+     * served by every other version with that version's apiVersion (upstream's conversion strategy None).
+     */
+    ObjectNode decode(ResourceDefinition def, KeyValue kv) {
+        ObjectNode o = decode(kv);
+        if (def.isCustom()) {
+            o.put("apiVersion", def.apiVersion());
+        }
+        return o;
+    }
+
     static ByteString encode(ObjectNode obj) {
         ObjectNode copy = obj.deepCopy();
         Objects.meta(copy).remove("resourceVersion");
@@ -156,7 +168,7 @@ public final class ResourceStore {
 
     public ObjectNode getOrNull(ResourceDefinition def, String ns, String name, ReadConsistency c) {
         RangeResponse r = await(kv.range(RangeRequest.newBuilder().setKey(bytes(key(def, ns, name))).build(), c));
-        return r.getKvsCount() == 0 ? null : decode(r.getKvs(0));
+        return r.getKvsCount() == 0 ? null : decode(def, r.getKvs(0));
     }
 
     /** One page of a list. */
@@ -192,7 +204,7 @@ public final class ResourceStore {
             KeyValue last = null;
             for (KeyValue k : r.getKvsList()) {
                 last = k;
-                ObjectNode o = decode(k);
+                ObjectNode o = decode(def, k);
                 if (filter.test(o)) {
                     items.add(o);
                     if (limit > 0 && items.size() == limit) {
@@ -320,14 +332,14 @@ public final class ResourceStore {
             @Override
             public void onEvents(long revision, List<Event> events) {
                 for (Event e : events) {
-                    ObjectNode prev = e.hasPrevKv() ? decode(e.getPrevKv()) : null;
+                    ObjectNode prev = e.hasPrevKv() ? decode(def, e.getPrevKv()) : null;
                     if (e.getType() == Event.EventType.DELETE) {
                         if (prev != null) {
                             Objects.meta(prev).put("resourceVersion", String.valueOf(revision));
                             onChange.accept(new Change("DELETED", prev, prev, revision));
                         }
                     } else {
-                        ObjectNode cur = decode(e.getKv());
+                        ObjectNode cur = decode(def, e.getKv());
                         String type = e.getKv().getCreateRevision() == e.getKv().getModRevision() ? "ADDED" : "MODIFIED";
                         onChange.accept(new Change(type, cur, prev, revision));
                     }

@@ -72,6 +72,13 @@ public final class StoreOps {
         return this;
     }
 
+    /** Deletes every key under the prefix (all objects of a resource: a CRD's custom resources). */
+    public StoreOps deletePrefix(String prefix) {
+        writes.add(RequestOp.newBuilder().setRequestDeleteRange(DeleteRangeRequest.newBuilder().setKey(ResourceStore.bytes(prefix))
+                .setRangeEnd(ResourceStore.prefixEnd(prefix))).build());
+        return this;
+    }
+
     void appendTo(TxnRequest.Builder txn) {
         compares.forEach(txn::addCompare);
         writes.forEach(txn::addSuccess);

@@ -47,7 +47,8 @@ public final class BuiltinStrategies {
             Map.entry("storage.k8s.io/StorageClass", new StorageStrategies.StorageClassStrategy()),
             Map.entry("scheduling.k8s.io/PriorityClass", new StorageStrategies.PriorityClassStrategy()),
             Map.entry("events.k8s.io/Event", new EventStrategy(true)),
-            Map.entry("discovery.k8s.io/EndpointSlice", new EndpointsStrategy(true)));
+            Map.entry("discovery.k8s.io/EndpointSlice", new EndpointsStrategy(true)),
+            Map.entry("apiextensions.k8s.io/CustomResourceDefinition", new io.kuberaft.apiserver.crd.CustomResourceDefinitionStrategy()));
 
     public static ResourceStrategy forKind(String group, String kind, ResourceStrategy fallback) {
         return BY_KIND.getOrDefault(group + "/" + kind, fallback);
