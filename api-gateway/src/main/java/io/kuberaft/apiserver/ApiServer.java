@@ -191,13 +191,6 @@ public final class ApiServer implements AutoCloseable {
                 ctx.response().setChunked(true).setStatusCode(200).putHeader("Content-Type",
                         MediaTypes.wantsTable(accept) ? "application/json;as=Table;v=v1;g=meta.k8s.io" : MediaTypes.JSON);
                 watches.start(def, def.namespaced() ? info.namespace() : null, q, accept, new VertxSink(ctx.response(), eventLoop));
-                // The headers go now, not with the first event: a client (client-go, fabric8) counts the watch
-                // as established only once it has them, and a quiet resource may send nothing for minutes.
-                eventLoop.runOnContext(v -> {
-                    if (!ctx.response().headWritten() && !ctx.response().closed()) {
-                        ctx.response().writeHead();
-                    }
-                });
                 ctx.response().closeHandler(v -> apiMetrics.longRunning(-1));
                 // Upstream flushes the 200 at once: client-go's watch call returns only when the headers arrive, and a
                 // quiet watch (kubectl wait on an object that already meets its condition) would otherwise hang.
