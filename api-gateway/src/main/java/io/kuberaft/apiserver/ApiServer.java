@@ -171,6 +171,13 @@ public final class ApiServer implements AutoCloseable {
                 ctx.response().setChunked(true).setStatusCode(200).putHeader("Content-Type",
                         MediaTypes.wantsTable(accept) ? "application/json;as=Table;v=v1;g=meta.k8s.io" : MediaTypes.JSON);
                 watches.start(def, def.namespaced() ? info.namespace() : null, q, accept, new VertxSink(ctx.response(), eventLoop));
+                // Send the 200 and headers now, as upstream flushes them: clients (fabric8's informers) wait for them
+                // before they count the watch as started, and a quiet watch would otherwise send nothing for minutes.
+                eventLoop.runOnContext(v -> {
+                    if (!ctx.response().headWritten() && !ctx.response().ended() && !ctx.response().closed()) {
+                        ctx.response().writeHead();
+                    }
+                });
                 ctx.response().closeHandler(v -> apiMetrics.longRunning(-1));
                 apiMetrics.record("WATCH", def.plural(), 200, System.nanoTime() - start);
                 return null;
@@ -353,10 +360,19 @@ public final class ApiServer implements AutoCloseable {
             resp.setWriteQueueMaxSize(MAX_QUEUED_BYTES);
         }
 
+        /** Vert.x may already be closed (server shutdown while watches end): then the connection is gone too. */
+        private void onContext(io.vertx.core.Handler<Void> h) {
+            try {
+                context.runOnContext(h);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                ended = true;
+            }
+        }
+
         @Override
         public void send(ObjectNode event) {
             byte[] bytes = MediaTypes.encode(event, false);
-            context.runOnContext(v -> {
+            onContext(v -> {
                 if (!ended && !resp.ended() && !resp.closed()) {
                     resp.write(Buffer.buffer(bytes).appendString("\n"));
                 }
@@ -366,7 +382,7 @@ public final class ApiServer implements AutoCloseable {
         @Override
         public void end() {
             ended = true;
-            context.runOnContext(v -> {
+            onContext(v -> {
                 if (!resp.ended() && !resp.closed()) {
                     resp.end();
                 }
@@ -380,7 +396,7 @@ public final class ApiServer implements AutoCloseable {
 
         @Override
         public void onClose(Runnable r) {
-            context.runOnContext(v -> {
+            onContext(v -> {
                 resp.closeHandler(x -> r.run());
                 if (resp.closed()) {
                     r.run();
