@@ -493,10 +493,19 @@ public final class ApiServer implements AutoCloseable {
             resp.setWriteQueueMaxSize(MAX_QUEUED_BYTES);
         }
 
+        /** Vert.x may already be closed (server shutdown while watches end): then the connection is gone too. */
+        private void onContext(io.vertx.core.Handler<Void> h) {
+            try {
+                context.runOnContext(h);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                ended = true;
+            }
+        }
+
         @Override
         public void send(ObjectNode event) {
             byte[] bytes = MediaTypes.encode(event, false);
-            onLoop(() -> {
+            onContext(v -> {
                 if (!ended && !resp.ended() && !resp.closed()) {
                     resp.write(Buffer.buffer(bytes).appendString("\n"));
                 }
@@ -506,20 +515,11 @@ public final class ApiServer implements AutoCloseable {
         @Override
         public void end() {
             ended = true;
-            onLoop(() -> {
+            onContext(v -> {
                 if (!resp.ended() && !resp.closed()) {
                     resp.end();
                 }
             });
-        }
-
-        /** Runs on the connection's event loop; once the server has shut it down there is no one left to write to. */
-        private void onLoop(Runnable r) {
-            try {
-                context.runOnContext(v -> r.run());
-            } catch (java.util.concurrent.RejectedExecutionException e) {
-                ended = true;
-            }
         }
 
         @Override
@@ -529,7 +529,7 @@ public final class ApiServer implements AutoCloseable {
 
         @Override
         public void onClose(Runnable r) {
-            context.runOnContext(v -> {
+            onContext(v -> {
                 resp.closeHandler(x -> r.run());
                 if (resp.closed()) {
                     r.run();

@@ -47,6 +47,11 @@ public final class ClusterFile {
         public String name;
         public long pid;
         public String logFile;
+        /** simulated or process */
+        public String runtime;
+        /** the agent API (HTTPS) port */
+        public int apiPort;
+        public String rootDir;
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)

@@ -26,6 +26,7 @@ public final class LocalCluster {
     static final int LB_PORT = 6443;
     static final int API_BASE = 6444;
     static final long READY_TIMEOUT_MS = 60_000;
+    static final int AGENT_PORT_BASE = 10250;
 
     private final Path dir;
     private final PrintStream out;
@@ -212,6 +213,41 @@ public final class LocalCluster {
         cmd.addAll(List.of(System.getenv().getOrDefault("KUBERAFT_SERVER_JAVA_OPTS", "-Xmx768m -XX:+UseG1GC").trim().split("\\s+")));
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
         return cmd;
+    }
+
+    /**
+     * Starts the node agents: {@code count} of them named {@code node-1..}, each its own process with its own
+     * agent API port, through the load balancer with the admin kubeconfig. A cluster that already has agents keeps
+     * them (their count and runtime); dead ones are restarted.
+     */
+    void startAgents(ClusterFile f, int count, String runtime) throws IOException {
+        if (f.kubeconfig == null) {
+            throw new IOException("no kubeconfig: the agents need the API through the load balancer");
+        }
+        for (ClusterFile.Agent a : f.agents) {
+            taken.add(a.apiPort);
+        }
+        for (int i = f.agents.size() + 1; i <= count; i++) {
+            ClusterFile.Agent a = new ClusterFile.Agent();
+            a.name = "node-" + i;
+            a.runtime = runtime;
+            a.apiPort = pickPort(AGENT_PORT_BASE + i - 1);
+            a.logFile = dir.resolve("logs").resolve(a.name + ".log").toString();
+            a.rootDir = dir.resolve("agents").resolve(a.name).toString();
+            f.agents.add(a);
+        }
+        for (ClusterFile.Agent a : f.agents) {
+            if (alive(a.pid)) {
+                continue;
+            }
+            List<String> cmd = new ArrayList<>(baseCommand());
+            cmd.addAll(List.of("agent", "--kubeconfig", f.kubeconfig, "--name", a.name, "--runtime", a.runtime,
+                    "--agent-port", String.valueOf(a.apiPort), "--root-dir", a.rootDir));
+            a.pid = new ProcessBuilder(cmd).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(new java.io.File(a.logFile)))
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start().pid();
+        }
+        f.write(dir);
     }
 
     /** Starts one replica process, detached, its output appended to its log file. */

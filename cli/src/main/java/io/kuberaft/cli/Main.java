@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "kuberaft", mixinStandardHelpOptions = true, version = "kuberaft 0.1.0",
         description = "A Kubernetes-compatible control plane whose state is replicated by Raft.",
         subcommands = {ServerCommand.class, UpCommand.class, DownCommand.class, StatusCommand.class,
-                MemberCommand.class, BenchCommand.class, LoadBalancerCommand.class})
+                MemberCommand.class, BenchCommand.class, LoadBalancerCommand.class, AgentCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -34,6 +34,12 @@ public final class UpCommand implements Callable<Integer> {
     @Option(names = "--lb", defaultValue = "builtin", description = "Load balancer in front of the APIs: builtin or haproxy (Debian's haproxy) (default: ${DEFAULT-VALUE}).")
     String lb;
 
+    @Option(names = "--agents", defaultValue = "0", description = "Node agents to start, one process each (default: ${DEFAULT-VALUE}).")
+    int agents;
+
+    @Option(names = "--agent-runtime", defaultValue = "simulated", description = "Runtime of the agents: simulated or process (default: ${DEFAULT-VALUE}).")
+    String agentRuntime;
+
     @Option(names = "--server-arg", description = "Any other `server` flag, passed through verbatim (repeatable).")
     List<String> serverArgs = new ArrayList<>();
 
@@ -43,8 +49,16 @@ public final class UpCommand implements Callable<Integer> {
             System.err.println("kuberaft up: --masters must be at least 1");
             return 2;
         }
+        if (agents < 0) {
+            System.err.println("kuberaft up: --agents must be at least 0");
+            return 2;
+        }
+        if (!agentRuntime.equals("simulated") && !agentRuntime.equals("process")) {
+            System.err.println("kuberaft up: --agent-runtime must be simulated or process");
+            return 2;
+        }
         LocalCluster cluster = new LocalCluster(dir, System.out);
-        if (cluster.running()) {
+        if (cluster.running() && agents == 0) {
             System.out.println("kuberaft: the cluster in " + cluster.dir() + " is already running ("
                     + cluster.file().masters.size() + " masters); `kuberaft status` shows it");
             return 0;
@@ -66,6 +80,9 @@ public final class UpCommand implements Callable<Integer> {
         ClusterFile f;
         try {
             f = cluster.up(masters, args, lb);
+            if (agents > 0 || !f.agents.isEmpty()) {
+                cluster.startAgents(f, agents, agentRuntime);
+            }
         } catch (java.io.IOException e) {
             System.err.println("kuberaft up: " + e.getMessage());
             return 1;
@@ -75,6 +92,9 @@ public final class UpCommand implements Callable<Integer> {
         for (ClusterFile.Master m : f.masters) {
             System.out.printf("  %-4s pid %-7d etcd %-16s raft %-16s log %s%n", m.id, m.pid, m.etcdEndpoint, m.raftAddress, m.logFile);
             endpoints.append(endpoints.length() == 0 ? "" : ",").append(m.etcdEndpoint);
+        }
+        for (ClusterFile.Agent a : f.agents) {
+            System.out.printf("  %-7s pid %-7d agent (%s) API port %d, log %s%n", a.name, a.pid, a.runtime, a.apiPort, a.logFile);
         }
         if (f.loadBalancer != null) {
             System.out.println("  API  " + f.loadBalancer.url + " (" + f.loadBalancer.kind + " load balancer, pid " + f.loadBalancer.pid + ")");

@@ -63,7 +63,10 @@ public final class PodStrategy extends DefaultStrategy {
         ObjectNode munged = spec.deepCopy();
         for (String kind : new String[] {"containers", "initContainers"}) {
             for (int i = 0; i < munged.path(kind).size(); i++) {
-                ((ObjectNode) munged.path(kind).get(i)).set("image", oldSpec.path(kind).get(i).get("image"));
+                // A container that is no object is left for validation to reject (400/422, never a 500).
+                if (munged.path(kind).get(i) instanceof ObjectNode c) {
+                    c.set("image", oldSpec.path(kind).get(i).get("image"));
+                }
             }
         }
         JsonNode newDeadline = spec.path("activeDeadlineSeconds");

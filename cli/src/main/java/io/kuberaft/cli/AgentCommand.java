@@ -1,0 +1,140 @@
+package io.kuberaft.cli;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.kuberaft.nodeagent.AgentClient;
+import io.kuberaft.nodeagent.AgentConfig;
+import io.kuberaft.nodeagent.Flags;
+import io.kuberaft.nodeagent.NodeAgent;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/** Runs a node agent (one or many simulated nodes) in the foreground: what `up --agents` starts. */
+@Command(name = "agent", mixinStandardHelpOptions = true,
+        description = "Run a kubelet-like node agent in the foreground: registers its node(s), renews their Leases, runs the pods bound to them.")
+public final class AgentCommand implements Callable<Integer> {
+    private static final Logger LOG = LoggerFactory.getLogger(AgentCommand.class);
+
+    @Option(names = "--kubeconfig", required = true, description = "Credentials and CA for the API (e.g. .kuberaft/kubeconfig).")
+    Path kubeconfig;
+
+    @Option(names = "--server", description = "API URL; overrides the kubeconfig's (e.g. the load balancer https://127.0.0.1:6443).")
+    String server;
+
+    @Option(names = "--name", description = "Node name (default: this host's name); with --nodes N the nodes are NAME-0..NAME-(N-1).")
+    String name;
+
+    @Option(names = "--nodes", defaultValue = "1", description = "Simulated nodes hosted by this process (default: ${DEFAULT-VALUE}).")
+    int nodes;
+
+    @Option(names = "--runtime", defaultValue = "simulated", description = "simulated or process (default: ${DEFAULT-VALUE}).")
+    String runtime;
+
+    @Option(names = "--labels", description = "Extra node labels: k=v,k2=v2.")
+    String labels;
+
+    @Option(names = "--register-with-taints", description = "Taints to register with: key[=value]:Effect,...")
+    String taints;
+
+    @Option(names = "--capacity", defaultValue = "cpu=4,memory=8Gi,pods=110", description = "Node capacity (default: ${DEFAULT-VALUE}).")
+    String capacity;
+
+    @Option(names = "--node-ip", defaultValue = "127.0.0.1", description = "InternalIP of the node(s); the agent API listens here (default: ${DEFAULT-VALUE}).")
+    String nodeIP;
+
+    @Option(names = "--agent-port", defaultValue = "10250", description = "Agent API (HTTPS: logs) port; 0 = any (default: ${DEFAULT-VALUE}).")
+    int agentPort;
+
+    @Option(names = "--root-dir", defaultValue = ".kuberaft/agent", description = "Pod directories and logs of the process runtime (default: ${DEFAULT-VALUE}).")
+    Path rootDir;
+
+    @Option(names = "--pod-manifest-path", description = "Static pod manifests (not supported yet: the agent refuses to start with it).")
+    Path podManifestPath;
+
+    @Option(names = "--node-lease-renew-interval-ms", defaultValue = "10000", description = "Lease renewal period (default: ${DEFAULT-VALUE}).")
+    long leaseRenewMs;
+
+    @Option(names = "--node-status-report-interval-s", defaultValue = "300", description = "Node status is posted on change and at least this often (default: ${DEFAULT-VALUE}).")
+    long statusReportS;
+
+    @Option(names = "--crash-loop-backoff-ms", defaultValue = "10000", description = "First CrashLoopBackOff delay, doubling to 5 min (default: ${DEFAULT-VALUE}).")
+    long backoffMs;
+
+    @Option(names = "--simulated-run-seconds", defaultValue = "2", description = "How long simulated containers of Never/OnFailure pods run (default: ${DEFAULT-VALUE}).")
+    double simulatedRunSeconds;
+
+    @Override
+    public Integer call() throws Exception {
+        AgentConfig config;
+        try {
+            config = config();
+        } catch (IllegalArgumentException e) {
+            System.err.println("kuberaft agent: " + e.getMessage());
+            return 2;
+        }
+        KubernetesClient client;
+        try {
+            client = AgentClient.fromKubeconfig(kubeconfig, server);
+        } catch (Exception e) {
+            System.err.println("kuberaft agent: " + e.getMessage());
+            return 2;
+        }
+        NodeAgent agent = new NodeAgent(client, config, Clock.systemUTC());
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            LOG.info("event=agent-stopping");
+            agent.close();
+            client.close();
+            stopped.countDown();
+        }, "agent-shutdown"));
+        try {
+            agent.start();
+        } catch (Exception e) {
+            System.err.println("kuberaft agent: cannot start: " + e.getMessage());
+            LOG.error("event=agent-start-failed", e);
+            return 1;
+        }
+        stopped.await();
+        return 0;
+    }
+
+    AgentConfig config() {
+        if (!runtime.equals("simulated") && !runtime.equals("process")) {
+            throw new IllegalArgumentException("--runtime must be simulated or process, got \"" + runtime + "\"");
+        }
+        if (podManifestPath != null) {
+            throw new IllegalArgumentException("--pod-manifest-path: static pods are not supported by this agent yet");
+        }
+        if (agentPort < 0 || agentPort > 65535) {
+            throw new IllegalArgumentException("--agent-port must be 0..65535, got " + agentPort);
+        }
+        if (leaseRenewMs <= 0 || statusReportS <= 0 || backoffMs <= 0 || simulatedRunSeconds < 0) {
+            throw new IllegalArgumentException("intervals must be positive");
+        }
+        String node = name != null ? name : hostName();
+        List<String> names = AgentConfig.nodeNames(node, nodes);
+        Map<String, String> l = Flags.labels(labels);
+        List<Flags.Taint> t = Flags.taints(taints);
+        Map<String, String> cap = Flags.capacity(capacity);
+        return new AgentConfig(names, runtime, l, t, cap, nodeIP, agentPort, rootDir.toAbsolutePath(), null,
+                Duration.ofMillis(leaseRenewMs), 40, Duration.ofSeconds(statusReportS), Duration.ofMillis(200),
+                Duration.ofMillis(backoffMs), Duration.ofMinutes(5), Duration.ofMillis(Math.round(simulatedRunSeconds * 1000)));
+    }
+
+    private static String hostName() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName().toLowerCase();
+        } catch (java.net.UnknownHostException e) {
+            return "localhost";
+        }
+    }
+}

@@ -1,0 +1,36 @@
+package io.kuberaft.nodeagent;
+
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** The agent's Kubernetes client: fabric8 over the JDK HTTP client, from a kubeconfig, optionally another server URL. */
+public final class AgentClient {
+    private AgentClient() {
+    }
+
+    public static KubernetesClient fromKubeconfig(Path kubeconfig, String server) throws IOException {
+        if (!Files.isReadable(kubeconfig)) {
+            throw new IOException("cannot read the kubeconfig " + kubeconfig);
+        }
+        Config c = Config.fromKubeconfig(null, Files.readString(kubeconfig), kubeconfig.toString());
+        if (server != null && !server.isBlank()) {
+            c.setMasterUrl(server);
+        }
+        return build(c);
+    }
+
+    /**
+     * Watches over plain HTTP streaming, as kubectl's: fabric8 tries a WebSocket first, which the API server
+     * answers with the streamed watch itself, and the JDK client then waits for the end of that response.
+     */
+    public static KubernetesClient build(Config c) {
+        c.setOnlyHttpWatches(true);
+        c.setRequestTimeout(15_000);
+        return new KubernetesClientBuilder().withConfig(c).build();
+    }
+}

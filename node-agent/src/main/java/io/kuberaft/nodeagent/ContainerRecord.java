@@ -1,0 +1,70 @@
+package io.kuberaft.nodeagent;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fabric8.kubernetes.api.model.Container;
+import io.kuberaft.nodeagent.runtime.RuntimeContainer;
+
+import java.time.Instant;
+
+/** What the agent knows of one container of a pod across its runs: the kubelet's per-container bookkeeping. */
+final class ContainerRecord {
+    final Container spec;
+    final boolean init;
+    RuntimeContainer current;
+    int restartCount;
+    /** The terminated state of the previous run (status.lastState). */
+    ObjectNode lastTerminated;
+    /** The terminated state of the current run when it will not be restarted (status.state). */
+    ObjectNode terminated;
+    String waitingReason = "ContainerCreating";
+    String waitingMessage;
+    /** No restart before this (CrashLoopBackOff); null when not backing off. */
+    Instant backoffUntil;
+    long backoffMs;
+    boolean succeeded;
+    boolean stopping;
+    final ProbeState startup = new ProbeState("Startup");
+    final ProbeState liveness = new ProbeState("Liveness");
+    final ProbeState readiness = new ProbeState("Readiness");
+
+    ContainerRecord(Container spec, boolean init) {
+        this.spec = spec;
+        this.init = init;
+    }
+
+    boolean running() {
+        return current != null && current.exit().isEmpty();
+    }
+
+    void resetProbes() {
+        startup.reset();
+        liveness.reset();
+        readiness.reset();
+    }
+
+    /** Consecutive probe results of one kind, and when the next probe is due. */
+    static final class ProbeState {
+        final String kind;
+        int successes;
+        int failures;
+        /** Result after the thresholds: null until decided. */
+        Boolean healthy;
+        Instant nextAt;
+        boolean inFlight;
+        String lastMessage;
+        /** A finished probe, handed over by the probe thread to the sync loop. */
+        volatile Prober.Result pending;
+
+        ProbeState(String kind) {
+            this.kind = kind;
+        }
+
+        void reset() {
+            successes = 0;
+            failures = 0;
+            healthy = null;
+            nextAt = null;
+            lastMessage = null;
+        }
+    }
+}

@@ -1,0 +1,78 @@
+package io.kuberaft.nodeagent;
+
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.util.function.Supplier;
+
+/**
+ * The node's heartbeat: {@code kube-node-lease/<node>} with holderIdentity = the node, renewed every renew
+ * interval (upstream 10 s); a failed renewal is retried with back-off from 200 ms doubling to 7 s, as the
+ * kubelet's lease controller does. Returns the delay until it wants to run again.
+ */
+final class LeaseHeartbeat {
+    static final String NAMESPACE = "kube-node-lease";
+    private static final Logger LOG = LoggerFactory.getLogger(LeaseHeartbeat.class);
+    private static final Duration BACKOFF_MIN = Duration.ofMillis(200);
+    private static final Duration BACKOFF_MAX = Duration.ofSeconds(7);
+    private final KubernetesClient client;
+    private final AgentConfig config;
+    private final String node;
+    private final Supplier<String> nodeUid;
+    private final Clock clock;
+    private Duration backoff = BACKOFF_MIN;
+    private long renewals;
+
+    LeaseHeartbeat(KubernetesClient client, AgentConfig config, String node, Supplier<String> nodeUid, Clock clock) {
+        this.client = client;
+        this.config = config;
+        this.node = node;
+        this.nodeUid = nodeUid;
+        this.clock = clock;
+    }
+
+    long renewals() {
+        return renewals;
+    }
+
+    /** One renewal attempt; the delay before the next one. */
+    Duration renew() {
+        try {
+            ZonedDateTime now = ZonedDateTime.ofInstant(clock.instant(), ZoneOffset.UTC);
+            Lease current = client.leases().inNamespace(NAMESPACE).withName(node).get();
+            if (current == null) {
+                LeaseBuilder b = new LeaseBuilder().withNewMetadata().withName(node).withNamespace(NAMESPACE).endMetadata()
+                        .withNewSpec().withHolderIdentity(node).withLeaseDurationSeconds(config.leaseDurationSeconds())
+                        .withRenewTime(now).endSpec();
+                if (nodeUid.get() != null) {
+                    b.editMetadata().withOwnerReferences(new OwnerReferenceBuilder().withApiVersion("v1").withKind("Node")
+                            .withName(node).withUid(nodeUid.get()).build()).endMetadata();
+                }
+                client.leases().inNamespace(NAMESPACE).resource(b.build()).create();
+            } else {
+                current.getSpec().setRenewTime(now);
+                current.getSpec().setHolderIdentity(node);
+                current.getSpec().setLeaseDurationSeconds(config.leaseDurationSeconds());
+                // Optimistic: the update carries the resourceVersion just read.
+                client.leases().inNamespace(NAMESPACE).resource(current).update();
+            }
+            renewals++;
+            backoff = BACKOFF_MIN;
+            return config.leaseRenewInterval();
+        } catch (KubernetesClientException e) {
+            Duration wait = backoff;
+            backoff = backoff.multipliedBy(2).compareTo(BACKOFF_MAX) > 0 ? BACKOFF_MAX : backoff.multipliedBy(2);
+            LOG.warn("event=lease-renew-failed node={} code={} retry-in-ms={} error={}", node, e.getCode(), wait.toMillis(), e.getMessage());
+            return wait;
+        }
+    }
+}

@@ -1,0 +1,147 @@
+package io.kuberaft.nodeagent;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.kuberaft.nodeagent.runtime.ContainerRuntime;
+import io.kuberaft.nodeagent.runtime.ProcessRuntime;
+import io.kuberaft.nodeagent.runtime.SimulatedRuntime;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One agent process: the nodes it hosts (each with its registration, Lease and pods), the container runtime
+ * they share, and the agent API (logs) on one port for all of them. Work runs on a small shared scheduler
+ * so one JVM can host many simulated nodes; each node's pod sync is one task, never run concurrently.
+ */
+public final class NodeAgent implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(NodeAgent.class);
+    private final KubernetesClient client;
+    private final AgentConfig config;
+    private final Clock clock;
+    private final ContainerRuntime runtime;
+    private final ScheduledExecutorService scheduler;
+    private final ExecutorService background;
+    private final List<NodeSession> nodes = new ArrayList<>();
+    private AgentApiServer api;
+
+    /** What one hosted node is made of. */
+    record NodeSession(String name, NodeStatusReporter status, LeaseHeartbeat lease, PodManager pods) {
+    }
+
+    public NodeAgent(KubernetesClient client, AgentConfig config, Clock clock) {
+        this.client = client;
+        this.config = config;
+        this.clock = clock;
+        this.runtime = switch (config.runtime()) {
+            case "simulated" -> new SimulatedRuntime(clock, config.simulatedRunTime());
+            case "process" -> new ProcessRuntime(config.rootDir(), clock);
+            default -> throw new IllegalArgumentException("--runtime must be simulated or process, got " + config.runtime());
+        };
+        int threads = Math.max(2, Math.min(8, Runtime.getRuntime().availableProcessors() * 2));
+        AtomicInteger n = new AtomicInteger();
+        this.scheduler = Executors.newScheduledThreadPool(threads, r -> daemon(r, "agent-sync-" + n.incrementAndGet()));
+        this.background = Executors.newCachedThreadPool(r -> daemon(r, "agent-io-" + n.incrementAndGet()));
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    /** Starts the agent API, registers every node and starts their heartbeats and pod syncs. */
+    public NodeAgent start() throws IOException {
+        api = AgentApiServer.start(config.nodeIP(), config.agentPort(), this);
+        Prober prober = new Prober(runtime);
+        for (String name : config.nodeNames()) {
+            NodeStatusReporter status = new NodeStatusReporter(client, config, name, PodIps.cidrFor(name), runtime.version(), api.port(), clock);
+            status.register();
+            LeaseHeartbeat lease = new LeaseHeartbeat(client, config, name, status::uid, clock);
+            EventRecorder events = EventRecorder.posting(client, name, background, clock);
+            PodManager pods = new PodManager(client, config, name, runtime, prober, background, events, clock, new PodIps(status.podCidr()));
+            NodeSession s = new NodeSession(name, status, lease, pods);
+            nodes.add(s);
+            scheduleLease(s, Duration.ZERO);
+            pods.start();
+            scheduler.scheduleWithFixedDelay(() -> guarded(s, pods::syncAll), 0, config.syncInterval().toMillis(), TimeUnit.MILLISECONDS);
+            scheduler.scheduleWithFixedDelay(() -> guarded(s, status::maybePost), 1, 1, TimeUnit.SECONDS);
+        }
+        LOG.info("event=agent-started nodes={} runtime={} api-port={}", config.nodeNames().size(), config.runtime(), api.port());
+        return this;
+    }
+
+    private void scheduleLease(NodeSession s, Duration delay) {
+        if (scheduler.isShutdown()) {
+            return;
+        }
+        scheduler.schedule(() -> {
+            Duration next = Duration.ofMillis(200);
+            try {
+                next = s.lease().renew();
+            } catch (RuntimeException e) {
+                LOG.warn("event=lease-renew-error node={} error={}", s.name(), e.toString());
+            } finally {
+                scheduleLease(s, next);
+            }
+        }, delay.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private static void guarded(NodeSession s, Runnable r) {
+        try {
+            r.run();
+        } catch (RuntimeException e) {
+            LOG.warn("event=node-task-failed node={} error={}", s.name(), e.toString());
+        }
+    }
+
+    public int apiPort() {
+        return api.port();
+    }
+
+    public List<String> nodeNames() {
+        return nodes.stream().map(NodeSession::name).toList();
+    }
+
+    ContainerRuntime runtime() {
+        return runtime;
+    }
+
+    /** The worker of a pod on any of this agent's nodes. */
+    Optional<PodWorker> findPod(String namespace, String name) {
+        for (NodeSession s : nodes) {
+            Optional<PodWorker> w = s.pods().find(namespace, name);
+            if (w.isPresent()) {
+                return w;
+            }
+        }
+        return Optional.empty();
+    }
+
+    List<io.fabric8.kubernetes.api.model.Pod> pods() {
+        List<io.fabric8.kubernetes.api.model.Pod> out = new ArrayList<>();
+        nodes.forEach(s -> out.addAll(s.pods().pods()));
+        return out;
+    }
+
+    @Override
+    public void close() {
+        scheduler.shutdownNow();
+        nodes.forEach(s -> s.pods().stop());
+        if (api != null) {
+            api.close();
+        }
+        background.shutdownNow();
+        runtime.close();
+    }
+}

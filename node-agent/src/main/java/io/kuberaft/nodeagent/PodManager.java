@@ -1,0 +1,267 @@
+package io.kuberaft.nodeagent;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvFromSource;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeProjection;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.kuberaft.nodeagent.runtime.ContainerRuntime;
+import io.kuberaft.nodeagent.runtime.PodContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+
+/**
+ * The pods of one node: an informer on pods with {@code spec.nodeName=<node>}, one {@link PodWorker} per pod,
+ * and the sync step that runs them and writes what changed through {@code pods/status}. A pod marked for
+ * deletion is stopped and then deleted for good (grace period 0, the pod's uid as precondition), as the
+ * kubelet does.
+ */
+final class PodManager {
+    private static final Logger LOG = LoggerFactory.getLogger(PodManager.class);
+    private final KubernetesClient client;
+    private final AgentConfig config;
+    private final String node;
+    private final ContainerRuntime runtime;
+    private final Prober prober;
+    private final Executor probeExecutor;
+    private final EventRecorder events;
+    private final Clock clock;
+    private final PodIps ips;
+    private final Map<String, PodWorker> workers = new ConcurrentHashMap<>();
+    private final Map<String, ObjectNode> posted = new HashMap<>();
+    private SharedIndexInformer<Pod> informer;
+
+    PodManager(KubernetesClient client, AgentConfig config, String node, ContainerRuntime runtime, Prober prober, Executor probeExecutor,
+               EventRecorder events, Clock clock, PodIps ips) {
+        this.client = client;
+        this.config = config;
+        this.node = node;
+        this.runtime = runtime;
+        this.prober = prober;
+        this.probeExecutor = probeExecutor;
+        this.events = events;
+        this.clock = clock;
+        this.ips = ips;
+    }
+
+    void start() {
+        // Not waiting for the first list: with many nodes in one process the informers sync in parallel.
+        informer = client.pods().inAnyNamespace().withField("spec.nodeName", node).runnableInformer(0);
+        informer.start();
+    }
+
+    void stop() {
+        if (informer != null) {
+            informer.close();
+        }
+    }
+
+    boolean synced() {
+        return informer != null && informer.hasSynced();
+    }
+
+    Optional<PodWorker> find(String namespace, String name) {
+        return workers.values().stream().filter(w -> w.pod().getMetadata().getNamespace().equals(namespace)
+                && w.pod().getMetadata().getName().equals(name)).findFirst();
+    }
+
+    List<Pod> pods() {
+        return workers.values().stream().map(PodWorker::pod).toList();
+    }
+
+    /** One pass over every pod of the node (the node's sync loop calls this; never concurrently). */
+    void syncAll() {
+        if (informer == null || !informer.hasSynced()) {
+            return;
+        }
+        Set<String> seen = new HashSet<>();
+        for (Pod pod : informer.getStore().list()) {
+            String uid = pod.getMetadata().getUid();
+            seen.add(uid);
+            try {
+                syncPod(pod);
+            } catch (RuntimeException e) {
+                LOG.warn("event=pod-sync-failed node={} pod={}/{} error={}", node, pod.getMetadata().getNamespace(),
+                        pod.getMetadata().getName(), e.toString());
+            }
+        }
+        // Pods that are gone from the API (force-deleted, or deleted while this agent was away): stop what is left.
+        for (PodWorker w : List.copyOf(workers.values())) {
+            String uid = w.pod().getMetadata().getUid();
+            if (!seen.contains(uid)) {
+                forget(w);
+            }
+        }
+    }
+
+    private void syncPod(Pod pod) {
+        String uid = pod.getMetadata().getUid();
+        PodWorker w = workers.get(uid);
+        if (w == null) {
+            String previous = pod.getStatus() == null ? null : pod.getStatus().getPodIP();
+            String ip = pod.getSpec().getHostNetwork() != null && pod.getSpec().getHostNetwork() ? config.nodeIP()
+                    : ips.claim(previous) ? previous : ips.allocate();
+            w = new PodWorker(pod, runtime, prober, probeExecutor, events, clock, config, node, config.nodeIP(), ip, this::resolve);
+            workers.put(uid, w);
+            LOG.info("event=pod-admitted node={} pod={}/{} ip={}", node, pod.getMetadata().getNamespace(), pod.getMetadata().getName(), ip);
+        } else {
+            w.update(pod);
+        }
+        ObjectNode status = w.sync();
+        if (status != null && !status.equals(posted.get(uid))) {
+            ObjectNode patch = PodWorker.JSON.createObjectNode();
+            patch.set("status", status);
+            try {
+                client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName())
+                        .subresource("status").patch(PatchContext.of(PatchType.JSON_MERGE), patch.toString());
+                posted.put(uid, status);
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 404) {
+                    throw e;
+                }
+            }
+        }
+        if (w.terminating() && w.stopped()) {
+            finalDelete(pod);
+            forget(w);
+        }
+    }
+
+    /** The kubelet's last word on a pod: DELETE with grace period 0 and the uid as precondition. */
+    private void finalDelete(Pod pod) {
+        String ns = pod.getMetadata().getNamespace();
+        String name = pod.getMetadata().getName();
+        String url = client.getMasterUrl().toString().replaceFirst("/$", "") + "/api/v1/namespaces/" + enc(ns) + "/pods/" + enc(name);
+        Map<String, Object> opts = Map.of("kind", "DeleteOptions", "apiVersion", "v1", "gracePeriodSeconds", 0,
+                "preconditions", Map.of("uid", pod.getMetadata().getUid()));
+        try {
+            client.raw(url, "DELETE", opts);
+            LOG.info("event=pod-deleted node={} pod={}/{}", node, ns, name);
+        } catch (KubernetesClientException e) {
+            // 404: already gone; 409: a newer pod of the same name (the uid precondition protects it).
+            if (e.getCode() != 404 && e.getCode() != 409) {
+                throw e;
+            }
+        }
+    }
+
+    private static String enc(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+    }
+
+    private void forget(PodWorker w) {
+        String uid = w.pod().getMetadata().getUid();
+        for (String c : w.containerNames()) {
+            w.container(c).ifPresent(rc -> {
+                if (rc.exit().isEmpty()) {
+                    runtime.stop(rc, java.time.Duration.ZERO);
+                }
+            });
+        }
+        runtime.removePod(uid);
+        ips.release(w.podIP());
+        workers.remove(uid);
+        posted.remove(uid);
+    }
+
+    /** ConfigMaps and Secrets the pod references (only the process runtime materialises them). */
+    PodContext.Resolved resolve(Pod pod) {
+        if (!"process".equals(config.runtime())) {
+            return PodContext.Resolved.NONE;
+        }
+        Set<String> cms = new HashSet<>();
+        Set<String> secrets = new HashSet<>();
+        List<Container> all = new ArrayList<>(pod.getSpec().getContainers());
+        if (pod.getSpec().getInitContainers() != null) {
+            all.addAll(pod.getSpec().getInitContainers());
+        }
+        for (Container c : all) {
+            if (c.getEnv() != null) {
+                for (EnvVar e : c.getEnv()) {
+                    if (e.getValueFrom() != null && e.getValueFrom().getConfigMapKeyRef() != null) {
+                        cms.add(e.getValueFrom().getConfigMapKeyRef().getName());
+                    }
+                    if (e.getValueFrom() != null && e.getValueFrom().getSecretKeyRef() != null) {
+                        secrets.add(e.getValueFrom().getSecretKeyRef().getName());
+                    }
+                }
+            }
+            if (c.getEnvFrom() != null) {
+                for (EnvFromSource e : c.getEnvFrom()) {
+                    if (e.getConfigMapRef() != null) {
+                        cms.add(e.getConfigMapRef().getName());
+                    }
+                    if (e.getSecretRef() != null) {
+                        secrets.add(e.getSecretRef().getName());
+                    }
+                }
+            }
+        }
+        if (pod.getSpec().getVolumes() != null) {
+            for (Volume v : pod.getSpec().getVolumes()) {
+                if (v.getConfigMap() != null) {
+                    cms.add(v.getConfigMap().getName());
+                }
+                if (v.getSecret() != null) {
+                    secrets.add(v.getSecret().getSecretName());
+                }
+                if (v.getProjected() != null && v.getProjected().getSources() != null) {
+                    for (VolumeProjection p : v.getProjected().getSources()) {
+                        if (p.getConfigMap() != null) {
+                            cms.add(p.getConfigMap().getName());
+                        }
+                        if (p.getSecret() != null) {
+                            secrets.add(p.getSecret().getName());
+                        }
+                    }
+                }
+            }
+        }
+        String ns = pod.getMetadata().getNamespace();
+        Map<String, Map<String, String>> cmData = new HashMap<>();
+        for (String n : cms) {
+            ConfigMap cm = n == null ? null : client.configMaps().inNamespace(ns).withName(n).get();
+            if (cm != null) {
+                cmData.put(n, cm.getData() == null ? Map.of() : cm.getData());
+            }
+        }
+        Map<String, Map<String, byte[]>> secretData = new HashMap<>();
+        for (String n : secrets) {
+            Secret s = n == null ? null : client.secrets().inNamespace(ns).withName(n).get();
+            if (s != null) {
+                Map<String, byte[]> d = new HashMap<>();
+                if (s.getData() != null) {
+                    s.getData().forEach((k, v) -> d.put(k, Base64.getDecoder().decode(v)));
+                }
+                if (s.getStringData() != null) {
+                    s.getStringData().forEach((k, v) -> d.put(k, v.getBytes(StandardCharsets.UTF_8)));
+                }
+                secretData.put(n, d);
+            }
+        }
+        return new PodContext.Resolved(cmData, secretData);
+    }
+}

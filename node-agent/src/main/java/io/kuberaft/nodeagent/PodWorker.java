@@ -1,0 +1,565 @@
+package io.kuberaft.nodeagent;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Probe;
+import io.kuberaft.nodeagent.runtime.CannotStartException;
+import io.kuberaft.nodeagent.runtime.ContainerRuntime;
+import io.kuberaft.nodeagent.runtime.PodContext;
+import io.kuberaft.nodeagent.runtime.RuntimeContainer;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Executor;
+import java.util.function.Function;
+
+/**
+ * One pod on this node: runs its containers through the runtime (init containers one after another, then
+ * the app containers), applies the restart policy with the kubelet's back-off (10 s doubling to 5 min),
+ * runs probes, stops everything on deletion, and derives the pod status from what it observed. Not thread
+ * safe: its node's sync loop is the only caller; probes run elsewhere and hand their results back.
+ */
+final class PodWorker {
+    static final ObjectMapper JSON = new ObjectMapper();
+    private final ContainerRuntime runtime;
+    private final Prober prober;
+    private final Executor probeExecutor;
+    private final EventRecorder events;
+    private final Clock clock;
+    private final AgentConfig config;
+    private final String nodeName;
+    private final String hostIP;
+    private final String podIP;
+    private final Function<Pod, PodContext.Resolved> resolver;
+    private final Map<String, ContainerRecord> containers = new LinkedHashMap<>();
+    private final Map<String, String> conditionTimes = new LinkedHashMap<>();
+    private Pod pod;
+    private Instant startTime;
+    private String terminalPhase;
+    private Instant stopRequestedAt;
+    private boolean sandboxReady;
+    /** Finished before this agent saw it (an agent restart): its status stays as it was posted. */
+    private boolean adoptedTerminal;
+
+    PodWorker(Pod pod, ContainerRuntime runtime, Prober prober, Executor probeExecutor, EventRecorder events, Clock clock,
+              AgentConfig config, String nodeName, String hostIP, String podIP, Function<Pod, PodContext.Resolved> resolver) {
+        this.pod = pod;
+        this.runtime = runtime;
+        this.prober = prober;
+        this.probeExecutor = probeExecutor;
+        this.events = events;
+        this.clock = clock;
+        this.config = config;
+        this.nodeName = nodeName;
+        this.hostIP = hostIP;
+        this.podIP = podIP;
+        this.resolver = resolver;
+        if (pod.getSpec().getInitContainers() != null) {
+            for (Container c : pod.getSpec().getInitContainers()) {
+                containers.put(c.getName(), new ContainerRecord(c, true));
+            }
+        }
+        for (Container c : pod.getSpec().getContainers()) {
+            containers.put(c.getName(), new ContainerRecord(c, false));
+        }
+        // A restarted agent takes over the pod's start time and condition history from its last status.
+        if (pod.getStatus() != null && pod.getStatus().getStartTime() != null) {
+            startTime = Instant.parse(pod.getStatus().getStartTime());
+        }
+        if (pod.getStatus() != null && pod.getStatus().getConditions() != null) {
+            pod.getStatus().getConditions().forEach(c -> conditionTimes.put(c.getType() + "=" + c.getStatus(), c.getLastTransitionTime()));
+        }
+        String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
+        if ("Succeeded".equals(phase) || "Failed".equals(phase)) {
+            terminalPhase = phase;
+            adoptedTerminal = true;
+        }
+        if (pod.getStatus() != null && pod.getStatus().getContainerStatuses() != null) {
+            pod.getStatus().getContainerStatuses().forEach(cs -> {
+                ContainerRecord r = containers.get(cs.getName());
+                if (r != null && cs.getRestartCount() != null) {
+                    r.restartCount = cs.getRestartCount();
+                }
+            });
+        }
+    }
+
+    void update(Pod latest) {
+        this.pod = latest;
+    }
+
+    Pod pod() {
+        return pod;
+    }
+
+    String podIP() {
+        return podIP;
+    }
+
+    /** The current run of a container (for logs), or the previous one when {@code previous}. */
+    Optional<RuntimeContainer> container(String name) {
+        ContainerRecord r = containers.get(name);
+        return r == null ? Optional.empty() : Optional.ofNullable(r.current);
+    }
+
+    List<String> containerNames() {
+        return new ArrayList<>(containers.keySet());
+    }
+
+    boolean terminating() {
+        return pod.getMetadata().getDeletionTimestamp() != null;
+    }
+
+    /** True once every container has stopped after the pod was marked for deletion: time for the final delete. */
+    boolean stopped() {
+        return stopRequestedAt != null && containers.values().stream().noneMatch(ContainerRecord::running);
+    }
+
+    private PodContext context() {
+        PodContext.Resolved r = resolver.apply(pod);
+        return new PodContext(pod, podIP, hostIP, nodeName, r.configMaps(), r.secrets());
+    }
+
+    /** Advances the pod one step and returns the status it should have now (null: leave the posted status alone). */
+    ObjectNode sync() {
+        Instant now = clock.instant();
+        if (adoptedTerminal) {
+            if (terminating()) {
+                stopRequestedAt = now;
+            }
+            return null;
+        }
+        if (startTime == null) {
+            startTime = now.truncatedTo(ChronoUnit.SECONDS);
+            // The first status: accepted, containers being created (the kubelet reports Pending first).
+            return status(now);
+        }
+        sandboxReady = true;
+        if (terminating()) {
+            stopAll(now);
+            observeExits(now, false);
+            return status(now);
+        }
+        if (terminalPhase != null) {
+            return status(now);
+        }
+        observeExits(now, true);
+        boolean initDone = runInitContainers(now);
+        if (initDone && terminalPhase == null) {
+            for (ContainerRecord c : containers.values()) {
+                if (!c.init) {
+                    runAppContainer(c, now);
+                }
+            }
+        }
+        decideTerminalPhase();
+        return status(now);
+    }
+
+    private void stopAll(Instant now) {
+        if (stopRequestedAt == null) {
+            stopRequestedAt = now;
+            Long grace = pod.getMetadata().getDeletionGracePeriodSeconds();
+            Duration g = Duration.ofSeconds(grace == null ? 30 : Math.max(0, grace));
+            for (ContainerRecord c : containers.values()) {
+                if (c.running()) {
+                    c.stopping = true;
+                    events.event(pod, "Normal", "Killing", "Stopping container " + c.spec.getName(), fieldPath(c));
+                    runtime.stop(c.current, g);
+                }
+            }
+        }
+    }
+
+    /** Records the containers that exited since the last step; restarts or back-off are decided by the callers. */
+    private void observeExits(Instant now, boolean allowRestart) {
+        for (ContainerRecord c : containers.values()) {
+            if (c.current == null || c.terminated != null) {
+                continue;
+            }
+            Optional<RuntimeContainer.Exit> exit = c.current.exit();
+            if (exit.isEmpty()) {
+                continue;
+            }
+            RuntimeContainer.Exit e = exit.get();
+            ObjectNode term = terminatedState(c.current, e);
+            if (c.init && e.exitCode() == 0) {
+                c.succeeded = true;
+                c.terminated = term;
+                continue;
+            }
+            String policy = restartPolicy();
+            boolean restart = allowRestart && !c.stopping && (policy.equals("Always") || (policy.equals("OnFailure") && e.exitCode() != 0)
+                    || (c.init && !policy.equals("Never") && e.exitCode() != 0));
+            if (c.init && policy.equals("Always") && e.exitCode() == 0) {
+                restart = false;
+            }
+            if (!restart) {
+                c.terminated = term;
+                if (!c.init && e.exitCode() == 0) {
+                    c.succeeded = true;
+                }
+                continue;
+            }
+            // Restart: the first one at once, then back off (upstream: 10 s doubling to 5 min, reset after 10 min of running).
+            long ranMs = Duration.between(c.current.startedAt(), e.finishedAt()).toMillis();
+            if (ranMs > 10 * 60_000L) {
+                c.backoffMs = 0;
+            }
+            c.lastTerminated = term;
+            c.current = null;
+            c.restartCount++;
+            c.resetProbes();
+            if (c.backoffMs == 0) {
+                c.backoffMs = config.backoffBase().toMillis();
+                c.backoffUntil = null;
+            } else {
+                c.backoffUntil = e.finishedAt().plusMillis(c.backoffMs);
+                c.waitingReason = "CrashLoopBackOff";
+                c.waitingMessage = "back-off " + humanDuration(c.backoffMs) + " restarting failed container=" + c.spec.getName()
+                        + " pod=" + pod.getMetadata().getName() + "_" + pod.getMetadata().getNamespace() + "(" + pod.getMetadata().getUid() + ")";
+                events.event(pod, "Warning", "BackOff", "Back-off restarting failed container " + c.spec.getName() + " in pod "
+                        + pod.getMetadata().getName() + "_" + pod.getMetadata().getNamespace() + "(" + pod.getMetadata().getUid() + ")", fieldPath(c));
+                c.backoffMs = Math.min(c.backoffMs * 2, config.backoffMax().toMillis());
+            }
+        }
+    }
+
+    private static String humanDuration(long ms) {
+        long s = ms / 1000;
+        return s >= 60 ? (s / 60) + "m" + (s % 60) + "s" : s + "s";
+    }
+
+    private String restartPolicy() {
+        String p = pod.getSpec().getRestartPolicy();
+        return p == null ? "Always" : p;
+    }
+
+    /** Runs the init containers in order; true once all of them have succeeded. */
+    private boolean runInitContainers(Instant now) {
+        for (ContainerRecord c : containers.values()) {
+            if (!c.init) {
+                continue;
+            }
+            if (c.succeeded) {
+                continue;
+            }
+            if (c.terminated != null) {
+                // Failed for good (restartPolicy Never).
+                terminalPhase = "Failed";
+                return false;
+            }
+            if (c.current == null) {
+                start(c, now);
+            }
+            return false;
+        }
+        return true;
+    }
+
+    private void runAppContainer(ContainerRecord c, Instant now) {
+        if (c.terminated != null) {
+            return;
+        }
+        if (c.current == null) {
+            start(c, now);
+            return;
+        }
+        if (c.running()) {
+            runProbes(c, now);
+        }
+    }
+
+    private void start(ContainerRecord c, Instant now) {
+        if (c.backoffUntil != null && now.isBefore(c.backoffUntil)) {
+            return;
+        }
+        try {
+            c.current = runtime.start(context(), c.spec, c.restartCount);
+            c.backoffUntil = null;
+            c.waitingReason = null;
+            c.waitingMessage = null;
+            if (c.restartCount == 0) {
+                events.event(pod, "Normal", "Pulled", "Container image \"" + c.spec.getImage() + "\" already present on machine", fieldPath(c));
+            }
+            events.event(pod, "Normal", "Created", "Created container " + c.spec.getName(), fieldPath(c));
+            events.event(pod, "Normal", "Started", "Started container " + c.spec.getName(), fieldPath(c));
+        } catch (CannotStartException e) {
+            boolean first = !e.reason().equals(c.waitingReason);
+            c.waitingReason = e.reason();
+            c.waitingMessage = e.getMessage();
+            // Retried with the same back-off as a crash, so a broken container does not spin.
+            long delay = c.backoffMs == 0 ? config.backoffBase().toMillis() : c.backoffMs;
+            c.backoffUntil = now.plusMillis(delay);
+            c.backoffMs = Math.min(Math.max(delay, 1) * 2, config.backoffMax().toMillis());
+            if (first) {
+                events.event(pod, "Warning", "Failed", "Error: " + e.getMessage(), fieldPath(c));
+            }
+        }
+    }
+
+    private String fieldPath(ContainerRecord c) {
+        return (c.init ? "spec.initContainers{" : "spec.containers{") + c.spec.getName() + "}";
+    }
+
+    // ---------------------------------------------------------------- probes
+
+    private void runProbes(ContainerRecord c, Instant now) {
+        Probe startup = c.spec.getStartupProbe();
+        boolean started = startup == null || Boolean.TRUE.equals(c.startup.healthy);
+        if (!started) {
+            if (advance(c, c.startup, startup, now) && Boolean.FALSE.equals(c.startup.healthy)) {
+                kill(c, "Startup");
+            }
+            return;
+        }
+        Probe liveness = c.spec.getLivenessProbe();
+        if (liveness != null && advance(c, c.liveness, liveness, now) && Boolean.FALSE.equals(c.liveness.healthy)) {
+            kill(c, "Liveness");
+            return;
+        }
+        Probe readiness = c.spec.getReadinessProbe();
+        if (readiness != null) {
+            advance(c, c.readiness, readiness, now);
+        }
+    }
+
+    private void kill(ContainerRecord c, String kind) {
+        events.event(pod, "Normal", "Killing", "Container " + c.spec.getName() + " failed " + kind.toLowerCase()
+                + " probe, will be restarted", fieldPath(c));
+        Long grace = c.spec.getLivenessProbe() != null && c.spec.getLivenessProbe().getTerminationGracePeriodSeconds() != null
+                ? c.spec.getLivenessProbe().getTerminationGracePeriodSeconds() : pod.getSpec().getTerminationGracePeriodSeconds();
+        runtime.stop(c.current, Duration.ofSeconds(grace == null ? 30 : grace));
+        c.resetProbes();
+        // Not probed again until it has restarted.
+        c.liveness.nextAt = Instant.MAX;
+        c.startup.nextAt = Instant.MAX;
+    }
+
+    /** Starts a due probe or applies a finished one; true when the probe's decided result just changed. */
+    private boolean advance(ContainerRecord c, ContainerRecord.ProbeState s, Probe p, Instant now) {
+        Prober.Result done = s.pending;
+        if (done != null) {
+            s.pending = null;
+            s.inFlight = false;
+            Boolean before = s.healthy;
+            int period = positive(p.getPeriodSeconds(), 10);
+            s.nextAt = now.plusSeconds(period);
+            if (done.success()) {
+                s.failures = 0;
+                s.successes++;
+                if (s.successes >= positive(p.getSuccessThreshold(), 1)) {
+                    s.healthy = true;
+                }
+            } else {
+                s.successes = 0;
+                s.failures++;
+                events.event(pod, "Warning", "Unhealthy", s.kind + " probe failed: " + done.message(), fieldPath(c));
+                if (s.failures >= positive(p.getFailureThreshold(), 3)) {
+                    s.healthy = false;
+                }
+            }
+            return !java.util.Objects.equals(before, s.healthy);
+        }
+        if (s.inFlight) {
+            return false;
+        }
+        if (s.nextAt == null) {
+            s.nextAt = c.current.startedAt().plusSeconds(Math.max(0, p.getInitialDelaySeconds() == null ? 0 : p.getInitialDelaySeconds()));
+        }
+        if (now.isBefore(s.nextAt)) {
+            return false;
+        }
+        s.inFlight = true;
+        RuntimeContainer target = c.current;
+        probeExecutor.execute(() -> {
+            Prober.Result r;
+            try {
+                r = prober.probe(p, s.kind, target, podIP);
+            } catch (RuntimeException e) {
+                r = new Prober.Result(false, e.getMessage());
+            }
+            s.pending = r;
+        });
+        return false;
+    }
+
+    private static int positive(Integer v, int dflt) {
+        return v == null || v <= 0 ? dflt : v;
+    }
+
+    // ---------------------------------------------------------------- status
+
+    private void decideTerminalPhase() {
+        if (terminalPhase != null) {
+            return;
+        }
+        List<ContainerRecord> app = containers.values().stream().filter(c -> !c.init).toList();
+        if (app.stream().allMatch(c -> c.terminated != null)) {
+            terminalPhase = app.stream().allMatch(c -> c.succeeded) ? "Succeeded" : "Failed";
+        }
+    }
+
+    private String phase() {
+        if (terminalPhase != null) {
+            return terminalPhase;
+        }
+        boolean initDone = containers.values().stream().filter(c -> c.init).allMatch(c -> c.succeeded);
+        if (!initDone) {
+            return "Pending";
+        }
+        List<ContainerRecord> app = containers.values().stream().filter(c -> !c.init).toList();
+        boolean anyStarted = app.stream().anyMatch(c -> c.current != null || c.restartCount > 0 || c.terminated != null);
+        return anyStarted ? "Running" : "Pending";
+    }
+
+    private boolean ready(ContainerRecord c) {
+        if (!c.running() || c.stopping || terminating()) {
+            return false;
+        }
+        boolean started = c.spec.getStartupProbe() == null || Boolean.TRUE.equals(c.startup.healthy);
+        boolean readiness = c.spec.getReadinessProbe() == null || Boolean.TRUE.equals(c.readiness.healthy);
+        return started && readiness;
+    }
+
+    ObjectNode status(Instant now) {
+        ObjectNode st = JSON.createObjectNode();
+        String phase = phase();
+        st.put("phase", phase);
+        List<String> notInit = containers.values().stream().filter(c -> c.init && !c.succeeded).map(c -> c.spec.getName()).toList();
+        List<String> notReady = containers.values().stream().filter(c -> !c.init && !ready(c)).map(c -> c.spec.getName()).toList();
+        boolean completed = "Succeeded".equals(phase) || "Failed".equals(phase);
+        ArrayNode conds = st.putArray("conditions");
+        condition(conds, "PodReadyToStartContainers", sandboxReady && !completed, null, null);
+        condition(conds, "Initialized", notInit.isEmpty(), "ContainersNotInitialized", "containers with incomplete status: " + brackets(notInit));
+        String whyNotReady = completed ? "PodCompleted" : "ContainersNotReady";
+        String msgNotReady = completed ? null : "containers with unready status: " + brackets(notReady);
+        condition(conds, "Ready", notReady.isEmpty() && !completed, whyNotReady, msgNotReady);
+        condition(conds, "ContainersReady", notReady.isEmpty() && !completed, whyNotReady, msgNotReady);
+        condition(conds, "PodScheduled", true, null, null);
+        st.put("hostIP", hostIP);
+        st.putArray("hostIPs").addObject().put("ip", hostIP);
+        if (sandboxReady) {
+            st.put("podIP", podIP);
+            st.putArray("podIPs").addObject().put("ip", podIP);
+        } else {
+            st.putNull("podIP");
+            st.putNull("podIPs");
+        }
+        st.put("startTime", format(startTime));
+        ArrayNode init = JSON.createArrayNode();
+        ArrayNode app = JSON.createArrayNode();
+        for (ContainerRecord c : containers.values()) {
+            (c.init ? init : app).add(containerStatus(c, notInit));
+        }
+        if (!init.isEmpty()) {
+            st.set("initContainerStatuses", init);
+        }
+        st.set("containerStatuses", app);
+        return st;
+    }
+
+    private static String brackets(List<String> names) {
+        return "[" + String.join(" ", names) + "]";
+    }
+
+    private void condition(ArrayNode conds, String type, boolean ok, String reason, String message) {
+        ObjectNode c = conds.addObject();
+        c.put("type", type).put("status", ok ? "True" : "False");
+        c.putNull("lastProbeTime");
+        String key = type + "=" + (ok ? "True" : "False");
+        String at = conditionTimes.computeIfAbsent(key, k -> format(clock.instant()));
+        // Another status for the same type invalidates the remembered time of the other value.
+        conditionTimes.remove(type + "=" + (ok ? "False" : "True"));
+        c.put("lastTransitionTime", at);
+        if (!ok && reason != null) {
+            c.put("reason", reason);
+            if (message != null) {
+                c.put("message", message);
+            }
+        }
+    }
+
+    private ObjectNode containerStatus(ContainerRecord c, List<String> notInit) {
+        ObjectNode s = JSON.createObjectNode();
+        s.put("name", c.spec.getName());
+        ObjectNode state = s.putObject("state");
+        if (c.terminated != null) {
+            state.set("terminated", c.terminated);
+        } else if (c.current != null) {
+            Optional<RuntimeContainer.Exit> exit = c.current.exit();
+            if (exit.isPresent()) {
+                state.set("terminated", terminatedState(c.current, exit.get()));
+            } else {
+                state.putObject("running").put("startedAt", format(c.current.startedAt()));
+            }
+        } else {
+            ObjectNode w = state.putObject("waiting");
+            String reason = c.waitingReason;
+            if (reason == null || (reason.equals("ContainerCreating") && !c.init && !notInit.isEmpty())) {
+                reason = c.init || notInit.isEmpty() ? "ContainerCreating" : "PodInitializing";
+            }
+            w.put("reason", reason);
+            if (c.waitingMessage != null) {
+                w.put("message", c.waitingMessage);
+            }
+        }
+        ObjectNode last = s.putObject("lastState");
+        if (c.lastTerminated != null) {
+            last.set("terminated", c.lastTerminated);
+        }
+        s.put("ready", c.init ? c.succeeded : ready(c));
+        s.put("restartCount", c.restartCount);
+        s.put("image", c.spec.getImage());
+        s.put("imageID", imageId(c.spec.getImage()));
+        RuntimeContainer shown = c.current;
+        if (shown != null) {
+            s.put("containerID", shown.containerId());
+        }
+        if (!c.init) {
+            s.put("started", c.running() && (c.spec.getStartupProbe() == null || Boolean.TRUE.equals(c.startup.healthy)));
+        } else {
+            s.put("started", c.running());
+        }
+        return s;
+    }
+
+    private static ObjectNode terminatedState(RuntimeContainer rc, RuntimeContainer.Exit e) {
+        ObjectNode t = JSON.createObjectNode();
+        t.put("exitCode", e.exitCode()).put("reason", e.reason());
+        if (e.message() != null) {
+            t.put("message", e.message());
+        }
+        t.put("startedAt", format(rc.startedAt())).put("finishedAt", format(e.finishedAt())).put("containerID", rc.containerId());
+        return t;
+    }
+
+    static String imageId(String image) {
+        try {
+            byte[] d = MessageDigest.getInstance("SHA-256").digest(String.valueOf(image).getBytes(StandardCharsets.UTF_8));
+            String repo = image == null ? "" : image.contains("@") ? image.substring(0, image.indexOf('@')) : image.replaceFirst(":[^:/]+$", "");
+            return repo + "@sha256:" + HexFormat.of().formatHex(d);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static String format(Instant t) {
+        return DateTimeFormatter.ISO_INSTANT.format(t.truncatedTo(ChronoUnit.SECONDS));
+    }
+}

@@ -1,0 +1,53 @@
+package io.kuberaft.nodeagent.runtime;
+
+import io.fabric8.kubernetes.api.model.Container;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What the agent needs from a container runtime, in the shape of the CRI's container calls: start one
+ * container of a pod, observe it, stop it, read its log, run a command in it. Restart policy, back-off,
+ * init-container ordering and probes are the agent's (as in the kubelet), so a real runtime (Docker API,
+ * CRI) can implement this next without repeating them.
+ */
+public interface ContainerRuntime extends AutoCloseable {
+    /** As the node reports it in nodeInfo.containerRuntimeVersion, e.g. {@code simulated://0.1.0}. */
+    String version();
+
+    /**
+     * Starts {@code container} of {@code pod}; {@code attempt} is its restart count (0 for the first run).
+     *
+     * @throws CannotStartException with the waiting reason and message the container status shows
+     */
+    RuntimeContainer start(PodContext pod, Container container, int attempt) throws CannotStartException;
+
+    /** Asks the container to stop (SIGTERM), killing it once {@code grace} has passed (SIGKILL). Returns at once. */
+    void stop(RuntimeContainer container, Duration grace);
+
+    /** The container's log (stdout and stderr), or empty when the runtime has none for it. */
+    Optional<String> log(RuntimeContainer container);
+
+    /** Runs {@code command} in the container (exec probes, kubectl exec). */
+    ExecResult exec(RuntimeContainer container, List<String> command, Duration timeout);
+
+    /**
+     * A runtime that simulates its containers answers their probes itself (present); a real one lets the
+     * agent run the probe (empty).
+     */
+    default Optional<Boolean> simulatedProbe(RuntimeContainer container, String probeKind) {
+        return Optional.empty();
+    }
+
+    /** Frees what the runtime holds for a pod (its directory, its logs) once the pod is gone. */
+    void removePod(String podUid);
+
+    @Override
+    default void close() {
+    }
+
+    /** The outcome of an exec: exit code and combined output. */
+    record ExecResult(int exitCode, String output) {
+    }
+}

@@ -1,0 +1,147 @@
+package io.kuberaft.nodeagent.runtime;
+
+import io.fabric8.kubernetes.api.model.DownwardAPIVolumeFile;
+import io.fabric8.kubernetes.api.model.KeyToPath;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.VolumeProjection;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A pod's volumes as files in its directory: configMap, secret (items, defaultMode), downwardAPI, projected,
+ * emptyDir (an empty directory), hostPath (a symlink to the host path). Mounted into the container's rootfs
+ * as symlinks (subPath: to the one entry).
+ */
+final class PodVolumes {
+    private PodVolumes() {
+    }
+
+    static void write(PodContext ctx, Path volumes) throws IOException, CannotStartException {
+        if (ctx.pod().getSpec().getVolumes() == null) {
+            return;
+        }
+        for (Volume v : ctx.pod().getSpec().getVolumes()) {
+            Path dir = volumes.resolve(v.getName());
+            if (v.getHostPath() != null) {
+                if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    Files.createDirectories(volumes);
+                    Path host = Path.of(v.getHostPath().getPath());
+                    if ("DirectoryOrCreate".equals(v.getHostPath().getType())) {
+                        Files.createDirectories(host);
+                    }
+                    Files.createSymbolicLink(dir, host);
+                }
+                continue;
+            }
+            Files.createDirectories(dir);
+            if (v.getConfigMap() != null) {
+                Map<String, String> data = ctx.configMaps().get(v.getConfigMap().getName());
+                if (data == null && !Boolean.TRUE.equals(v.getConfigMap().getOptional())) {
+                    throw new CannotStartException("CreateContainerConfigError", "configmap \"" + v.getConfigMap().getName() + "\" not found");
+                }
+                writeItems(dir, strings(data), v.getConfigMap().getItems(), v.getConfigMap().getDefaultMode());
+            } else if (v.getSecret() != null) {
+                Map<String, byte[]> data = ctx.secrets().get(v.getSecret().getSecretName());
+                if (data == null && !Boolean.TRUE.equals(v.getSecret().getOptional())) {
+                    throw new CannotStartException("CreateContainerConfigError", "secret \"" + v.getSecret().getSecretName() + "\" not found");
+                }
+                writeItems(dir, data, v.getSecret().getItems(), v.getSecret().getDefaultMode());
+            } else if (v.getDownwardAPI() != null) {
+                writeDownward(ctx, dir, v.getDownwardAPI().getItems(), v.getDownwardAPI().getDefaultMode());
+            } else if (v.getProjected() != null && v.getProjected().getSources() != null) {
+                Integer mode = v.getProjected().getDefaultMode();
+                for (VolumeProjection p : v.getProjected().getSources()) {
+                    if (p.getConfigMap() != null) {
+                        writeItems(dir, strings(ctx.configMaps().get(p.getConfigMap().getName())), p.getConfigMap().getItems(), mode);
+                    } else if (p.getSecret() != null) {
+                        writeItems(dir, ctx.secrets().get(p.getSecret().getName()), p.getSecret().getItems(), mode);
+                    } else if (p.getDownwardAPI() != null) {
+                        writeDownward(ctx, dir, p.getDownwardAPI().getItems(), mode);
+                    } else if (p.getServiceAccountToken() != null) {
+                        // No token issuer is reachable from the runtime: an empty token file keeps the path valid.
+                        writeFile(dir.resolve(p.getServiceAccountToken().getPath()), new byte[0], mode);
+                    }
+                }
+            }
+            // emptyDir and anything else: the empty directory.
+        }
+    }
+
+    private static Map<String, byte[]> strings(Map<String, String> data) {
+        if (data == null) {
+            return null;
+        }
+        Map<String, byte[]> out = new HashMap<>();
+        data.forEach((k, v) -> out.put(k, v.getBytes(StandardCharsets.UTF_8)));
+        return out;
+    }
+
+    private static void writeItems(Path dir, Map<String, byte[]> data, List<KeyToPath> items, Integer mode) throws IOException {
+        if (data == null) {
+            return;
+        }
+        if (items == null || items.isEmpty()) {
+            for (Map.Entry<String, byte[]> e : data.entrySet()) {
+                writeFile(dir.resolve(e.getKey()), e.getValue(), mode);
+            }
+            return;
+        }
+        for (KeyToPath k : items) {
+            byte[] b = data.get(k.getKey());
+            if (b != null) {
+                writeFile(dir.resolve(k.getPath()), b, k.getMode() != null ? k.getMode() : mode);
+            }
+        }
+    }
+
+    private static void writeDownward(PodContext ctx, Path dir, List<DownwardAPIVolumeFile> items, Integer mode)
+            throws IOException, CannotStartException {
+        if (items == null) {
+            return;
+        }
+        for (DownwardAPIVolumeFile f : items) {
+            String value = f.getFieldRef() != null ? PodEnvironment.field(ctx, f.getFieldRef().getFieldPath()) : "";
+            writeFile(dir.resolve(f.getPath()), value.getBytes(StandardCharsets.UTF_8), f.getMode() != null ? f.getMode() : mode);
+        }
+    }
+
+    private static void writeFile(Path p, byte[] content, Integer mode) throws IOException {
+        Files.createDirectories(p.getParent());
+        Files.write(p, content);
+        int m = mode == null ? 0644 : mode;
+        Set<PosixFilePermission> perms = EnumSet.noneOf(PosixFilePermission.class);
+        PosixFilePermission[] all = {PosixFilePermission.OTHERS_EXECUTE, PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_READ,
+                PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_READ,
+                PosixFilePermission.OWNER_EXECUTE, PosixFilePermission.OWNER_WRITE, PosixFilePermission.OWNER_READ};
+        for (int i = 0; i < all.length; i++) {
+            if ((m & (1 << i)) != 0) {
+                perms.add(all[i]);
+            }
+        }
+        Files.setPosixFilePermissions(p, perms);
+    }
+
+    /** Makes {@code rootfs/<mountPath>} point at the volume (or, with subPath, at one entry of it). */
+    static void link(Path volumes, VolumeMount m, Path rootfs) throws IOException {
+        Path target = volumes.resolve(m.getName());
+        if (m.getSubPath() != null && !m.getSubPath().isEmpty()) {
+            target = target.resolve(m.getSubPath());
+        }
+        Path at = rootfs.resolve(m.getMountPath().replaceFirst("^/+", ""));
+        if (Files.exists(at, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        Files.createDirectories(at.getParent());
+        Files.createSymbolicLink(at, target);
+    }
+}

@@ -1,0 +1,256 @@
+package io.kuberaft.nodeagent.runtime;
+
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * Runs containers as host processes: {@code command} + {@code args} in a per-pod directory
+ * ({@code ROOT/pods/<uid>}), with the container's environment ({@link PodEnvironment}) and its volumes written
+ * as files ({@link PodVolumes}) under {@code rootfs/}; stdout and stderr go to one log file per run. There is
+ * no image and no isolation: absolute paths in the pod (mountPath, workingDir) are taken below
+ * {@code rootfs/}, which the process finds in {@code $KUBERAFT_ROOTFS}.
+ */
+public final class ProcessRuntime implements ContainerRuntime {
+    private static final Logger LOG = LoggerFactory.getLogger(ProcessRuntime.class);
+    private final Path root;
+    private final Clock clock;
+    private final Map<String, Proc> containers = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService killer = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "process-runtime-killer");
+        t.setDaemon(true);
+        return t;
+    });
+
+    public ProcessRuntime(Path root, Clock clock) {
+        this.root = root;
+        this.clock = clock;
+    }
+
+    @Override
+    public String version() {
+        return "process://0.1.0";
+    }
+
+    Path podDir(String uid) {
+        return root.resolve("pods").resolve(uid);
+    }
+
+    @Override
+    public RuntimeContainer start(PodContext pod, Container c, int attempt) throws CannotStartException {
+        List<String> cmd = new ArrayList<>();
+        if (c.getCommand() != null) {
+            cmd.addAll(c.getCommand());
+        }
+        if (c.getArgs() != null) {
+            cmd.addAll(c.getArgs());
+        }
+        if (c.getCommand() == null || c.getCommand().isEmpty()) {
+            throw new CannotStartException("CreateContainerError", "the process runtime runs spec.containers[].command; container "
+                    + c.getName() + " has none (image " + c.getImage() + "'s entrypoint cannot be run without a container engine)");
+        }
+        Map<String, String> env = PodEnvironment.of(pod, c);
+        cmd = PodEnvironment.expand(cmd, env);
+        String exe = cmd.get(0);
+        if (!executable(exe, env.getOrDefault("PATH", System.getenv("PATH")))) {
+            throw new CannotStartException("RunContainerError", "exec: \"" + exe + "\": executable file not found in $PATH");
+        }
+        Path dir = podDir(pod.uid());
+        Path rootfs = dir.resolve("rootfs");
+        try {
+            Files.createDirectories(rootfs);
+            PodVolumes.write(pod, dir.resolve("volumes"));
+            if (c.getVolumeMounts() != null) {
+                for (VolumeMount m : c.getVolumeMounts()) {
+                    PodVolumes.link(dir.resolve("volumes"), m, rootfs);
+                }
+            }
+            Path workDir = c.getWorkingDir() == null || c.getWorkingDir().isEmpty() ? rootfs
+                    : rootfs.resolve(c.getWorkingDir().replaceFirst("^/+", ""));
+            Files.createDirectories(workDir);
+            Path log = dir.resolve("logs").resolve(c.getName()).resolve(attempt + ".log");
+            Files.createDirectories(log.getParent());
+            ProcessBuilder pb = new ProcessBuilder(cmd).directory(workDir.toFile()).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+            pb.environment().clear();
+            pb.environment().put("PATH", System.getenv().getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin"));
+            pb.environment().put("HOME", rootfs.toString());
+            pb.environment().put("KUBERAFT_ROOTFS", rootfs.toString());
+            pb.environment().put("HOSTNAME", pod.name());
+            pb.environment().putAll(env);
+            Process p = pb.start();
+            Proc proc = new Proc(version().replace("0.1.0", "") + pod.uid().substring(0, Math.min(8, pod.uid().length())) + "-" + c.getName()
+                    + "-" + attempt + "-" + p.pid(), c.getName(), c.getImage(), clock.instant(), p, log, env, workDir, pod.uid());
+            p.onExit().thenRun(() -> proc.finishedAt = clock.instant());
+            containers.put(proc.containerId, proc);
+            LOG.info("event=process-started pod={}/{} container={} pid={}", pod.namespace(), pod.name(), c.getName(), p.pid());
+            return proc;
+        } catch (IOException e) {
+            throw new CannotStartException("RunContainerError", "cannot start " + exe + ": " + e.getMessage());
+        }
+    }
+
+    private static boolean executable(String exe, String path) {
+        if (exe.contains("/")) {
+            return Files.isExecutable(Path.of(exe));
+        }
+        for (String d : (path == null ? "" : path).split(":")) {
+            if (!d.isEmpty() && Files.isExecutable(Path.of(d, exe))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public void stop(RuntimeContainer container, Duration grace) {
+        Proc p = (Proc) container;
+        if (!p.process.isAlive()) {
+            return;
+        }
+        // SIGTERM to the process and what it started, SIGKILL to whatever is left when the grace period is over.
+        p.process.descendants().forEach(ProcessHandle::destroy);
+        p.process.destroy();
+        killer.schedule(() -> {
+            p.process.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.process.destroyForcibly();
+        }, Math.max(0, grace.toMillis()), TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public Optional<String> log(RuntimeContainer container) {
+        try {
+            return Optional.of(Files.readString(((Proc) container).log, StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    @Override
+    public ExecResult exec(RuntimeContainer container, List<String> command, Duration timeout) {
+        Proc p = (Proc) container;
+        try {
+            ProcessBuilder pb = new ProcessBuilder(command).directory(p.workDir.toFile()).redirectErrorStream(true);
+            pb.environment().putAll(p.env);
+            Process proc = pb.start();
+            byte[] out = proc.getInputStream().readNBytes(64 * 1024);
+            if (!proc.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                proc.destroyForcibly();
+                return new ExecResult(1, "command timed out after " + timeout.toSeconds() + "s");
+            }
+            return new ExecResult(proc.exitValue(), new String(out, StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            return new ExecResult(126, e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new ExecResult(1, "interrupted");
+        }
+    }
+
+    @Override
+    public void removePod(String podUid) {
+        containers.values().removeIf(p -> {
+            if (p.podUid.equals(podUid)) {
+                p.process.descendants().forEach(ProcessHandle::destroyForcibly);
+                p.process.destroyForcibly();
+                return true;
+            }
+            return false;
+        });
+        Path dir = podDir(podUid);
+        if (Files.exists(dir)) {
+            try (Stream<Path> s = Files.walk(dir)) {
+                for (Path x : s.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(x);
+                }
+            } catch (IOException e) {
+                LOG.warn("event=pod-dir-not-removed dir={} error={}", dir, e.toString());
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        for (Proc p : containers.values()) {
+            p.process.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.process.destroyForcibly();
+        }
+        killer.shutdownNow();
+    }
+
+    private static final class Proc implements RuntimeContainer {
+        final String containerId;
+        final String name;
+        final String image;
+        final Instant startedAt;
+        final Process process;
+        final Path log;
+        final Map<String, String> env;
+        final Path workDir;
+        final String podUid;
+        volatile Instant finishedAt;
+
+        Proc(String containerId, String name, String image, Instant startedAt, Process process, Path log, Map<String, String> env,
+             Path workDir, String podUid) {
+            this.containerId = containerId;
+            this.name = name;
+            this.image = image;
+            this.startedAt = startedAt;
+            this.process = process;
+            this.log = log;
+            this.env = env;
+            this.workDir = workDir;
+            this.podUid = podUid;
+        }
+
+        @Override
+        public String containerId() {
+            return containerId;
+        }
+
+        @Override
+        public String name() {
+            return name;
+        }
+
+        @Override
+        public String image() {
+            return image;
+        }
+
+        @Override
+        public Instant startedAt() {
+            return startedAt;
+        }
+
+        @Override
+        public Optional<Exit> exit() {
+            if (process.isAlive()) {
+                return Optional.empty();
+            }
+            Instant at = finishedAt != null ? finishedAt : Instant.now();
+            return Optional.of(Exit.of(process.exitValue(), at));
+        }
+    }
+}

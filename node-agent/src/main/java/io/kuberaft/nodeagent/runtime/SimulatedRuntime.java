@@ -1,0 +1,205 @@
+package io.kuberaft.nodeagent.runtime;
+
+import io.fabric8.kubernetes.api.model.Container;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Containers that only pretend to run (as KWOK's): nothing is executed, so one JVM can host thousands of
+ * nodes. A container runs until its pod says otherwise; pods with restartPolicy Never or OnFailure exit 0
+ * after a run time so Jobs complete. Tests steer it with pod annotations ({@link #PREFIX}; each key may be
+ * suffixed with {@code .<container>} to apply to one container only):
+ * <ul>
+ *   <li>{@code run-seconds}: how long a container runs before it exits (default: the runtime's run time for
+ *   Never/OnFailure pods, forever for Always pods).</li>
+ *   <li>{@code exit-code}: the exit code when it exits (default 0; reason Completed for 0, else Error).</li>
+ *   <li>{@code crash-loop: "true"}: every run exits after {@code run-seconds} (default 1) with {@code exit-code}
+ *   (default 1), whatever the restart policy: an Always pod goes into CrashLoopBackOff.</li>
+ *   <li>{@code start-error: <message>}: the container cannot start (waiting reason CreateContainerError).</li>
+ *   <li>{@code probe-fail: liveness,readiness,startup}: those probes fail (all others succeed).</li>
+ *   <li>{@code log: <text>}: lines the container "prints" (what {@code kubectl logs} returns).</li>
+ *   <li>{@code stop-seconds}: how long a container takes to stop after SIGTERM (capped by the grace period;
+ *   default 0).</li>
+ * </ul>
+ */
+public final class SimulatedRuntime implements ContainerRuntime {
+    public static final String PREFIX = "sim.kuberaft.io/";
+    private final Clock clock;
+    private final Duration runTime;
+    private final AtomicLong ids = new AtomicLong();
+    private final Map<String, Sim> containers = new ConcurrentHashMap<>();
+
+    /** @param runTime how long containers of Never/OnFailure pods run before they exit 0 */
+    public SimulatedRuntime(Clock clock, Duration runTime) {
+        this.clock = clock;
+        this.runTime = runTime;
+    }
+
+    @Override
+    public String version() {
+        return "simulated://0.1.0";
+    }
+
+    static String setting(PodContext pod, String container, String key) {
+        String own = pod.annotation(PREFIX + key + "." + container);
+        return own != null ? own : pod.annotation(PREFIX + key);
+    }
+
+    private static Duration seconds(String value, String key) throws CannotStartException {
+        try {
+            return Duration.ofMillis(Math.round(Double.parseDouble(value.trim()) * 1000));
+        } catch (NumberFormatException e) {
+            throw new CannotStartException("CreateContainerConfigError", "annotation " + PREFIX + key + ": not a number of seconds: " + value);
+        }
+    }
+
+    @Override
+    public RuntimeContainer start(PodContext pod, Container container, int attempt) throws CannotStartException {
+        String name = container.getName();
+        String startError = setting(pod, name, "start-error");
+        if (startError != null) {
+            throw new CannotStartException("CreateContainerError", startError);
+        }
+        boolean crashLoop = "true".equalsIgnoreCase(setting(pod, name, "crash-loop"));
+        String runSeconds = setting(pod, name, "run-seconds");
+        String exitCode = setting(pod, name, "exit-code");
+        String policy = pod.pod().getSpec().getRestartPolicy();
+        Duration runFor;
+        if (runSeconds != null) {
+            runFor = seconds(runSeconds, "run-seconds");
+        } else if (crashLoop) {
+            runFor = Duration.ofSeconds(1);
+        } else if ("Never".equals(policy) || "OnFailure".equals(policy)) {
+            runFor = runTime;
+        } else {
+            runFor = null;
+        }
+        int code;
+        try {
+            code = exitCode != null ? Integer.parseInt(exitCode.trim()) : crashLoop ? 1 : 0;
+        } catch (NumberFormatException e) {
+            throw new CannotStartException("CreateContainerConfigError", "annotation " + PREFIX + "exit-code: not an integer: " + exitCode);
+        }
+        String stop = setting(pod, name, "stop-seconds");
+        Duration stopTime = stop == null ? Duration.ZERO : seconds(stop, "stop-seconds");
+        String probeFail = setting(pod, name, "probe-fail");
+        List<String> failing = probeFail == null ? List.of() : Arrays.stream(probeFail.split(",")).map(String::trim).toList();
+        Instant now = clock.instant();
+        StringBuilder log = new StringBuilder();
+        log.append("simulated container ").append(name).append(" of pod ").append(pod.namespace()).append('/').append(pod.name())
+                .append(" started (image ").append(container.getImage()).append(", run ").append(attempt + 1).append(")\n");
+        String lines = setting(pod, name, "log");
+        if (lines != null) {
+            log.append(lines.endsWith("\n") ? lines : lines + "\n");
+        }
+        Sim sim = new Sim("simulated://" + Long.toHexString(0x5100_0000_0000L + ids.incrementAndGet()),
+                name, container.getImage(), now, runFor == null ? null : now.plus(runFor), code, stopTime, failing, log.toString(), pod.uid());
+        containers.put(sim.containerId, sim);
+        return sim;
+    }
+
+    @Override
+    public void stop(RuntimeContainer container, Duration grace) {
+        Sim sim = (Sim) container;
+        synchronized (sim) {
+            if (sim.stopAt == null) {
+                Duration d = sim.stopTime.compareTo(grace) < 0 ? sim.stopTime : grace;
+                sim.stopAt = clock.instant().plus(d);
+                // A container that needed the whole grace period was killed (137); one that stopped in time exits 143 on SIGTERM.
+                sim.stopCode = sim.stopTime.compareTo(grace) >= 0 && !grace.isZero() ? 137 : 143;
+            }
+        }
+    }
+
+    @Override
+    public Optional<String> log(RuntimeContainer container) {
+        Sim sim = (Sim) container;
+        Optional<RuntimeContainer.Exit> exit = sim.exit();
+        return Optional.of(sim.log + exit.map(e -> "simulated container " + sim.name + " exited with code " + e.exitCode() + "\n").orElse(""));
+    }
+
+    @Override
+    public ExecResult exec(RuntimeContainer container, List<String> command, Duration timeout) {
+        return new ExecResult(126, "exec is not supported by the simulated runtime (container " + container.name() + ")");
+    }
+
+    @Override
+    public Optional<Boolean> simulatedProbe(RuntimeContainer container, String probeKind) {
+        return Optional.of(!((Sim) container).failingProbes.contains(probeKind));
+    }
+
+    @Override
+    public void removePod(String podUid) {
+        containers.values().removeIf(s -> s.podUid.equals(podUid));
+    }
+
+    private final class Sim implements RuntimeContainer {
+        final String containerId;
+        final String name;
+        final String image;
+        final Instant startedAt;
+        final Instant exitAt;
+        final int exitCode;
+        final Duration stopTime;
+        final List<String> failingProbes;
+        final String log;
+        final String podUid;
+        Instant stopAt;
+        int stopCode;
+
+        Sim(String containerId, String name, String image, Instant startedAt, Instant exitAt, int exitCode, Duration stopTime,
+            List<String> failingProbes, String log, String podUid) {
+            this.containerId = containerId;
+            this.name = name;
+            this.image = image;
+            this.startedAt = startedAt;
+            this.exitAt = exitAt;
+            this.exitCode = exitCode;
+            this.stopTime = stopTime;
+            this.failingProbes = failingProbes;
+            this.log = log;
+            this.podUid = podUid;
+        }
+
+        @Override
+        public String containerId() {
+            return containerId;
+        }
+
+        @Override
+        public String name() {
+            return name;
+        }
+
+        @Override
+        public String image() {
+            return image;
+        }
+
+        @Override
+        public Instant startedAt() {
+            return startedAt;
+        }
+
+        @Override
+        public synchronized Optional<Exit> exit() {
+            Instant now = clock.instant();
+            Instant natural = exitAt;
+            if (stopAt != null && (natural == null || stopAt.isBefore(natural))) {
+                return now.isBefore(stopAt) ? Optional.empty() : Optional.of(Exit.of(stopCode, stopAt));
+            }
+            if (natural != null && !now.isBefore(natural)) {
+                return Optional.of(Exit.of(exitCode, natural));
+            }
+            return Optional.empty();
+        }
+    }
+}

@@ -1,0 +1,74 @@
+package io.kuberaft.nodeagent;
+
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.kuberaft.apiserver.ApiServer;
+import io.kuberaft.raftstore.ClusterView;
+import io.kuberaft.raftstore.LocalKvStore;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+
+/**
+ * A real API server over a {@link LocalKvStore} in this JVM (plain HTTP, no auth), a fabric8 client to it,
+ * and an agent with test timings (Lease every second, 1 s crash back-off, simulated jobs run 1 s).
+ */
+final class AgentFixture implements AutoCloseable {
+    final LocalKvStore store;
+    final ApiServer server;
+    final KubernetesClient client;
+    final NodeAgent agent;
+
+    AgentFixture(Path tmp, String runtime, String name, int nodes) throws Exception {
+        store = new LocalKvStore(tmp.resolve("store"));
+        server = ApiServer.start(ApiServer.Options.plain("127.0.0.1", 0), store, ClusterView.standalone("m1", () -> 0),
+                new SimpleMeterRegistry(), () -> "");
+        client = client(server.port());
+        AgentConfig config = AgentConfig.defaults(name, nodes, runtime, tmp.resolve("agent"))
+                .withTimings(Duration.ofSeconds(1), Duration.ofMinutes(5), Duration.ofSeconds(1), Duration.ofSeconds(1))
+                .withAgentPort(0);
+        agent = new NodeAgent(client, config, Clock.systemUTC()).start();
+    }
+
+    static KubernetesClient client(int port) {
+        Config c = new ConfigBuilder(Config.empty()).withMasterUrl("http://127.0.0.1:" + port).withNamespace("default").withOnlyHttpWatches(true)
+                .withRequestTimeout(10_000).build();
+        return AgentClient.build(c);
+    }
+
+    /** Polls {@code condition} every 100 ms until it holds; fails with {@code what} (and its last value) at the deadline. */
+    static void await(Duration timeout, String what, BooleanSupplier condition) throws InterruptedException {
+        await(timeout, what, condition, () -> "");
+    }
+
+    static void await(Duration timeout, String what, BooleanSupplier condition, Supplier<Object> state) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            try {
+                if (condition.getAsBoolean()) {
+                    return;
+                }
+            } catch (RuntimeException e) {
+                // not yet: the object may not exist
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out after " + timeout.toSeconds() + " s waiting for " + what + "; last: " + state.get());
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    @Override
+    public void close() {
+        agent.close();
+        client.close();
+        server.close();
+        store.close();
+    }
+}

@@ -1,0 +1,131 @@
+package io.kuberaft.nodeagent;
+
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.Event;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static io.kuberaft.nodeagent.AgentFixture.await;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/** The process runtime: real host processes, their logs through the API server's pods/log, probes, env and volumes. */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class ProcessAgentTest {
+    private static final Duration WAIT = Duration.ofSeconds(30);
+    @TempDir
+    static Path tmp;
+    static AgentFixture f;
+
+    @BeforeAll
+    static void start() throws Exception {
+        f = new AgentFixture(tmp, "process", "proc", 1);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (f != null) {
+            f.close();
+        }
+    }
+
+    private static Pod get(String name) {
+        return f.client.pods().inNamespace("default").withName(name).get();
+    }
+
+    private static PodBuilder pod(String name, String restartPolicy, String... command) {
+        return new PodBuilder().withNewMetadata().withName(name).withNamespace("default").endMetadata()
+                .withNewSpec().withNodeName("proc").withRestartPolicy(restartPolicy).withTerminationGracePeriodSeconds(5L)
+                .addNewContainer().withName("main").withImage("busybox").withCommand(command).endContainer().endSpec();
+    }
+
+    @Test
+    void runsACommandAndServesItsLogThroughTheApiServer() throws Exception {
+        f.client.configMaps().inNamespace("default").resource(new ConfigMapBuilder().withNewMetadata().withName("cfg").endMetadata()
+                .withData(Map.of("greeting", "hi-from-configmap", "file.txt", "file-content")).build()).create();
+        Pod p = pod("hello", "Never", "sh", "-c", "echo hello; echo \"$GREETING $POD_NAME $POD_IP\"; cat \"$KUBERAFT_ROOTFS/etc/cfg/file.txt\"; echo")
+                .editSpec().editFirstContainer()
+                .addNewEnv().withName("GREETING").withNewValueFrom().withNewConfigMapKeyRef("greeting", "cfg", false).endValueFrom().endEnv()
+                .addNewEnv().withName("POD_NAME").withNewValueFrom().withNewFieldRef().withFieldPath("metadata.name").endFieldRef().endValueFrom().endEnv()
+                .addNewEnv().withName("POD_IP").withNewValueFrom().withNewFieldRef().withFieldPath("status.podIP").endFieldRef().endValueFrom().endEnv()
+                .addNewVolumeMount().withName("cfg").withMountPath("/etc/cfg").endVolumeMount()
+                .endContainer()
+                .addNewVolume().withName("cfg").withNewConfigMap().withName("cfg").endConfigMap().endVolume()
+                .endSpec().build();
+        f.client.pods().inNamespace("default").resource(p).create();
+        await(WAIT, "pod hello Succeeded", () -> "Succeeded".equals(get("hello").getStatus().getPhase()), () -> get("hello").getStatus());
+        ContainerStatus cs = get("hello").getStatus().getContainerStatuses().get(0);
+        assertThat(cs.getState().getTerminated().getReason()).isEqualTo("Completed");
+        assertThat(cs.getContainerID()).startsWith("process://");
+        String podIP = get("hello").getStatus().getPodIP();
+        // fabric8's getLog() is GET pods/hello/log on the API server, which forwards to the agent API.
+        String log = f.client.pods().inNamespace("default").withName("hello").getLog();
+        assertThat(log).isEqualTo("hello\nhi-from-configmap hello " + podIP + "\nfile-content\n");
+        assertThat(f.client.pods().inNamespace("default").withName("hello").tailingLines(1).getLog()).isEqualTo("file-content\n");
+        if (Files.isExecutable(Path.of("/usr/bin/kubectl"))) {
+            List<String> cmd = new ArrayList<>(List.of("/usr/bin/kubectl", "--server", "http://127.0.0.1:" + f.server.port(),
+                    "--cache-dir", tmp.resolve("kube-cache").toString(), "logs", "hello", "--tail", "2"));
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+            pb.environment().put("HOME", tmp.toString());
+            pb.environment().put("KUBECONFIG", tmp.resolve("no-kubeconfig").toString());
+            Process proc = pb.start();
+            String out = new String(proc.getInputStream().readAllBytes());
+            assertThat(proc.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(out).isEqualTo("hi-from-configmap hello " + podIP + "\nfile-content\n");
+            assertThat(proc.exitValue()).isZero();
+        }
+    }
+
+    @Test
+    void aMissingBinaryWaitsWithAClearReason() throws Exception {
+        f.client.pods().inNamespace("default").resource(pod("nobin", "Always", "/no/such/binary").build()).create();
+        await(WAIT, "waiting reason RunContainerError", () -> {
+            var w = get("nobin").getStatus().getContainerStatuses().get(0).getState().getWaiting();
+            return w != null && "RunContainerError".equals(w.getReason());
+        }, () -> get("nobin").getStatus().getContainerStatuses());
+        assertThat(get("nobin").getStatus().getContainerStatuses().get(0).getState().getWaiting().getMessage())
+                .contains("/no/such/binary").contains("executable file not found");
+        assertThat(get("nobin").getStatus().getPhase()).isEqualTo("Pending");
+    }
+
+    @Test
+    void failingLivenessProbeRestartsTheContainer() throws Exception {
+        Pod p = pod("unhealthy", "Always", "sleep", "60").editSpec().editFirstContainer()
+                .withNewLivenessProbe().withNewExec().withCommand("cat", "/no/such/file").endExec()
+                .withPeriodSeconds(1).withFailureThreshold(2).endLivenessProbe().endContainer().endSpec().build();
+        f.client.pods().inNamespace("default").resource(p).create();
+        await(WAIT, "a restart after the liveness probe failed", () ->
+                get("unhealthy").getStatus().getContainerStatuses().get(0).getRestartCount() >= 1, () -> get("unhealthy").getStatus());
+        await(WAIT, "the Unhealthy event", () -> f.client.v1().events().inNamespace("default").list().getItems().stream()
+                .anyMatch(e -> "Unhealthy".equals(e.getReason()) && e.getMessage().startsWith("Liveness probe failed: cat: /no/such/file")));
+        List<Event> killing = f.client.v1().events().inNamespace("default").list().getItems().stream()
+                .filter(e -> "Killing".equals(e.getReason()) && e.getInvolvedObject().getName().equals("unhealthy")).toList();
+        assertThat(killing).anyMatch(e -> e.getMessage().equals("Container main failed liveness probe, will be restarted"));
+    }
+
+    @Test
+    void deletingARunningPodStopsTheProcessAndRemovesThePod() throws Exception {
+        f.client.pods().inNamespace("default").resource(pod("sleeper", "Always", "sleep", "300").build()).create();
+        await(WAIT, "pod sleeper Running", () -> "Running".equals(get("sleeper").getStatus().getPhase()));
+        f.client.pods().inNamespace("default").withName("sleeper").delete();
+        await(WAIT, "pod sleeper gone", () -> get("sleeper") == null);
+        assumeTrue(Files.isDirectory(tmp.resolve("agent/pods")));
+        try (var s = Files.list(tmp.resolve("agent/pods"))) {
+            assertThat(s.map(x -> x.getFileName().toString()).toList()).doesNotContain("sleeper");
+        }
+    }
+}

@@ -1,0 +1,175 @@
+package io.kuberaft.nodeagent;
+
+import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeCondition;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodCondition;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static io.kuberaft.nodeagent.AgentFixture.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** One agent process hosting two simulated nodes against a real in-JVM API server. */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class SimulatedAgentTest {
+    private static final Duration WAIT = Duration.ofSeconds(30);
+    @TempDir
+    static Path tmp;
+    static AgentFixture f;
+
+    @BeforeAll
+    static void start() throws Exception {
+        f = new AgentFixture(tmp, "simulated", "sim", 2);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (f != null) {
+            f.close();
+        }
+    }
+
+    private static Pod pod(String name, String node, String restartPolicy, Map<String, String> annotations) {
+        return new PodBuilder().withNewMetadata().withName(name).withNamespace("default").withAnnotations(annotations).endMetadata()
+                .withNewSpec().withNodeName(node).withRestartPolicy(restartPolicy).withTerminationGracePeriodSeconds(30L)
+                .addNewContainer().withName("app").withImage("nginx:1.27").endContainer().endSpec().build();
+    }
+
+    private static Pod get(String name) {
+        return f.client.pods().inNamespace("default").withName(name).get();
+    }
+
+    private static String condition(Pod p, String type) {
+        return p.getStatus().getConditions().stream().filter(c -> c.getType().equals(type)).map(PodCondition::getStatus)
+                .findFirst().orElse(null);
+    }
+
+    @Test
+    void registersEveryNodeAndRenewsItsLease() throws Exception {
+        for (String name : new String[]{"sim-0", "sim-1"}) {
+            Node n = f.client.nodes().withName(name).get();
+            assertThat(n).as(name).isNotNull();
+            assertThat(n.getMetadata().getLabels()).containsEntry("kubernetes.io/hostname", name).containsEntry("kubernetes.io/os", "linux")
+                    .containsEntry("kubernetes.io/arch", "amd64").containsEntry("beta.kubernetes.io/os", "linux");
+            assertThat(n.getStatus().getCapacity().get("cpu").toString()).isEqualTo("4");
+            assertThat(n.getStatus().getCapacity().get("memory").toString()).isEqualTo("8Gi");
+            assertThat(n.getStatus().getAllocatable().get("pods").toString()).isEqualTo("110");
+            NodeCondition ready = n.getStatus().getConditions().stream().filter(c -> c.getType().equals("Ready")).findFirst().orElseThrow();
+            assertThat(ready.getStatus()).isEqualTo("True");
+            assertThat(ready.getReason()).isEqualTo("KubeletReady");
+            assertThat(ready.getMessage()).isEqualTo("kubelet is posting ready status");
+            assertThat(n.getStatus().getConditions()).extracting(NodeCondition::getType)
+                    .contains("MemoryPressure", "DiskPressure", "PIDPressure");
+            assertThat(n.getStatus().getNodeInfo().getKubeletVersion()).isEqualTo("v1.32.4-kuberaft");
+            assertThat(n.getStatus().getNodeInfo().getContainerRuntimeVersion()).isEqualTo("simulated://0.1.0");
+            assertThat(n.getStatus().getAddresses()).anyMatch(a -> a.getType().equals("InternalIP") && a.getAddress().equals("127.0.0.1"));
+            assertThat(n.getStatus().getDaemonEndpoints().getKubeletEndpoint().getPort()).isEqualTo(f.agent.apiPort());
+            assertThat(n.getSpec().getPodCIDR()).endsWith(".0/24");
+        }
+        await(WAIT, "leases of both nodes", () -> f.client.leases().inNamespace("kube-node-lease").withName("sim-1").get() != null);
+        Lease first = f.client.leases().inNamespace("kube-node-lease").withName("sim-0").get();
+        assertThat(first.getSpec().getHolderIdentity()).isEqualTo("sim-0");
+        assertThat(first.getSpec().getLeaseDurationSeconds()).isEqualTo(40);
+        assertThat(first.getMetadata().getOwnerReferences()).anyMatch(o -> o.getKind().equals("Node") && o.getName().equals("sim-0"));
+        ZonedDateTime renewed = first.getSpec().getRenewTime();
+        await(WAIT, "the lease's renewTime to advance", () ->
+                f.client.leases().inNamespace("kube-node-lease").withName("sim-0").get().getSpec().getRenewTime().isAfter(renewed));
+    }
+
+    @Test
+    void boundPodRunsAndIsReady() throws Exception {
+        f.client.pods().inNamespace("default").resource(pod("web", "sim-0", "Always", Map.of())).create();
+        await(WAIT, "pod web Running and Ready", () -> {
+            Pod p = get("web");
+            return "Running".equals(p.getStatus().getPhase()) && "True".equals(condition(p, "Ready"));
+        }, () -> get("web").getStatus());
+        Pod p = get("web");
+        assertThat(condition(p, "PodScheduled")).isEqualTo("True");
+        assertThat(condition(p, "Initialized")).isEqualTo("True");
+        assertThat(condition(p, "ContainersReady")).isEqualTo("True");
+        assertThat(p.getStatus().getConditions()).allMatch(c -> c.getLastTransitionTime() != null);
+        Node node = f.client.nodes().withName("sim-0").get();
+        String prefix = node.getSpec().getPodCIDR().replace("0/24", "");
+        assertThat(p.getStatus().getPodIP()).startsWith(prefix);
+        assertThat(p.getStatus().getHostIP()).isEqualTo("127.0.0.1");
+        assertThat(p.getStatus().getStartTime()).isNotNull();
+        ContainerStatus cs = p.getStatus().getContainerStatuses().get(0);
+        assertThat(cs.getName()).isEqualTo("app");
+        assertThat(cs.getReady()).isTrue();
+        assertThat(cs.getStarted()).isTrue();
+        assertThat(cs.getRestartCount()).isZero();
+        assertThat(cs.getImage()).isEqualTo("nginx:1.27");
+        assertThat(cs.getImageID()).startsWith("nginx@sha256:");
+        assertThat(cs.getContainerID()).startsWith("simulated://");
+        assertThat(cs.getState().getRunning().getStartedAt()).isNotNull();
+        assertThat(p.getStatus().getQosClass()).isEqualTo("BestEffort");
+    }
+
+    @Test
+    void neverPodSucceedsAfterItsRunTime() throws Exception {
+        f.client.pods().inNamespace("default").resource(pod("job-like", "sim-1", "Never", Map.of())).create();
+        await(WAIT, "pod job-like Succeeded", () -> "Succeeded".equals(get("job-like").getStatus().getPhase()),
+                () -> get("job-like").getStatus());
+        Pod p = get("job-like");
+        ContainerStatus cs = p.getStatus().getContainerStatuses().get(0);
+        assertThat(cs.getState().getTerminated().getExitCode()).isZero();
+        assertThat(cs.getState().getTerminated().getReason()).isEqualTo("Completed");
+        assertThat(cs.getReady()).isFalse();
+        assertThat(condition(p, "Ready")).isEqualTo("False");
+    }
+
+    @Test
+    void failingNeverPodFails() throws Exception {
+        f.client.pods().inNamespace("default").resource(pod("fails", "sim-1", "Never",
+                Map.of("sim.kuberaft.io/exit-code", "3"))).create();
+        await(WAIT, "pod fails Failed", () -> "Failed".equals(get("fails").getStatus().getPhase()), () -> get("fails").getStatus());
+        ContainerStatus cs = get("fails").getStatus().getContainerStatuses().get(0);
+        assertThat(cs.getState().getTerminated().getExitCode()).isEqualTo(3);
+        assertThat(cs.getState().getTerminated().getReason()).isEqualTo("Error");
+    }
+
+    @Test
+    void crashLoopBacksOffAndCountsRestarts() throws Exception {
+        f.client.pods().inNamespace("default").resource(pod("crasher", "sim-0", "Always",
+                Map.of("sim.kuberaft.io/crash-loop", "true", "sim.kuberaft.io/run-seconds", "0.3"))).create();
+        await(WAIT, "CrashLoopBackOff with restarts", () -> {
+            ContainerStatus cs = get("crasher").getStatus().getContainerStatuses().get(0);
+            return cs.getRestartCount() >= 2 && cs.getState().getWaiting() != null
+                    && "CrashLoopBackOff".equals(cs.getState().getWaiting().getReason());
+        }, () -> get("crasher").getStatus().getContainerStatuses());
+        ContainerStatus cs = get("crasher").getStatus().getContainerStatuses().get(0);
+        assertThat(cs.getLastState().getTerminated().getExitCode()).isEqualTo(1);
+        assertThat(cs.getLastState().getTerminated().getReason()).isEqualTo("Error");
+        assertThat(cs.getState().getWaiting().getMessage()).startsWith("back-off ").contains("restarting failed container=app");
+        assertThat(get("crasher").getStatus().getPhase()).isEqualTo("Running");
+        int before = cs.getRestartCount();
+        await(WAIT, "restartCount to keep increasing", () -> get("crasher").getStatus().getContainerStatuses().get(0).getRestartCount() > before);
+    }
+
+    @Test
+    void deletedPodIsStoppedThenRemoved() throws Exception {
+        f.client.pods().inNamespace("default").resource(pod("doomed", "sim-1", "Always",
+                Map.of("sim.kuberaft.io/stop-seconds", "1"))).create();
+        await(WAIT, "pod doomed Running", () -> "Running".equals(get("doomed").getStatus().getPhase()));
+        f.client.pods().inNamespace("default").withName("doomed").delete();
+        // Upstream: a bound pod is only marked; the agent stops it and makes the final delete.
+        Pod marked = get("doomed");
+        assertThat(marked).isNotNull();
+        assertThat(marked.getMetadata().getDeletionTimestamp()).isNotNull();
+        assertThat(marked.getMetadata().getDeletionGracePeriodSeconds()).isEqualTo(30L);
+        await(WAIT, "pod doomed gone", () -> get("doomed") == null);
+    }
+}
