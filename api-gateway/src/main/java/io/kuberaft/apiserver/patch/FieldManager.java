@@ -24,6 +24,18 @@ public final class FieldManager implements GenericRegistry.ManagedFieldsHook {
         this.meta = meta;
     }
 
+    private static boolean sameButManagedFields(ObjectNode a, ObjectNode b) {
+        ObjectNode x = a.deepCopy();
+        ObjectNode y = b.deepCopy();
+        for (ObjectNode o : new ObjectNode[] {x, y}) {
+            if (o.get("metadata") instanceof ObjectNode m) {
+                m.remove("managedFields");
+                m.remove("resourceVersion");
+            }
+        }
+        return io.kuberaft.apiserver.registry.Objects.sameJson(x, y);
+    }
+
     static void markApplied(ObjectNode result) {
         APPLIED.set(result);
     }
@@ -55,6 +67,14 @@ public final class FieldManager implements GenericRegistry.ManagedFieldsHook {
             return;
         }
         APPLIED.remove();
+        JsonNode sentFields = desired == null ? null : desired.path("metadata").get("managedFields");
+        boolean resetsFields = sentFields != null && !io.kuberaft.apiserver.registry.Objects.sameJson(sentFields,
+                old == null ? com.fasterxml.jackson.databind.node.MissingNode.getInstance() : old.path("metadata").path("managedFields"));
+        if (old != null && !resetsFields && sameButManagedFields(next, old)) {
+            // An update that changes nothing owns nothing new (upstream): the write becomes a no-op.
+            copyManagedFields(old, next);
+            return;
+        }
         String subresource = statusOnly ? "status" : null;
         // Managed fields the client sent are honoured (that is how they are reset or migrated); else the stored ones.
         Map<String, ManagedFields.Entry> managers = null;

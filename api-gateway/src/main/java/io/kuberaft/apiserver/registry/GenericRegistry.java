@@ -144,6 +144,11 @@ public final class GenericRegistry {
             if (opts.dryRun()) {
                 return admitted;
             }
+            if (ops.isEmpty() && unchanged(admitted, old)) {
+                // Upstream skips a write that changes nothing: same resourceVersion, no watch event
+                // (`kubectl apply` prints "unchanged", `kubectl patch` "patched (no change)").
+                return old;
+            }
             try {
                 ObjectNode out = store.update(def, ns, name, admitted, Objects.resourceVersion(old), ops);
                 // The update that removed the last finalizer of a deleted object completes its delete (as upstream).
@@ -156,6 +161,26 @@ public final class GenericRegistry {
                 StoreOps.backoff(attempt);
             }
         }
+    }
+
+    /** Equal but for resourceVersion and the timestamps of managedFields entries (upstream ignores those too). */
+    static boolean unchanged(ObjectNode next, ObjectNode old) {
+        return Objects.sameJson(withoutVolatileMeta(next), withoutVolatileMeta(old));
+    }
+
+    private static ObjectNode withoutVolatileMeta(ObjectNode obj) {
+        ObjectNode copy = obj.deepCopy();
+        ObjectNode meta = Objects.meta(copy);
+        meta.remove("resourceVersion");
+        JsonNode mf = meta.get("managedFields");
+        if (mf != null && mf.isArray()) {
+            mf.forEach(e -> {
+                if (e instanceof ObjectNode o) {
+                    o.remove("time");
+                }
+            });
+        }
+        return copy;
     }
 
     /** Removes the object for good, with what admission releases in the same txn (quota usage, allocations). */

@@ -54,4 +54,14 @@ public final class Objects {
             throw io.kuberaft.kubeapi.StatusException.badRequest("invalid resourceVersion \"" + rv + "\"");
         }
     }
+
+    /** JSON equality by value: a patched 2 (a long) equals a stored 2 (an int), as Go's decoding makes them. */
+    public static boolean sameJson(com.fasterxml.jackson.databind.JsonNode a, com.fasterxml.jackson.databind.JsonNode b) {
+        return a.equals((x, y) -> {
+            if (x.isNumber() && y.isNumber()) {
+                return x.decimalValue().compareTo(y.decimalValue());
+            }
+            return x.equals(y) ? 0 : 1;
+        }, b);
+    }
 }

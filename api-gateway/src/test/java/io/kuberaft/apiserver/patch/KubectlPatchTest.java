@@ -187,6 +187,28 @@ class KubectlPatchTest {
     }
 
     @Test
+    void writesThatChangeNothingKeepTheResourceVersion() throws Exception {
+        Path v1 = manifest("noop", deployment("noop", 2, "nginx:1.24", ports(80), ""));
+        assertThat(kubectl("apply", "--validate=false", "-f", v1.toString()).ok().out()).contains("deployment.apps/noop created");
+        String rv = get("noop").path("metadata").path("resourceVersion").asText();
+
+        assertThat(kubectl("patch", "deployment", "noop", "-p", "{\"spec\":{\"replicas\":2}}").ok().out())
+                .contains("deployment.apps/noop patched (no change)");
+        assertThat(kubectl("label", "deployment", "noop", "app=noop", "--overwrite").ok().out())
+                .contains("deployment.apps/noop not labeled");
+        assertThat(kubectl("apply", "--server-side", "--validate=false", "-f", v1.toString()).ok().out())
+                .contains("deployment.apps/noop serverside-applied");
+        String afterSsa = get("noop").path("metadata").path("resourceVersion").asText();
+        // the first server-side apply takes ownership (managedFields change): a real write; the second is a no-op
+        assertThat(kubectl("apply", "--server-side", "--validate=false", "-f", v1.toString()).ok().out())
+                .contains("deployment.apps/noop serverside-applied");
+        assertThat(get("noop").path("metadata").path("resourceVersion").asText()).isEqualTo(afterSsa);
+        assertThat(kubectl("patch", "deployment", "noop", "-p", "{\"spec\":{\"replicas\":3}}").ok().out())
+                .contains("deployment.apps/noop patched");
+        assertThat(get("noop").path("metadata").path("resourceVersion").asText()).isNotIn(rv, afterSsa);
+    }
+
+    @Test
     void serverSideApplyConflictsAndForce() throws Exception {
         Path v1 = manifest("ssa-v1", deployment("ssa", 2, "nginx:1.24", ports(80, 8080), SIDECAR));
         assertThat(kubectl("apply", "--server-side", "--validate=false", "-f", v1.toString()).ok().out())
