@@ -1,5 +1,7 @@
 package io.kuberaft.controllers;
 
+import io.kuberaft.controllers.job.JobController;
+import io.kuberaft.controllers.job.TtlAfterFinishedController;
 import io.kuberaft.controllers.namespace.NamespaceController;
 import io.kuberaft.controllers.runtime.Controller;
 import io.kuberaft.controllers.serviceaccount.ServiceAccountController;
@@ -15,6 +17,9 @@ public final class Controllers {
     public static List<Supplier<Controller>> all() {
         return List.of(
                 NamespaceController::new,
-                ServiceAccountController::new);
+                ServiceAccountController::new,
+                // batch and per-node/stateful workloads
+                JobController::new,
+                TtlAfterFinishedController::new);
     }
 }
