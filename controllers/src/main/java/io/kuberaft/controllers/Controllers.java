@@ -1,5 +1,6 @@
 package io.kuberaft.controllers;
 
+import io.kuberaft.controllers.cronjob.CronJobController;
 import io.kuberaft.controllers.job.JobController;
 import io.kuberaft.controllers.job.TtlAfterFinishedController;
 import io.kuberaft.controllers.namespace.NamespaceController;
@@ -20,6 +21,7 @@ public final class Controllers {
                 ServiceAccountController::new,
                 // batch and per-node/stateful workloads
                 JobController::new,
-                TtlAfterFinishedController::new);
+                TtlAfterFinishedController::new,
+                CronJobController::new);
     }
 }
