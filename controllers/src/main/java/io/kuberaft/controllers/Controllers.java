@@ -1,6 +1,7 @@
 package io.kuberaft.controllers;
 
 import io.kuberaft.controllers.cronjob.CronJobController;
+import io.kuberaft.controllers.daemonset.DaemonSetController;
 import io.kuberaft.controllers.job.JobController;
 import io.kuberaft.controllers.job.TtlAfterFinishedController;
 import io.kuberaft.controllers.namespace.NamespaceController;
@@ -22,6 +23,7 @@ public final class Controllers {
                 // batch and per-node/stateful workloads
                 JobController::new,
                 TtlAfterFinishedController::new,
-                CronJobController::new);
+                CronJobController::new,
+                DaemonSetController::new);
     }
 }
