@@ -7,6 +7,7 @@ import io.kuberaft.controllers.job.TtlAfterFinishedController;
 import io.kuberaft.controllers.namespace.NamespaceController;
 import io.kuberaft.controllers.runtime.Controller;
 import io.kuberaft.controllers.serviceaccount.ServiceAccountController;
+import io.kuberaft.controllers.statefulset.StatefulSetController;
 
 import java.util.List;
 import java.util.function.Supplier;
@@ -24,6 +25,7 @@ public final class Controllers {
                 JobController::new,
                 TtlAfterFinishedController::new,
                 CronJobController::new,
-                DaemonSetController::new);
+                DaemonSetController::new,
+                StatefulSetController::new);
     }
 }
