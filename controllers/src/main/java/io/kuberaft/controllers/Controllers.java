@@ -1,8 +1,13 @@
 package io.kuberaft.controllers;
 
+import io.kuberaft.controllers.cronjob.CronJobController;
+import io.kuberaft.controllers.daemonset.DaemonSetController;
+import io.kuberaft.controllers.job.JobController;
+import io.kuberaft.controllers.job.TtlAfterFinishedController;
 import io.kuberaft.controllers.namespace.NamespaceController;
 import io.kuberaft.controllers.runtime.Controller;
 import io.kuberaft.controllers.serviceaccount.ServiceAccountController;
+import io.kuberaft.controllers.statefulset.StatefulSetController;
 
 import java.util.List;
 import java.util.function.Supplier;
@@ -15,6 +20,12 @@ public final class Controllers {
     public static List<Supplier<Controller>> all() {
         return List.of(
                 NamespaceController::new,
-                ServiceAccountController::new);
+                ServiceAccountController::new,
+                // batch and per-node/stateful workloads
+                JobController::new,
+                TtlAfterFinishedController::new,
+                CronJobController::new,
+                DaemonSetController::new,
+                StatefulSetController::new);
     }
 }

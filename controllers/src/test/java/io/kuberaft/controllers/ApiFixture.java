@@ -29,11 +29,16 @@ public final class ApiFixture implements AutoCloseable {
     private final ControllerManager manager;
 
     public ApiFixture(Path tmp, ControllerOptions options, List<Supplier<Controller>> controllers) {
+        this(tmp, options, Clock.systemUTC(), controllers);
+    }
+
+    /** The same with the controllers' clock given (a test clock that can jump ahead). */
+    public ApiFixture(Path tmp, ControllerOptions options, Clock clock, List<Supplier<Controller>> controllers) {
         this.store = new LocalKvStore(tmp.resolve("store"));
         this.server = ApiServer.start(ApiServer.Options.plain("127.0.0.1", 0), store, ClusterView.standalone("m1", () -> 1),
                 new SimpleMeterRegistry(), () -> "");
         this.admin = LeaderSession.client(url(), "", 0);
-        this.manager = new ControllerManager(url(), "", options, Clock.systemUTC(), controllers);
+        this.manager = new ControllerManager(url(), "", options, clock, controllers);
         manager.onLeaderReady(1);
     }
 

@@ -78,7 +78,7 @@ public final class StatefulSetStrategy extends DefaultStrategy {
         }
         Templates.nonNegative(out, spec, "spec", "replicas", "minReadySeconds");
         Templates.selector(out, spec, "statefulset");
-        out.addAll(PodSpecs.validateTemplate(spec.path("template"), "spec.template"));
+        out.addAll(PodSpecs.validateTemplate(withClaimVolumes(spec), "spec.template"));
         Templates.restartPolicy(out, spec.path("template"), "spec.template", List.of("Always"));
         if (spec.path("template").path("spec").has("activeDeadlineSeconds")) {
             out.add(Fields.forbidden("spec.template.spec.activeDeadlineSeconds", "activeDeadlineSeconds in StatefulSet is not Supported"));
@@ -104,5 +104,29 @@ public final class StatefulSetStrategy extends DefaultStrategy {
                     + "'updateStrategy', 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden"));
         }
         return out;
+    }
+
+    /**
+     * The template with a stand-in volume per volumeClaimTemplate: containers mount claims by the
+     * template's name (upstream does not check those mounts against {@code volumes}).
+     */
+    private static JsonNode withClaimVolumes(JsonNode spec) {
+        JsonNode template = spec.path("template");
+        if (!template.isObject() || !spec.path("volumeClaimTemplates").isArray()) {
+            return template;
+        }
+        ObjectNode copy = template.deepCopy();
+        ObjectNode podSpec = Json.obj(copy, "spec");
+        com.fasterxml.jackson.databind.node.ArrayNode volumes = podSpec.path("volumes").isArray()
+                ? (com.fasterxml.jackson.databind.node.ArrayNode) podSpec.get("volumes") : podSpec.putArray("volumes");
+        java.util.Set<String> have = new java.util.HashSet<>();
+        volumes.forEach(v -> have.add(v.path("name").asText()));
+        for (JsonNode claim : spec.path("volumeClaimTemplates")) {
+            String name = claim.path("metadata").path("name").asText("");
+            if (!name.isEmpty() && have.add(name)) {
+                volumes.addObject().put("name", name).putObject("persistentVolumeClaim").put("claimName", name);
+            }
+        }
+        return copy;
     }
 }

@@ -1,0 +1,155 @@
+package io.kuberaft.controllers.daemonset;
+
+import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.apps.ControllerRevision;
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
+import io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.kuberaft.controllers.ApiFixture;
+import io.kuberaft.controllers.ControllerOptions;
+import io.kuberaft.controllers.PodPhases;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import static io.kuberaft.controllers.ApiFixture.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+class DaemonSetControllerTest {
+    @TempDir
+    Path tmp;
+    ApiFixture api;
+    KubernetesClient k;
+
+    @BeforeEach
+    void start() {
+        api = new ApiFixture(tmp, ControllerOptions.defaults(), List.of(DaemonSetController::new));
+        k = api.client();
+    }
+
+    @AfterEach
+    void stop() {
+        api.close();
+    }
+
+    void node(String name, Map<String, String> labels) {
+        k.nodes().resource(new NodeBuilder().withNewMetadata().withName(name).withLabels(labels).endMetadata().build()).create();
+    }
+
+    List<Pod> pods() {
+        return k.pods().inNamespace("default").withLabel("app", "agent").list().getItems().stream()
+                .filter(p -> p.getMetadata().getDeletionTimestamp() == null).toList();
+    }
+
+    Set<String> podNodes() {
+        return pods().stream().map(DaemonSetController::targetNode).collect(Collectors.toSet());
+    }
+
+    DaemonSet get() {
+        return k.apps().daemonSets().inNamespace("default").withName("agent").get();
+    }
+
+    static DaemonSet ds(String image) {
+        return new DaemonSetBuilder().withNewMetadata().withName("agent").endMetadata().withNewSpec()
+                .withNewSelector().addToMatchLabels("app", "agent").endSelector()
+                .withNewTemplate().withNewMetadata().addToLabels("app", "agent").endMetadata().withNewSpec()
+                .addToNodeSelector("os", "centos")
+                .addNewContainer().withName("c").withImage(image).endContainer().endSpec().endTemplate().endSpec().build();
+    }
+
+    @Test
+    void daemonsFollowNodeLabelsAndTaints() {
+        node("n1", Map.of());
+        node("n2", Map.of("os", "centos"));
+        k.apps().daemonSets().inNamespace("default").resource(ds("agent:1")).create();
+        await(Duration.ofSeconds(20), "a daemon for n2", () -> podNodes().equals(Set.of("n2")));
+        Pod p = pods().get(0);
+        assertThat(p.getMetadata().getName()).matches("agent-[a-z0-9]{5}");
+        assertThat(p.getMetadata().getLabels()).containsKey("controller-revision-hash");
+        var term = p.getSpec().getAffinity().getNodeAffinity().getRequiredDuringSchedulingIgnoredDuringExecution().getNodeSelectorTerms();
+        assertThat(term).hasSize(1);
+        assertThat(term.get(0).getMatchFields().get(0).getKey()).isEqualTo("metadata.name");
+        assertThat(term.get(0).getMatchFields().get(0).getValues()).containsExactly("n2");
+        assertThat(p.getSpec().getTolerations()).extracting(t -> t.getKey() + ":" + t.getEffect()).contains(
+                "node.kubernetes.io/not-ready:NoExecute", "node.kubernetes.io/unreachable:NoExecute",
+                "node.kubernetes.io/disk-pressure:NoSchedule", "node.kubernetes.io/memory-pressure:NoSchedule",
+                "node.kubernetes.io/pid-pressure:NoSchedule", "node.kubernetes.io/unschedulable:NoSchedule");
+        assertThat(p.getSpec().getTolerations()).allMatch(t -> t.getTolerationSeconds() == null);
+
+        // a node gets the label: it gets a daemon
+        k.nodes().withName("n1").patch(PatchContext.of(PatchType.JSON_MERGE), "{\"metadata\":{\"labels\":{\"os\":\"centos\"}}}");
+        await(Duration.ofSeconds(20), "daemons on n1 and n2", () -> podNodes().equals(Set.of("n1", "n2")));
+        pods().forEach(x -> PodPhases.running(k, x, true));
+        await(Duration.ofSeconds(20), "status 2/2 ready", () -> {
+            var s = get().getStatus();
+            return s != null && s.getDesiredNumberScheduled() == 2 && s.getCurrentNumberScheduled() == 2 && s.getNumberReady() == 2
+                    && Integer.valueOf(2).equals(s.getNumberAvailable()) && Integer.valueOf(2).equals(s.getUpdatedNumberScheduled())
+                    && s.getNumberMisscheduled() == 0 && Long.valueOf(1).equals(s.getObservedGeneration());
+        });
+
+        // "os=" (an empty value) no longer matches: n2's daemon goes
+        k.nodes().withName("n2").patch(PatchContext.of(PatchType.JSON_MERGE), "{\"metadata\":{\"labels\":{\"os\":\"\"}}}");
+        await(Duration.ofSeconds(20), "only n1", () -> podNodes().equals(Set.of("n1")));
+
+        // a NoSchedule taint keeps the running daemon, a NoExecute one evicts it
+        k.nodes().withName("n1").patch(PatchContext.of(PatchType.JSON_MERGE),
+                "{\"spec\":{\"taints\":[{\"key\":\"dedicated\",\"value\":\"db\",\"effect\":\"NoSchedule\"}]}}");
+        await(Duration.ofSeconds(5), "status seen the taint", () -> get().getStatus().getDesiredNumberScheduled() == 0);
+        assertThat(podNodes()).containsExactly("n1");
+        k.nodes().withName("n1").patch(PatchContext.of(PatchType.JSON_MERGE),
+                "{\"spec\":{\"taints\":[{\"key\":\"dedicated\",\"value\":\"db\",\"effect\":\"NoExecute\"}]}}");
+        await(Duration.ofSeconds(20), "no daemon", () -> pods().isEmpty());
+    }
+
+    @Test
+    void rollingUpdateReplacesDaemonsOneAtATimeWithNewRevision() {
+        for (String n : List.of("a", "b", "c")) {
+            node(n, Map.of("os", "centos"));
+        }
+        k.apps().daemonSets().inNamespace("default").resource(ds("agent:1")).create();
+        await(Duration.ofSeconds(20), "3 daemons", () -> pods().size() == 3);
+        pods().forEach(x -> PodPhases.running(k, x, true));
+        String oldHash = pods().get(0).getMetadata().getLabels().get("controller-revision-hash");
+        k.apps().daemonSets().inNamespace("default").withName("agent").patch(PatchContext.of(PatchType.JSON),
+                "[{\"op\":\"replace\",\"path\":\"/spec/template/spec/containers/0/image\",\"value\":\"agent:2\"}]");
+        long deadline = System.nanoTime() + Duration.ofSeconds(40).toNanos();
+        while (true) {
+            List<Pod> ps = pods();
+            long newReady = ps.stream().filter(x -> !oldHash.equals(x.getMetadata().getLabels().get("controller-revision-hash"))
+                    && x.getStatus() != null && "Running".equals(x.getStatus().getPhase())).count();
+            long unavailable = 3 - ps.stream().filter(x -> x.getStatus() != null && "Running".equals(x.getStatus().getPhase())).count();
+            assertThat(unavailable).as("maxUnavailable 1").isLessThanOrEqualTo(1);
+            if (newReady == 3) {
+                break;
+            }
+            assertThat(System.nanoTime()).as("rolled in time").isLessThan(deadline);
+            for (Pod x : ps) {
+                if (x.getStatus() == null || !"Running".equals(x.getStatus().getPhase())) {
+                    assertThat(x.getSpec().getContainers().get(0).getImage()).isEqualTo("agent:2");
+                    PodPhases.running(k, x, true);
+                }
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+        List<ControllerRevision> revs = k.apps().controllerRevisions().inNamespace("default").list().getItems();
+        assertThat(revs).extracting(ControllerRevision::getRevision).containsExactlyInAnyOrder(1L, 2L);
+        assertThat(revs).allMatch(r -> r.getMetadata().getName().startsWith("agent-"));
+        await(Duration.ofSeconds(10), "updatedNumberScheduled 3",
+                () -> Integer.valueOf(3).equals(get().getStatus().getUpdatedNumberScheduled()));
+    }
+}

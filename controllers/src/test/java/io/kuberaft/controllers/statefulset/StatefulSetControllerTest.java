@@ -1,0 +1,168 @@
+package io.kuberaft.controllers.statefulset;
+
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.kuberaft.controllers.ApiFixture;
+import io.kuberaft.controllers.ControllerOptions;
+import io.kuberaft.controllers.PodPhases;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static io.kuberaft.controllers.ApiFixture.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+class StatefulSetControllerTest {
+    @TempDir
+    Path tmp;
+    ApiFixture api;
+    KubernetesClient k;
+
+    @BeforeEach
+    void start() {
+        api = new ApiFixture(tmp, ControllerOptions.defaults(), List.of(StatefulSetController::new));
+        k = api.client();
+    }
+
+    @AfterEach
+    void stop() {
+        api.close();
+    }
+
+    static StatefulSet sts(int replicas) {
+        return new StatefulSetBuilder().withNewMetadata().withName("web").endMetadata().withNewSpec()
+                .withReplicas(replicas).withServiceName("nginx")
+                .withNewSelector().addToMatchLabels("app", "web").endSelector()
+                .withNewTemplate().withNewMetadata().addToLabels("app", "web").endMetadata().withNewSpec()
+                .addNewContainer().withName("c").withImage("nginx:1").addNewVolumeMount().withName("www").withMountPath("/data").endVolumeMount()
+                .endContainer().endSpec().endTemplate()
+                .addNewVolumeClaimTemplate().withNewMetadata().withName("www").endMetadata().withNewSpec()
+                .withAccessModes("ReadWriteOnce").withNewResources().addToRequests("storage", new Quantity("1Gi")).endResources()
+                .endSpec().endVolumeClaimTemplate()
+                .endSpec().build();
+    }
+
+    List<String> podNames() {
+        return pods().stream().map(p -> p.getMetadata().getName()).sorted().toList();
+    }
+
+    List<Pod> pods() {
+        return k.pods().inNamespace("default").withLabel("app", "web").list().getItems().stream()
+                .filter(p -> p.getMetadata().getDeletionTimestamp() == null).toList();
+    }
+
+    Pod pod(String name) {
+        return k.pods().inNamespace("default").withName(name).get();
+    }
+
+    StatefulSet get() {
+        return k.apps().statefulSets().inNamespace("default").withName("web").get();
+    }
+
+    /** Waits for exactly {@code names} to exist, checking no other pod ever shows up meanwhile. */
+    void expectPods(List<String> names) {
+        await(Duration.ofSeconds(20), "pods " + names, () -> {
+            List<String> now = podNames();
+            assertThat(names).as("no pod beyond the expected ones").containsAll(now);
+            return now.equals(names);
+        });
+    }
+
+    @Test
+    void orderedCreationReverseScaleDownAndClaims() {
+        k.apps().statefulSets().inNamespace("default").resource(sts(3)).create();
+        expectPods(List.of("web-0"));
+        Pod p0 = pod("web-0");
+        assertThat(p0.getMetadata().getLabels()).containsEntry(StatefulSetController.POD_NAME_LABEL, "web-0")
+                .containsEntry(StatefulSetController.POD_INDEX_LABEL, "0").containsKey("controller-revision-hash");
+        assertThat(p0.getSpec().getHostname()).isEqualTo("web-0");
+        assertThat(p0.getSpec().getSubdomain()).isEqualTo("nginx");
+        assertThat(p0.getSpec().getVolumes()).anyMatch(v -> v.getName().equals("www")
+                && v.getPersistentVolumeClaim().getClaimName().equals("www-web-0"));
+        assertThat(k.persistentVolumeClaims().inNamespace("default").withName("www-web-0").get()).isNotNull();
+        // Running but not Ready: still no web-1
+        PodPhases.running(k, p0, false);
+        sleep(700);
+        assertThat(podNames()).containsExactly("web-0");
+        PodPhases.running(k, p0, true);
+        expectPods(List.of("web-0", "web-1"));
+        PodPhases.running(k, pod("web-1"), true);
+        expectPods(List.of("web-0", "web-1", "web-2"));
+        PodPhases.running(k, pod("web-2"), true);
+        await(Duration.ofSeconds(20), "status 3 ready", () -> {
+            var s = get().getStatus();
+            return s != null && s.getReplicas() == 3 && Integer.valueOf(3).equals(s.getReadyReplicas())
+                    && Integer.valueOf(3).equals(s.getCurrentReplicas()) && Integer.valueOf(3).equals(s.getUpdatedReplicas())
+                    && s.getCurrentRevision() != null && s.getCurrentRevision().equals(s.getUpdateRevision());
+        });
+        assertThat(k.persistentVolumeClaims().inNamespace("default").list().getItems())
+                .extracting(c -> c.getMetadata().getName()).containsExactlyInAnyOrder("www-web-0", "www-web-1", "www-web-2");
+        await(Duration.ofSeconds(10), "upstream's event wording", () -> k.v1().events().inNamespace("default").list().getItems().stream()
+                .anyMatch(e -> e.getReason().equals("SuccessfulCreate") && e.getMessage().equals("create Pod web-0 in StatefulSet web successful")));
+
+        // scale down to 1: web-2 goes first, then web-1
+        k.apps().statefulSets().inNamespace("default").withName("web").patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"replicas\":1}}");
+        await(Duration.ofSeconds(20), "web-2 gone first", () -> podNames().equals(List.of("web-0", "web-1")));
+        await(Duration.ofSeconds(20), "then web-1", () -> podNames().equals(List.of("web-0")));
+        // the claims are retained
+        assertThat(k.persistentVolumeClaims().inNamespace("default").list().getItems()).hasSize(3);
+    }
+
+    @Test
+    void partitionedRollingUpdateGoesFromTheHighestOrdinalDown() {
+        StatefulSet s = sts(3);
+        s.getSpec().setPodManagementPolicy("Parallel");
+        k.apps().statefulSets().inNamespace("default").resource(s).create();
+        expectPods(List.of("web-0", "web-1", "web-2"));
+        pods().forEach(p -> PodPhases.running(k, p, true));
+        await(Duration.ofSeconds(20), "3 ready", () -> get().getStatus() != null && Integer.valueOf(3).equals(get().getStatus().getReadyReplicas()));
+        String before = get().getStatus().getCurrentRevision();
+        k.apps().statefulSets().inNamespace("default").withName("web").patch(PatchContext.of(PatchType.JSON_MERGE),
+                "{\"spec\":{\"updateStrategy\":{\"type\":\"RollingUpdate\",\"rollingUpdate\":{\"partition\":1}}}}");
+        k.apps().statefulSets().inNamespace("default").withName("web").patch(PatchContext.of(PatchType.JSON),
+                "[{\"op\":\"replace\",\"path\":\"/spec/template/spec/containers/0/image\",\"value\":\"nginx:2\"}]");
+        // web-2 first, then web-1; web-0 stays below the partition
+        for (String name : List.of("web-2", "web-1")) {
+            await(Duration.ofSeconds(20), name + " updated", () -> {
+                Pod p = pod(name);
+                return p != null && p.getMetadata().getDeletionTimestamp() == null
+                        && p.getSpec().getContainers().get(0).getImage().equals("nginx:2");
+            });
+            if (name.equals("web-2")) {
+                assertThat(pod("web-1").getSpec().getContainers().get(0).getImage()).isEqualTo("nginx:1");
+            }
+            PodPhases.running(k, pod(name), true);
+        }
+        await(Duration.ofSeconds(20), "status 2 updated", () -> {
+            var st = get().getStatus();
+            return Integer.valueOf(2).equals(st.getUpdatedReplicas()) && Integer.valueOf(1).equals(st.getCurrentReplicas())
+                    && before.equals(st.getCurrentRevision()) && !before.equals(st.getUpdateRevision());
+        });
+        sleep(500);
+        assertThat(pod("web-0").getSpec().getContainers().get(0).getImage()).isEqualTo("nginx:1");
+        assertThat(k.apps().controllerRevisions().inNamespace("default").list().getItems()).hasSize(2);
+    }
+
+    static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    static Map<String, String> labels(Pod p) {
+        return p.getMetadata().getLabels();
+    }
+}
