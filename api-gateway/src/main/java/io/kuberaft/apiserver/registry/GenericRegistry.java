@@ -208,24 +208,35 @@ public final class GenericRegistry {
             throw StatusException.badRequest("the name of the object (" + bodyName + ") does not match the name on the URL (" + name + ")");
         }
         Objects.meta(obj).put("name", name);
-        ObjectNode old = store.getOrNull(def, ns, name, ReadConsistency.LINEARIZABLE);
-        if (old == null) {
-            if (def.strategy().allowCreateOnUpdate()) {
-                return create(def, ns, obj, opts);
-            }
-            throw StatusException.notFound(def.group(), def.plural(), name);
-        }
         long rv = Objects.resourceVersion(obj);
-        if (rv == 0 && !def.strategy().allowUnconditionalUpdate()) {
-            throw StatusException.invalid(def.group(), def.kind(), name, List.of(new StatusException.Cause("FieldValueInvalid",
-                    "Invalid value: 0x0: must be specified for an update", "metadata.resourceVersion")));
+        // An unconditional update (no resourceVersion) retries on conflict, as upstream's GuaranteedUpdate
+        // without preconditions: a concurrent write to the object must not fail it with 409.
+        for (int attempt = 0; ; attempt++) {
+            ObjectNode old = store.getOrNull(def, ns, name, ReadConsistency.LINEARIZABLE);
+            if (old == null) {
+                if (def.strategy().allowCreateOnUpdate()) {
+                    return create(def, ns, obj, opts);
+                }
+                throw StatusException.notFound(def.group(), def.plural(), name);
+            }
+            if (rv == 0 && !def.strategy().allowUnconditionalUpdate()) {
+                throw StatusException.invalid(def.group(), def.kind(), name, List.of(new StatusException.Cause("FieldValueInvalid",
+                        "Invalid value: 0x0: must be specified for an update", "metadata.resourceVersion")));
+            }
+            if (rv != 0 && rv != Objects.resourceVersion(old)) {
+                throw StatusException.conflict(def.group(), def.plural(), name,
+                        "the object has been modified; please apply your changes to the latest version and try again");
+            }
+            ObjectNode next = prepareUpdate(def, ns, obj.deepCopy(), old, false, opts);
+            try {
+                return admitAndUpdate(def, ns, name, next, old, opts);
+            } catch (StatusException e) {
+                if (e.code() != 409 || rv != 0 || attempt >= MAX_CONFLICT_RETRIES) {
+                    throw e;
+                }
+                StoreOps.backoff(attempt);
+            }
         }
-        if (rv != 0 && rv != Objects.resourceVersion(old)) {
-            throw StatusException.conflict(def.group(), def.plural(), name,
-                    "the object has been modified; please apply your changes to the latest version and try again");
-        }
-        ObjectNode next = prepareUpdate(def, ns, obj, old, false, opts);
-        return admitAndUpdate(def, ns, name, next, old, opts);
     }
 
     /**

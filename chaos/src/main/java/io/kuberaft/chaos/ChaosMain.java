@@ -1,0 +1,183 @@
+package io.kuberaft.chaos;
+
+import io.kuberaft.chaos.checker.CheckResult;
+import io.kuberaft.chaos.cluster.ChaosCluster;
+import io.kuberaft.chaos.history.History;
+import io.kuberaft.chaos.history.Op;
+import io.kuberaft.chaos.nemesis.Nemesis;
+import io.kuberaft.chaos.nemesis.Schedule;
+import io.kuberaft.chaos.report.Report;
+import io.kuberaft.chaos.workload.Workload;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code ./kuberaft chaos}: one Jepsen-style run on podman containers; writes results.json, history.jsonl, report.html. */
+@Command(name = "chaos", mixinStandardHelpOptions = true,
+        description = "Run one chaos test: N replicas in podman containers, a workload, a seeded nemesis schedule, checkers, a report.")
+public final class ChaosMain implements Callable<Integer> {
+    @Option(names = "--workload", defaultValue = "register-kube", description = "One of ${COMPLETION-CANDIDATES}: register-kube, register-etcd, set-kube, set-etcd (register = both apis). Default: ${DEFAULT-VALUE}.")
+    String workload;
+
+    @Option(names = "--nemesis", split = ",", defaultValue = "kill-leader", description = "Comma-separated: kill-leader, kill-random, pause-leader, partition-majority, partition-leader, loss, none. Default: ${DEFAULT-VALUE}.")
+    List<String> nemeses;
+
+    @Option(names = "--time", defaultValue = "60", description = "Seconds of workload under the nemesis (default: ${DEFAULT-VALUE}).")
+    int seconds;
+
+    @Option(names = "--masters", defaultValue = "3", description = "Replicas (default: ${DEFAULT-VALUE}).")
+    int masters;
+
+    @Option(names = "--out", defaultValue = "target/chaos", description = "Directory of the runs (default: ${DEFAULT-VALUE}).")
+    Path out;
+
+    @Option(names = "--seed", description = "Seed of the nemesis schedule and the clients' choices (default: random, printed).")
+    Long seed;
+
+    @Option(names = "--concurrency", defaultValue = "5", description = "Client processes (default: ${DEFAULT-VALUE}).")
+    int concurrency;
+
+    @Option(names = "--rate", defaultValue = "10", description = "Ops per second per process, at most (default: ${DEFAULT-VALUE}).")
+    double rate;
+
+    @Option(names = "--root", defaultValue = ".", description = "The kuberaft checkout whose cli/target distribution the replicas run.")
+    Path root;
+
+    @Option(names = "--java-opts", defaultValue = "-Xmx384m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss512k",
+            description = "JVM options of the replicas (default: ${DEFAULT-VALUE}).")
+    String javaOpts;
+
+    @Option(names = "--server-arg", description = "Extra `kuberaft server` argument for every replica (repeatable).")
+    List<String> serverArgs = new ArrayList<>();
+
+    @Override
+    public Integer call() throws Exception {
+        if (!ChaosCluster.available()) {
+            System.err.println("chaos: no container engine (DOCKER_HOST unset or not answering): run eval \"$(chaos/setup.sh)\" first");
+            return 2;
+        }
+        long s = seed != null ? seed : new java.security.SecureRandom().nextLong() & 0xffffffffL;
+        List<String> workloads = workload.equals("register") ? List.of("register-kube", "register-etcd") : List.of(workload);
+        String runName = String.join("+", workloads) + "_" + String.join("+", nemeses) + "_" + masters + "m_"
+                + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+        Path dir = out.resolve(runName);
+        Files.createDirectories(dir);
+        System.out.println("chaos: run " + dir + " seed " + s);
+        Map<String, Object> results = run(root.toAbsolutePath().normalize(), workloads, nemeses, masters, seconds, concurrency, rate,
+                javaOpts, serverArgs, s, dir);
+        System.out.println("chaos: valid=" + results.get("valid") + " ops=" + results.get("ops") + " anomalies=" + results.get("anomalies")
+                + "\nchaos: report " + dir.resolve("report.html"));
+        return Boolean.FALSE.equals(results.get("valid")) ? 1 : 0;
+    }
+
+    /** One run; returns results.json's content (also written to {@code dir}). */
+    public static Map<String, Object> run(Path root, List<String> workloads, List<String> nemesisNames, int masters, int seconds,
+            int concurrency, double rate, String javaOpts, List<String> serverArgs, long seed, Path dir) throws Exception {
+        List<Nemesis> nemeses = nemesisNames.stream().map(Nemesis::of).toList();
+        List<Workload> ws = new ArrayList<>();
+        for (int i = 0; i < workloads.size(); i++) {
+            ws.add(new Workload(workloads.get(i), i));
+        }
+        History h;
+        Schedule schedule = new Schedule(nemeses, seed);
+        Map<String, Object> results = new LinkedHashMap<>();
+        long started = System.currentTimeMillis();
+        try (ChaosCluster cluster = new ChaosCluster(root, masters, serverArgs, javaOpts)) {
+            cluster.start(Duration.ofSeconds(120));
+            h = new History();
+            long deadline = System.nanoTime() + seconds * 1_000_000_000L;
+            List<Thread> threads = new ArrayList<>();
+            List<Exception> errors = new java.util.concurrent.CopyOnWriteArrayList<>();
+            for (int i = 0; i < ws.size(); i++) {
+                Workload w = ws.get(i);
+                long wseed = seed + i;
+                threads.add(new Thread(() -> {
+                    try {
+                        w.run(cluster, h, concurrency, rate, deadline, wseed);
+                    } catch (Exception e) {
+                        errors.add(e);
+                    }
+                }, "workload-" + w.name()));
+            }
+            threads.add(new Thread(() -> {
+                try {
+                    schedule.run(cluster, h, deadline);
+                } catch (Exception e) {
+                    errors.add(e);
+                }
+            }, "nemesis"));
+            threads.forEach(Thread::start);
+            for (Thread t : threads) {
+                t.join();
+            }
+            cluster.healAll();
+            h.add(new Op(-1, Op.Type.info, "heal", null, History.v("all healed"), h.now(), null, null));
+            cluster.awaitLeader(Duration.ofSeconds(60), cluster.nodes());
+            for (Workload w : ws) {
+                w.finish(cluster, h, Duration.ofSeconds(60));
+            }
+            cluster.saveLogs(dir);
+            if (!errors.isEmpty()) {
+                throw errors.get(0);
+            }
+        }
+        List<Op> ops = h.ops();
+        h.write(dir.resolve("history.jsonl"));
+        boolean valid = true;
+        boolean unknown = false;
+        List<Object> anomalies = new ArrayList<>();
+        Map<String, Object> per = new LinkedHashMap<>();
+        for (Workload w : ws) {
+            String prefix = w.name().endsWith("kube") ? "kube" : "etcd";
+            List<Op> mine = ops.stream().filter(o -> o.process() < 0 || belongs(o, w)).toList();
+            CheckResult r = w.check(mine);
+            per.put(w.name(), r.toMap());
+            valid &= r.valid != CheckResult.Validity.FALSE;
+            unknown |= r.valid == CheckResult.Validity.UNKNOWN;
+            for (CheckResult.Anomaly a : r.anomalies) {
+                anomalies.add(Map.of("workload", w.name(), "kind", a.kind(), "key", String.valueOf(a.key()), "detail", a.detail()));
+            }
+            per.put(w.name() + "-ops", summaryMap(mine));
+            per.put(w.name() + "-api", prefix);
+        }
+        results.put("valid", valid ? (unknown ? "unknown" : Boolean.TRUE) : Boolean.FALSE);
+        results.put("ops", ops.stream().filter(o -> o.process() >= 0 && o.type() != Op.Type.invoke).count());
+        results.put("anomalies", anomalies);
+        results.put("workloads", per);
+        results.put("seed", seed);
+        results.put("nemesis", nemesisNames);
+        results.put("nemesis-events", schedule.intervals().size());
+        results.put("masters", masters);
+        results.put("seconds", seconds);
+        results.put("wall-seconds", (System.currentTimeMillis() - started) / 1000);
+        History.JSON.writerWithDefaultPrettyPrinter().writeValue(dir.resolve("results.json").toFile(), results);
+        Files.writeString(dir.resolve("report.html"), Report.html(dir.getFileName().toString(), results, ops, schedule.intervals()));
+        return results;
+    }
+
+    /** Client ops of a workload: workloads sharing a history use disjoint process ranges. */
+    private static boolean belongs(Op o, Workload w) {
+        return o.process() >= 0 && w.owns(o);
+    }
+
+    private static Map<String, Object> summaryMap(List<Op> ops) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        Report.summary(ops).forEach((f, s) -> m.put(f, Map.of("ok", s[0], "fail", s[1], "info", s[2], "p50_ms", s[3], "p99_ms", s[4], "max_ms", s[5])));
+        return m;
+    }
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new ChaosMain()).execute(args));
+    }
+}

@@ -1,0 +1,308 @@
+package io.kuberaft.chaos.cluster;
+
+import io.etcd.jetcd.api.MaintenanceGrpc;
+import io.etcd.jetcd.api.StatusRequest;
+import io.etcd.jetcd.api.StatusResponse;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.NettyChannelBuilder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.testcontainers.DockerClientFactory;
+import org.testcontainers.containers.BindMode;
+import org.testcontainers.containers.Container;
+import org.testcontainers.containers.GenericContainer;
+import org.testcontainers.containers.Network;
+import org.testcontainers.containers.wait.strategy.AbstractWaitStrategy;
+import org.testcontainers.utility.DockerImageName;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+/**
+ * N control-plane replicas, each `kuberaft server` in its own container with its own IP on one podman
+ * network (peers by network alias m1..mN), API on 6443 (plain HTTP, no auth) and etcd on 2379, both
+ * mapped to 127.0.0.1 for the test's clients. The JVM runs under the image's init.sh, so a replica can
+ * be SIGKILLed and restarted with its data, or SIGSTOPped, without replacing the container; partitions
+ * and packet loss are iptables rules inside the containers (NET_ADMIN), between replica IPs only, so the
+ * clients' mapped-port traffic is never cut.
+ */
+public final class ChaosCluster implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ChaosCluster.class);
+    public static final String JDK = "/usr/lib/jvm/java-17-openjdk-amd64";
+    public static final int API_PORT = 6443;
+    public static final int ETCD_PORT = 2379;
+    public static final int RAFT_PORT = 7001;
+
+    /** One replica. */
+    public static final class Node {
+        public final String id;
+        final GenericContainer<?> container;
+        public String ip;
+
+        Node(String id, GenericContainer<?> container) {
+            this.id = id;
+            this.container = container;
+        }
+
+        public String apiUrl() {
+            return "http://127.0.0.1:" + container.getMappedPort(API_PORT);
+        }
+
+        public String etcdEndpoint() {
+            return "127.0.0.1:" + container.getMappedPort(ETCD_PORT);
+        }
+
+        @Override
+        public String toString() {
+            return id;
+        }
+    }
+
+    private final Network network;
+    private final List<Node> nodes = new ArrayList<>();
+    private final Path root;
+
+    /** True when a container engine answers (DOCKER_HOST set and reachable). */
+    public static boolean available() {
+        if (System.getenv("DOCKER_HOST") == null) {
+            return false;
+        }
+        try {
+            return DockerClientFactory.instance().isDockerAvailable();
+        } catch (Throwable t) {
+            return false;
+        }
+    }
+
+    public static String image() {
+        return System.getenv().getOrDefault("KUBERAFT_CHAOS_IMAGE", "localhost/kuberaft-chaos:latest");
+    }
+
+    /**
+     * @param root       the kuberaft checkout whose cli/target distribution the replicas run
+     * @param serverArgs extra `kuberaft server` flags for every replica
+     */
+    public ChaosCluster(Path root, int masters, List<String> serverArgs, String javaOpts) {
+        this.root = root;
+        if (!Files.isRegularFile(root.resolve("cli/target/kuberaft-cli.jar"))) {
+            throw new IllegalStateException("no distribution at " + root.resolve("cli/target")
+                    + ": build it with mvn -B -o -q -pl chaos -am package -DskipTests");
+        }
+        this.network = Network.newNetwork();
+        StringBuilder peers = new StringBuilder();
+        for (int i = 1; i <= masters; i++) {
+            peers.append(i > 1 ? "," : "").append("m").append(i).append("=m").append(i).append(":").append(RAFT_PORT);
+        }
+        for (int i = 1; i <= masters; i++) {
+            String id = "m" + i;
+            List<String> cmd = new ArrayList<>(List.of("--id", id, "--peers", peers.toString(), "--data-dir", "/data/db",
+                    "--host", "0.0.0.0", "--etcd-port", String.valueOf(ETCD_PORT), "--api-port", String.valueOf(API_PORT)));
+            cmd.addAll(serverArgs);
+            @SuppressWarnings("resource")
+            GenericContainer<?> c = new GenericContainer<>(DockerImageName.parse(image()))
+                    .withImagePullPolicy(img -> false) // built locally by chaos/setup.sh; there is no registry
+                    .withNetwork(network).withNetworkAliases(id)
+                    .withFileSystemBind(JDK, JDK, BindMode.READ_ONLY)
+                    .withFileSystemBind(root.toString(), "/opt/kuberaft", BindMode.READ_ONLY)
+                    .withEnv("JAVA_OPTS", javaOpts)
+                    .withExposedPorts(API_PORT, ETCD_PORT)
+                    .withCreateContainerCmdModifier(cc -> {
+                        cc.withName("kuberaft-chaos-" + id + "-" + Long.toHexString(System.nanoTime() & 0xffffff));
+                        cc.getHostConfig().withCapAdd(com.github.dockerjava.api.model.Capability.NET_ADMIN);
+                    })
+                    .withCommand(cmd.toArray(String[]::new))
+                    .waitingFor(new AbstractWaitStrategy() {
+                        @Override
+                        protected void waitUntilReady() {
+                            // readiness is a known Raft leader, awaited for the whole cluster in start()
+                        }
+                    })
+                    .withStartupTimeout(Duration.ofSeconds(60));
+            nodes.add(new Node(id, c));
+        }
+    }
+
+    public List<Node> nodes() {
+        return nodes;
+    }
+
+    public Node node(String id) {
+        return nodes.stream().filter(n -> n.id.equals(id)).findFirst().orElseThrow();
+    }
+
+    /** Starts every container, then waits until every replica knows a leader. */
+    public void start(Duration timeout) throws Exception {
+        nodes.parallelStream().forEach(n -> n.container.start());
+        for (Node n : nodes) {
+            n.ip = n.container.getContainerInfo().getNetworkSettings().getNetworks().values().iterator().next().getIpAddress();
+        }
+        LOG.info("replicas started: {}", nodes.stream().map(n -> n.id + "=" + n.ip + " api " + n.apiUrl() + " etcd " + n.etcdEndpoint())
+                .collect(Collectors.joining(", ")));
+        awaitLeader(timeout, nodes);
+    }
+
+    /** Waits until every given replica reports a leader. */
+    public void awaitLeader(Duration timeout, List<Node> which) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        for (Node n : which) {
+            while (status(n, 1000).map(StatusResponse::getLeader).orElse(0L) == 0) {
+                if (System.nanoTime() > deadline) {
+                    throw new IOException("replica " + n.id + " has no leader after " + timeout.toSeconds() + " s; its log:\n" + tail(n, 40));
+                }
+                Thread.sleep(300);
+            }
+        }
+    }
+
+    public Optional<StatusResponse> status(Node n, long timeoutMs) {
+        ManagedChannel ch = NettyChannelBuilder.forTarget(n.etcdEndpoint()).usePlaintext().build();
+        try {
+            return Optional.of(MaintenanceGrpc.newBlockingStub(ch).withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS)
+                    .status(StatusRequest.getDefaultInstance()));
+        } catch (RuntimeException e) {
+            return Optional.empty();
+        } finally {
+            ch.shutdownNow();
+        }
+    }
+
+    /** The replica that says it leads with the highest term (a partitioned ex-leader may still say so). */
+    public Optional<Node> leader() {
+        Node best = null;
+        long term = -1;
+        for (Node n : nodes) {
+            Optional<StatusResponse> s = status(n, 1000);
+            if (s.isPresent() && s.get().getLeader() != 0 && s.get().getLeader() == s.get().getHeader().getMemberId()
+                    && s.get().getRaftTerm() > term) {
+                best = n;
+                term = s.get().getRaftTerm();
+            }
+        }
+        return Optional.ofNullable(best);
+    }
+
+    public Container.ExecResult exec(Node n, String script) {
+        try {
+            Container.ExecResult r = n.container.execInContainer("/bin/sh", "-c", script);
+            if (r.getExitCode() != 0) {
+                LOG.warn("{}: `{}` exited {}: {}{}", n.id, script, r.getExitCode(), r.getStdout(), r.getStderr());
+            }
+            return r;
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** SIGKILL of the replica's JVM; it stays down until {@link #restart}. */
+    public void kill(Node n) {
+        exec(n, "touch /tmp/hold; kill -9 $(cat /tmp/java.pid) 2>/dev/null; true");
+    }
+
+    public void restart(Node n) {
+        exec(n, "rm -f /tmp/hold");
+    }
+
+    public void pause(Node n) {
+        exec(n, "kill -STOP $(cat /tmp/java.pid)");
+    }
+
+    public void resume(Node n) {
+        exec(n, "kill -CONT $(cat /tmp/java.pid) 2>/dev/null; true");
+    }
+
+    /** Cuts every replica of each group off from the replicas of the other groups (both directions). */
+    public void partition(List<List<Node>> groups) {
+        for (List<Node> g : groups) {
+            for (Node n : g) {
+                StringBuilder s = new StringBuilder();
+                for (List<Node> other : groups) {
+                    if (other == g) {
+                        continue;
+                    }
+                    for (Node o : other) {
+                        s.append("iptables -A INPUT -s ").append(o.ip).append(" -j DROP; iptables -A OUTPUT -d ").append(o.ip).append(" -j DROP; ");
+                    }
+                }
+                exec(n, s + "true");
+            }
+        }
+    }
+
+    /** Drops a fraction of the packets between replicas (iptables -m statistic: this kernel has no netem). */
+    public void loss(double probability) {
+        for (Node n : nodes) {
+            StringBuilder s = new StringBuilder();
+            for (Node o : nodes) {
+                if (o != n) {
+                    s.append("iptables -A INPUT -s ").append(o.ip).append(" -m statistic --mode random --probability ")
+                            .append(probability).append(" -j DROP; ");
+                }
+            }
+            exec(n, s + "true");
+        }
+    }
+
+    /** Removes every iptables rule on every replica. */
+    public void heal() {
+        for (Node n : nodes) {
+            exec(n, "iptables -F INPUT; iptables -F OUTPUT");
+        }
+    }
+
+    /** Everything back to normal: rules flushed, paused JVMs resumed, killed ones restarted. */
+    public void healAll() {
+        for (Node n : nodes) {
+            exec(n, "iptables -F INPUT; iptables -F OUTPUT; kill -CONT $(cat /tmp/java.pid) 2>/dev/null; rm -f /tmp/hold; true");
+        }
+    }
+
+    public String tail(Node n, int lines) {
+        try {
+            return exec(n, "tail -n " + lines + " /data/server.log").getStdout();
+        } catch (RuntimeException e) {
+            return "(no log: " + e + ")";
+        }
+    }
+
+    /** Copies each replica's server log into {@code dir}. */
+    public void saveLogs(Path dir) {
+        for (Node n : nodes) {
+            try {
+                n.container.copyFileFromContainer("/data/server.log", dir.resolve(n.id + ".log").toString());
+            } catch (Exception e) {
+                LOG.warn("could not copy the log of {}: {}", n.id, e.toString());
+            }
+        }
+    }
+
+    public List<Node> sortedBy(Comparator<Node> c) {
+        return nodes.stream().sorted(c).toList();
+    }
+
+    @Override
+    public void close() {
+        for (Node n : nodes) {
+            try {
+                n.container.stop();
+            } catch (Exception e) {
+                LOG.warn("stopping {}: {}", n.id, e.toString());
+            }
+        }
+        try {
+            network.close();
+        } catch (Exception e) {
+            LOG.warn("removing the network: {}", e.toString());
+        }
+    }
+}
