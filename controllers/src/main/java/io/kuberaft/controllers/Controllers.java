@@ -1,6 +1,7 @@
 package io.kuberaft.controllers;
 
 import io.kuberaft.controllers.namespace.NamespaceController;
+import io.kuberaft.controllers.replicaset.ReplicaSetController;
 import io.kuberaft.controllers.runtime.Controller;
 import io.kuberaft.controllers.serviceaccount.ServiceAccountController;
 
@@ -15,6 +16,9 @@ public final class Controllers {
     public static List<Supplier<Controller>> all() {
         return List.of(
                 NamespaceController::new,
-                ServiceAccountController::new);
+                ServiceAccountController::new,
+                // workloads: replica sets, replication controllers, deployments, garbage collector
+                ReplicaSetController::replicaSets,
+                ReplicaSetController::replicationControllers);
     }
 }
