@@ -1,5 +1,6 @@
 package io.kuberaft.controllers;
 
+import io.kuberaft.controllers.deployment.DeploymentController;
 import io.kuberaft.controllers.namespace.NamespaceController;
 import io.kuberaft.controllers.replicaset.ReplicaSetController;
 import io.kuberaft.controllers.runtime.Controller;
@@ -19,6 +20,7 @@ public final class Controllers {
                 ServiceAccountController::new,
                 // workloads: replica sets, replication controllers, deployments, garbage collector
                 ReplicaSetController::replicaSets,
-                ReplicaSetController::replicationControllers);
+                ReplicaSetController::replicationControllers,
+                DeploymentController::new);
     }
 }

@@ -32,7 +32,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import static io.kuberaft.controllers.ApiFixture.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
-class ReplicaSetControllerTest {
+public class ReplicaSetControllerTest {
     @TempDir
     Path tmp;
     ApiFixture api;
