@@ -1,6 +1,7 @@
 package io.kuberaft.controllers;
 
 import io.kuberaft.controllers.deployment.DeploymentController;
+import io.kuberaft.controllers.gc.GarbageCollector;
 import io.kuberaft.controllers.namespace.NamespaceController;
 import io.kuberaft.controllers.replicaset.ReplicaSetController;
 import io.kuberaft.controllers.runtime.Controller;
@@ -21,6 +22,7 @@ public final class Controllers {
                 // workloads: replica sets, replication controllers, deployments, garbage collector
                 ReplicaSetController::replicaSets,
                 ReplicaSetController::replicationControllers,
-                DeploymentController::new);
+                DeploymentController::new,
+                GarbageCollector::new);
     }
 }
