@@ -401,9 +401,7 @@ public final class ReplicaSetController<T extends HasMetadata> implements Contro
         if (owner.getApiVersion() == null || owner.getKind() == null) {
             T copy = Serialization.clone(owner);
             copy.setApiVersion(kind.apiVersion());
-            if (copy instanceof io.fabric8.kubernetes.api.model.HasMetadata) {
-                setKind(copy, kind.kind());
-            }
+            setKind(copy, kind.kind());
             return copy;
         }
         return owner;
