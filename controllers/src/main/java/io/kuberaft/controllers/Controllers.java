@@ -2,9 +2,12 @@ package io.kuberaft.controllers;
 
 import io.kuberaft.controllers.cronjob.CronJobController;
 import io.kuberaft.controllers.daemonset.DaemonSetController;
+import io.kuberaft.controllers.deployment.DeploymentController;
+import io.kuberaft.controllers.gc.GarbageCollector;
 import io.kuberaft.controllers.job.JobController;
 import io.kuberaft.controllers.job.TtlAfterFinishedController;
 import io.kuberaft.controllers.namespace.NamespaceController;
+import io.kuberaft.controllers.replicaset.ReplicaSetController;
 import io.kuberaft.controllers.runtime.Controller;
 import io.kuberaft.controllers.serviceaccount.ServiceAccountController;
 import io.kuberaft.controllers.statefulset.StatefulSetController;
@@ -21,6 +24,11 @@ public final class Controllers {
         return List.of(
                 NamespaceController::new,
                 ServiceAccountController::new,
+                // workloads: replica sets, replication controllers, deployments, garbage collector
+                ReplicaSetController::replicaSets,
+                ReplicaSetController::replicationControllers,
+                DeploymentController::new,
+                GarbageCollector::new,
                 // batch and per-node/stateful workloads
                 JobController::new,
                 TtlAfterFinishedController::new,

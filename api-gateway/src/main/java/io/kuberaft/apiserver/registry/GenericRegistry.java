@@ -263,7 +263,10 @@ public final class GenericRegistry {
             try {
                 return admitAndUpdate(def, ns, name, next, old, opts);
             } catch (StatusException e) {
-                if (e.code() != 409 || attempt >= MAX_CONFLICT_RETRIES || wantRv != 0) {
+                // Retry from a fresh read: a desired object that named a resourceVersion of its own (a
+                // patch or status PUT with a precondition) then fails the check above, as upstream;
+                // one that did not (it carries the current one) is applied again.
+                if (e.code() != 409 || attempt >= MAX_CONFLICT_RETRIES) {
                     throw e;
                 }
             }

@@ -116,6 +116,30 @@ class PatchHttpTest {
     }
 
     @Test
+    void concurrentPatchesWithoutResourceVersionAllLandButAStaleResourceVersionConflicts() throws Exception {
+        assertThat(send("PATCH", DEPLOY + "race?fieldManager=kubectl&force=false", APPLY, deployment("race", 1, "nginx")).code()).isEqualTo(201);
+        // upstream retries a patch that names no resourceVersion on a conflict: each of these lands
+        java.util.List<java.util.concurrent.CompletableFuture<Integer>> all = new java.util.ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            String body = "{\"metadata\":{\"annotations\":{\"k" + i + "\":\"v\"}}}";
+            all.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return send("PATCH", DEPLOY + "race", "application/merge-patch+json", body).code();
+                } catch (Exception e) {
+                    throw new RuntimeException(e);
+                }
+            }));
+        }
+        for (var f : all) {
+            assertThat(f.get()).isEqualTo(200);
+        }
+        assertThat(send("GET", DEPLOY + "race", null, null).body().path("metadata").path("annotations").size()).isEqualTo(12);
+        // a patch that names a stale resourceVersion is a precondition: 409
+        Resp stale = send("PATCH", DEPLOY + "race", "application/merge-patch+json", "{\"metadata\":{\"resourceVersion\":\"1\"}}");
+        assertThat(stale.code()).isEqualTo(409);
+    }
+
+    @Test
     void dryRunApplyCreatesNothing() throws Exception {
         Resp dry = send("PATCH", DEPLOY + "dry?fieldManager=kubectl&dryRun=All", APPLY, deployment("dry", 1, "nginx"));
         assertThat(dry.code()).isEqualTo(201);

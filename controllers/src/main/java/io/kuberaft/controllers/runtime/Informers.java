@@ -22,6 +22,7 @@ public final class Informers implements AutoCloseable {
     private final KubernetesClient client;
     private final Map<Class<?>, SharedIndexInformer<?>> informers = new LinkedHashMap<>();
     private final long resyncMs;
+    private final List<SharedIndexInformer<?>> tracked = new ArrayList<>();
 
     public Informers(KubernetesClient client, Duration resync) {
         this.client = client;
@@ -54,6 +55,11 @@ public final class Informers implements AutoCloseable {
         CompletableFuture.allOf(started.toArray(CompletableFuture[]::new)).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
+    /** An informer a controller made and started itself (over discovered resources): stopped with the term's. */
+    public synchronized void track(SharedIndexInformer<?> informer) {
+        tracked.add(informer);
+    }
+
     public static String namespaceIndex() {
         return Cache.NAMESPACE_INDEX;
     }
@@ -61,6 +67,8 @@ public final class Informers implements AutoCloseable {
     @Override
     public synchronized void close() {
         informers.values().forEach(SharedIndexInformer::stop);
+        tracked.forEach(SharedIndexInformer::stop);
+        tracked.clear();
         informers.clear();
     }
 }
