@@ -64,7 +64,7 @@ public final class EndpointsStrategy extends DefaultStrategy {
         JsonNode subsets = obj.path("subsets");
         for (int i = 0; i < subsets.size(); i++) {
             String sp = Fields.index("subsets", i);
-            JsonNode s = subsets.get(i);
+            JsonNode s = subsets.path(i);
             if (s.path("addresses").size() == 0 && s.path("notReadyAddresses").size() == 0) {
                 out.add(Fields.required(sp, "must specify `addresses` or `notReadyAddresses`"));
             }
@@ -85,7 +85,7 @@ public final class EndpointsStrategy extends DefaultStrategy {
     private static void ports(List<Cause> out, JsonNode ports, String path, boolean requireName) {
         for (int i = 0; i < ports.size(); i++) {
             String pp = Fields.index(path, i);
-            JsonNode p = ports.get(i);
+            JsonNode p = ports.path(i);
             String name = p.path("name").asText("");
             if (requireName && ports.size() > 1 && name.isEmpty()) {
                 out.add(Fields.required(pp + ".name"));

@@ -301,7 +301,7 @@ public final class Fields {
         labels(out, field + ".matchLabels", sel.path("matchLabels"));
         JsonNode exprs = sel.path("matchExpressions");
         for (int i = 0; i < exprs.size(); i++) {
-            JsonNode e = exprs.get(i);
+            JsonNode e = exprs.path(i);
             String p = index(field + ".matchExpressions", i);
             String op = e.path("operator").asText("");
             int values = e.path("values").size();

@@ -64,7 +64,7 @@ public final class LimitRangeStrategy extends DefaultStrategy {
         List<Cause> out = new ArrayList<>();
         JsonNode limits = obj.path("spec").path("limits");
         for (int i = 0; i < limits.size(); i++) {
-            JsonNode item = limits.get(i);
+            JsonNode item = limits.path(i);
             String p = Fields.index("spec.limits", i);
             String type = item.path("type").asText("");
             if (!TYPES.contains(type)) {

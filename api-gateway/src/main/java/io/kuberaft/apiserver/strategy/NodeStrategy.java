@@ -44,7 +44,7 @@ public final class NodeStrategy extends DefaultStrategy {
         java.util.Set<String> seen = new java.util.HashSet<>();
         for (int i = 0; i < taints.size(); i++) {
             String p = Fields.index("spec.taints", i);
-            JsonNode t = taints.get(i);
+            JsonNode t = taints.path(i);
             String key = t.path("key").asText("");
             if (key.isEmpty()) {
                 out.add(Fields.required(p + ".key"));

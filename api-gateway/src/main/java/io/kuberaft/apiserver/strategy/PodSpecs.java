@@ -378,7 +378,7 @@ public final class PodSpecs {
         Set<String> names = new HashSet<>();
         for (int i = 0; i < ports.size(); i++) {
             String pp = Fields.index(path, i);
-            JsonNode port = ports.get(i);
+            JsonNode port = ports.path(i);
             String name = port.path("name").asText("");
             if (!name.isEmpty()) {
                 List<Cause> bad = Fields.portName(pp + ".name", name);
@@ -434,7 +434,7 @@ public final class PodSpecs {
     static void validateTolerations(List<Cause> out, String path, JsonNode tolerations) {
         for (int i = 0; i < tolerations.size(); i++) {
             String tp = Fields.index(path, i);
-            JsonNode t = tolerations.get(i);
+            JsonNode t = tolerations.path(i);
             String key = t.path("key").asText("");
             String op = t.path("operator").asText("");
             if (!key.isEmpty()) {

@@ -54,7 +54,7 @@ public final class RbacStrategy extends DefaultStrategy {
             JsonNode rules = obj.path("rules");
             for (int i = 0; i < rules.size(); i++) {
                 String p = Fields.index("rules", i);
-                JsonNode r = rules.get(i);
+                JsonNode r = rules.path(i);
                 if (r.path("verbs").size() == 0) {
                     out.add(Fields.required(p + ".verbs", "verbs must contain at least one value"));
                 }
@@ -93,7 +93,7 @@ public final class RbacStrategy extends DefaultStrategy {
         JsonNode subjects = obj.path("subjects");
         for (int i = 0; i < subjects.size(); i++) {
             String p = Fields.index("subjects", i);
-            JsonNode s = subjects.get(i);
+            JsonNode s = subjects.path(i);
             String sk = s.path("kind").asText("");
             if (s.path("name").asText("").isEmpty()) {
                 out.add(Fields.required(p + ".name"));

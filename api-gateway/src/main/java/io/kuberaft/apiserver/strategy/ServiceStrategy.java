@@ -186,7 +186,8 @@ public final class ServiceStrategy extends DefaultStrategy implements Validation
         Set<String> seen = new HashSet<>();
         Set<String> seenNodePorts = new HashSet<>();
         for (int i = 0; i < ports.size(); i++) {
-            JsonNode p = ports.get(i);
+            // get(i) is null for a non-list (a client's type error): validate it as an empty port, never fail
+            JsonNode p = ports.path(i);
             String pp = Fields.index("spec.ports", i);
             String name = p.path("name").asText("");
             if (ports.size() > 1 && name.isEmpty()) {
