@@ -1,5 +1,6 @@
 package io.kuberaft.controllers;
 
+import io.kuberaft.controllers.endpoints.EndpointsController;
 import io.kuberaft.controllers.namespace.NamespaceController;
 import io.kuberaft.controllers.runtime.Controller;
 import io.kuberaft.controllers.serviceaccount.ServiceAccountController;
@@ -15,6 +16,8 @@ public final class Controllers {
     public static List<Supplier<Controller>> all() {
         return List.of(
                 NamespaceController::new,
-                ServiceAccountController::new);
+                ServiceAccountController::new,
+                // service, storage and policy controllers
+                EndpointsController::new);
     }
 }
