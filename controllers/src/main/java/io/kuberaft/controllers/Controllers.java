@@ -1,6 +1,7 @@
 package io.kuberaft.controllers;
 
 import io.kuberaft.controllers.endpoints.EndpointsController;
+import io.kuberaft.controllers.endpointslice.EndpointSliceController;
 import io.kuberaft.controllers.namespace.NamespaceController;
 import io.kuberaft.controllers.runtime.Controller;
 import io.kuberaft.controllers.serviceaccount.ServiceAccountController;
@@ -18,6 +19,7 @@ public final class Controllers {
                 NamespaceController::new,
                 ServiceAccountController::new,
                 // service, storage and policy controllers
-                EndpointsController::new);
+                EndpointsController::new,
+                EndpointSliceController::new);
     }
 }

@@ -4,12 +4,8 @@ import io.fabric8.kubernetes.api.model.EndpointSubset;
 import io.fabric8.kubernetes.api.model.Endpoints;
 import io.fabric8.kubernetes.api.model.EndpointsBuilder;
 import io.fabric8.kubernetes.api.model.IntOrString;
-import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.kuberaft.controllers.ApiFixture;
 import io.kuberaft.controllers.ControllerOptions;
 import org.junit.jupiter.api.AfterEach;
@@ -19,12 +15,13 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 
 import static io.kuberaft.controllers.ApiFixture.await;
+import static io.kuberaft.controllers.TestPods.pod;
+import static io.kuberaft.controllers.TestPods.setStatus;
 import static org.assertj.core.api.Assertions.assertThat;
 
 class EndpointsControllerTest {
@@ -42,24 +39,6 @@ class EndpointsControllerTest {
     @AfterEach
     void stop() {
         api.close();
-    }
-
-    /** Creates a pod with a named container port and plays its kubelet: Running, IP, readiness. */
-    static Pod pod(KubernetesClient k, String name, Map<String, String> labels, String portName, int port, String ip, boolean ready) {
-        PodBuilder b = new PodBuilder().withNewMetadata().withName(name).withNamespace("default").withLabels(labels).endMetadata()
-                .withNewSpec().withNodeName("node-1").addNewContainer().withName("c").withImage("nginx").endContainer().endSpec();
-        if (portName != null) {
-            b.editSpec().editFirstContainer().addNewPort().withName(portName).withContainerPort(port).endPort().endContainer().endSpec();
-        }
-        k.pods().inNamespace("default").resource(b.build()).create();
-        return setStatus(k, name, ip, ready);
-    }
-
-    static Pod setStatus(KubernetesClient k, String name, String ip, boolean ready) {
-        String now = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
-        String status = "{\"status\":{\"phase\":\"Running\",\"podIP\":\"" + ip + "\",\"podIPs\":[{\"ip\":\"" + ip + "\"}],"
-                + "\"conditions\":[{\"type\":\"Ready\",\"status\":\"" + (ready ? "True" : "False") + "\",\"lastTransitionTime\":\"" + now + "\"}]}}";
-        return k.pods().inNamespace("default").withName(name).subresource("status").patch(PatchContext.of(PatchType.JSON_MERGE), status);
     }
 
     private Endpoints endpoints(String name) {
