@@ -5,6 +5,7 @@ import io.kuberaft.controllers.endpointslice.EndpointSliceController;
 import io.kuberaft.controllers.namespace.NamespaceController;
 import io.kuberaft.controllers.runtime.Controller;
 import io.kuberaft.controllers.serviceaccount.ServiceAccountController;
+import io.kuberaft.controllers.volume.PersistentVolumeController;
 
 import java.util.List;
 import java.util.function.Supplier;
@@ -20,6 +21,7 @@ public final class Controllers {
                 ServiceAccountController::new,
                 // service, storage and policy controllers
                 EndpointsController::new,
-                EndpointSliceController::new);
+                EndpointSliceController::new,
+                PersistentVolumeController::new);
     }
 }
