@@ -1,5 +1,6 @@
 package io.kuberaft.controllers;
 
+import io.kuberaft.controllers.disruption.DisruptionController;
 import io.kuberaft.controllers.endpoints.EndpointsController;
 import io.kuberaft.controllers.endpointslice.EndpointSliceController;
 import io.kuberaft.controllers.namespace.NamespaceController;
@@ -22,6 +23,7 @@ public final class Controllers {
                 // service, storage and policy controllers
                 EndpointsController::new,
                 EndpointSliceController::new,
-                PersistentVolumeController::new);
+                PersistentVolumeController::new,
+                DisruptionController::new);
     }
 }
