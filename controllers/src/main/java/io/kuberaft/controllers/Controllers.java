@@ -5,6 +5,7 @@ import io.kuberaft.controllers.endpoints.EndpointsController;
 import io.kuberaft.controllers.endpointslice.EndpointSliceController;
 import io.kuberaft.controllers.namespace.NamespaceController;
 import io.kuberaft.controllers.runtime.Controller;
+import io.kuberaft.controllers.rootcacert.RootCaCertPublisher;
 import io.kuberaft.controllers.serviceaccount.ServiceAccountController;
 import io.kuberaft.controllers.volume.PersistentVolumeController;
 
@@ -24,6 +25,7 @@ public final class Controllers {
                 EndpointsController::new,
                 EndpointSliceController::new,
                 PersistentVolumeController::new,
-                DisruptionController::new);
+                DisruptionController::new,
+                RootCaCertPublisher::new);
     }
 }
