@@ -5,6 +5,7 @@ import io.kuberaft.controllers.endpoints.EndpointsController;
 import io.kuberaft.controllers.endpointslice.EndpointSliceController;
 import io.kuberaft.controllers.namespace.NamespaceController;
 import io.kuberaft.controllers.runtime.Controller;
+import io.kuberaft.controllers.resourcequota.ResourceQuotaController;
 import io.kuberaft.controllers.rootcacert.RootCaCertPublisher;
 import io.kuberaft.controllers.serviceaccount.ServiceAccountController;
 import io.kuberaft.controllers.volume.PersistentVolumeController;
@@ -26,6 +27,7 @@ public final class Controllers {
                 EndpointSliceController::new,
                 PersistentVolumeController::new,
                 DisruptionController::new,
+                ResourceQuotaController::new,
                 RootCaCertPublisher::new);
     }
 }
