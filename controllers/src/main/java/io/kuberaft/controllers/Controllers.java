@@ -3,6 +3,7 @@ package io.kuberaft.controllers;
 import io.kuberaft.controllers.disruption.DisruptionController;
 import io.kuberaft.controllers.endpoints.EndpointsController;
 import io.kuberaft.controllers.endpointslice.EndpointSliceController;
+import io.kuberaft.controllers.endpointslice.EndpointSliceMirroringController;
 import io.kuberaft.controllers.namespace.NamespaceController;
 import io.kuberaft.controllers.runtime.Controller;
 import io.kuberaft.controllers.resourcequota.ResourceQuotaController;
@@ -25,6 +26,7 @@ public final class Controllers {
                 // service, storage and policy controllers
                 EndpointsController::new,
                 EndpointSliceController::new,
+                EndpointSliceMirroringController::new,
                 PersistentVolumeController::new,
                 DisruptionController::new,
                 ResourceQuotaController::new,
