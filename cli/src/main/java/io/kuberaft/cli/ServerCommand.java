@@ -138,6 +138,10 @@ public final class ServerCommand implements Callable<Integer> {
                         .withNodeMonitor(nodeMonitorPeriod, nodeMonitorGracePeriod)
                         .withNodeStartupGracePeriod(nodeStartupGracePeriod)
                         .withEvictionRates(nodeEvictionRate, secondaryNodeEvictionRate);
+                if (clientCa != null) {
+                    // published to every namespace as kube-root-ca.crt (the cluster CA, as kube-controller-manager's --root-ca-file)
+                    options = options.withRootCaPem(java.nio.file.Files.readString(clientCa));
+                }
                 manager = ControllerManager.standard((tlsCert != null ? "https://" : "http://") + loopback + ":" + apiPort,
                         controllerToken, options);
                 ControllerManager m = manager;

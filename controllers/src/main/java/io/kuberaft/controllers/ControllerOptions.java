@@ -5,6 +5,7 @@ import java.time.Duration;
 /**
  * The controller manager's flags, with kube-controller-manager 1.32's defaults
  * ({@code ../shared/spec/reference-numbers.md}); tests shorten the timings to run in seconds.
+ * Changed through {@link #toBuilder()} (or the {@code with…} shorthands), so adding a flag touches one place.
  *
  * @param nodeMonitorPeriod         how often the node lifecycle controller checks node health
  * @param nodeMonitorGracePeriod    no heartbeat for this long → Ready=Unknown and the unreachable taints
@@ -17,33 +18,110 @@ import java.time.Duration;
  * @param jobPodFailureBackoff      the Job controller's delay before replacing a failed pod, doubled per
  *                                  consecutive failure (upstream DefaultJobPodFailureBackOff, 10 s)
  * @param jobPodFailureBackoffMax   the cap of that delay (upstream MaxJobPodFailureBackOff, 10 min)
+ * @param resourceQuotaSyncPeriod   how often every quota's usage is recalculated in full (--resource-quota-sync-period)
+ * @param hostPathProvisionerDir    where the {@code kuberaft.io/hostpath} provisioner makes volume directories
+ * @param defaultStorageClass       whether the controllers make a default StorageClass {@code standard} when none exists
+ * @param rootCaPem                 the cluster CA bundle (PEM) published as {@code kube-root-ca.crt}; null: none published
  */
 public record ControllerOptions(Duration nodeMonitorPeriod, Duration nodeMonitorGracePeriod, Duration nodeStartupGracePeriod,
                                 double nodeEvictionRate, double secondaryNodeEvictionRate, double unhealthyZoneThreshold,
                                 int largeClusterSizeThreshold, int terminatedPodGcThreshold,
-                                Duration jobPodFailureBackoff, Duration jobPodFailureBackoffMax) {
+                                Duration jobPodFailureBackoff, Duration jobPodFailureBackoffMax,
+                                Duration resourceQuotaSyncPeriod, String hostPathProvisionerDir, boolean defaultStorageClass,
+                                String rootCaPem) {
     public static ControllerOptions defaults() {
-        return new ControllerOptions(Duration.ofSeconds(5), Duration.ofSeconds(50), Duration.ofSeconds(60),
-                0.1, 0.01, 0.55, 50, 12500, Duration.ofSeconds(10), Duration.ofMinutes(10));
+        return new Builder().build();
+    }
+
+    public Builder toBuilder() {
+        return new Builder(this);
     }
 
     public ControllerOptions withNodeMonitor(Duration period, Duration grace) {
-        return new ControllerOptions(period, grace, nodeStartupGracePeriod, nodeEvictionRate, secondaryNodeEvictionRate,
-                unhealthyZoneThreshold, largeClusterSizeThreshold, terminatedPodGcThreshold, jobPodFailureBackoff, jobPodFailureBackoffMax);
+        return toBuilder().nodeMonitorPeriod(period).nodeMonitorGracePeriod(grace).build();
     }
 
     public ControllerOptions withNodeStartupGracePeriod(Duration d) {
-        return new ControllerOptions(nodeMonitorPeriod, nodeMonitorGracePeriod, d, nodeEvictionRate, secondaryNodeEvictionRate,
-                unhealthyZoneThreshold, largeClusterSizeThreshold, terminatedPodGcThreshold, jobPodFailureBackoff, jobPodFailureBackoffMax);
+        return toBuilder().nodeStartupGracePeriod(d).build();
     }
 
     public ControllerOptions withEvictionRates(double primary, double secondary) {
-        return new ControllerOptions(nodeMonitorPeriod, nodeMonitorGracePeriod, nodeStartupGracePeriod, primary, secondary,
-                unhealthyZoneThreshold, largeClusterSizeThreshold, terminatedPodGcThreshold, jobPodFailureBackoff, jobPodFailureBackoffMax);
+        return toBuilder().nodeEvictionRate(primary).secondaryNodeEvictionRate(secondary).build();
     }
 
     public ControllerOptions withJobPodFailureBackoff(Duration base, Duration max) {
-        return new ControllerOptions(nodeMonitorPeriod, nodeMonitorGracePeriod, nodeStartupGracePeriod, nodeEvictionRate,
-                secondaryNodeEvictionRate, unhealthyZoneThreshold, largeClusterSizeThreshold, terminatedPodGcThreshold, base, max);
+        return toBuilder().jobPodFailureBackoff(base).jobPodFailureBackoffMax(max).build();
+    }
+
+    public ControllerOptions withResourceQuotaSyncPeriod(Duration d) {
+        return toBuilder().resourceQuotaSyncPeriod(d).build();
+    }
+
+    public ControllerOptions withStorage(String hostPathDir, boolean makeDefaultClass) {
+        return toBuilder().hostPathProvisionerDir(hostPathDir).defaultStorageClass(makeDefaultClass).build();
+    }
+
+    public ControllerOptions withRootCaPem(String pem) {
+        return toBuilder().rootCaPem(pem).build();
+    }
+
+    /** Every option, starting from the upstream defaults. */
+    public static final class Builder {
+        private Duration nodeMonitorPeriod = Duration.ofSeconds(5);
+        private Duration nodeMonitorGracePeriod = Duration.ofSeconds(50);
+        private Duration nodeStartupGracePeriod = Duration.ofSeconds(60);
+        private double nodeEvictionRate = 0.1;
+        private double secondaryNodeEvictionRate = 0.01;
+        private double unhealthyZoneThreshold = 0.55;
+        private int largeClusterSizeThreshold = 50;
+        private int terminatedPodGcThreshold = 12500;
+        private Duration jobPodFailureBackoff = Duration.ofSeconds(10);
+        private Duration jobPodFailureBackoffMax = Duration.ofMinutes(10);
+        private Duration resourceQuotaSyncPeriod = Duration.ofMinutes(5);
+        private String hostPathProvisionerDir = "/tmp/kuberaft-hostpath";
+        private boolean defaultStorageClass = true;
+        private String rootCaPem;
+
+        public Builder() {
+        }
+
+        Builder(ControllerOptions o) {
+            nodeMonitorPeriod = o.nodeMonitorPeriod;
+            nodeMonitorGracePeriod = o.nodeMonitorGracePeriod;
+            nodeStartupGracePeriod = o.nodeStartupGracePeriod;
+            nodeEvictionRate = o.nodeEvictionRate;
+            secondaryNodeEvictionRate = o.secondaryNodeEvictionRate;
+            unhealthyZoneThreshold = o.unhealthyZoneThreshold;
+            largeClusterSizeThreshold = o.largeClusterSizeThreshold;
+            terminatedPodGcThreshold = o.terminatedPodGcThreshold;
+            jobPodFailureBackoff = o.jobPodFailureBackoff;
+            jobPodFailureBackoffMax = o.jobPodFailureBackoffMax;
+            resourceQuotaSyncPeriod = o.resourceQuotaSyncPeriod;
+            hostPathProvisionerDir = o.hostPathProvisionerDir;
+            defaultStorageClass = o.defaultStorageClass;
+            rootCaPem = o.rootCaPem;
+        }
+
+        public Builder nodeMonitorPeriod(Duration v) { nodeMonitorPeriod = v; return this; }
+        public Builder nodeMonitorGracePeriod(Duration v) { nodeMonitorGracePeriod = v; return this; }
+        public Builder nodeStartupGracePeriod(Duration v) { nodeStartupGracePeriod = v; return this; }
+        public Builder nodeEvictionRate(double v) { nodeEvictionRate = v; return this; }
+        public Builder secondaryNodeEvictionRate(double v) { secondaryNodeEvictionRate = v; return this; }
+        public Builder unhealthyZoneThreshold(double v) { unhealthyZoneThreshold = v; return this; }
+        public Builder largeClusterSizeThreshold(int v) { largeClusterSizeThreshold = v; return this; }
+        public Builder terminatedPodGcThreshold(int v) { terminatedPodGcThreshold = v; return this; }
+        public Builder jobPodFailureBackoff(Duration v) { jobPodFailureBackoff = v; return this; }
+        public Builder jobPodFailureBackoffMax(Duration v) { jobPodFailureBackoffMax = v; return this; }
+        public Builder resourceQuotaSyncPeriod(Duration v) { resourceQuotaSyncPeriod = v; return this; }
+        public Builder hostPathProvisionerDir(String v) { hostPathProvisionerDir = v; return this; }
+        public Builder defaultStorageClass(boolean v) { defaultStorageClass = v; return this; }
+        public Builder rootCaPem(String v) { rootCaPem = v; return this; }
+
+        public ControllerOptions build() {
+            return new ControllerOptions(nodeMonitorPeriod, nodeMonitorGracePeriod, nodeStartupGracePeriod, nodeEvictionRate,
+                    secondaryNodeEvictionRate, unhealthyZoneThreshold, largeClusterSizeThreshold, terminatedPodGcThreshold,
+                    jobPodFailureBackoff, jobPodFailureBackoffMax, resourceQuotaSyncPeriod, hostPathProvisionerDir,
+                    defaultStorageClass, rootCaPem);
+        }
     }
 }

@@ -3,14 +3,21 @@ package io.kuberaft.controllers;
 import io.kuberaft.controllers.cronjob.CronJobController;
 import io.kuberaft.controllers.daemonset.DaemonSetController;
 import io.kuberaft.controllers.deployment.DeploymentController;
+import io.kuberaft.controllers.disruption.DisruptionController;
+import io.kuberaft.controllers.endpoints.EndpointsController;
+import io.kuberaft.controllers.endpointslice.EndpointSliceController;
+import io.kuberaft.controllers.endpointslice.EndpointSliceMirroringController;
 import io.kuberaft.controllers.gc.GarbageCollector;
 import io.kuberaft.controllers.job.JobController;
 import io.kuberaft.controllers.job.TtlAfterFinishedController;
 import io.kuberaft.controllers.namespace.NamespaceController;
 import io.kuberaft.controllers.replicaset.ReplicaSetController;
+import io.kuberaft.controllers.resourcequota.ResourceQuotaController;
+import io.kuberaft.controllers.rootcacert.RootCaCertPublisher;
 import io.kuberaft.controllers.runtime.Controller;
 import io.kuberaft.controllers.serviceaccount.ServiceAccountController;
 import io.kuberaft.controllers.statefulset.StatefulSetController;
+import io.kuberaft.controllers.volume.PersistentVolumeController;
 
 import java.util.List;
 import java.util.function.Supplier;
@@ -34,6 +41,14 @@ public final class Controllers {
                 TtlAfterFinishedController::new,
                 CronJobController::new,
                 DaemonSetController::new,
-                StatefulSetController::new);
+                StatefulSetController::new,
+                // service, storage and policy controllers
+                EndpointsController::new,
+                EndpointSliceController::new,
+                EndpointSliceMirroringController::new,
+                PersistentVolumeController::new,
+                DisruptionController::new,
+                ResourceQuotaController::new,
+                RootCaCertPublisher::new);
     }
 }
