@@ -1,7 +1,10 @@
 package io.kuberaft.controllers;
 
 import io.kuberaft.controllers.namespace.NamespaceController;
+import io.kuberaft.controllers.nodelifecycle.NodeLifecycleController;
+import io.kuberaft.controllers.nodelifecycle.TaintEvictionController;
 import io.kuberaft.controllers.runtime.Controller;
+import io.kuberaft.controllers.scheduler.Scheduler;
 import io.kuberaft.controllers.serviceaccount.ServiceAccountController;
 
 import java.util.List;
@@ -15,6 +18,10 @@ public final class Controllers {
     public static List<Supplier<Controller>> all() {
         return List.of(
                 NamespaceController::new,
-                ServiceAccountController::new);
+                ServiceAccountController::new,
+                // node lifecycle, taint eviction and the scheduler (issue 4 sections 3-4)
+                NodeLifecycleController::new,
+                TaintEvictionController::new,
+                Scheduler::new);
     }
 }
