@@ -3,6 +3,7 @@ package io.kuberaft.controllers;
 import io.kuberaft.controllers.namespace.NamespaceController;
 import io.kuberaft.controllers.nodelifecycle.NodeLifecycleController;
 import io.kuberaft.controllers.nodelifecycle.TaintEvictionController;
+import io.kuberaft.controllers.podgc.PodGCController;
 import io.kuberaft.controllers.runtime.Controller;
 import io.kuberaft.controllers.scheduler.Scheduler;
 import io.kuberaft.controllers.serviceaccount.ServiceAccountController;
@@ -22,6 +23,7 @@ public final class Controllers {
                 // node lifecycle, taint eviction and the scheduler (issue 4 sections 3-4)
                 NodeLifecycleController::new,
                 TaintEvictionController::new,
+                PodGCController::new,
                 Scheduler::new);
     }
 }
