@@ -45,6 +45,8 @@ public final class Scheduler implements Controller {
     static final String RETRY = "\u0000retry/";
     static final long INITIAL_BACKOFF_MS = 1_000;
     static final long MAX_BACKOFF_MS = 10_000;
+    /** Concurrent binding writes: each is a Raft round trip, so throughput needs many in flight. */
+    static final int BINDERS = 32;
     private final SchedulerCache cache = new SchedulerCache();
     private final Random random = new Random();
     private final AtomicLong arrivals = new AtomicLong();
@@ -97,7 +99,7 @@ public final class Scheduler implements Controller {
         this.ctx = ctx;
         this.queue = queue;
         // idle threads end by themselves: nothing of a finished term lingers (the controller has no stop hook)
-        var pool = new ThreadPoolExecutor(8, 8, 10, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+        var pool = new ThreadPoolExecutor(BINDERS, BINDERS, 10, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
             Thread t = new Thread(r, "scheduler-binder-term" + ctx.term());
             t.setDaemon(true);
             return t;
