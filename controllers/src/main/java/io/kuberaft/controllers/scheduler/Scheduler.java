@@ -117,7 +117,8 @@ public final class Scheduler implements Controller {
             public void onUpdate(Node o, Node n) {
                 cache.upsertNode(n);
                 if (!Objects.equals(o.getSpec(), n.getSpec()) || !Objects.equals(o.getMetadata().getLabels(), n.getMetadata().getLabels())
-                        || !Objects.equals(o.getStatus().getAllocatable(), n.getStatus().getAllocatable())) {
+                        || !Objects.equals(o.getStatus() == null ? null : o.getStatus().getAllocatable(),
+                                n.getStatus() == null ? null : n.getStatus().getAllocatable())) {
                     clusterChanged();
                 }
             }
