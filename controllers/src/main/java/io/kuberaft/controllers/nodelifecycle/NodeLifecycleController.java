@@ -14,6 +14,7 @@ import io.kuberaft.controllers.ControllerOptions;
 import io.kuberaft.controllers.runtime.Controller;
 import io.kuberaft.controllers.runtime.ControllerContext;
 import io.kuberaft.controllers.runtime.WorkQueue;
+import io.kuberaft.controllers.scheduler.Predicates;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -77,6 +78,8 @@ public final class NodeLifecycleController implements Controller {
     private final Map<String, TokenBucket> limiters = new HashMap<>();
     private final Map<String, ZoneState> zoneStates = new HashMap<>();
     private boolean masterDisruption;
+    /** System.nanoTime() at which the pending periodic pass is due; 0 when none (one worker: no lock needed). */
+    private long timerDue;
 
     @Override
     public String name() {
@@ -104,8 +107,7 @@ public final class NodeLifecycleController implements Controller {
             public void onUpdate(Node oldObj, Node newObj) {
                 // Heartbeats through the status come every few seconds per node: only changes that move taints count.
                 if (!Objects.equals(conditionStatuses(oldObj), conditionStatuses(newObj))
-                        || !Objects.equals(oldObj.getSpec().getUnschedulable(), newObj.getSpec().getUnschedulable())
-                        || !Objects.equals(oldObj.getSpec().getTaints(), newObj.getSpec().getTaints())
+                        || !Objects.equals(oldObj.getSpec(), newObj.getSpec())
                         || !Objects.equals(oldObj.getMetadata().getLabels(), newObj.getMetadata().getLabels())) {
                     queue.add(MONITOR);
                 }
@@ -121,12 +123,22 @@ public final class NodeLifecycleController implements Controller {
 
     @Override
     public void reconcile(String key) {
+        long now = System.nanoTime();
+        if (timerDue != 0 && now - timerDue >= 0) {
+            timerDue = 0; // the pending timer is this pass (or about to be)
+        }
+        long nextMs = ctx.options().nodeMonitorPeriod().toMillis();
         try {
-            long nextMs = monitor();
-            queue.addAfter(MONITOR, nextMs);
+            nextMs = monitor();
         } catch (RuntimeException e) {
-            queue.addAfter(MONITOR, ctx.options().nodeMonitorPeriod().toMillis());
-            throw e;
+            // not rethrown: the work queue's retry would start a second periodic chain next to ours
+            LOG.warn("node health pass failed, next in {} ms: {}", nextMs, e.toString());
+        }
+        // one periodic chain only: event-triggered passes do not add timers when one is due sooner
+        long due = now + nextMs * 1_000_000;
+        if (timerDue == 0 || timerDue - due > 5_000_000) {
+            timerDue = due;
+            queue.addAfter(MONITOR, nextMs);
         }
     }
 
@@ -264,7 +276,7 @@ public final class NodeLifecycleController implements Controller {
 
     /** Brings the node's managed taints to what its conditions say; returns ms until a rate-limited taint may go on (0: none waits). */
     private long reconcileTaints(Node node, Instant now) {
-        List<Taint> taints = new ArrayList<>(node.getSpec().getTaints() == null ? List.of() : node.getSpec().getTaints());
+        List<Taint> taints = new ArrayList<>(Predicates.taints(node));
         List<Taint> want = new ArrayList<>();
         for (Taint t : taints) {
             boolean managedNoSchedule = "NoSchedule".equals(t.getEffect()) && NO_SCHEDULE_MANAGED.contains(t.getKey());
@@ -283,7 +295,7 @@ public final class NodeLifecycleController implements Controller {
                 }
             }
         }
-        if (Boolean.TRUE.equals(node.getSpec().getUnschedulable())) {
+        if (node.getSpec() != null && Boolean.TRUE.equals(node.getSpec().getUnschedulable())) {
             noSchedule.add(UNSCHEDULABLE);
         }
         for (String key : noSchedule) {
@@ -316,6 +328,9 @@ public final class NodeLifecycleController implements Controller {
             return wait;
         }
         Node copy = new NodeBuilder(node).build();
+        if (copy.getSpec() == null) {
+            copy.setSpec(new io.fabric8.kubernetes.api.model.NodeSpec());
+        }
         copy.getSpec().setTaints(want);
         try {
             ctx.client().nodes().resource(copy).update();

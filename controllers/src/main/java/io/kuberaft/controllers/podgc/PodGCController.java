@@ -75,9 +75,11 @@ public final class PodGCController implements Controller {
     public void reconcile(String key) {
         try {
             gc();
-        } finally {
-            queue.addAfter(KEY, period.toMillis());
+        } catch (RuntimeException e) {
+            // not rethrown: the work queue's retry would start a second periodic chain next to ours
+            LOG.warn("pod GC pass failed, next in {}: {}", period, e.toString());
         }
+        queue.addAfter(KEY, period.toMillis());
     }
 
     void gc() {
@@ -200,7 +202,7 @@ public final class PodGCController implements Controller {
     }
 
     private static boolean hasTaint(Node n, String key) {
-        return n.getSpec().getTaints() != null && n.getSpec().getTaints().stream()
+        return n.getSpec() != null && n.getSpec().getTaints() != null && n.getSpec().getTaints().stream()
                 .anyMatch(t -> key.equals(t.getKey()));
     }
 }

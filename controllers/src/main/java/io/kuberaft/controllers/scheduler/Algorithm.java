@@ -151,7 +151,7 @@ public final class Algorithm {
             return Status.of("node(s) not found", true);
         }
         var tolerations = Predicates.tolerations(pod.pod);
-        if (Boolean.TRUE.equals(node.getSpec().getUnschedulable()) && !Predicates.tolerated(tolerations, UNSCHEDULABLE_TAINT)) {
+        if (node.getSpec() != null && Boolean.TRUE.equals(node.getSpec().getUnschedulable()) && !Predicates.tolerated(tolerations, UNSCHEDULABLE_TAINT)) {
             return Status.of(UNSCHEDULABLE, true);
         }
         for (Taint t : Predicates.taints(node)) {

@@ -250,7 +250,13 @@ public final class Scheduler implements Controller {
             if (q == null) {
                 return;
             }
-            scheduleOne(q);
+            try {
+                scheduleOne(q);
+            } catch (RuntimeException e) {
+                // never lose a pod: it goes back with backoff like an unschedulable one
+                LOG.warn("scheduling {} failed: {}", q.key, e.toString(), e);
+                unschedulable(q, null);
+            }
         }
         queue.add(CYCLE);
     }

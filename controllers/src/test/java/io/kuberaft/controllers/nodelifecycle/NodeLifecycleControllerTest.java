@@ -49,6 +49,13 @@ class NodeLifecycleControllerTest {
         api.close();
     }
 
+    private static io.fabric8.kubernetes.api.model.NodeSpec spec(io.fabric8.kubernetes.api.model.Node n) {
+        if (n.getSpec() == null) {
+            n.setSpec(new io.fabric8.kubernetes.api.model.NodeSpec());
+        }
+        return n.getSpec();
+    }
+
     /** A node whose kubelet renews its Lease every 300 ms for the whole test. */
     private void healthy(String name) {
         nodes.create(name, Map.of(), Instant.now());
@@ -101,12 +108,12 @@ class NodeLifecycleControllerTest {
         await(Duration.ofSeconds(5), "not-ready taints", () -> nodes.taint("sick", NodeLifecycleController.NOT_READY, "NoExecute") != null
                 && nodes.taint("sick", NodeLifecycleController.NOT_READY, "NoSchedule") != null);
         k.nodes().withName("n1").edit(x -> {
-            x.getSpec().setUnschedulable(true);
+            spec(x).setUnschedulable(true);
             return x;
         });
         await(Duration.ofSeconds(5), "unschedulable taint", () -> nodes.taint("n1", NodeLifecycleController.UNSCHEDULABLE, "NoSchedule") != null);
         k.nodes().withName("n1").edit(x -> {
-            x.getSpec().setUnschedulable(false);
+            spec(x).setUnschedulable(false);
             return x;
         });
         await(Duration.ofSeconds(5), "unschedulable taint gone", () -> nodes.taint("n1", NodeLifecycleController.UNSCHEDULABLE, "NoSchedule") == null);
@@ -119,7 +126,7 @@ class NodeLifecycleControllerTest {
         nodes.pod("stays", "n1", new TolerationBuilder().withKey("dedicated").withOperator("Equal").withValue("db")
                 .withEffect("NoExecute").build());
         k.nodes().withName("n1").edit(x -> {
-            x.getSpec().setTaints(List.of(new io.fabric8.kubernetes.api.model.TaintBuilder().withKey("dedicated").withValue("db")
+            spec(x).setTaints(List.of(new io.fabric8.kubernetes.api.model.TaintBuilder().withKey("dedicated").withValue("db")
                     .withEffect("NoExecute").withTimeAdded(Instant.now().toString()).build()));
             return x;
         });

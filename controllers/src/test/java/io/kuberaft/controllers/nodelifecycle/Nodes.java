@@ -30,8 +30,8 @@ public final class Nodes {
     }
 
     public Node create(String name, Map<String, String> labels, Instant heartbeat) {
+        // no spec, as `kubectl create` of a manifest without one: the controllers must cope with a null spec
         Node n = new NodeBuilder().withNewMetadata().withName(name).withLabels(labels).endMetadata()
-                .withNewSpec().endSpec()
                 .withNewStatus().withConditions(ready("True", heartbeat))
                 .addToCapacity("cpu", new Quantity("4")).addToCapacity("memory", new Quantity("8Gi")).addToCapacity("pods", new Quantity("110"))
                 .endStatus().build();
@@ -78,7 +78,7 @@ public final class Nodes {
 
     public Taint taint(String node, String key, String effect) {
         Node n = k.nodes().withName(node).get();
-        return n.getSpec().getTaints() == null ? null : n.getSpec().getTaints().stream()
+        return io.kuberaft.controllers.scheduler.Predicates.taints(n).stream()
                 .filter(t -> t.getKey().equals(key) && t.getEffect().equals(effect)).findFirst().orElse(null);
     }
 

@@ -42,11 +42,12 @@ class SchedulerTest {
     }
 
     private void node(String name, String cpu, Map<String, String> labels, boolean controlPlane) {
-        NodeBuilder b = new NodeBuilder().withNewMetadata().withName(name).withLabels(labels).endMetadata().withNewSpec().endSpec()
+        NodeBuilder b = new NodeBuilder().withNewMetadata().withName(name).withLabels(labels).endMetadata()
                 .withNewStatus().addToCapacity("cpu", new Quantity(cpu)).addToCapacity("memory", new Quantity("8Gi"))
                 .addToCapacity("pods", new Quantity("110")).endStatus();
         Node n = b.build();
         if (controlPlane) {
+            n.setSpec(new io.fabric8.kubernetes.api.model.NodeSpec());
             n.getSpec().setTaints(List.of(new TaintBuilder().withKey("node-role.kubernetes.io/control-plane").withEffect("NoSchedule").build()));
         }
         k.nodes().resource(n).create();
