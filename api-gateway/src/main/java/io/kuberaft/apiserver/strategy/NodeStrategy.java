@@ -29,7 +29,7 @@ public final class NodeStrategy extends DefaultStrategy {
 
     private static void defaults(ResourceDefinition def, ObjectNode obj) {
         // upstream's Go struct always serializes spec: a JSON patch to /spec/taints (kubectl taint, fabric8 edit) needs it
-        if (!(obj.get("spec") instanceof ObjectNode)) {
+        if (!obj.has("spec") || obj.get("spec").isNull()) {
             obj.putObject("spec");
         }
         if (obj.get("status") instanceof ObjectNode status) {

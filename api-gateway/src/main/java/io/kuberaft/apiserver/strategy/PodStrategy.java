@@ -63,7 +63,12 @@ public final class PodStrategy extends DefaultStrategy {
         ObjectNode munged = spec.deepCopy();
         for (String kind : new String[] {"containers", "initContainers"}) {
             for (int i = 0; i < munged.path(kind).size(); i++) {
-                ((ObjectNode) munged.path(kind).get(i)).set("image", oldSpec.path(kind).get(i).get("image"));
+                if (!(munged.path(kind).get(i) instanceof ObjectNode c)) {
+                    // a container that is no object (a mangled body): rejected, never a 500
+                    out.add(Fields.invalid(Fields.index("spec." + kind, i), munged.path(kind).get(i), "must be an object"));
+                    return out;
+                }
+                c.set("image", oldSpec.path(kind).path(i).get("image"));
             }
         }
         JsonNode newDeadline = spec.path("activeDeadlineSeconds");
