@@ -31,6 +31,21 @@ public final class UpCommand implements Callable<Integer> {
     @Option(names = "--compaction-retention", description = "Passed to every replica.")
     Long compactionRetention;
 
+    @Option(names = "--node-monitor-period", description = "Passed to every replica (Go duration, e.g. 1s).")
+    String nodeMonitorPeriod;
+
+    @Option(names = "--node-monitor-grace-period", description = "Passed to every replica (Go duration, e.g. 5s).")
+    String nodeMonitorGracePeriod;
+
+    @Option(names = "--node-startup-grace-period", description = "Passed to every replica (Go duration).")
+    String nodeStartupGracePeriod;
+
+    @Option(names = "--node-eviction-rate", description = "Passed to every replica (nodes per second).")
+    String nodeEvictionRate;
+
+    @Option(names = "--secondary-node-eviction-rate", description = "Passed to every replica (nodes per second).")
+    String secondaryNodeEvictionRate;
+
     @Option(names = "--lb", defaultValue = "builtin", description = "Load balancer in front of the APIs: builtin or haproxy (Debian's haproxy) (default: ${DEFAULT-VALUE}).")
     String lb;
 
@@ -68,6 +83,11 @@ public final class UpCommand implements Callable<Integer> {
         add(args, "--election-timeout-max-ms", electionMax);
         add(args, "--snapshot-threshold", snapshotThreshold);
         add(args, "--compaction-retention", compactionRetention);
+        add(args, "--node-monitor-period", nodeMonitorPeriod);
+        add(args, "--node-monitor-grace-period", nodeMonitorGracePeriod);
+        add(args, "--node-startup-grace-period", nodeStartupGracePeriod);
+        add(args, "--node-eviction-rate", nodeEvictionRate);
+        add(args, "--secondary-node-eviction-rate", secondaryNodeEvictionRate);
         args.addAll(serverArgs);
         if (!lb.equals("builtin") && !lb.equals("haproxy")) {
             System.err.println("kuberaft up: --lb must be builtin or haproxy");
@@ -105,7 +125,7 @@ public final class UpCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static void add(List<String> args, String flag, Long value) {
+    private static void add(List<String> args, String flag, Object value) {
         if (value != null) {
             args.add(flag);
             args.add(String.valueOf(value));

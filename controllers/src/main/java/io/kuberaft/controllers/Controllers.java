@@ -11,10 +11,14 @@ import io.kuberaft.controllers.gc.GarbageCollector;
 import io.kuberaft.controllers.job.JobController;
 import io.kuberaft.controllers.job.TtlAfterFinishedController;
 import io.kuberaft.controllers.namespace.NamespaceController;
+import io.kuberaft.controllers.nodelifecycle.NodeLifecycleController;
+import io.kuberaft.controllers.nodelifecycle.TaintEvictionController;
+import io.kuberaft.controllers.podgc.PodGCController;
 import io.kuberaft.controllers.replicaset.ReplicaSetController;
 import io.kuberaft.controllers.resourcequota.ResourceQuotaController;
 import io.kuberaft.controllers.rootcacert.RootCaCertPublisher;
 import io.kuberaft.controllers.runtime.Controller;
+import io.kuberaft.controllers.scheduler.Scheduler;
 import io.kuberaft.controllers.serviceaccount.ServiceAccountController;
 import io.kuberaft.controllers.statefulset.StatefulSetController;
 import io.kuberaft.controllers.volume.PersistentVolumeController;
@@ -49,6 +53,11 @@ public final class Controllers {
                 PersistentVolumeController::new,
                 DisruptionController::new,
                 ResourceQuotaController::new,
-                RootCaCertPublisher::new);
+                RootCaCertPublisher::new,
+                // node lifecycle, taint eviction and the scheduler (issue 4 sections 3-4)
+                NodeLifecycleController::new,
+                TaintEvictionController::new,
+                PodGCController::new,
+                Scheduler::new);
     }
 }

@@ -28,6 +28,10 @@ public final class NodeStrategy extends DefaultStrategy {
     }
 
     private static void defaults(ResourceDefinition def, ObjectNode obj) {
+        // upstream's Go struct always serializes spec: a JSON patch to /spec/taints (kubectl taint, fabric8 edit) needs it
+        if (!obj.has("spec") || obj.get("spec").isNull()) {
+            obj.putObject("spec");
+        }
         if (obj.get("status") instanceof ObjectNode status) {
             Resources.canonicalize(def, status.path("capacity"));
             Resources.canonicalize(def, status.path("allocatable"));

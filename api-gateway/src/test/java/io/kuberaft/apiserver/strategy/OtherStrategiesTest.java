@@ -57,6 +57,13 @@ class OtherStrategiesTest {
     }
 
     @Test
+    void aNodeWithoutSpecGetsAnEmptyOne() {
+        ObjectNode node = c.create("", "nodes", null, "metadata: {name: bare}");
+        assertThat(node.path("spec").isObject()).isTrue();
+        assertThat(c.get("", "nodes", null, "bare").path("spec").isObject()).isTrue();
+    }
+
+    @Test
     void secretsAndConfigMaps() {
         ObjectNode s = c.create("", "secrets", "default", "metadata: {name: s}\nstringData: {password: hunter2}");
         assertThat(s.path("type").asText()).isEqualTo("Opaque");

@@ -1,0 +1,197 @@
+package io.kuberaft.controllers.nodelifecycle;
+
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Taint;
+import io.fabric8.kubernetes.api.model.TolerationBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.kuberaft.controllers.ApiFixture;
+import io.kuberaft.controllers.ControllerOptions;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import static io.kuberaft.controllers.ApiFixture.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+class NodeLifecycleControllerTest {
+    static final Duration PERIOD = Duration.ofMillis(300);
+    static final Duration GRACE = Duration.ofSeconds(2);
+    @TempDir
+    Path tmp;
+    ApiFixture api;
+    KubernetesClient k;
+    Nodes nodes;
+    ScheduledExecutorService kubelet = Executors.newSingleThreadScheduledExecutor();
+
+    @BeforeEach
+    void start() {
+        ControllerOptions o = ControllerOptions.defaults().withNodeMonitor(PERIOD, GRACE).withNodeStartupGracePeriod(GRACE)
+                .withEvictionRates(100, 100);
+        api = new ApiFixture(tmp, o, List.of(NodeLifecycleController::new, TaintEvictionController::new));
+        k = api.client();
+        nodes = new Nodes(k);
+    }
+
+    @AfterEach
+    void stop() {
+        kubelet.shutdownNow();
+        api.close();
+    }
+
+    private static io.fabric8.kubernetes.api.model.NodeSpec spec(io.fabric8.kubernetes.api.model.Node n) {
+        if (n.getSpec() == null) {
+            n.setSpec(new io.fabric8.kubernetes.api.model.NodeSpec());
+        }
+        return n.getSpec();
+    }
+
+    /** A node whose kubelet renews its Lease every 300 ms for the whole test. */
+    private void healthy(String name) {
+        nodes.create(name, Map.of(), Instant.now());
+        nodes.renew(name, Instant.now());
+        kubelet.scheduleWithFixedDelay(() -> {
+            try {
+                nodes.renew(name, Instant.now());
+            } catch (RuntimeException e) {
+                // the test is ending
+            }
+        }, 300, 300, TimeUnit.MILLISECONDS);
+    }
+
+    @Test
+    void aSilentNodeBecomesUnknownAndUnreachableThenRecovers() {
+        healthy("good");
+        Instant last = Instant.now();
+        nodes.create("quiet", Map.of(), last);
+        nodes.renew("quiet", last);
+        await(GRACE.plus(PERIOD).plusSeconds(3), "quiet Ready=Unknown with unreachable taints",
+                () -> "Unknown".equals(nodes.readyStatus("quiet"))
+                        && nodes.taint("quiet", NodeLifecycleController.UNREACHABLE, "NoExecute") != null
+                        && nodes.taint("quiet", NodeLifecycleController.UNREACHABLE, "NoSchedule") != null);
+        var ready = NodeLifecycleController.condition(k.nodes().withName("quiet").get(), "Ready");
+        assertThat(ready.getReason()).isEqualTo("NodeStatusUnknown");
+        assertThat(ready.getMessage()).isEqualTo("Kubelet stopped posting node status.");
+        Taint t = nodes.taint("quiet", NodeLifecycleController.UNREACHABLE, "NoExecute");
+        assertThat(t.getTimeAdded()).isNotNull();
+        assertThat("True").isEqualTo(nodes.readyStatus("good"));
+        assertThat(k.nodes().withName("good").get().getSpec().getTaints()).isNullOrEmpty();
+        await(Duration.ofSeconds(5), "NodeNotReady event", () -> k.v1().events().inNamespace("default").list().getItems().stream()
+                .anyMatch(e -> e.getReason().equals("NodeNotReady")
+                        && e.getMessage().equals("Node quiet status is now: NodeNotReady")));
+
+        nodes.renew("quiet", Instant.now());
+        nodes.postReady("quiet", Instant.now());
+        await(Duration.ofSeconds(5), "taints removed", () -> {
+            var taints = k.nodes().withName("quiet").get().getSpec().getTaints();
+            return taints == null || taints.isEmpty();
+        });
+    }
+
+    @Test
+    void notReadyAndCordonTaints() {
+        healthy("n1");
+        nodes.create("sick", Map.of(), Instant.now());
+        var n = k.nodes().withName("sick").get();
+        n.getStatus().setConditions(List.of(Nodes.ready("False", Instant.now().plusSeconds(3600))));
+        k.nodes().resource(n).updateStatus();
+        await(Duration.ofSeconds(5), "not-ready taints", () -> nodes.taint("sick", NodeLifecycleController.NOT_READY, "NoExecute") != null
+                && nodes.taint("sick", NodeLifecycleController.NOT_READY, "NoSchedule") != null);
+        k.nodes().withName("n1").edit(x -> {
+            spec(x).setUnschedulable(true);
+            return x;
+        });
+        await(Duration.ofSeconds(5), "unschedulable taint", () -> nodes.taint("n1", NodeLifecycleController.UNSCHEDULABLE, "NoSchedule") != null);
+        k.nodes().withName("n1").edit(x -> {
+            spec(x).setUnschedulable(false);
+            return x;
+        });
+        await(Duration.ofSeconds(5), "unschedulable taint gone", () -> nodes.taint("n1", NodeLifecycleController.UNSCHEDULABLE, "NoSchedule") == null);
+    }
+
+    @Test
+    void anUntoleratedNoExecuteTaintEvictsAtOnce() {
+        healthy("n1");
+        nodes.pod("victim", "n1");
+        nodes.pod("stays", "n1", new TolerationBuilder().withKey("dedicated").withOperator("Equal").withValue("db")
+                .withEffect("NoExecute").build());
+        k.nodes().withName("n1").edit(x -> {
+            spec(x).setTaints(List.of(new io.fabric8.kubernetes.api.model.TaintBuilder().withKey("dedicated").withValue("db")
+                    .withEffect("NoExecute").withTimeAdded(Instant.now().toString()).build()));
+            return x;
+        });
+        await(Duration.ofSeconds(5), "victim evicted", () -> nodes.deleting("victim"));
+        Pod p = k.pods().inNamespace("default").withName("victim").get();
+        if (p != null) {
+            assertThat(p.getStatus().getConditions()).anyMatch(c -> c.getType().equals("DisruptionTarget")
+                    && c.getReason().equals("DeletionByTaintManager") && c.getStatus().equals("True"));
+        }
+        await(Duration.ofSeconds(5), "TaintManagerEviction event", () -> k.v1().events().inNamespace("default").list().getItems().stream()
+                .anyMatch(e -> e.getReason().equals("TaintManagerEviction") && e.getMessage().equals("Marking for deletion Pod default/victim")));
+        assertThat(nodes.deleting("stays")).isFalse();
+    }
+
+    @Test
+    void theTolerationCountdownSurvivesALeaderChange() {
+        healthy("good");
+        Instant last = Instant.now();
+        nodes.create("dying", Map.of(), last);
+        nodes.renew("dying", last);
+        nodes.pod("patient", "dying", new TolerationBuilder().withKey(NodeLifecycleController.UNREACHABLE).withOperator("Exists")
+                .withEffect("NoExecute").withTolerationSeconds(6L).build());
+        await(GRACE.plus(PERIOD).plusSeconds(3), "unreachable NoExecute taint",
+                () -> nodes.taint("dying", NodeLifecycleController.UNREACHABLE, "NoExecute") != null);
+        Instant added = Instant.parse(nodes.taint("dying", NodeLifecycleController.UNREACHABLE, "NoExecute").getTimeAdded());
+        Instant deadline = added.plusSeconds(6);
+        // a new term 2 s into the countdown: the new leader must keep the deadline, not restart it
+        await(Duration.ofSeconds(5), "2 s into the countdown", () -> Instant.now().isAfter(added.plusSeconds(2)));
+        api.manager().onNotLeader();
+        api.store().setTerm(2);
+        api.manager().onLeaderReady(2);
+        await(Duration.ofSeconds(12), "patient evicted", () -> nodes.deleting("patient"));
+        Instant seen = Instant.now();
+        assertThat(Duration.between(deadline, seen).abs()).isLessThan(Duration.ofSeconds(2));
+        assertThat(api.manager().activeTerm()).isEqualTo(2);
+    }
+
+    @Test
+    void noEvictionsWhenEveryNodeIsNotReady() {
+        Instant last = Instant.now();
+        for (String n : List.of("a", "b")) {
+            nodes.create(n, Map.of(), last);
+            nodes.renew(n, last);
+        }
+        var quick = new TolerationBuilder().withKey(NodeLifecycleController.UNREACHABLE).withOperator("Exists")
+                .withEffect("NoExecute").withTolerationSeconds(0L).build();
+        nodes.pod("pa", "a", quick);
+        nodes.pod("pb", "b", quick);
+        await(GRACE.plus(PERIOD).plusSeconds(3), "both Unknown with NoSchedule taints",
+                () -> "Unknown".equals(nodes.readyStatus("a")) && "Unknown".equals(nodes.readyStatus("b"))
+                        && nodes.taint("a", NodeLifecycleController.UNREACHABLE, "NoSchedule") != null
+                        && nodes.taint("b", NodeLifecycleController.UNREACHABLE, "NoSchedule") != null);
+        // master disruption mode: several periods pass and nothing is tainted NoExecute nor evicted
+        Instant until = Instant.now().plus(PERIOD.multipliedBy(5));
+        await(Duration.ofSeconds(5), "a few periods", () -> Instant.now().isAfter(until));
+        assertThat(nodes.taint("a", NodeLifecycleController.UNREACHABLE, "NoExecute")).isNull();
+        assertThat(nodes.taint("b", NodeLifecycleController.UNREACHABLE, "NoExecute")).isNull();
+        assertThat(nodes.deleting("pa") || nodes.deleting("pb")).isFalse();
+
+        // b comes back: the cluster is no longer fully disrupted, a is tainted and its pod evicted
+        nodes.renew("b", Instant.now());
+        nodes.postReady("b", Instant.now());
+        await(Duration.ofSeconds(6), "pa evicted", () -> nodes.deleting("pa"));
+        assertThat(nodes.deleting("pb")).isFalse();
+        List<Event> events = k.v1().events().inNamespace("default").list().getItems();
+        assertThat(events).anyMatch(e -> e.getReason().equals("TaintManagerEviction"));
+    }
+}

@@ -1,0 +1,140 @@
+package io.kuberaft.controllers.scheduler;
+
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.TaintBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.kuberaft.controllers.ApiFixture;
+import io.kuberaft.controllers.ControllerOptions;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static io.kuberaft.controllers.ApiFixture.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The scheduler against the real API server: placement, FailedScheduling, retry when a node fits. */
+class SchedulerTest {
+    @TempDir
+    Path tmp;
+    ApiFixture api;
+    KubernetesClient k;
+
+    @BeforeEach
+    void start() {
+        api = new ApiFixture(tmp, ControllerOptions.defaults(), List.of(Scheduler::new));
+        k = api.client();
+    }
+
+    @AfterEach
+    void stop() {
+        api.close();
+    }
+
+    private void node(String name, String cpu, Map<String, String> labels, boolean controlPlane) {
+        NodeBuilder b = new NodeBuilder().withNewMetadata().withName(name).withLabels(labels).endMetadata()
+                .withNewStatus().addToCapacity("cpu", new Quantity(cpu)).addToCapacity("memory", new Quantity("8Gi"))
+                .addToCapacity("pods", new Quantity("110")).endStatus();
+        Node n = b.build();
+        if (controlPlane) {
+            n.setSpec(new io.fabric8.kubernetes.api.model.NodeSpec());
+            n.getSpec().setTaints(List.of(new TaintBuilder().withKey("node-role.kubernetes.io/control-plane").withEffect("NoSchedule").build()));
+        }
+        k.nodes().resource(n).create();
+    }
+
+    private Pod pod(String name, String cpu, Map<String, String> nodeSelector) {
+        return k.pods().inNamespace("default").resource(new PodBuilder().withNewMetadata().withName(name).endMetadata()
+                .withNewSpec().withNodeSelector(nodeSelector).addNewContainer().withName("c").withImage("nginx")
+                .withNewResources().addToRequests("cpu", new Quantity(cpu)).endResources().endContainer().endSpec().build()).create();
+    }
+
+    private String nodeOf(String pod) {
+        Pod p = k.pods().inNamespace("default").withName(pod).get();
+        return p == null ? null : p.getSpec().getNodeName();
+    }
+
+    @Test
+    void podsLandWhereTheyFitAndAnImpossiblePodWaitsForANode() {
+        node("cp", "8", Map.of("node-role.kubernetes.io/control-plane", ""), true);
+        node("small", "1", Map.of("disk", "hdd"), false);
+        node("big", "4", Map.of("disk", "ssd"), false);
+
+        pod("needs-ssd", "100m", Map.of("disk", "ssd"));
+        pod("needs-3cpu", "3", Map.of());
+        pod("other-scheduler", "100m", Map.of());
+        await(Duration.ofSeconds(20), "pods bound", () -> nodeOf("needs-ssd") != null && nodeOf("needs-3cpu") != null);
+        assertThat(nodeOf("needs-ssd")).isEqualTo("big");
+        assertThat(nodeOf("needs-3cpu")).isEqualTo("big");
+        Pod bound = k.pods().inNamespace("default").withName("needs-ssd").get();
+        assertThat(bound.getStatus().getConditions()).anyMatch(c -> c.getType().equals("PodScheduled") && c.getStatus().equals("True"));
+        await(Duration.ofSeconds(10), "Scheduled event", () -> events().stream().anyMatch(e -> e.getReason().equals("Scheduled")
+                && e.getMessage().equals("Successfully assigned default/needs-ssd to big")
+                && e.getSource().getComponent().equals("default-scheduler")));
+
+        // 2 cpu: big has 4 - 3.1 left, small has 1, cp is tainted
+        pod("impossible", "2", Map.of());
+        String expected = "0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, "
+                + "2 Insufficient cpu. preemption: 0/3 nodes are available: 1 Preemption is not helpful for scheduling, "
+                + "2 No preemption victims found for incoming pod..";
+        await(Duration.ofSeconds(10), "PodScheduled=False Unschedulable", () -> {
+            Pod p = k.pods().inNamespace("default").withName("impossible").get();
+            return p.getStatus().getConditions() != null && p.getStatus().getConditions().stream().anyMatch(c -> c.getType().equals("PodScheduled")
+                    && c.getStatus().equals("False") && "Unschedulable".equals(c.getReason()) && expected.equals(c.getMessage()));
+        });
+        await(Duration.ofSeconds(10), "FailedScheduling event", () -> events().stream().anyMatch(e -> e.getReason().equals("FailedScheduling")
+                && e.getType().equals("Warning") && e.getMessage().equals(expected)));
+        assertThat(nodeOf("impossible")).isNull();
+
+        // a fitting node arrives: the pod is scheduled without waiting for its whole backoff
+        node("huge", "16", Map.of(), false);
+        await(Duration.ofSeconds(10), "impossible bound to huge", () -> "huge".equals(nodeOf("impossible")));
+    }
+
+    @Test
+    void podsOfAnotherSchedulerAreLeftAloneAndAPodDeletionFreesRoom() {
+        node("only", "2", Map.of(), false);
+        k.pods().inNamespace("default").resource(new PodBuilder().withNewMetadata().withName("custom").endMetadata()
+                .withNewSpec().withSchedulerName("my-scheduler").addNewContainer().withName("c").withImage("nginx").endContainer().endSpec().build())
+                .create();
+        pod("first", "1500m", Map.of());
+        await(Duration.ofSeconds(10), "first bound", () -> "only".equals(nodeOf("first")));
+        pod("second", "1500m", Map.of());
+        await(Duration.ofSeconds(10), "second unschedulable", () -> events().stream()
+                .anyMatch(e -> e.getReason().equals("FailedScheduling") && e.getInvolvedObject().getName().equals("second")));
+        k.pods().inNamespace("default").withName("first").withGracePeriod(0).delete();
+        await(Duration.ofSeconds(10), "second bound after first deleted", () -> "only".equals(nodeOf("second")));
+        assertThat(nodeOf("custom")).isNull();
+    }
+
+    @Test
+    void manyPodsSpreadOverNodes() {
+        for (int i = 0; i < 10; i++) {
+            node("n" + i, "2", Map.of(), false);
+        }
+        for (int i = 0; i < 40; i++) {
+            pod("p" + i, "400m", Map.of());
+        }
+        await(Duration.ofSeconds(30), "40 pods bound", () -> k.pods().inNamespace("default").list().getItems().stream()
+                .filter(p -> p.getSpec().getNodeName() != null).count() == 40);
+        Map<String, Long> perNode = new java.util.HashMap<>();
+        k.pods().inNamespace("default").list().getItems().forEach(p -> perNode.merge(p.getSpec().getNodeName(), 1L, Long::sum));
+        // 2 cpu per node, 400m per pod: at most 5 per node, and least-allocated spreads them
+        assertThat(perNode.values()).allMatch(n -> n <= 5);
+        assertThat(perNode).hasSize(10);
+    }
+
+    private List<Event> events() {
+        return k.v1().events().inNamespace("default").list().getItems();
+    }
+}
