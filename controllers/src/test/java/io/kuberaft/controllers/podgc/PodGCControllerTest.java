@@ -30,9 +30,7 @@ class PodGCControllerTest {
 
     @BeforeEach
     void start() {
-        ControllerOptions d = ControllerOptions.defaults();
-        ControllerOptions o = new ControllerOptions(d.nodeMonitorPeriod(), d.nodeMonitorGracePeriod(), d.nodeStartupGracePeriod(),
-                d.nodeEvictionRate(), d.secondaryNodeEvictionRate(), d.unhealthyZoneThreshold(), d.largeClusterSizeThreshold(), 2);
+        ControllerOptions o = ControllerOptions.defaults().toBuilder().terminatedPodGcThreshold(2).build();
         api = new ApiFixture(tmp, o, List.of(() -> new PodGCController(Duration.ofMillis(300), Duration.ofSeconds(1))));
         k = api.client();
     }
