@@ -25,8 +25,9 @@ import java.util.concurrent.locks.LockSupport;
  * client holds its own TCP connection and the load balancer spreads the clients over the replicas),
  * create / get / list ConfigMaps and Pods in one namespace, mixed by weight. Closed loop (one request
  * in flight per client) unless a total rate is given; then each client sends on a fixed schedule and
- * latency is measured from the scheduled send time (no coordinated omission). Bounded by time and by
- * request count; every request by its own timeout.
+ * latency is measured from the scheduled send time (no coordinated omission; a client that falls behind
+ * its schedule sends its backlog back to back). No request is sent after the duration; rates are over
+ * the wall time until the last answer. Bounded by time and by request count; every request by its own timeout.
  */
 public final class ApiLoad {
     private ApiLoad() {
@@ -106,7 +107,7 @@ public final class ApiLoad {
                     } else {
                         intended = System.nanoTime();
                     }
-                    if (intended >= end || Thread.currentThread().isInterrupted() || issued.incrementAndGet() > c.maxOps()) {
+                    if (intended >= end || System.nanoTime() >= end || Thread.currentThread().isInterrupted() || issued.incrementAndGet() > c.maxOps()) {
                         break;
                     }
                     String res = RESOURCES.get(rnd.nextInt(RESOURCES.size()));
@@ -175,8 +176,8 @@ public final class ApiLoad {
             }
             t.interrupt();
         }
-        double seconds = Math.min(System.nanoTime(), end) - start;
-        seconds = Math.max(seconds, 1) / 1e9;
+        // Wall time until the last answer: a request issued before the end may finish after it.
+        double seconds = Math.max(System.nanoTime() - start, 1) / 1e9;
         synchronized (perClient) {
             for (Map<String, Histogram> m : perClient) {
                 m.forEach((k, h) -> hist.computeIfAbsent(k, x -> new Histogram(HIGHEST_NS, 3)).add(h));
