@@ -48,6 +48,12 @@ class Fabric8ClientIT {
     Path tmp;
     Path dir;
     KubernetesClient client;
+    final long t0 = System.nanoTime();
+
+    /** Phase timestamps, so that a timeout on a loaded machine shows where the time went. */
+    void phase(String what) {
+        System.out.printf("[%6.1f s] %s%n", (System.nanoTime() - t0) / 1e9, what);
+    }
 
     @AfterEach
     void tearDown() throws Exception {
@@ -101,6 +107,7 @@ class Fabric8ClientIT {
     @Test
     void crudAndInformerAcrossLeaderKill() throws Exception {
         dir = tmp.resolve("cluster");
+        phase("up");
         LocalClusterIT.Result up = kuberaft("up", "--dir", dir.toString());
         assertThat(up.code()).as(up.out()).isZero();
         ClusterFile f = ClusterFile.read(dir);
@@ -114,7 +121,7 @@ class Fabric8ClientIT {
         assertThat(client.getKubernetesVersion().getGitVersion()).startsWith("v1.32");
         client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build()).create();
 
-        // ConfigMap CRUD.
+        phase("cluster up; ConfigMap CRUD");
         ConfigMap c = client.configMaps().inNamespace(NS).resource(new ConfigMapBuilder().withNewMetadata().withName("crud")
                 .addToLabels("app", "crud").endMetadata().addToData("a", "1").build()).create();
         assertThat(c.getMetadata().getResourceVersion()).isNotBlank();
@@ -141,7 +148,7 @@ class Fabric8ClientIT {
         assertThat(client.configMaps().inNamespace(NS).withName("crud").delete()).hasSize(1);
         LocalClusterIT.await("configmap crud gone", 10_000, () -> client.configMaps().inNamespace(NS).withName("crud").get() == null);
 
-        // Deployment CRUD.
+        phase("Deployment CRUD");
         Deployment d = new DeploymentBuilder().withNewMetadata().withName("web").withNamespace(NS).endMetadata()
                 .withNewSpec().withReplicas(1).withNewSelector().addToMatchLabels("app", "web").endSelector()
                 .withNewTemplate().withNewMetadata().addToLabels("app", "web").endMetadata()
@@ -162,7 +169,7 @@ class Fabric8ClientIT {
         assertThat(client.apps().deployments().inNamespace(NS).withName("web").delete()).hasSize(1);
         LocalClusterIT.await("deployment web gone", 15_000, () -> client.apps().deployments().inNamespace(NS).withName("web").get() == null);
 
-        // An informer on labelled ConfigMaps, with resync.
+        phase("informer");
         Map<String, String> delivered = new ConcurrentHashMap<>(); // "name@rv" -> event kind, for add / real update
         List<String> duplicates = Collections.synchronizedList(new ArrayList<>());
         AtomicInteger resyncs = new AtomicInteger();
@@ -210,7 +217,7 @@ class Fabric8ClientIT {
             expected.remove("before-1");
             awaitCache(informer, expected, 15_000);
 
-            // SIGKILL the Raft leader.
+            phase("SIGKILL the leader");
             long leaderPid = 0;
             for (JsonNode m : ClusterFile.JSON.readTree(kuberaft("status", "--dir", dir.toString(), "--json").out()).get("masters")) {
                 if (m.get("role").asText().equals("LEADER")) {
@@ -222,6 +229,7 @@ class Fabric8ClientIT {
 
             for (int i = 0; i < 5; i++) {
                 createCm("after-" + i);
+                phase("created after-" + i);
                 expected.add("after-" + i);
             }
             retry("update before-2", () -> client.configMaps().inNamespace(NS).withName("before-2").edit(x -> {
@@ -230,7 +238,9 @@ class Fabric8ClientIT {
             }));
             retry("delete before-3", () -> client.configMaps().inNamespace(NS).withName("before-3").delete());
             expected.remove("before-3");
+            phase("writes after the kill done");
             awaitCache(informer, expected, 45_000);
+            phase("informer cache complete");
             // The cache holds the latest version of every object.
             assertThat(informer.getStore().getByKey(NS + "/before-2").getData()).containsEntry("updated", "after-kill");
             assertThat(informer.getStore().getByKey(NS + "/before-0").getData()).containsEntry("updated", "yes");
