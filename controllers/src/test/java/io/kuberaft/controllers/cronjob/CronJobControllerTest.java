@@ -138,7 +138,7 @@ class CronJobControllerTest {
     void forbidSkipsWhileAJobRunsThenCatchesUp() {
         create(cron("forbid", "Forbid"));
         String first = jobName("forbid", b1);
-        await(Duration.ofSeconds(15), "first job", () -> jobNames().contains(first));
+        await(Duration.ofSeconds(45), "first job", () -> jobNames().contains(first));
         Instant b2 = b1.plusSeconds(60);
         at("forbid", b2.plusMillis(200));
         await(Duration.ofSeconds(10), "JobAlreadyActive", () -> event("JobAlreadyActive",
@@ -155,7 +155,7 @@ class CronJobControllerTest {
     void replaceDeletesTheRunningJob() {
         create(cron("replace", "Replace"));
         String first = jobName("replace", b1);
-        await(Duration.ofSeconds(15), "first job", () -> jobNames().contains(first));
+        await(Duration.ofSeconds(45), "first job", () -> jobNames().contains(first));
         Instant b2 = b1.plusSeconds(60);
         at("replace", b2.plusMillis(200));
         await(Duration.ofSeconds(10), "replaced", () -> jobNames().equals(List.of(jobName("replace", b2))));

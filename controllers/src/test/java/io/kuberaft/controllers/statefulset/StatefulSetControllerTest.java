@@ -113,7 +113,7 @@ class StatefulSetControllerTest {
 
         // scale down to 1: web-2 goes first, then web-1
         k.apps().statefulSets().inNamespace("default").withName("web").patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"replicas\":1}}");
-        await(Duration.ofSeconds(20), "web-2 gone first", () -> podNames().equals(List.of("web-0", "web-1")));
+        await(Duration.ofSeconds(60), "web-2 gone first", () -> podNames().equals(List.of("web-0", "web-1")));
         await(Duration.ofSeconds(20), "then web-1", () -> podNames().equals(List.of("web-0")));
         // the claims are retained
         assertThat(k.persistentVolumeClaims().inNamespace("default").list().getItems()).hasSize(3);
