@@ -60,6 +60,9 @@ public final class AgentCommand implements Callable<Integer> {
     @Option(names = "--pod-manifest-path", description = "Static pod manifests (not supported yet: the agent refuses to start with it).")
     Path podManifestPath;
 
+    @Option(names = "--client-ca-file", description = "PEM CA whose client certificates may call the agent API (default: the kubeconfig's CA).")
+    Path clientCaFile;
+
     @Option(names = "--node-lease-renew-interval-ms", defaultValue = "10000", description = "Lease renewal period (default: ${DEFAULT-VALUE}).")
     long leaseRenewMs;
 
@@ -127,7 +130,19 @@ public final class AgentCommand implements Callable<Integer> {
         Map<String, String> cap = Flags.capacity(capacity);
         return new AgentConfig(names, runtime, l, t, cap, nodeIP, agentPort, rootDir.toAbsolutePath(), null,
                 Duration.ofMillis(leaseRenewMs), 40, Duration.ofSeconds(statusReportS), Duration.ofMillis(200),
-                Duration.ofMillis(backoffMs), Duration.ofMinutes(5), Duration.ofMillis(Math.round(simulatedRunSeconds * 1000)));
+                Duration.ofMillis(backoffMs), Duration.ofMinutes(5), Duration.ofMillis(Math.round(simulatedRunSeconds * 1000)), clientCa());
+    }
+
+    /** The client CA of the agent API: --client-ca-file, else the CA the kubeconfig trusts for the API server. */
+    private String clientCa() {
+        try {
+            if (clientCaFile != null) {
+                return java.nio.file.Files.readString(clientCaFile);
+            }
+            return AgentClient.kubeconfigCa(kubeconfig);
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("cannot read the client CA: " + e.getMessage());
+        }
     }
 
     private static String hostName() {

@@ -62,7 +62,7 @@ public final class NodeAgent implements AutoCloseable {
 
     /** Starts the agent API, registers every node and starts their heartbeats and pod syncs. */
     public NodeAgent start() throws IOException {
-        api = AgentApiServer.start(config.nodeIP(), config.agentPort(), this);
+        api = AgentApiServer.start(config.nodeIP(), config.agentPort(), this, config.clientCaPem(), clock);
         Prober prober = new Prober(runtime);
         for (String name : config.nodeNames()) {
             NodeStatusReporter status = new NodeStatusReporter(client, config, name, PodIps.cidrFor(name), runtime.version(), api.port(), clock);
