@@ -66,12 +66,19 @@ public final class NodeAgent implements AutoCloseable {
         Prober prober = new Prober(runtime);
         for (String name : config.nodeNames()) {
             NodeStatusReporter status = new NodeStatusReporter(client, config, name, PodIps.cidrFor(name), runtime.version(), api.port(), clock);
-            status.register();
+            if (config.podManifestPath() == null) {
+                status.register();
+            }
             LeaseHeartbeat lease = new LeaseHeartbeat(client, config, name, status::uid, clock);
             EventRecorder events = EventRecorder.posting(client, name, background, clock);
             PodManager pods = new PodManager(client, config, name, runtime, prober, background, events, clock, new PodIps(status.podCidr()));
             NodeSession s = new NodeSession(name, status, lease, pods);
             nodes.add(s);
+            if (config.podManifestPath() != null) {
+                // Static pods run even while the API server is unreachable (standalone): registration is retried.
+                pods.withStaticPods(new StaticPodSource(config.podManifestPath(), name, clock), status::uid);
+                registerInBackground(s);
+            }
             scheduleLease(s, Duration.ZERO);
             pods.start();
             scheduler.scheduleWithFixedDelay(() -> guarded(s, pods::syncAll), 0, config.syncInterval().toMillis(), TimeUnit.MILLISECONDS);
@@ -79,6 +86,17 @@ public final class NodeAgent implements AutoCloseable {
         }
         LOG.info("event=agent-started nodes={} runtime={} api-port={}", config.nodeNames().size(), config.runtime(), api.port());
         return this;
+    }
+
+    private void registerInBackground(NodeSession s) {
+        scheduler.execute(() -> {
+            try {
+                s.status().register();
+            } catch (RuntimeException e) {
+                LOG.warn("event=node-register-failed node={} error={} retry-in=2s", s.name(), e.toString());
+                scheduler.schedule(() -> registerInBackground(s), 2, TimeUnit.SECONDS);
+            }
+        });
     }
 
     private void scheduleLease(NodeSession s, Duration delay) {
