@@ -4,7 +4,7 @@ import picocli.CommandLine.Command;
 
 /** Benchmarks, run side by side with their reference (etcd, upstream numbers). */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks (results go to the README).",
-        subcommands = {StoreBenchCommand.class, FailoverBenchCommand.class})
+        subcommands = {StoreBenchCommand.class, FailoverBenchCommand.class, NodesBenchCommand.class})
 public final class BenchCommand implements Runnable {
     @Override
     public void run() {

@@ -204,7 +204,7 @@ public final class LocalCluster {
         }
     }
 
-    private List<String> baseCommand() {
+    List<String> baseCommand() {
         List<String> cmd = new ArrayList<>();
         if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
             cmd.add("/usr/bin/setsid");
