@@ -12,6 +12,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -48,7 +49,8 @@ public final class NodeAgent implements AutoCloseable {
             case "process" -> new ProcessRuntime(config.rootDir(), clock);
             default -> throw new IllegalArgumentException("--runtime must be simulated or process, got " + config.runtime());
         };
-        int threads = Math.max(2, Math.min(8, Runtime.getRuntime().availableProcessors() * 2));
+        // Syncs and Lease renewals mostly wait on the API: many hosted nodes need more threads than cores.
+        int threads = Math.max(2, Math.min(32, Runtime.getRuntime().availableProcessors() * 2 + config.nodeNames().size() / 25));
         AtomicInteger n = new AtomicInteger();
         this.scheduler = Executors.newScheduledThreadPool(threads, r -> daemon(r, "agent-sync-" + n.incrementAndGet()));
         this.background = Executors.newCachedThreadPool(r -> daemon(r, "agent-io-" + n.incrementAndGet()));
@@ -64,11 +66,15 @@ public final class NodeAgent implements AutoCloseable {
     public NodeAgent start() throws IOException {
         api = AgentApiServer.start(config.nodeIP(), config.agentPort(), this, config.clientCaPem(), clock);
         Prober prober = new Prober(runtime);
+        Map<String, NodeStatusReporter> reporters = new java.util.LinkedHashMap<>();
         for (String name : config.nodeNames()) {
-            NodeStatusReporter status = new NodeStatusReporter(client, config, name, PodIps.cidrFor(name), runtime.version(), api.port(), clock);
-            if (config.podManifestPath() == null) {
-                status.register();
-            }
+            reporters.put(name, new NodeStatusReporter(client, config, name, PodIps.cidrFor(name), runtime.version(), api.port(), clock));
+        }
+        if (config.podManifestPath() == null) {
+            registerAll(reporters.values());
+        }
+        for (String name : config.nodeNames()) {
+            NodeStatusReporter status = reporters.get(name);
             LeaseHeartbeat lease = new LeaseHeartbeat(client, config, name, status::uid, clock);
             EventRecorder events = EventRecorder.posting(client, name, background, clock);
             PodManager pods = new PodManager(client, config, name, runtime, prober, background, events, clock, new PodIps(status.podCidr()));
@@ -86,6 +92,31 @@ public final class NodeAgent implements AutoCloseable {
         }
         LOG.info("event=agent-started nodes={} runtime={} api-port={}", config.nodeNames().size(), config.runtime(), api.port());
         return this;
+    }
+
+    /** Registers the nodes, up to 16 at a time (one process may host thousands); the first failure stops the start. */
+    private void registerAll(java.util.Collection<NodeStatusReporter> reporters) throws IOException {
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(16, reporters.size())), r -> daemon(r, "agent-register"));
+        try {
+            List<java.util.concurrent.Future<?>> done = new ArrayList<>();
+            for (NodeStatusReporter r : reporters) {
+                Runnable task = r::register;
+                done.add(pool.submit(task));
+            }
+            for (java.util.concurrent.Future<?> f : done) {
+                f.get();
+            }
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IOException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while registering the nodes", e);
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     private void registerInBackground(NodeSession s) {
