@@ -32,6 +32,8 @@ public final class NodeAgent implements AutoCloseable {
     private final Clock clock;
     private final ContainerRuntime runtime;
     private final ScheduledExecutorService scheduler;
+    /** Heartbeats apart from pod work, so that slow pod status writes never delay a Lease renewal. */
+    private final ScheduledExecutorService heartbeats;
     private final ExecutorService background;
     private final List<NodeSession> nodes = new ArrayList<>();
     private AgentApiServer api;
@@ -53,6 +55,8 @@ public final class NodeAgent implements AutoCloseable {
         int threads = Math.max(2, Math.min(32, Runtime.getRuntime().availableProcessors() * 2 + config.nodeNames().size() / 25));
         AtomicInteger n = new AtomicInteger();
         this.scheduler = Executors.newScheduledThreadPool(threads, r -> daemon(r, "agent-sync-" + n.incrementAndGet()));
+        this.heartbeats = Executors.newScheduledThreadPool(Math.max(2, Math.min(16, config.nodeNames().size() / 50)),
+                r -> daemon(r, "agent-lease-" + n.incrementAndGet()));
         this.background = Executors.newCachedThreadPool(r -> daemon(r, "agent-io-" + n.incrementAndGet()));
     }
 
@@ -131,10 +135,10 @@ public final class NodeAgent implements AutoCloseable {
     }
 
     private void scheduleLease(NodeSession s, Duration delay) {
-        if (scheduler.isShutdown()) {
+        if (heartbeats.isShutdown()) {
             return;
         }
-        scheduler.schedule(() -> {
+        heartbeats.schedule(() -> {
             Duration next = Duration.ofMillis(200);
             try {
                 next = s.lease().renew();
@@ -186,6 +190,7 @@ public final class NodeAgent implements AutoCloseable {
     @Override
     public void close() {
         scheduler.shutdownNow();
+        heartbeats.shutdownNow();
         nodes.forEach(s -> s.pods().stop());
         if (api != null) {
             api.close();
