@@ -62,9 +62,18 @@ public final class ApiServer implements AutoCloseable {
      * @param tokens bearer token → user name; empty map and no client CA = no authentication (tests)
      */
     public record Options(String host, int port, Path tlsCert, Path tlsKey, Path clientCa, Map<String, String> tokens,
-                          long bookmarkIntervalMs) {
+                          long bookmarkIntervalMs, Path kubeletClientCert, Path kubeletClientKey) {
+        public Options(String host, int port, Path tlsCert, Path tlsKey, Path clientCa, Map<String, String> tokens, long bookmarkIntervalMs) {
+            this(host, port, tlsCert, tlsKey, clientCa, tokens, bookmarkIntervalMs, null, null);
+        }
+
         public static Options plain(String host, int port) {
             return new Options(host, port, null, null, null, Map.of(), 60_000);
+        }
+
+        /** The client certificate the API server presents to node agents (logs, exec), as kube-apiserver's --kubelet-client-certificate. */
+        public Options withKubeletClient(Path cert, Path key) {
+            return new Options(host, port, tlsCert, tlsKey, clientCa, tokens, bookmarkIntervalMs, cert, key);
         }
     }
 
@@ -82,6 +91,7 @@ public final class ApiServer implements AutoCloseable {
     private final ApiMetrics apiMetrics;
     private final OpenApi openApi;
     private final io.kuberaft.apiserver.crd.CrdRegistrar crds;
+    private final io.kuberaft.apiserver.http.PodStreams podStreams;
 
     private ApiServer(Options options, WatchableKvStore kv, ClusterView view, MeterRegistry meters, Supplier<String> metrics) {
         this.options = options;
@@ -109,8 +119,10 @@ public final class ApiServer implements AutoCloseable {
         this.crds = io.kuberaft.apiserver.crd.CrdRegistrar.start(store, registry);
         this.discovery = new Discovery(registry);
         this.apiMetrics = new ApiMetrics(meters);
+        this.podStreams = new io.kuberaft.apiserver.http.PodStreams(vertx, store, registry, options.kubeletClientCert(), options.kubeletClientKey());
         HttpServerOptions ho = new HttpServerOptions().setHost(options.host()).setPort(options.port())
-                .setCompressionSupported(true).setMaxFormAttributeSize(MediaTypes.MAX_BODY_BYTES);
+                .setCompressionSupported(true).setMaxFormAttributeSize(MediaTypes.MAX_BODY_BYTES)
+                .setWebSocketSubProtocols(io.kuberaft.apiserver.http.PodStreams.EXEC_PROTOCOLS);
         if (options.tlsCert() != null) {
             ho.setSsl(true).setKeyCertOptions(new PemKeyCertOptions().setCertPath(options.tlsCert().toString())
                     .setKeyPath(options.tlsKey().toString()));
@@ -174,6 +186,10 @@ public final class ApiServer implements AutoCloseable {
             info = RequestInfo.parse(method, path, q.flag("watch"));
         } catch (StatusException e) {
             sendError(ctx, e);
+            return;
+        }
+        if (io.kuberaft.apiserver.http.PodStreams.handles(info)) {
+            podStreams.serve(ctx, info, params, isWebSocketUpgrade(ctx), e -> sendError(ctx, e));
             return;
         }
         if (info != null && info.verb().equals("watch") && isWebSocketUpgrade(ctx)) {

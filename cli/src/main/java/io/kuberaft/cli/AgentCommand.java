@@ -57,8 +57,11 @@ public final class AgentCommand implements Callable<Integer> {
     @Option(names = "--root-dir", defaultValue = ".kuberaft/agent", description = "Pod directories and logs of the process runtime (default: ${DEFAULT-VALUE}).")
     Path rootDir;
 
-    @Option(names = "--pod-manifest-path", description = "Static pod manifests (not supported yet: the agent refuses to start with it).")
+    @Option(names = "--pod-manifest-path", description = "Static pods: one Pod manifest per file (*.yaml, *.yml, *.json), run as <name>-<node> with a mirror pod in the API.")
     Path podManifestPath;
+
+    @Option(names = "--client-ca-file", description = "PEM CA whose client certificates may call the agent API (default: the kubeconfig's CA).")
+    Path clientCaFile;
 
     @Option(names = "--node-lease-renew-interval-ms", defaultValue = "10000", description = "Lease renewal period (default: ${DEFAULT-VALUE}).")
     long leaseRenewMs;
@@ -111,9 +114,6 @@ public final class AgentCommand implements Callable<Integer> {
         if (!runtime.equals("simulated") && !runtime.equals("process")) {
             throw new IllegalArgumentException("--runtime must be simulated or process, got \"" + runtime + "\"");
         }
-        if (podManifestPath != null) {
-            throw new IllegalArgumentException("--pod-manifest-path: static pods are not supported by this agent yet");
-        }
         if (agentPort < 0 || agentPort > 65535) {
             throw new IllegalArgumentException("--agent-port must be 0..65535, got " + agentPort);
         }
@@ -125,9 +125,21 @@ public final class AgentCommand implements Callable<Integer> {
         Map<String, String> l = Flags.labels(labels);
         List<Flags.Taint> t = Flags.taints(taints);
         Map<String, String> cap = Flags.capacity(capacity);
-        return new AgentConfig(names, runtime, l, t, cap, nodeIP, agentPort, rootDir.toAbsolutePath(), null,
+        return new AgentConfig(names, runtime, l, t, cap, nodeIP, agentPort, rootDir.toAbsolutePath(), podManifestPath == null ? null : podManifestPath.toAbsolutePath(),
                 Duration.ofMillis(leaseRenewMs), 40, Duration.ofSeconds(statusReportS), Duration.ofMillis(200),
-                Duration.ofMillis(backoffMs), Duration.ofMinutes(5), Duration.ofMillis(Math.round(simulatedRunSeconds * 1000)));
+                Duration.ofMillis(backoffMs), Duration.ofMinutes(5), Duration.ofMillis(Math.round(simulatedRunSeconds * 1000)), clientCa());
+    }
+
+    /** The client CA of the agent API: --client-ca-file, else the CA the kubeconfig trusts for the API server. */
+    private String clientCa() {
+        try {
+            if (clientCaFile != null) {
+                return java.nio.file.Files.readString(clientCaFile);
+            }
+            return AgentClient.kubeconfigCa(kubeconfig);
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("cannot read the client CA: " + e.getMessage());
+        }
     }
 
     private static String hostName() {

@@ -4,7 +4,8 @@ import picocli.CommandLine.Command;
 
 /** Benchmarks, run side by side with their reference (etcd, upstream numbers). */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks (results go to the README).",
-        subcommands = {StoreBenchCommand.class, FailoverBenchCommand.class, ApiBenchCommand.class, SchedulerBenchCommand.class})
+        subcommands = {StoreBenchCommand.class, FailoverBenchCommand.class, ApiBenchCommand.class, SchedulerBenchCommand.class,
+                NodesBenchCommand.class})
 public final class BenchCommand implements Runnable {
     @Override
     public void run() {

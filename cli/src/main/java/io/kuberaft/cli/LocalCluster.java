@@ -204,7 +204,7 @@ public final class LocalCluster {
         }
     }
 
-    private List<String> baseCommand() {
+    List<String> baseCommand() {
         List<String> cmd = new ArrayList<>();
         if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
             cmd.add("/usr/bin/setsid");
@@ -264,6 +264,10 @@ public final class LocalCluster {
             Pki pki = new Pki(dir);
             cmd.addAll(List.of("--api-port", String.valueOf(port(m.apiUrl)), "--tls-cert-file", pki.serverCert().toString(),
                     "--tls-private-key-file", pki.serverKey().toString(), "--token-auth-file", pki.tokenFile().toString()));
+            if (Files.exists(pki.kubeletClientCert())) {
+                cmd.addAll(List.of("--kubelet-client-certificate", pki.kubeletClientCert().toString(),
+                        "--kubelet-client-key", pki.kubeletClientKey().toString()));
+            }
         }
         if (join) {
             cmd.add("--join");

@@ -64,9 +64,50 @@ final class Pki {
         return dir.resolve("tokens.csv");
     }
 
+    /** The API server's client certificate towards node agents (kube-apiserver's apiserver-kubelet-client). */
+    Path kubeletClientCert() {
+        return dir.resolve("apiserver-kubelet-client.crt");
+    }
+
+    Path kubeletClientKey() {
+        return dir.resolve("apiserver-kubelet-client.key");
+    }
+
+    /**
+     * Signs the kubelet client certificate with the cluster CA if it is missing (clusters made before it existed
+     * get one on their next `up`): CN=kube-apiserver-kubelet-client, O=system:masters, extended key usage clientAuth.
+     */
+    void ensureKubeletClient() throws IOException {
+        if (Files.exists(kubeletClientCert()) && Files.exists(kubeletClientKey())) {
+            return;
+        }
+        try {
+            X509Certificate ca = new JcaX509CertificateConverter().getCertificate((X509CertificateHolder)
+                    new org.bouncycastle.openssl.PEMParser(Files.newBufferedReader(caCert())).readObject());
+            Object k = new org.bouncycastle.openssl.PEMParser(Files.newBufferedReader(dir.resolve("ca.key"))).readObject();
+            java.security.PrivateKey caKey = new org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter()
+                    .getPrivateKey((org.bouncycastle.asn1.pkcs.PrivateKeyInfo) k);
+            KeyPairGenerator gen = KeyPairGenerator.getInstance("EC");
+            gen.initialize(256);
+            KeyPair client = gen.generateKeyPair();
+            Instant now = Instant.now().minus(Duration.ofMinutes(5));
+            JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(X500Name.getInstance(ca.getSubjectX500Principal().getEncoded()),
+                    serial(), Date.from(now), Date.from(now.plus(Duration.ofDays(825))),
+                    new X500Name("CN=kube-apiserver-kubelet-client,O=system:masters"), client.getPublic());
+            b.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_clientAuth));
+            b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyEncipherment));
+            X509Certificate cert = sign(b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(caKey)));
+            write(kubeletClientKey(), pem(new JcaPKCS8Generator(client.getPrivate(), null)));
+            write(kubeletClientCert(), pem(cert));
+        } catch (GeneralSecurityException | org.bouncycastle.operator.OperatorCreationException | ClassCastException e) {
+            throw new IOException("cannot sign the API server's kubelet client certificate: " + e.getMessage(), e);
+        }
+    }
+
     /** Creates what is missing. */
     void ensure(List<String> extraNames) throws IOException {
         if (Files.exists(caCert()) && Files.exists(serverCert()) && Files.exists(tokenFile())) {
+            ensureKubeletClient();
             return;
         }
         Files.createDirectories(dir);
@@ -103,6 +144,7 @@ final class Pki {
             byte[] token = new byte[24];
             new SecureRandom().nextBytes(token);
             write(tokenFile(), HexFormat.of().formatHex(token) + ",admin,admin-uid,\"system:masters\"\n");
+            ensureKubeletClient();
         } catch (GeneralSecurityException | org.bouncycastle.operator.OperatorCreationException e) {
             throw new IOException("cannot generate the cluster's certificates: " + e.getMessage(), e);
         }

@@ -78,6 +78,12 @@ public final class ServerCommand implements Callable<Integer> {
     @Option(names = "--client-ca-file", description = "PEM CA: client certificates it signed are authenticated (CN = user).")
     Path clientCa;
 
+    @Option(names = "--kubelet-client-certificate", description = "PEM client certificate presented to node agents (logs, exec).")
+    Path kubeletClientCert;
+
+    @Option(names = "--kubelet-client-key", description = "PEM private key of --kubelet-client-certificate.")
+    Path kubeletClientKey;
+
     @Option(names = "--token-auth-file", description = "CSV of token,user,uid[,\"group1,group2\"] accepted as bearer tokens.")
     Path tokenFile;
 
@@ -158,7 +164,8 @@ public final class ServerCommand implements Callable<Integer> {
                     }
                 });
             }
-            ApiServer.Options o = new ApiServer.Options(host, apiPort, tlsCert, tlsKey, clientCa, tokens, 60_000);
+            ApiServer.Options o = new ApiServer.Options(host, apiPort, tlsCert, tlsKey, clientCa, tokens, 60_000)
+                    .withKubeletClient(kubeletClientCert, kubeletClientKey);
             api = ApiServer.start(o, replica.store(), replica.clusterView(), registry, registry::scrape);
         }
         ApiServer apiServer = api;

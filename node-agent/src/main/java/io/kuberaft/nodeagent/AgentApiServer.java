@@ -2,75 +2,113 @@ package io.kuberaft.nodeagent;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpsConfigurator;
-import com.sun.net.httpserver.HttpsServer;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.kuberaft.nodeagent.runtime.CannotStartException;
 import io.kuberaft.nodeagent.runtime.RuntimeContainer;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.ClientAuth;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.net.PemTrustOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
+import java.security.cert.Certificate;
+import java.time.Clock;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * The agent API (the kubelet's :10250, HTTPS): {@code /healthz}, {@code /pods} (a PodList of the pods on
- * this agent's nodes) and {@code /containerLogs/<ns>/<pod>/<container>} with {@code tailLines}, which the API
- * server's {@code pods/log} forwards to. Errors are plain text with the kubelet's status codes.
+ * The agent API (the kubelet's :10250, HTTPS on Vert.x): {@code /healthz}, {@code /pods} (a PodList of the pods
+ * on this agent's nodes), {@code /containerLogs/<ns>/<pod>/<container>} (tailLines, limitBytes, sinceSeconds,
+ * sinceTime, timestamps, previous, follow: chunked until the container ends or the caller goes) and
+ * {@code /exec/<ns>/<pod>/<container>} (WebSocket, {@code v5.channel.k8s.io} / {@code v4.channel.k8s.io}),
+ * where the API server forwards {@code pods/log} and {@code pods/exec}.
+ *
+ * <p>Authentication: every path but {@code /healthz} needs a TLS client certificate signed by the client CA
+ * ({@code --client-ca-file}, by default the CA of the agent's kubeconfig), which the API server presents
+ * (its kubelet client certificate). Without a client CA the API refuses every caller. Errors are plain text
+ * with the kubelet's status codes.
  */
 final class AgentApiServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AgentApiServer.class);
-    private final HttpsServer server;
-    private final ExecutorService executor;
+    static final List<String> EXEC_PROTOCOLS = List.of("v5.channel.k8s.io", "v4.channel.k8s.io");
+    private final Vertx vertx;
+    private final HttpServer server;
     private final NodeAgent agent;
+    private final boolean clientCa;
+    private final Clock clock;
+    private final AtomicBoolean closed = new AtomicBoolean();
 
-    private AgentApiServer(HttpsServer server, ExecutorService executor, NodeAgent agent) {
+    private AgentApiServer(Vertx vertx, HttpServer server, NodeAgent agent, boolean clientCa, Clock clock) {
+        this.vertx = vertx;
         this.server = server;
-        this.executor = executor;
         this.agent = agent;
+        this.clientCa = clientCa;
+        this.clock = clock;
     }
 
-    static AgentApiServer start(String host, int port, NodeAgent agent) throws IOException {
-        HttpsServer s = HttpsServer.create(new InetSocketAddress(host, port), 64);
-        s.setHttpsConfigurator(new HttpsConfigurator(ServingCertificate.selfSigned(host)));
-        ExecutorService ex = Executors.newFixedThreadPool(4, r -> {
-            Thread t = new Thread(r, "agent-api");
-            t.setDaemon(true);
-            return t;
-        });
-        s.setExecutor(ex);
-        AgentApiServer api = new AgentApiServer(s, ex, agent);
-        s.createContext("/", api::handle);
-        s.start();
-        LOG.info("event=agent-api-listening address=https://{}:{}", host, s.getAddress().getPort());
+    static AgentApiServer start(String host, int port, NodeAgent agent, String clientCaPem, Clock clock) {
+        Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2).setWorkerPoolSize(32));
+        ServingCertificate.Pem pem = ServingCertificate.selfSignedPem(host);
+        HttpServerOptions o = new HttpServerOptions().setHost(host).setPort(port).setSsl(true)
+                .setKeyCertOptions(new PemKeyCertOptions().addCertValue(Buffer.buffer(pem.cert())).addKeyValue(Buffer.buffer(pem.key())))
+                .setWebSocketSubProtocols(EXEC_PROTOCOLS);
+        boolean withCa = clientCaPem != null && !clientCaPem.isBlank();
+        if (withCa) {
+            o.setClientAuth(ClientAuth.REQUEST).setTrustOptions(new PemTrustOptions().addCertValue(Buffer.buffer(clientCaPem)));
+        } else {
+            LOG.warn("event=agent-api-no-client-ca message=\"no client CA: the agent API refuses every caller (logs, exec)\"");
+        }
+        HttpServer s = vertx.createHttpServer(o);
+        AgentApiServer api = new AgentApiServer(vertx, s, agent, withCa, clock);
+        s.requestHandler(api::handle);
+        try {
+            s.listen().await();
+        } catch (RuntimeException e) {
+            vertx.close();
+            throw e;
+        }
+        LOG.info("event=agent-api-listening address=https://{}:{} client-ca={}", host, s.actualPort(), withCa);
         return api;
     }
 
     int port() {
-        return server.getAddress().getPort();
+        return server.actualPort();
     }
 
-    private void handle(HttpExchange ex) throws IOException {
-        try (ex) {
-            String path = ex.getRequestURI().getPath();
-            Map<String, String> q = query(ex.getRequestURI().getRawQuery());
-            if (!ex.getRequestMethod().equals("GET")) {
-                send(ex, 405, "text/plain", "405: Method Not Allowed");
-                return;
-            }
-            if (path.equals("/healthz")) {
-                send(ex, 200, "text/plain", q.containsKey("verbose") ? "[+]ping ok\n[+]log ok\n[+]syncloop ok\nhealthz check passed\n" : "ok");
-            } else if (path.equals("/pods") || path.equals("/pods/")) {
+    private void handle(HttpServerRequest req) {
+        String path = req.path();
+        Map<String, String> q = new HashMap<>();
+        req.params().forEach(e -> q.putIfAbsent(e.getKey(), e.getValue()));
+        if (path.equals("/healthz")) {
+            send(req.response(), 200, q.containsKey("verbose") ? "[+]ping ok\n[+]log ok\n[+]syncloop ok\nhealthz check passed\n" : "ok");
+            return;
+        }
+        if (!authenticated(req)) {
+            send(req.response(), 401, "Unauthorized");
+            return;
+        }
+        String upgrade = req.getHeader("Upgrade");
+        if (path.startsWith("/exec/") && upgrade != null && upgrade.equalsIgnoreCase("websocket")) {
+            exec(req, Arrays.asList(path.substring("/exec/".length()).split("/")));
+            return;
+        }
+        if (!req.method().name().equals("GET")) {
+            send(req.response(), 405, "405: Method Not Allowed");
+            return;
+        }
+        if (path.equals("/pods") || path.equals("/pods/")) {
+            vertx.executeBlocking(() -> {
                 ObjectNode list = PodWorker.JSON.createObjectNode();
                 list.put("kind", "PodList").put("apiVersion", "v1");
                 list.putObject("metadata");
@@ -78,21 +116,41 @@ final class AgentApiServer implements AutoCloseable {
                 for (Pod p : agent.pods()) {
                     items.add(PodWorker.JSON.valueToTree(p));
                 }
-                send(ex, 200, "application/json", list.toString());
-            } else if (path.startsWith("/containerLogs/")) {
-                logs(ex, Arrays.asList(path.substring("/containerLogs/".length()).split("/")), q);
-            } else {
-                send(ex, 404, "text/plain", "404 page not found");
-            }
-        } catch (RuntimeException e) {
-            LOG.warn("event=agent-api-error path={} error={}", ex.getRequestURI(), e.toString());
-            send(ex, 500, "text/plain", "Internal Error: " + e.getMessage());
+                return list.toString();
+            }, false).onSuccess(body -> req.response().putHeader("Content-Type", "application/json").end(body))
+                    .onFailure(t -> send(req.response(), 500, "Internal Error: " + t.getMessage()));
+        } else if (path.startsWith("/containerLogs/")) {
+            HttpServerResponse resp = req.response();
+            AtomicBoolean gone = new AtomicBoolean();
+            resp.closeHandler(v -> gone.set(true));
+            vertx.executeBlocking(() -> {
+                logs(resp, Arrays.asList(path.substring("/containerLogs/".length()).split("/")), q, gone);
+                return null;
+            }, false).onFailure(t -> {
+                LOG.warn("event=agent-api-error path={} error={}", path, t.toString());
+                send(resp, 500, "Internal Error: " + t.getMessage());
+            });
+        } else {
+            send(req.response(), 404, "404 page not found");
         }
     }
 
-    private void logs(HttpExchange ex, List<String> parts, Map<String, String> q) throws IOException {
+    /** A verified client certificate (TLS checked it against the client CA); nothing else is accepted. */
+    private boolean authenticated(HttpServerRequest req) {
+        if (!clientCa || !req.isSSL()) {
+            return false;
+        }
+        try {
+            List<Certificate> certs = req.connection().peerCertificates();
+            return certs != null && !certs.isEmpty();
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    private void logs(HttpServerResponse resp, List<String> parts, Map<String, String> q, AtomicBoolean gone) throws InterruptedException {
         if (parts.size() != 3) {
-            send(ex, 400, "text/plain", "expected /containerLogs/<namespace>/<pod>/<container>");
+            send(resp, 400, "expected /containerLogs/<namespace>/<pod>/<container>");
             return;
         }
         String ns = parts.get(0);
@@ -100,77 +158,149 @@ final class AgentApiServer implements AutoCloseable {
         String container = parts.get(2);
         Optional<PodWorker> w = agent.findPod(ns, pod);
         if (w.isEmpty()) {
-            send(ex, 404, "text/plain", "pod \"" + pod + "\" not found in namespace \"" + ns + "\" on this node");
+            send(resp, 404, "pod \"" + pod + "\" not found in namespace \"" + ns + "\" on this node");
+            return;
+        }
+        LogRequest lr;
+        RuntimeContainer rc;
+        try {
+            lr = LogRequest.parse(q, clock.instant());
+            rc = w.get().logTarget(container, lr.previous());
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            send(resp, 400, e.getMessage());
+            return;
+        }
+        byte[] initial = agent.runtime().log(rc, 0).orElse(new byte[0]);
+        long offset = LogRequest.consumed(initial);
+        LogLimit limit = new LogLimit(lr.limitBytes());
+        resp.setChunked(true).setStatusCode(200).putHeader("Content-Type", "text/plain; charset=utf-8");
+        boolean more = limit.write(resp, lr.first(LogRequest.entries(initial)));
+        if (!lr.follow() || !more) {
+            resp.end();
+            return;
+        }
+        if (!resp.headWritten()) {
+            resp.writeHead(); // the caller sees the 200 at once, before the first line is written
+        }
+        // Follow: poll the log until the container has ended and its log is read, the caller went, or the agent stops.
+        boolean exited = false;
+        while (!gone.get() && !closed.get()) {
+            byte[] next = agent.runtime().log(rc, offset).orElse(null);
+            if (next == null) {
+                break;
+            }
+            int used = LogRequest.consumed(next);
+            if (used > 0) {
+                offset += used;
+                if (!limit.write(resp, lr.render(LogRequest.entries(next)))) {
+                    break;
+                }
+                continue;
+            }
+            if (exited) {
+                break;
+            }
+            exited = rc.exit().isPresent();
+            if (!exited) {
+                Thread.sleep(200);
+            }
+        }
+        if (!gone.get()) {
+            resp.end();
+        }
+    }
+
+    /** {@code limitBytes}: what is left to send. */
+    private static final class LogLimit {
+        private long left;
+
+        LogLimit(Long limit) {
+            this.left = limit == null ? Long.MAX_VALUE : limit;
+        }
+
+        /** Writes what fits; false once the limit is reached. */
+        boolean write(HttpServerResponse resp, String text) {
+            byte[] b = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            int n = (int) Math.min(b.length, left);
+            if (n > 0) {
+                resp.write(Buffer.buffer(n == b.length ? b : Arrays.copyOf(b, n)));
+                left -= n;
+            }
+            return left > 0;
+        }
+    }
+
+    private void exec(HttpServerRequest req, List<String> parts) {
+        if (parts.size() != 3) {
+            send(req.response(), 400, "expected /exec/<namespace>/<pod>/<container>");
+            return;
+        }
+        String ns = parts.get(0);
+        String pod = parts.get(1);
+        String container = parts.get(2);
+        List<String> command = req.params().getAll("command");
+        boolean stdin = flag(req, "stdin", "input");
+        boolean stdout = flag(req, "stdout", "output");
+        boolean stderr = flag(req, "stderr", "error");
+        boolean tty = flag(req, "tty", "tty");
+        Optional<PodWorker> w = agent.findPod(ns, pod);
+        if (w.isEmpty()) {
+            send(req.response(), 404, "pod \"" + pod + "\" not found in namespace \"" + ns + "\" on this node");
             return;
         }
         if (!w.get().containerNames().contains(container)) {
-            send(ex, 400, "text/plain", "container " + container + " is not valid for pod " + pod);
+            send(req.response(), 400, "container " + container + " is not valid for pod " + pod);
             return;
         }
         Optional<RuntimeContainer> rc = w.get().container(container);
-        if (rc.isEmpty()) {
-            send(ex, 400, "text/plain", "container \"" + container + "\" in pod \"" + pod + "\" is waiting to start: ContainerCreating");
+        if (rc.isEmpty() || rc.get().exit().isPresent()) {
+            send(req.response(), 400, "container not found (\"" + container + "\")");
             return;
         }
-        String text = agent.runtime().log(rc.get()).orElse("");
-        String tail = q.get("tailLines");
-        if (tail != null) {
-            int n;
+        if (command.isEmpty()) {
+            send(req.response(), 400, "you must specify at least one command for the container");
+            return;
+        }
+        req.toWebSocket().onSuccess(ws -> {
+            Process p;
             try {
-                n = Integer.parseInt(tail);
-            } catch (NumberFormatException e) {
-                send(ex, 400, "text/plain", "tailLines: not an integer: " + tail);
+                p = agent.runtime().startExec(rc.get(), command, tty);
+            } catch (CannotStartException e) {
+                ExecSession.fail(ws, "error executing command in container: " + e.getMessage());
                 return;
             }
-            text = tail(text, n);
-        }
-        send(ex, 200, "text/plain", text);
+            LOG.info("event=exec-started pod={}/{} container={} command={} pid={}", ns, pod, container, command, p.pid());
+            new ExecSession(ws, p, command, stdin, stdout, stderr, tty).start();
+        }).onFailure(t -> LOG.info("event=exec-upgrade-failed pod={}/{} error={}", ns, pod, t.toString()));
     }
 
-    static String tail(String text, int n) {
-        if (n < 0) {
-            return text;
+    private static boolean flag(HttpServerRequest req, String name, String alias) {
+        String v = req.getParam(name);
+        if (v == null) {
+            v = req.getParam(alias);
         }
-        String[] lines = text.split("\n", -1);
-        int total = text.endsWith("\n") ? lines.length - 1 : lines.length;
-        if (n >= total) {
-            return text;
-        }
-        StringBuilder b = new StringBuilder();
-        for (int i = total - n; i < total; i++) {
-            b.append(lines[i]).append('\n');
-        }
-        return b.toString();
+        return v != null && (v.equals("true") || v.equals("1") || v.isEmpty());
     }
 
-    private static Map<String, String> query(String raw) {
-        Map<String, String> out = new HashMap<>();
-        if (raw == null) {
-            return out;
+    private static void send(HttpServerResponse resp, int code, String body) {
+        if (resp.ended() || resp.closed()) {
+            return;
         }
-        for (String kv : raw.split("&")) {
-            int eq = kv.indexOf('=');
-            String k = URLDecoder.decode(eq < 0 ? kv : kv.substring(0, eq), StandardCharsets.UTF_8);
-            String v = eq < 0 ? "" : URLDecoder.decode(kv.substring(eq + 1), StandardCharsets.UTF_8);
-            out.putIfAbsent(k, v);
+        if (resp.headWritten()) {
+            resp.end();
+            return;
         }
-        return out;
-    }
-
-    private static void send(HttpExchange ex, int code, String type, String body) throws IOException {
-        byte[] b = body.getBytes(StandardCharsets.UTF_8);
-        ex.getResponseHeaders().set("Content-Type", type + "; charset=utf-8");
-        ex.sendResponseHeaders(code, b.length == 0 ? -1 : b.length);
-        if (b.length > 0) {
-            try (OutputStream out = ex.getResponseBody()) {
-                out.write(b);
-            }
-        }
+        resp.setStatusCode(code).putHeader("Content-Type", "text/plain; charset=utf-8").end(body);
     }
 
     @Override
     public void close() {
-        server.stop(0);
-        executor.shutdownNow();
+        closed.set(true);
+        try {
+            server.close().await();
+        } catch (RuntimeException e) {
+            LOG.debug("event=agent-api-close error={}", e.toString());
+        }
+        vertx.close();
     }
 }

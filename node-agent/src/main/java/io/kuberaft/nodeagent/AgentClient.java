@@ -24,6 +24,21 @@ public final class AgentClient {
         return build(c);
     }
 
+    /** The PEM CA of the kubeconfig's current cluster (certificate-authority-data or certificate-authority), or null. */
+    public static String kubeconfigCa(Path kubeconfig) throws IOException {
+        if (kubeconfig == null || !Files.isReadable(kubeconfig)) {
+            return null;
+        }
+        Config c = Config.fromKubeconfig(null, Files.readString(kubeconfig), kubeconfig.toString());
+        if (c.getCaCertData() != null && !c.getCaCertData().isBlank()) {
+            return new String(java.util.Base64.getDecoder().decode(c.getCaCertData().trim()), java.nio.charset.StandardCharsets.UTF_8);
+        }
+        if (c.getCaCertFile() != null && !c.getCaCertFile().isBlank()) {
+            return Files.readString(Path.of(c.getCaCertFile()));
+        }
+        return null;
+    }
+
     /**
      * Watches over plain HTTP streaming, as kubectl's: fabric8 tries a WebSocket first, which the API server
      * answers with the streamed watch itself, and the JDK client then waits for the end of that response.

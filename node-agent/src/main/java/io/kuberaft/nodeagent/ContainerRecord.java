@@ -10,13 +10,16 @@ import java.time.Instant;
 final class ContainerRecord {
     final Container spec;
     final boolean init;
-    RuntimeContainer current;
+    /** Read by the agent API's threads (logs, exec) as well as the sync loop. */
+    volatile RuntimeContainer current;
+    /** The run before {@code current} (kubectl logs --previous). */
+    volatile RuntimeContainer previous;
     int restartCount;
     /** The terminated state of the previous run (status.lastState). */
     ObjectNode lastTerminated;
     /** The terminated state of the current run when it will not be restarted (status.state). */
     ObjectNode terminated;
-    String waitingReason = "ContainerCreating";
+    volatile String waitingReason = "ContainerCreating";
     String waitingMessage;
     /** No restart before this (CrashLoopBackOff); null when not backing off. */
     Instant backoffUntil;

@@ -31,6 +31,8 @@ final class LeaseHeartbeat {
     private final Clock clock;
     private Duration backoff = BACKOFF_MIN;
     private long renewals;
+    /** The Lease as the last successful write returned it: renewed without reading it again (as the kubelet). */
+    private Lease last;
 
     LeaseHeartbeat(KubernetesClient client, AgentConfig config, String node, Supplier<String> nodeUid, Clock clock) {
         this.client = client;
@@ -48,7 +50,7 @@ final class LeaseHeartbeat {
     Duration renew() {
         try {
             ZonedDateTime now = ZonedDateTime.ofInstant(clock.instant(), ZoneOffset.UTC);
-            Lease current = client.leases().inNamespace(NAMESPACE).withName(node).get();
+            Lease current = last != null ? last : client.leases().inNamespace(NAMESPACE).withName(node).get();
             if (current == null) {
                 LeaseBuilder b = new LeaseBuilder().withNewMetadata().withName(node).withNamespace(NAMESPACE).endMetadata()
                         .withNewSpec().withHolderIdentity(node).withLeaseDurationSeconds(config.leaseDurationSeconds())
@@ -57,18 +59,19 @@ final class LeaseHeartbeat {
                     b.editMetadata().withOwnerReferences(new OwnerReferenceBuilder().withApiVersion("v1").withKind("Node")
                             .withName(node).withUid(nodeUid.get()).build()).endMetadata();
                 }
-                client.leases().inNamespace(NAMESPACE).resource(b.build()).create();
+                last = client.leases().inNamespace(NAMESPACE).resource(b.build()).create();
             } else {
                 current.getSpec().setRenewTime(now);
                 current.getSpec().setHolderIdentity(node);
                 current.getSpec().setLeaseDurationSeconds(config.leaseDurationSeconds());
                 // Optimistic: the update carries the resourceVersion just read.
-                client.leases().inNamespace(NAMESPACE).resource(current).update();
+                last = client.leases().inNamespace(NAMESPACE).resource(current).update();
             }
             renewals++;
             backoff = BACKOFF_MIN;
             return config.leaseRenewInterval();
         } catch (KubernetesClientException e) {
+            last = null; // a conflict (someone else wrote it) or an outage: read it again next time
             Duration wait = backoff;
             backoff = backoff.multipliedBy(2).compareTo(BACKOFF_MAX) > 0 ? BACKOFF_MAX : backoff.multipliedBy(2);
             LOG.warn("event=lease-renew-failed node={} code={} retry-in-ms={} error={}", node, e.getCode(), wait.toMillis(), e.getMessage());

@@ -12,6 +12,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -31,6 +32,8 @@ public final class NodeAgent implements AutoCloseable {
     private final Clock clock;
     private final ContainerRuntime runtime;
     private final ScheduledExecutorService scheduler;
+    /** Heartbeats apart from pod work, so that slow pod status writes never delay a Lease renewal. */
+    private final ScheduledExecutorService heartbeats;
     private final ExecutorService background;
     private final List<NodeSession> nodes = new ArrayList<>();
     private AgentApiServer api;
@@ -48,9 +51,12 @@ public final class NodeAgent implements AutoCloseable {
             case "process" -> new ProcessRuntime(config.rootDir(), clock);
             default -> throw new IllegalArgumentException("--runtime must be simulated or process, got " + config.runtime());
         };
-        int threads = Math.max(2, Math.min(8, Runtime.getRuntime().availableProcessors() * 2));
+        // Syncs and Lease renewals mostly wait on the API: many hosted nodes need more threads than cores.
+        int threads = Math.max(2, Math.min(32, Runtime.getRuntime().availableProcessors() * 2 + config.nodeNames().size() / 25));
         AtomicInteger n = new AtomicInteger();
         this.scheduler = Executors.newScheduledThreadPool(threads, r -> daemon(r, "agent-sync-" + n.incrementAndGet()));
+        this.heartbeats = Executors.newScheduledThreadPool(Math.max(2, Math.min(16, config.nodeNames().size() / 50)),
+                r -> daemon(r, "agent-lease-" + n.incrementAndGet()));
         this.background = Executors.newCachedThreadPool(r -> daemon(r, "agent-io-" + n.incrementAndGet()));
     }
 
@@ -62,16 +68,27 @@ public final class NodeAgent implements AutoCloseable {
 
     /** Starts the agent API, registers every node and starts their heartbeats and pod syncs. */
     public NodeAgent start() throws IOException {
-        api = AgentApiServer.start(config.nodeIP(), config.agentPort(), this);
+        api = AgentApiServer.start(config.nodeIP(), config.agentPort(), this, config.clientCaPem(), clock);
         Prober prober = new Prober(runtime);
+        Map<String, NodeStatusReporter> reporters = new java.util.LinkedHashMap<>();
         for (String name : config.nodeNames()) {
-            NodeStatusReporter status = new NodeStatusReporter(client, config, name, PodIps.cidrFor(name), runtime.version(), api.port(), clock);
-            status.register();
+            reporters.put(name, new NodeStatusReporter(client, config, name, PodIps.cidrFor(name), runtime.version(), api.port(), clock));
+        }
+        if (config.podManifestPath() == null) {
+            registerAll(reporters.values());
+        }
+        for (String name : config.nodeNames()) {
+            NodeStatusReporter status = reporters.get(name);
             LeaseHeartbeat lease = new LeaseHeartbeat(client, config, name, status::uid, clock);
             EventRecorder events = EventRecorder.posting(client, name, background, clock);
             PodManager pods = new PodManager(client, config, name, runtime, prober, background, events, clock, new PodIps(status.podCidr()));
             NodeSession s = new NodeSession(name, status, lease, pods);
             nodes.add(s);
+            if (config.podManifestPath() != null) {
+                // Static pods run even while the API server is unreachable (standalone): registration is retried.
+                pods.withStaticPods(new StaticPodSource(config.podManifestPath(), name, clock), status::uid);
+                registerInBackground(s);
+            }
             scheduleLease(s, Duration.ZERO);
             pods.start();
             scheduler.scheduleWithFixedDelay(() -> guarded(s, pods::syncAll), 0, config.syncInterval().toMillis(), TimeUnit.MILLISECONDS);
@@ -81,11 +98,47 @@ public final class NodeAgent implements AutoCloseable {
         return this;
     }
 
+    /** Registers the nodes, up to 16 at a time (one process may host thousands); the first failure stops the start. */
+    private void registerAll(java.util.Collection<NodeStatusReporter> reporters) throws IOException {
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(16, reporters.size())), r -> daemon(r, "agent-register"));
+        try {
+            List<java.util.concurrent.Future<?>> done = new ArrayList<>();
+            for (NodeStatusReporter r : reporters) {
+                Runnable task = r::register;
+                done.add(pool.submit(task));
+            }
+            for (java.util.concurrent.Future<?> f : done) {
+                f.get();
+            }
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IOException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while registering the nodes", e);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private void registerInBackground(NodeSession s) {
+        scheduler.execute(() -> {
+            try {
+                s.status().register();
+            } catch (RuntimeException e) {
+                LOG.warn("event=node-register-failed node={} error={} retry-in=2s", s.name(), e.toString());
+                scheduler.schedule(() -> registerInBackground(s), 2, TimeUnit.SECONDS);
+            }
+        });
+    }
+
     private void scheduleLease(NodeSession s, Duration delay) {
-        if (scheduler.isShutdown()) {
+        if (heartbeats.isShutdown()) {
             return;
         }
-        scheduler.schedule(() -> {
+        heartbeats.schedule(() -> {
             Duration next = Duration.ofMillis(200);
             try {
                 next = s.lease().renew();
@@ -137,6 +190,7 @@ public final class NodeAgent implements AutoCloseable {
     @Override
     public void close() {
         scheduler.shutdownNow();
+        heartbeats.shutdownNow();
         nodes.forEach(s -> s.pods().stop());
         if (api != null) {
             api.close();

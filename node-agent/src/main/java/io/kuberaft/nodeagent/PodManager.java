@@ -53,6 +53,10 @@ final class PodManager {
     private final Map<String, PodWorker> workers = new ConcurrentHashMap<>();
     private final Map<String, ObjectNode> posted = new HashMap<>();
     private SharedIndexInformer<Pod> informer;
+    private StaticPodSource staticSource;
+    private java.util.function.Supplier<String> nodeUid = () -> null;
+    private volatile Map<String, Pod> staticPods = Map.of();
+    private java.time.Instant nextScan;
 
     PodManager(KubernetesClient client, AgentConfig config, String node, ContainerRuntime runtime, Prober prober, Executor probeExecutor,
                EventRecorder events, Clock clock, PodIps ips) {
@@ -65,6 +69,13 @@ final class PodManager {
         this.events = events;
         this.clock = clock;
         this.ips = ips;
+    }
+
+    /** Runs the static pods of {@code source} too, and keeps their mirror pods (owned by the Node {@code nodeUid}). */
+    PodManager withStaticPods(StaticPodSource source, java.util.function.Supplier<String> nodeUid) {
+        this.staticSource = source;
+        this.nodeUid = nodeUid;
+        return this;
     }
 
     void start() {
@@ -94,25 +105,114 @@ final class PodManager {
 
     /** One pass over every pod of the node (the node's sync loop calls this; never concurrently). */
     void syncAll() {
-        if (informer == null || !informer.hasSynced()) {
+        boolean synced = informer != null && informer.hasSynced();
+        if (!synced && staticSource == null) {
             return;
         }
         Set<String> seen = new HashSet<>();
-        for (Pod pod : informer.getStore().list()) {
-            String uid = pod.getMetadata().getUid();
-            seen.add(uid);
-            try {
-                syncPod(pod);
-            } catch (RuntimeException e) {
-                LOG.warn("event=pod-sync-failed node={} pod={}/{} error={}", node, pod.getMetadata().getNamespace(),
-                        pod.getMetadata().getName(), e.toString());
+        if (staticSource != null) {
+            // Static pods run whatever the API server says, and even without one (standalone).
+            java.time.Instant now = clock.instant();
+            if (nextScan == null || !now.isBefore(nextScan)) {
+                staticPods = staticSource.scan();
+                nextScan = now.plusSeconds(1);
+            }
+            for (Pod pod : staticPods.values()) {
+                seen.add(pod.getMetadata().getUid());
+                try {
+                    syncPod(pod);
+                } catch (KubernetesClientException e) {
+                    LOG.debug("event=static-pod-status-not-posted node={} pod={} error={}", node, pod.getMetadata().getName(), e.toString());
+                } catch (RuntimeException e) {
+                    LOG.warn("event=pod-sync-failed node={} pod={}/{} error={}", node, pod.getMetadata().getNamespace(),
+                            pod.getMetadata().getName(), e.toString());
+                }
             }
         }
-        // Pods that are gone from the API (force-deleted, or deleted while this agent was away): stop what is left.
+        if (synced) {
+            Map<String, Pod> mirrors = new HashMap<>();
+            for (Pod pod : informer.getStore().list()) {
+                if (StaticPodSource.isMirror(pod)) {
+                    // A mirror pod only shows a static pod to the API: it is never run itself.
+                    mirrors.put(pod.getMetadata().getNamespace() + "/" + pod.getMetadata().getName(), pod);
+                    continue;
+                }
+                String uid = pod.getMetadata().getUid();
+                seen.add(uid);
+                try {
+                    syncPod(pod);
+                } catch (RuntimeException e) {
+                    LOG.warn("event=pod-sync-failed node={} pod={}/{} error={}", node, pod.getMetadata().getNamespace(),
+                            pod.getMetadata().getName(), e.toString());
+                }
+            }
+            if (staticSource != null) {
+                try {
+                    syncMirrors(mirrors);
+                } catch (KubernetesClientException e) {
+                    LOG.debug("event=mirror-pod-sync-failed node={} error={}", node, e.toString());
+                }
+            }
+        }
+        // Pods that are gone from the API (force-deleted, or deleted while this agent was away), or static pods whose
+        // file went: stop what is left. Without a synced informer only static pods are known.
         for (PodWorker w : List.copyOf(workers.values())) {
             String uid = w.pod().getMetadata().getUid();
-            if (!seen.contains(uid)) {
+            if (!seen.contains(uid) && (synced || isStatic(w.pod()))) {
                 forget(w);
+            }
+        }
+    }
+
+    static boolean isStatic(Pod p) {
+        return p.getMetadata().getAnnotations() != null && "file".equals(p.getMetadata().getAnnotations().get(StaticPodSource.SOURCE));
+    }
+
+    /**
+     * Keeps one mirror pod per static pod, as the kubelet's mirror client: creates the missing ones, deletes (for good)
+     * those marked for deletion or of an older manifest, so they come back, and those whose static pod is gone.
+     */
+    private void syncMirrors(Map<String, Pod> mirrors) {
+        if (nodeUid.get() == null) {
+            return; // not registered yet: a mirror pod is owned by its Node
+        }
+        for (Pod sp : staticPods.values()) {
+            String key = sp.getMetadata().getNamespace() + "/" + sp.getMetadata().getName();
+            Pod m = mirrors.remove(key);
+            String hash = sp.getMetadata().getAnnotations().get(StaticPodSource.HASH);
+            if (m == null) {
+                createMirror(sp, hash);
+            } else if (m.getMetadata().getDeletionTimestamp() != null || !hash.equals(m.getMetadata().getAnnotations().get(StaticPodSource.MIRROR))) {
+                finalDelete(m);
+                posted.remove(sp.getMetadata().getUid());
+            }
+        }
+        for (Pod m : mirrors.values()) {
+            finalDelete(m);
+        }
+    }
+
+    private void createMirror(Pod sp, String hash) {
+        ObjectNode o = PodWorker.JSON.valueToTree(sp);
+        ObjectNode meta = (ObjectNode) o.get("metadata");
+        meta.remove("uid");
+        meta.remove("resourceVersion");
+        meta.remove("creationTimestamp");
+        meta.with("annotations").put(StaticPodSource.MIRROR, hash);
+        String uid = nodeUid.get();
+        if (uid != null) {
+            meta.putArray("ownerReferences").addObject().put("apiVersion", "v1").put("kind", "Node").put("name", node)
+                    .put("uid", uid).put("controller", true);
+        }
+        o.remove("status");
+        try {
+            client.pods().inNamespace(sp.getMetadata().getNamespace()).resource(PodWorker.JSON.convertValue(o, Pod.class)).create();
+            posted.remove(sp.getMetadata().getUid());
+            LOG.info("event=mirror-pod-created node={} pod={}/{}", node, sp.getMetadata().getNamespace(), sp.getMetadata().getName());
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != 409) {
+                LOG.warn("event=mirror-pod-not-created node={} pod={}/{} error={}", node, sp.getMetadata().getNamespace(),
+                        sp.getMetadata().getName(), e.getMessage());
             }
         }
     }
@@ -189,7 +289,8 @@ final class PodManager {
 
     /** ConfigMaps and Secrets the pod references (only the process runtime materialises them). */
     PodContext.Resolved resolve(Pod pod) {
-        if (!"process".equals(config.runtime())) {
+        // Static pods may not reference API objects (as upstream), so they run without an API server.
+        if (!"process".equals(config.runtime()) || isStatic(pod)) {
             return PodContext.Resolved.NONE;
         }
         Set<String> cms = new HashSet<>();

@@ -111,10 +111,40 @@ final class PodWorker {
         return podIP;
     }
 
-    /** The current run of a container (for logs), or the previous one when {@code previous}. */
+    /** The current run of a container (exec). */
     Optional<RuntimeContainer> container(String name) {
         ContainerRecord r = containers.get(name);
         return r == null ? Optional.empty() : Optional.ofNullable(r.current);
+    }
+
+    /**
+     * The run whose log {@code kubectl logs} shows, as the kubelet picks it: with {@code previous} the last
+     * terminated run; otherwise the current run, or while the container waits (CrashLoopBackOff) its last run.
+     *
+     * @throws IllegalStateException with the kubelet's message when there is none
+     */
+    RuntimeContainer logTarget(String name, boolean previous) {
+        ContainerRecord r = containers.get(name);
+        String podName = pod.getMetadata().getName();
+        if (r == null) {
+            throw new IllegalArgumentException("container " + name + " is not valid for pod " + podName);
+        }
+        RuntimeContainer cur = r.current;
+        RuntimeContainer prev = r.previous;
+        if (previous) {
+            if (prev == null) {
+                throw new IllegalStateException("previous terminated container \"" + name + "\" in pod \"" + podName + "\" not found");
+            }
+            return prev;
+        }
+        if (cur != null) {
+            return cur;
+        }
+        if (prev != null) {
+            return prev;
+        }
+        String reason = r.waitingReason == null ? "ContainerCreating" : r.waitingReason;
+        throw new IllegalStateException("container \"" + name + "\" in pod \"" + podName + "\" is waiting to start: " + reason);
     }
 
     List<String> containerNames() {
@@ -222,6 +252,7 @@ final class PodWorker {
                 c.backoffMs = 0;
             }
             c.lastTerminated = term;
+            c.previous = c.current;
             c.current = null;
             c.restartCount++;
             c.resetProbes();

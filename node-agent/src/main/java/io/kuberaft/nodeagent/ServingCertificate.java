@@ -8,13 +8,10 @@ import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
-import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLContext;
 import java.math.BigInteger;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
-import java.security.KeyStore;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
@@ -29,32 +26,41 @@ final class ServingCertificate {
     private ServingCertificate() {
     }
 
-    static SSLContext selfSigned(String host) {
+    /** A certificate and its PKCS#8 key, PEM-encoded. */
+    record Pem(String cert, String key) {
+    }
+
+    /** The same self-signed certificate, as PEM (what Vert.x takes). */
+    static Pem selfSignedPem(String host) {
         try {
             KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
             g.initialize(256);
             KeyPair kp = g.generateKeyPair();
-            X500Name subject = new X500Name("CN=" + host + "@" + Instant.now().getEpochSecond());
-            Instant now = Instant.now();
-            JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(subject, new BigInteger(64, new SecureRandom()),
-                    Date.from(now.minus(Duration.ofHours(1))), Date.from(now.plus(Duration.ofDays(365))), subject, kp.getPublic());
-            boolean ip = host.matches("[0-9.]+") || host.contains(":");
-            b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName[]{
-                    new GeneralName(ip ? GeneralName.iPAddress : GeneralName.dNSName, host),
-                    new GeneralName(GeneralName.dNSName, "localhost")}));
-            X509Certificate cert = new JcaX509CertificateConverter()
-                    .getCertificate(b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(kp.getPrivate())));
-            KeyStore ks = KeyStore.getInstance("PKCS12");
-            ks.load(null, null);
-            char[] pw = "kuberaft".toCharArray();
-            ks.setKeyEntry("agent", kp.getPrivate(), pw, new X509Certificate[]{cert});
-            KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-            kmf.init(ks, pw);
-            SSLContext ctx = SSLContext.getInstance("TLS");
-            ctx.init(kmf.getKeyManagers(), null, null);
-            return ctx;
+            X509Certificate cert = certificate(host, kp);
+            return new Pem(pem(cert), pem(new org.bouncycastle.openssl.jcajce.JcaPKCS8Generator(kp.getPrivate(), null)));
         } catch (GeneralSecurityException | org.bouncycastle.operator.OperatorCreationException | java.io.IOException e) {
             throw new IllegalStateException("cannot create the agent's serving certificate: " + e.getMessage(), e);
         }
+    }
+
+    static String pem(Object o) throws java.io.IOException {
+        java.io.StringWriter sw = new java.io.StringWriter();
+        try (org.bouncycastle.openssl.jcajce.JcaPEMWriter w = new org.bouncycastle.openssl.jcajce.JcaPEMWriter(sw)) {
+            w.writeObject(o);
+        }
+        return sw.toString();
+    }
+
+    private static X509Certificate certificate(String host, KeyPair kp) throws GeneralSecurityException, org.bouncycastle.operator.OperatorCreationException,
+            org.bouncycastle.cert.CertIOException {
+        X500Name subject = new X500Name("CN=" + host + "@" + Instant.now().getEpochSecond());
+        Instant now = Instant.now();
+        JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(subject, new BigInteger(64, new SecureRandom()),
+                Date.from(now.minus(Duration.ofHours(1))), Date.from(now.plus(Duration.ofDays(365))), subject, kp.getPublic());
+        boolean ip = host.matches("[0-9.]+") || host.contains(":");
+        b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName[]{
+                new GeneralName(ip ? GeneralName.iPAddress : GeneralName.dNSName, host),
+                new GeneralName(GeneralName.dNSName, "localhost")}));
+        return new JcaX509CertificateConverter().getCertificate(b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(kp.getPrivate())));
     }
 }

@@ -24,15 +24,22 @@ final class AgentFixture implements AutoCloseable {
     final ApiServer server;
     final KubernetesClient client;
     final NodeAgent agent;
+    final TestPki pki;
 
     AgentFixture(Path tmp, String runtime, String name, int nodes) throws Exception {
+        this(tmp, runtime, name, nodes, c -> c);
+    }
+
+    /** The API server presents a client certificate of a test CA to the agent, which accepts that CA only. */
+    AgentFixture(Path tmp, String runtime, String name, int nodes, java.util.function.UnaryOperator<AgentConfig> tweak) throws Exception {
+        pki = TestPki.create(tmp.resolve("pki"), "cluster");
         store = new LocalKvStore(tmp.resolve("store"));
-        server = ApiServer.start(ApiServer.Options.plain("127.0.0.1", 0), store, ClusterView.standalone("m1", () -> 0),
-                new SimpleMeterRegistry(), () -> "");
+        server = ApiServer.start(ApiServer.Options.plain("127.0.0.1", 0).withKubeletClient(pki.clientCert(), pki.clientKey()), store,
+                ClusterView.standalone("m1", () -> 0), new SimpleMeterRegistry(), () -> "");
         client = client(server.port());
-        AgentConfig config = AgentConfig.defaults(name, nodes, runtime, tmp.resolve("agent"))
+        AgentConfig config = tweak.apply(AgentConfig.defaults(name, nodes, runtime, tmp.resolve("agent"))
                 .withTimings(Duration.ofSeconds(1), Duration.ofMinutes(5), Duration.ofSeconds(1), Duration.ofSeconds(1))
-                .withAgentPort(0);
+                .withAgentPort(0).withClientCa(pki.caPem()));
         agent = new NodeAgent(client, config, Clock.systemUTC()).start();
     }
 

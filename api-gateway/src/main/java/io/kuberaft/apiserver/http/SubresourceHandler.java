@@ -36,7 +36,7 @@ import java.util.concurrent.ThreadLocalRandom;
  *   <li>{@code pods/eviction}: a delete guarded by the PodDisruptionBudget that selects the pod. The PDB's
  *   disruptionsAllowed decrement (and its status.disruptedPods entry) commits in the same store txn as the
  *   pod's deletion mark, so concurrent evictions cannot overrun a budget.</li>
- *   <li>{@code pods/log}: forwarded to the agent of the pod's node ({@link PodLogProxy}).</li>
+ *   <li>{@code pods/log}, {@code pods/exec}, {@code pods/attach}: streamed from the agent of the pod's node ({@link PodStreams}).</li>
  * </ul>
  */
 public final class SubresourceHandler {
@@ -84,11 +84,6 @@ public final class SubresourceHandler {
             case "finalize" -> {
                 requireVerb(info, "update");
                 yield finalizeNamespace(def, info.name(), MediaTypes.parseObject(contentType, body));
-            }
-            case "log" -> {
-                requireVerb(info, "get");
-                yield PodLogProxy.get(generic.store(), def, registry.find("", "v1", "nodes")
-                        .orElseThrow(() -> StatusException.internal("nodes are not registered")), ns, info.name(), q);
             }
             default -> throw new StatusException(404, "NotFound", "the server could not find the requested resource (" + sub
                     + " is not served by this replica yet)");

@@ -26,8 +26,21 @@ public interface ContainerRuntime extends AutoCloseable {
     /** Asks the container to stop (SIGTERM), killing it once {@code grace} has passed (SIGKILL). Returns at once. */
     void stop(RuntimeContainer container, Duration grace);
 
-    /** The container's log (stdout and stderr), or empty when the runtime has none for it. */
-    Optional<String> log(RuntimeContainer container);
+    /**
+     * The container's log (stdout and stderr) in the {@link CriLog} format, from byte {@code from} on; empty when
+     * the runtime has none for it (any more). The log only grows while the container runs.
+     */
+    Optional<byte[]> log(RuntimeContainer container, long from);
+
+    /**
+     * Starts {@code command} in the running {@code container} for {@code kubectl exec}, its stdin, stdout and
+     * stderr connected to the returned process ({@code tty}: stderr merged into stdout).
+     *
+     * @throws CannotStartException with the message the exec fails with (a runtime that cannot exec says why)
+     */
+    default Process startExec(RuntimeContainer container, List<String> command, boolean tty) throws CannotStartException {
+        throw new CannotStartException("ExecNotSupported", "the " + version() + " runtime cannot run commands in its containers");
+    }
 
     /** Runs {@code command} in the container (exec probes, kubectl exec). */
     ExecResult exec(RuntimeContainer container, List<String> command, Duration timeout);

@@ -90,8 +90,7 @@ public final class ProcessRuntime implements ContainerRuntime {
             Files.createDirectories(workDir);
             Path log = dir.resolve("logs").resolve(c.getName()).resolve(attempt + ".log");
             Files.createDirectories(log.getParent());
-            ProcessBuilder pb = new ProcessBuilder(cmd).directory(workDir.toFile()).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+            ProcessBuilder pb = new ProcessBuilder(cmd).directory(workDir.toFile())
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
             pb.environment().clear();
             pb.environment().put("PATH", System.getenv().getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin"));
@@ -103,6 +102,7 @@ public final class ProcessRuntime implements ContainerRuntime {
             Proc proc = new Proc(version().replace("0.1.0", "") + pod.uid().substring(0, Math.min(8, pod.uid().length())) + "-" + c.getName()
                     + "-" + attempt + "-" + p.pid(), c.getName(), c.getImage(), clock.instant(), p, log, env, workDir, pod.uid());
             p.onExit().thenRun(() -> proc.finishedAt = clock.instant());
+            LogPump.start(p, log, clock, proc.drained, proc.containerId);
             containers.put(proc.containerId, proc);
             LOG.info("event=process-started pod={}/{} container={} pid={}", pod.namespace(), pod.name(), c.getName(), p.pid());
             return proc;
@@ -139,11 +139,46 @@ public final class ProcessRuntime implements ContainerRuntime {
     }
 
     @Override
-    public Optional<String> log(RuntimeContainer container) {
-        try {
-            return Optional.of(Files.readString(((Proc) container).log, StandardCharsets.UTF_8));
+    public Optional<byte[]> log(RuntimeContainer container, long from) {
+        Path log = ((Proc) container).log;
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(log.toFile(), "r")) {
+            long len = f.length();
+            if (from >= len) {
+                return Optional.of(new byte[0]);
+            }
+            byte[] b = new byte[(int) Math.min(len - Math.max(0, from), 64L * 1024 * 1024)];
+            f.seek(Math.max(0, from));
+            f.readFully(b);
+            return Optional.of(b);
         } catch (IOException e) {
             return Optional.empty();
+        }
+    }
+
+    @Override
+    public Process startExec(RuntimeContainer container, List<String> command, boolean tty) throws CannotStartException {
+        Proc p = (Proc) container;
+        if (command.isEmpty()) {
+            throw new CannotStartException("ExecFailed", "command must not be empty");
+        }
+        if (!executable(command.get(0), p.env.getOrDefault("PATH", System.getenv("PATH")))) {
+            throw new CannotStartException("ExecFailed", "exec: \"" + command.get(0) + "\": executable file not found in $PATH");
+        }
+        try {
+            ProcessBuilder pb = new ProcessBuilder(command).directory(p.workDir.toFile()).redirectErrorStream(tty);
+            pb.environment().clear();
+            pb.environment().put("PATH", System.getenv().getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin"));
+            String rootfs = podDir(p.podUid).resolve("rootfs").toString();
+            pb.environment().put("HOME", rootfs);
+            pb.environment().put("KUBERAFT_ROOTFS", rootfs);
+            pb.environment().put("HOSTNAME", p.env.getOrDefault("HOSTNAME", ""));
+            if (tty) {
+                pb.environment().put("TERM", "xterm");
+            }
+            pb.environment().putAll(p.env);
+            return pb.start();
+        } catch (IOException e) {
+            throw new CannotStartException("ExecFailed", "cannot start " + command.get(0) + ": " + e.getMessage());
         }
     }
 
@@ -209,6 +244,7 @@ public final class ProcessRuntime implements ContainerRuntime {
         final Map<String, String> env;
         final Path workDir;
         final String podUid;
+        final java.util.concurrent.CountDownLatch drained = new java.util.concurrent.CountDownLatch(2);
         volatile Instant finishedAt;
 
         Proc(String containerId, String name, String image, Instant startedAt, Process process, Path log, Map<String, String> env,
@@ -247,6 +283,10 @@ public final class ProcessRuntime implements ContainerRuntime {
         @Override
         public Optional<Exit> exit() {
             if (process.isAlive()) {
+                return Optional.empty();
+            }
+            // Exited once its output is in the log (a child that keeps stdout open is not waited for long).
+            if (drained.getCount() > 0 && (finishedAt == null || finishedAt.plusSeconds(2).isAfter(Instant.now()))) {
                 return Optional.empty();
             }
             Instant at = finishedAt != null ? finishedAt : Instant.now();

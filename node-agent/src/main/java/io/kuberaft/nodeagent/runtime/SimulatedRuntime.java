@@ -120,15 +120,27 @@ public final class SimulatedRuntime implements ContainerRuntime {
     }
 
     @Override
-    public Optional<String> log(RuntimeContainer container) {
+    public Optional<byte[]> log(RuntimeContainer container, long from) {
         Sim sim = (Sim) container;
-        Optional<RuntimeContainer.Exit> exit = sim.exit();
-        return Optional.of(sim.log + exit.map(e -> "simulated container " + sim.name + " exited with code " + e.exitCode() + "\n").orElse(""));
+        StringBuilder b = new StringBuilder();
+        for (String line : sim.log.split("\n")) {
+            b.append(CriLog.format(sim.startedAt, "stdout", line, false));
+        }
+        sim.exit().ifPresent(e -> b.append(CriLog.format(e.finishedAt(), "stdout", "simulated container " + sim.name + " exited with code " + e.exitCode(), false)));
+        byte[] all = b.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        int start = (int) Math.min(Math.max(0, from), all.length);
+        return Optional.of(java.util.Arrays.copyOfRange(all, start, all.length));
     }
 
     @Override
     public ExecResult exec(RuntimeContainer container, List<String> command, Duration timeout) {
         return new ExecResult(126, "exec is not supported by the simulated runtime (container " + container.name() + ")");
+    }
+
+    @Override
+    public Process startExec(RuntimeContainer container, List<String> command, boolean tty) throws CannotStartException {
+        throw new CannotStartException("ExecNotSupported", "the simulated runtime cannot run commands: container " + container.name()
+                + " only pretends to run (use --runtime process to exec)");
     }
 
     @Override

@@ -1,0 +1,90 @@
+package io.kuberaft.nodeagent.runtime;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * Copies a process's stdout and stderr into its log file in the {@link CriLog} format, one thread per stream
+ * (as containerd's shim does): each line gets the time it was read. A line longer than 16 KiB, or the end of
+ * the output without a newline, is written as a partial entry.
+ */
+final class LogPump {
+    private static final Logger LOG = LoggerFactory.getLogger(LogPump.class);
+    private static final int MAX_LINE = 16 * 1024;
+    private final OutputStream out;
+    private final Clock clock;
+
+    private LogPump(OutputStream out, Clock clock) {
+        this.out = out;
+        this.clock = clock;
+    }
+
+    /** Starts the two copiers; {@code drained} counts down once per stream at its end (the file is closed after both). */
+    static void start(Process p, Path log, Clock clock, CountDownLatch drained, String id) throws IOException {
+        OutputStream out = Files.newOutputStream(log, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        LogPump pump = new LogPump(out, clock);
+        CountDownLatch both = new CountDownLatch(2);
+        for (String stream : new String[]{"stdout", "stderr"}) {
+            InputStream in = stream.equals("stdout") ? p.getInputStream() : p.getErrorStream();
+            Thread t = new Thread(() -> {
+                try {
+                    pump.copy(in, stream);
+                } catch (IOException e) {
+                    LOG.debug("event=log-pump-ended container={} stream={} error={}", id, stream, e.toString());
+                } finally {
+                    both.countDown();
+                    if (both.getCount() == 0) {
+                        try {
+                            out.close();
+                        } catch (IOException e) {
+                            LOG.warn("event=log-close-failed container={} error={}", id, e.toString());
+                        }
+                    }
+                    drained.countDown();
+                }
+            }, "log-" + stream + "-" + id);
+            t.setDaemon(true);
+            t.start();
+        }
+    }
+
+    private void copy(InputStream in, String stream) throws IOException {
+        byte[] buf = new byte[8192];
+        java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream();
+        int n;
+        while ((n = in.read(buf)) >= 0) {
+            for (int i = 0; i < n; i++) {
+                if (buf[i] == '\n') {
+                    write(stream, line, false);
+                } else {
+                    line.write(buf[i]);
+                    if (line.size() >= MAX_LINE) {
+                        write(stream, line, true);
+                    }
+                }
+            }
+        }
+        if (line.size() > 0) {
+            write(stream, line, true);
+        }
+    }
+
+    private void write(String stream, java.io.ByteArrayOutputStream line, boolean partial) throws IOException {
+        String entry = CriLog.format(clock.instant(), stream, line.toString(StandardCharsets.UTF_8), partial);
+        line.reset();
+        synchronized (out) {
+            out.write(entry.getBytes(StandardCharsets.UTF_8));
+            out.flush();
+        }
+    }
+}
