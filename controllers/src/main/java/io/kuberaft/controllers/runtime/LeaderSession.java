@@ -43,10 +43,14 @@ public final class LeaderSession implements AutoCloseable {
         }
     }
 
-    /** A client of the API for this term: every request carries the fence; certificates of loopback trusted. */
+    /**
+     * A client of the API for this term: every request carries the fence; certificates of loopback trusted.
+     * Watches over plain HTTP (as client-go's): fabric8's WebSocket watches were aborted ("write error or
+     * failure with sendClose") in long test runs and the informers then went stale.
+     */
     public static KubernetesClient client(String apiUrl, String token, long term) {
         Config config = new ConfigBuilder(Config.empty()).withMasterUrl(apiUrl).withOauthToken(token)
-                .withTrustCerts(true).withDisableHostnameVerification(true).withHttp2Disable(true)
+                .withTrustCerts(true).withDisableHostnameVerification(true).withHttp2Disable(true).withOnlyHttpWatches(true)
                 .withRequestTimeout(30_000).withConnectionTimeout(5_000)
                 .withWatchReconnectInterval(200).withRequestRetryBackoffInterval(100).withRequestRetryBackoffLimit(5)
                 .build();
