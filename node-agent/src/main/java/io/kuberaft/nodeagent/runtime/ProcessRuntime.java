@@ -234,50 +234,21 @@ public final class ProcessRuntime implements ContainerRuntime {
         killer.shutdownNow();
     }
 
-    private static final class Proc implements RuntimeContainer {
-        final String containerId;
-        final String name;
-        final String image;
-        final Instant startedAt;
+    private static final class Proc extends ContainerRun {
         final Process process;
         final Path log;
         final Map<String, String> env;
         final Path workDir;
-        final String podUid;
         final java.util.concurrent.CountDownLatch drained = new java.util.concurrent.CountDownLatch(2);
         volatile Instant finishedAt;
 
         Proc(String containerId, String name, String image, Instant startedAt, Process process, Path log, Map<String, String> env,
              Path workDir, String podUid) {
-            this.containerId = containerId;
-            this.name = name;
-            this.image = image;
-            this.startedAt = startedAt;
+            super(containerId, name, image, startedAt, podUid);
             this.process = process;
             this.log = log;
             this.env = env;
             this.workDir = workDir;
-            this.podUid = podUid;
-        }
-
-        @Override
-        public String containerId() {
-            return containerId;
-        }
-
-        @Override
-        public String name() {
-            return name;
-        }
-
-        @Override
-        public String image() {
-            return image;
-        }
-
-        @Override
-        public Instant startedAt() {
-            return startedAt;
         }
 
         @Override

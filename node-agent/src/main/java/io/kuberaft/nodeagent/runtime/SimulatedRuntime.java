@@ -153,52 +153,23 @@ public final class SimulatedRuntime implements ContainerRuntime {
         containers.values().removeIf(s -> s.podUid.equals(podUid));
     }
 
-    private final class Sim implements RuntimeContainer {
-        final String containerId;
-        final String name;
-        final String image;
-        final Instant startedAt;
+    private final class Sim extends ContainerRun {
         final Instant exitAt;
         final int exitCode;
         final Duration stopTime;
         final List<String> failingProbes;
         final String log;
-        final String podUid;
         Instant stopAt;
         int stopCode;
 
         Sim(String containerId, String name, String image, Instant startedAt, Instant exitAt, int exitCode, Duration stopTime,
             List<String> failingProbes, String log, String podUid) {
-            this.containerId = containerId;
-            this.name = name;
-            this.image = image;
-            this.startedAt = startedAt;
+            super(containerId, name, image, startedAt, podUid);
             this.exitAt = exitAt;
             this.exitCode = exitCode;
             this.stopTime = stopTime;
             this.failingProbes = failingProbes;
             this.log = log;
-            this.podUid = podUid;
-        }
-
-        @Override
-        public String containerId() {
-            return containerId;
-        }
-
-        @Override
-        public String name() {
-            return name;
-        }
-
-        @Override
-        public String image() {
-            return image;
-        }
-
-        @Override
-        public Instant startedAt() {
-            return startedAt;
         }
 
         @Override
