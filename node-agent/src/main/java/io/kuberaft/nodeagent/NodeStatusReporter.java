@@ -35,6 +35,7 @@ final class NodeStatusReporter {
     private volatile String uid;
     private ObjectNode lastPosted;
     private Instant lastPostedAt = Instant.EPOCH;
+    private Instant lastCheckedAt = Instant.EPOCH;
     private String readySince;
 
     NodeStatusReporter(KubernetesClient client, AgentConfig config, String name, String podCidr, String runtimeVersion, int agentPort,
@@ -110,16 +111,33 @@ final class NodeStatusReporter {
         post(status);
     }
 
-    /** Posts the status if it changed or the report interval has passed; re-registers a node that was deleted. */
+    /**
+     * Posts the status if it changed, if the node's status on the server says otherwise (checked every
+     * Lease interval: the node-lifecycle controller marks a node Unknown when a heartbeat was late, and the
+     * kubelet must then post Ready again, as upstream's comparison with the server's node does) or if the
+     * report interval has passed; re-registers a node that was deleted.
+     */
     void maybePost() {
         Instant now = clock.instant();
         ObjectNode s = status(now);
-        boolean due = !now.isBefore(lastPostedAt.plus(config.statusReportInterval()));
-        if (!due && withoutHeartbeats(s).equals(withoutHeartbeats(lastPosted))) {
-            return;
-        }
+        boolean post = !now.isBefore(lastPostedAt.plus(config.statusReportInterval()))
+                || !withoutHeartbeats(s).equals(withoutHeartbeats(lastPosted));
         try {
-            post(s);
+            if (!post && !now.isBefore(lastCheckedAt.plus(config.leaseRenewInterval()))) {
+                lastCheckedAt = now;
+                Node onServer = client.nodes().withName(name).get();
+                if (onServer == null) {
+                    throw new KubernetesClientException("node " + name + " not found", 404, null);
+                }
+                Map<String, String> theirs = conditionStatuses(PodWorker.JSON.valueToTree(onServer.getStatus()));
+                if (!theirs.equals(conditionStatuses(s))) {
+                    LOG.info("event=node-status-differs node={} server={} agent={} action=post", name, theirs, conditionStatuses(s));
+                    post = true;
+                }
+            }
+            if (post) {
+                post(s);
+            }
         } catch (KubernetesClientException e) {
             if (e.getCode() == 404) {
                 LOG.warn("event=node-missing node={} action=re-register", name);
@@ -128,6 +146,14 @@ final class NodeStatusReporter {
             }
             throw e;
         }
+    }
+
+    private static Map<String, String> conditionStatuses(com.fasterxml.jackson.databind.JsonNode status) {
+        Map<String, String> out = new java.util.TreeMap<>();
+        if (status != null) {
+            status.path("conditions").forEach(c -> out.put(c.path("type").asText(), c.path("status").asText()));
+        }
+        return out;
     }
 
     private void post(ObjectNode status) {

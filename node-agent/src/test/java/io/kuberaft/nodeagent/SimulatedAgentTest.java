@@ -90,6 +90,22 @@ class SimulatedAgentTest {
     }
 
     @Test
+    void postsReadyAgainAfterTheControllerMarkedTheNodeUnknown() throws Exception {
+        // what the node-lifecycle controller writes when it saw no heartbeat in time
+        Node n = f.client.nodes().withName("sim-1").get();
+        n.getStatus().getConditions().forEach(c -> {
+            c.setStatus("Unknown");
+            c.setReason("NodeStatusUnknown");
+            c.setMessage("Kubelet stopped posting node status.");
+        });
+        f.client.nodes().resource(n).updateStatus();
+        await(WAIT, "sim-1 Ready=True again", () -> "True".equals(f.client.nodes().withName("sim-1").get().getStatus().getConditions().stream()
+                .filter(c -> c.getType().equals("Ready")).findFirst().orElseThrow().getStatus()));
+        Node after = f.client.nodes().withName("sim-1").get();
+        assertThat(after.getStatus().getConditions()).allMatch(c -> !c.getStatus().equals("Unknown"));
+    }
+
+    @Test
     void boundPodRunsAndIsReady() throws Exception {
         f.client.pods().inNamespace("default").resource(pod("web", "sim-0", "Always", Map.of())).create();
         await(WAIT, "pod web Running and Ready", () -> {

@@ -198,19 +198,21 @@ public final class NodeLifecycleController implements Controller {
     /** Marks {@code node}'s conditions Unknown when its heartbeat is older than the grace period; returns the node as it now is. */
     private Node checkHealth(Node node, Instant now) {
         NodeCondition ready = condition(node, "Ready");
-        Instant heartbeat = null;
         Lease lease = leases.getStore().getByKey(LEASE_NAMESPACE + "/" + node.getMetadata().getName());
-        if (lease != null && lease.getSpec() != null && lease.getSpec().getRenewTime() != null) {
-            heartbeat = lease.getSpec().getRenewTime().toInstant();
+        Duration grace = ready == null ? ctx.options().nodeStartupGracePeriod() : ctx.options().nodeMonitorGracePeriod();
+        Instant heartbeat = heartbeat(node, ready, lease);
+        if (heartbeat == null || !now.isAfter(heartbeat.plus(grace))) {
+            return node;
         }
-        Duration grace = ctx.options().nodeMonitorGracePeriod();
-        if (ready != null && ready.getLastHeartbeatTime() != null) {
-            heartbeat = max(heartbeat, parse(ready.getLastHeartbeatTime()));
+        // The Lease informer may lag the Node informer (each watch runs on its own; a new leader's first pass
+        // comes right after its lists): a stale cached Lease must not make a healthy node Unknown, so the
+        // verdict is confirmed with a read of the Lease itself. Rare (only nodes about to turn Unknown).
+        try {
+            lease = ctx.client().leases().inNamespace(LEASE_NAMESPACE).withName(node.getMetadata().getName()).get();
+        } catch (KubernetesClientException e) {
+            LOG.debug("node {}: lease read failed ({}); judging by the cached heartbeat", node.getMetadata().getName(), e.toString());
         }
-        if (ready == null) {
-            grace = ctx.options().nodeStartupGracePeriod();
-            heartbeat = max(heartbeat, parse(node.getMetadata().getCreationTimestamp()));
-        }
+        heartbeat = heartbeat(node, ready, lease);
         if (heartbeat == null || !now.isAfter(heartbeat.plus(grace))) {
             return node;
         }
@@ -246,7 +248,8 @@ public final class NodeLifecycleController implements Controller {
             if (wasReady || ready == null) {
                 ctx.events().normal(node, "NodeNotReady", "Node " + node.getMetadata().getName() + " status is now: NodeNotReady");
             }
-            LOG.info("node {}: no heartbeat since {}: conditions Unknown", node.getMetadata().getName(), heartbeat);
+            LOG.info("node {}: no heartbeat since {} (lease {}): conditions Unknown", node.getMetadata().getName(), heartbeat,
+                    lease == null ? "missing" : lease.getSpec().getRenewTime());
             return out;
         } catch (KubernetesClientException e) {
             if (e.getCode() == 409 || e.getCode() == 404) {
@@ -254,6 +257,21 @@ public final class NodeLifecycleController implements Controller {
             }
             throw e;
         }
+    }
+
+    /** The newer of the Lease's renewTime and the Ready condition's heartbeat (the creation time before the first Ready). */
+    private static Instant heartbeat(Node node, NodeCondition ready, Lease lease) {
+        Instant heartbeat = null;
+        if (lease != null && lease.getSpec() != null && lease.getSpec().getRenewTime() != null) {
+            heartbeat = lease.getSpec().getRenewTime().toInstant();
+        }
+        if (ready != null && ready.getLastHeartbeatTime() != null) {
+            heartbeat = max(heartbeat, parse(ready.getLastHeartbeatTime()));
+        }
+        if (ready == null) {
+            heartbeat = max(heartbeat, parse(node.getMetadata().getCreationTimestamp()));
+        }
+        return heartbeat;
     }
 
     static ZoneState zoneState(List<Node> zoneNodes, double unhealthyThreshold) {
