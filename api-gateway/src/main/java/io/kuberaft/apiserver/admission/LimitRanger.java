@@ -1,5 +1,6 @@
 package io.kuberaft.apiserver.admission;
 
+import io.kuberaft.kubeapi.PodResources;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.kuberaft.apiserver.registry.Objects;
@@ -85,7 +86,7 @@ public final class LimitRanger implements AdmissionPlugin {
             if (!causes.isEmpty()) {
                 throw StatusException.invalid(a.def().group(), a.def().kind(), a.name(), causes);
             }
-            Json.obj(pod, "status").put("qosClass", Resources.qosClass(spec));
+            Json.obj(pod, "status").put("qosClass", PodResources.qosClass(spec));
         }
         for (ObjectNode range : ranges) {
             List<String> errors = new ArrayList<>();
@@ -94,12 +95,12 @@ public final class LimitRanger implements AdmissionPlugin {
                 if (type.equals("Container")) {
                     for (String kind : new String[] {"containers", "initContainers"}) {
                         for (JsonNode c : spec.path(kind)) {
-                            check(errors, item, type, Resources.list(c.path("resources").path("requests")),
-                                    Resources.list(c.path("resources").path("limits")), true);
+                            check(errors, item, type, PodResources.list(c.path("resources").path("requests")),
+                                    PodResources.list(c.path("resources").path("limits")), true);
                         }
                     }
                 } else if (type.equals("Pod")) {
-                    check(errors, item, type, Resources.podRequests(spec), Resources.podLimits(spec), true);
+                    check(errors, item, type, PodResources.podRequests(spec), PodResources.podLimits(spec), true);
                 }
             }
             fail(a, errors);
@@ -162,7 +163,7 @@ public final class LimitRanger implements AdmissionPlugin {
     }
 
     private void admitClaim(Attributes a, List<ObjectNode> ranges) {
-        TreeMap<String, Quantity> requests = Resources.list(a.object().path("spec").path("resources").path("requests"));
+        TreeMap<String, Quantity> requests = PodResources.list(a.object().path("spec").path("resources").path("requests"));
         for (ObjectNode range : ranges) {
             List<String> errors = new ArrayList<>();
             for (JsonNode item : range.path("spec").path("limits")) {
@@ -184,7 +185,7 @@ public final class LimitRanger implements AdmissionPlugin {
     /** min, max (on limits, or on requests for claims) and maxLimitRequestRatio of one LimitRange item. */
     private static void check(List<String> errors, JsonNode item, String type, Map<String, Quantity> requests,
                               Map<String, Quantity> limits, boolean limitsApply) {
-        Resources.list(item.path("min")).forEach((k, min) -> {
+        PodResources.list(item.path("min")).forEach((k, min) -> {
             Quantity req = requests.get(k);
             Quantity lim = limits.get(k);
             if (req == null) {
@@ -195,7 +196,7 @@ public final class LimitRanger implements AdmissionPlugin {
                 errors.add("minimum " + k + " usage per " + type + " is " + min + ", but limit is " + lim);
             }
         });
-        Resources.list(item.path("max")).forEach((k, max) -> {
+        PodResources.list(item.path("max")).forEach((k, max) -> {
             Quantity req = requests.get(k);
             Quantity lim = limits.get(k);
             if (!limitsApply) {
@@ -212,7 +213,7 @@ public final class LimitRanger implements AdmissionPlugin {
                 errors.add("maximum " + k + " usage per " + type + " is " + max + ", but request is " + req);
             }
         });
-        Resources.list(item.path("maxLimitRequestRatio")).forEach((k, ratio) -> {
+        PodResources.list(item.path("maxLimitRequestRatio")).forEach((k, ratio) -> {
             Quantity req = requests.get(k);
             Quantity lim = limits.get(k);
             if (req == null || req.isZero()) {

@@ -1,5 +1,7 @@
 package io.kuberaft.apiserver.admission;
 
+import io.kuberaft.kubeapi.QuotaUsage;
+import io.kuberaft.kubeapi.PodResources;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.kuberaft.apiserver.registry.Objects;
@@ -57,9 +59,9 @@ public final class ResourceQuotaAdmission implements AdmissionPlugin {
         if (a.is("", "ResourceQuota")) {
             initializeStatus(a);
         }
-        TreeMap<String, Quantity> delta = QuotaUsage.of(a.def(), a.object());
+        TreeMap<String, Quantity> delta = QuotaUsage.of(a.def().group(), a.def().plural(), a.object());
         if (a.old() != null) {
-            QuotaUsage.of(a.def(), a.old()).forEach((k, v) -> delta.merge(k, v.negate(), Quantity::add));
+            QuotaUsage.of(a.def().group(), a.def().plural(), a.old()).forEach((k, v) -> delta.merge(k, v.negate(), Quantity::add));
         }
         delta.values().removeIf(Quantity::isZero);
         if (!delta.isEmpty()) {
@@ -73,7 +75,7 @@ public final class ResourceQuotaAdmission implements AdmissionPlugin {
             return;
         }
         TreeMap<String, Quantity> delta = new TreeMap<>();
-        QuotaUsage.of(a.def(), a.old()).forEach((k, v) -> delta.put(k, v.negate()));
+        QuotaUsage.of(a.def().group(), a.def().plural(), a.old()).forEach((k, v) -> delta.put(k, v.negate()));
         delta.values().removeIf(Quantity::isZero);
         if (!delta.isEmpty()) {
             charge(a, a.old(), delta, false);
@@ -87,7 +89,7 @@ public final class ResourceQuotaAdmission implements AdmissionPlugin {
         a.ops().requireNoneCreatedSince(ResourceStore.prefix(quotaDef, a.namespace()), quotas.revision());
         boolean self = a.is("", "ResourceQuota");
         for (ObjectNode quota : quotas.items()) {
-            if (self && Objects.name(quota).equals(a.name()) || !QuotaUsage.matchesScopes(quota, a.def(), subject)) {
+            if (self && Objects.name(quota).equals(a.name()) || !QuotaUsage.matchesScopes(quota, a.def().group(), a.def().plural(), subject)) {
                 continue;
             }
             TreeMap<String, Quantity> hard = hard(quota);
@@ -100,7 +102,7 @@ public final class ResourceQuotaAdmission implements AdmissionPlugin {
             if (interesting.isEmpty()) {
                 continue;
             }
-            TreeMap<String, Quantity> used = Resources.list(quota.path("status").path("used"));
+            TreeMap<String, Quantity> used = PodResources.list(quota.path("status").path("used"));
             for (String k : interesting.keySet()) {
                 if (!used.containsKey(k)) {
                     used.put(k, usage(a, quota, k, a.reads(), null));
@@ -144,7 +146,7 @@ public final class ResourceQuotaAdmission implements AdmissionPlugin {
 
     private static TreeMap<String, Quantity> hard(JsonNode quota) {
         JsonNode status = quota.path("status").path("hard");
-        return Resources.list(status.size() > 0 ? status : quota.path("spec").path("hard"));
+        return PodResources.list(status.size() > 0 ? status : quota.path("spec").path("hard"));
     }
 
     /** Upstream's pod Constraints: with cpu or memory quota'd, every container must say what it requests/limits. */
@@ -181,9 +183,9 @@ public final class ResourceQuotaAdmission implements AdmissionPlugin {
      */
     private void initializeStatus(Attributes a) {
         ObjectNode quota = a.object();
-        TreeMap<String, Quantity> hard = Resources.list(quota.path("spec").path("hard"));
+        TreeMap<String, Quantity> hard = PodResources.list(quota.path("spec").path("hard"));
         ObjectNode status = Json.obj(quota, "status");
-        TreeMap<String, Quantity> used = Resources.list(status.path("used"));
+        TreeMap<String, Quantity> used = PodResources.list(status.path("used"));
         used.keySet().retainAll(hard.keySet());
         for (String k : hard.keySet()) {
             if (!used.containsKey(k)) {
@@ -208,8 +210,8 @@ public final class ResourceQuotaAdmission implements AdmissionPlugin {
             pin.requireNoneCreatedSince(ResourceStore.prefix(def, a.namespace()), page.revision());
         }
         for (ObjectNode o : page.items()) {
-            if (QuotaUsage.matchesScopes(quota, def, o)) {
-                Quantity q = QuotaUsage.of(def, o).get(resource);
+            if (QuotaUsage.matchesScopes(quota, def.group(), def.plural(), o)) {
+                Quantity q = QuotaUsage.of(def.group(), def.plural(), o).get(resource);
                 if (q != null) {
                     total = total.add(q);
                 }

@@ -1,5 +1,6 @@
 package io.kuberaft.apiserver.strategy;
 
+import io.kuberaft.kubeapi.PodResources;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.kuberaft.apiserver.registry.DefaultStrategy;
@@ -80,7 +81,7 @@ public final class LimitRangeStrategy extends DefaultStrategy {
             Map<String, TreeMap<String, Quantity>> lists = new TreeMap<>();
             TreeSet<String> keys = new TreeSet<>();
             for (String l : LISTS) {
-                lists.put(l, Resources.list(item.path(l)));
+                lists.put(l, PodResources.list(item.path(l)));
                 keys.addAll(lists.get(l).keySet());
                 item.path(l).fields().forEachRemaining(e -> {
                     Quantity q = Quantity.tryParse(e.getValue());

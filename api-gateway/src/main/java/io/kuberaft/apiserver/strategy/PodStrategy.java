@@ -1,5 +1,6 @@
 package io.kuberaft.apiserver.strategy;
 
+import io.kuberaft.kubeapi.PodResources;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.kuberaft.apiserver.registry.DefaultStrategy;
@@ -25,7 +26,7 @@ public final class PodStrategy extends DefaultStrategy {
         ObjectNode spec = applyDefaults(def, obj);
         ObjectNode status = obj.putObject("status");
         status.put("phase", "Pending");
-        status.put("qosClass", Resources.qosClass(spec));
+        status.put("qosClass", PodResources.qosClass(spec));
     }
 
     private static ObjectNode applyDefaults(ResourceDefinition def, ObjectNode obj) {

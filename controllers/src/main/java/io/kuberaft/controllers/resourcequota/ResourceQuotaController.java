@@ -1,5 +1,7 @@
 package io.kuberaft.controllers.resourcequota;
 
+import io.kuberaft.kubeapi.PodResources;
+import io.kuberaft.kubeapi.QuotaUsage;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.fabric8.kubernetes.api.model.APIGroup;
 import io.fabric8.kubernetes.api.model.ResourceQuota;
@@ -79,7 +81,7 @@ public final class ResourceQuotaController implements Controller {
             return;
         }
         JsonNode q = Serialization.jsonMapper().valueToTree(quota);
-        TreeMap<String, Quantity> hard = QuotaUsage.list(q.path("spec").path("hard"));
+        TreeMap<String, Quantity> hard = PodResources.list(q.path("spec").path("hard"));
         TreeMap<String, Quantity> used = new TreeMap<>();
         Map<String, JsonNode> listed = new HashMap<>();
         for (String resource : hard.keySet()) {
@@ -96,8 +98,8 @@ public final class ResourceQuotaController implements Controller {
             }
             used.put(resource, total);
         }
-        TreeMap<String, Quantity> curHard = QuotaUsage.list(q.path("status").path("hard"));
-        TreeMap<String, Quantity> curUsed = QuotaUsage.list(q.path("status").path("used"));
+        TreeMap<String, Quantity> curHard = PodResources.list(q.path("status").path("hard"));
+        TreeMap<String, Quantity> curUsed = PodResources.list(q.path("status").path("used"));
         if (!same(hard, curHard) || !same(used, curUsed)) {
             Map<String, io.fabric8.kubernetes.api.model.Quantity> h = new TreeMap<>();
             hard.forEach((k, v) -> h.put(k, new io.fabric8.kubernetes.api.model.Quantity(v.toString())));

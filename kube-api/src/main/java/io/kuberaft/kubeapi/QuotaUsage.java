@@ -1,52 +1,38 @@
-package io.kuberaft.controllers.resourcequota;
+package io.kuberaft.kubeapi;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.kuberaft.kubeapi.Quantity;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * What one object counts for in a ResourceQuota, as upstream's evaluators (and the API server's
- * ResourceQuota admission, which charges the same numbers in each write's txn): pods (non-terminal: pods,
- * cpu/memory/ephemeral-storage requests and limits, extended resources), services (node ports, load
- * balancers), persistentvolumeclaims (storage, per storage class) and {@code count/<resource>[.<group>]}.
- * Kept in step with {@code api-gateway}'s {@code admission/QuotaUsage} (the two modules share no code but
- * kube-api; moving both into kube-api is the next step).
+ * What one object counts for in a ResourceQuota, as upstream's evaluators: pods (pods, cpu/memory requests
+ * and limits, extended resources; nothing but {@code count/pods} once terminal), services (node ports, load
+ * balancers), persistentvolumeclaims (storage, per storage class) and {@code count/<resource>.<group>} for
+ * everything. One set of rules for the API server's ResourceQuota admission (which charges each write in
+ * its transaction) and the resource-quota controller (which recomputes {@code status.used}).
  */
-final class QuotaUsage {
+public final class QuotaUsage {
     private QuotaUsage() {
     }
 
-    static final String STORAGE_CLASS_SUFFIX = ".storageclass.storage.k8s.io/";
+    private static final String STORAGE_CLASS_SUFFIX = ".storageclass.storage.k8s.io/";
     private static final Quantity ONE = Quantity.of(1, Quantity.Format.DECIMAL_SI);
     private static final Set<String> LEGACY_COUNTED = Set.of("configmaps", "secrets", "replicationcontrollers", "resourcequotas");
 
-    /** {group, plural} of the objects a quota resource name counts. */
-    static String[] countedResource(String name) {
-        if (name.startsWith("count/")) {
-            String res = name.substring(6);
-            int dot = res.indexOf('.');
-            return dot < 0 ? new String[] {"", res} : new String[] {res.substring(dot + 1), res.substring(0, dot)};
-        }
-        if (name.equals("persistentvolumeclaims") || name.equals("requests.storage") || name.contains(STORAGE_CLASS_SUFFIX)) {
-            return new String[] {"", "persistentvolumeclaims"};
-        }
-        if (name.equals("services") || name.startsWith("services.")) {
-            return new String[] {"", "services"};
-        }
-        if (LEGACY_COUNTED.contains(name)) {
-            return new String[] {"", name};
-        }
-        return new String[] {"", "pods"};
+    /** {@code count/<plural>[.<group>]}. */
+    public static String countName(String group, String plural) {
+        return "count/" + plural + (group.isEmpty() ? "" : "." + group);
     }
 
-    static TreeMap<String, Quantity> of(String group, String plural, JsonNode obj) {
+    /** What {@code obj} (of the kind {@code group}/{@code plural}; null: nothing) counts for. */
+    public static TreeMap<String, Quantity> of(String group, String plural, JsonNode obj) {
         TreeMap<String, Quantity> out = new TreeMap<>();
-        out.put("count/" + plural + (group.isEmpty() ? "" : "." + group), ONE);
+        if (obj == null) {
+            return out;
+        }
+        out.put(countName(group, plural), ONE);
         if (!group.isEmpty()) {
             return out;
         }
@@ -63,15 +49,19 @@ final class QuotaUsage {
         return out;
     }
 
-    private static void pod(TreeMap<String, Quantity> out, JsonNode pod) {
+    private static boolean terminal(JsonNode pod) {
         String phase = pod.path("status").path("phase").asText("");
-        if (phase.equals("Succeeded") || phase.equals("Failed")) {
+        return phase.equals("Succeeded") || phase.equals("Failed");
+    }
+
+    private static void pod(TreeMap<String, Quantity> out, JsonNode pod) {
+        if (terminal(pod)) {
             return;
         }
         out.put("pods", ONE);
         JsonNode spec = pod.path("spec");
-        TreeMap<String, Quantity> requests = podTotal(spec, "requests");
-        TreeMap<String, Quantity> limits = podTotal(spec, "limits");
+        TreeMap<String, Quantity> requests = PodResources.podRequests(spec);
+        TreeMap<String, Quantity> limits = PodResources.podLimits(spec);
         for (String r : new String[] {"cpu", "memory", "ephemeral-storage"}) {
             if (requests.containsKey(r)) {
                 out.put(r, requests.get(r));
@@ -89,41 +79,6 @@ final class QuotaUsage {
                 out.put("requests." + name, q);
             }
         });
-    }
-
-    static TreeMap<String, Quantity> list(JsonNode list) {
-        TreeMap<String, Quantity> out = new TreeMap<>();
-        list.fields().forEachRemaining(e -> {
-            Quantity q = Quantity.tryParse(e.getValue());
-            if (q != null) {
-                out.put(e.getKey(), q);
-            }
-        });
-        return out;
-    }
-
-    /** Upstream's PodRequests/PodLimits: containers and sidecars summed, at least each init container (with earlier sidecars), plus overhead. */
-    private static TreeMap<String, Quantity> podTotal(JsonNode spec, String which) {
-        TreeMap<String, Quantity> sum = new TreeMap<>();
-        for (JsonNode c : spec.path("containers")) {
-            list(c.path("resources").path(which)).forEach((k, v) -> sum.merge(k, v, Quantity::add));
-        }
-        TreeMap<String, Quantity> sidecars = new TreeMap<>();
-        for (JsonNode c : spec.path("initContainers")) {
-            TreeMap<String, Quantity> r = list(c.path("resources").path(which));
-            if ("Always".equals(c.path("restartPolicy").asText())) {
-                r.forEach((k, v) -> sum.merge(k, v, Quantity::add));
-                r.forEach((k, v) -> sidecars.merge(k, v, Quantity::add));
-            } else {
-                TreeMap<String, Quantity> with = new TreeMap<>(sidecars);
-                r.forEach((k, v) -> with.merge(k, v, Quantity::add));
-                with.forEach((k, v) -> sum.merge(k, v, Quantity::max));
-            }
-        }
-        if (which.equals("requests") || !sum.isEmpty()) {
-            list(spec.path("overhead")).forEach((k, v) -> sum.merge(k, v, Quantity::add));
-        }
-        return sum;
     }
 
     private static void service(TreeMap<String, Quantity> out, JsonNode svc) {
@@ -169,8 +124,27 @@ final class QuotaUsage {
         }
     }
 
-    /** Upstream's scopes (Terminating, NotTerminating, BestEffort, NotBestEffort, PriorityClass, CrossNamespacePodAffinity): pods only. */
-    static boolean matchesScopes(JsonNode quota, String group, String plural, JsonNode obj) {
+    /** The kind whose objects a quota resource name counts: "" + plural for core kinds, else group + plural. */
+    public static String[] countedResource(String name) {
+        if (name.startsWith("count/")) {
+            String res = name.substring(6);
+            int dot = res.indexOf('.');
+            return dot < 0 ? new String[] {"", res} : new String[] {res.substring(dot + 1), res.substring(0, dot)};
+        }
+        if (name.equals("persistentvolumeclaims") || name.equals("requests.storage") || name.contains(STORAGE_CLASS_SUFFIX)) {
+            return new String[] {"", "persistentvolumeclaims"};
+        }
+        if (name.equals("services") || name.startsWith("services.")) {
+            return new String[] {"", "services"};
+        }
+        if (LEGACY_COUNTED.contains(name)) {
+            return new String[] {"", name};
+        }
+        return new String[] {"", "pods"};
+    }
+
+    /** Upstream's pod scopes (Terminating, NotTerminating, BestEffort, NotBestEffort, PriorityClass via scopeSelector). */
+    public static boolean matchesScopes(JsonNode quota, String group, String plural, JsonNode obj) {
         JsonNode scopes = quota.path("spec").path("scopes");
         JsonNode selector = quota.path("spec").path("scopeSelector").path("matchExpressions");
         if (scopes.size() == 0 && selector.size() == 0) {
@@ -195,7 +169,7 @@ final class QuotaUsage {
     private static boolean scopeMatches(String scope, String operator, JsonNode values, JsonNode pod) {
         JsonNode spec = pod.path("spec");
         boolean terminating = spec.path("activeDeadlineSeconds").isNumber() && spec.path("activeDeadlineSeconds").asLong() >= 0;
-        boolean bestEffort = bestEffort(spec);
+        boolean bestEffort = "BestEffort".equals(PodResources.qosClass(spec));
         return switch (scope) {
             case "Terminating" -> terminating;
             case "NotTerminating" -> !terminating;
@@ -222,23 +196,6 @@ final class QuotaUsage {
         };
     }
 
-    /** BestEffort QoS: no cpu or memory request or limit in any container. */
-    private static boolean bestEffort(JsonNode spec) {
-        List<JsonNode> all = new ArrayList<>();
-        spec.path("containers").forEach(all::add);
-        spec.path("initContainers").forEach(all::add);
-        for (JsonNode c : all) {
-            for (String which : new String[] {"requests", "limits"}) {
-                for (Map.Entry<String, Quantity> e : list(c.path("resources").path(which)).entrySet()) {
-                    if ((e.getKey().equals("cpu") || e.getKey().equals("memory")) && e.getValue().signum() > 0) {
-                        return false;
-                    }
-                }
-            }
-        }
-        return true;
-    }
-
     private static boolean crossNamespaceAffinity(JsonNode spec) {
         for (String kind : new String[] {"podAffinity", "podAntiAffinity"}) {
             JsonNode aff = spec.path("affinity").path(kind);
@@ -255,5 +212,12 @@ final class QuotaUsage {
             }
         }
         return false;
+    }
+
+    /** {@code a=1,b=2} sorted by name, as upstream's prettyPrint. */
+    public static String pretty(Map<String, Quantity> list) {
+        StringBuilder b = new StringBuilder();
+        new TreeMap<>(list).forEach((k, v) -> b.append(b.length() == 0 ? "" : ",").append(k).append('=').append(v));
+        return b.toString();
     }
 }
