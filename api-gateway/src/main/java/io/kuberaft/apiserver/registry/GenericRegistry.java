@@ -335,18 +335,35 @@ public final class GenericRegistry {
      */
     public ObjectNode delete(ResourceDefinition def, String ns, String name, long preconditionRv, String preconditionUid,
                              Long gracePeriodSeconds, String propagationPolicy, WriteOptions opts) {
-        ObjectNode current = store.get(def, ns, name);
-        if (preconditionUid != null && !preconditionUid.equals(Objects.meta(current).path("uid").asText())) {
-            throw StatusException.conflict(def.group(), def.plural(), name,
-                    "Precondition failed: UID in precondition: " + preconditionUid + ", UID in object meta: "
-                            + Objects.meta(current).path("uid").asText());
+        // As upstream's store: a write that lost a race with another writer (a controller updating the
+        // status) is retried from a fresh read, the preconditions checked again each time; the client
+        // sees 409 only when its own preconditions fail.
+        for (int attempt = 0; ; attempt++) {
+            ObjectNode current = store.get(def, ns, name);
+            if (preconditionUid != null && !preconditionUid.equals(Objects.meta(current).path("uid").asText())) {
+                throw StatusException.conflict(def.group(), def.plural(), name,
+                        "Precondition failed: UID in precondition: " + preconditionUid + ", UID in object meta: "
+                                + Objects.meta(current).path("uid").asText());
+            }
+            if (preconditionRv != 0 && preconditionRv != Objects.resourceVersion(current)) {
+                throw StatusException.conflict(def.group(), def.plural(), name,
+                        "Precondition failed: ResourceVersion in precondition: " + preconditionRv
+                                + ", ResourceVersion in object meta: " + Objects.resourceVersion(current));
+            }
+            admission.admit(Operation.DELETE, def, ns, current, current);
+            try {
+                return deleteOnce(def, ns, name, current, gracePeriodSeconds, propagationPolicy, opts);
+            } catch (StatusException e) {
+                if (e.code() != 409 || attempt >= MAX_CONFLICT_RETRIES) {
+                    throw e;
+                }
+                StoreOps.backoff(attempt);
+            }
         }
-        if (preconditionRv != 0 && preconditionRv != Objects.resourceVersion(current)) {
-            throw StatusException.conflict(def.group(), def.plural(), name,
-                    "Precondition failed: ResourceVersion in precondition: " + preconditionRv
-                            + ", ResourceVersion in object meta: " + Objects.resourceVersion(current));
-        }
-        admission.admit(Operation.DELETE, def, ns, current, current);
+    }
+
+    private ObjectNode deleteOnce(ResourceDefinition def, String ns, String name, ObjectNode current, Long gracePeriodSeconds,
+                                  String propagationPolicy, WriteOptions opts) {
         long grace = def.strategy().gracePeriodSeconds(current, gracePeriodSeconds);
         boolean finalizers = Objects.meta(current).path("finalizers").size() > 0;
         boolean foreground = "Foreground".equals(propagationPolicy);

@@ -1,16 +1,23 @@
 package io.kuberaft.apiserver.registry;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.kuberaft.apiserver.admission.AdmissionChain;
+import io.kuberaft.apiserver.admission.AdmissionPlugin;
 import io.kuberaft.apiserver.admission.Cluster;
+import io.kuberaft.apiserver.admission.StandardAdmission;
+import io.kuberaft.kubeapi.StatusException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * A PUT without resourceVersion is unconditional: concurrent ones through two API replicas all succeed
@@ -47,6 +54,62 @@ class UnconditionalUpdateTest {
             }
             assertThat(errors).isEmpty();
             assertThat(c.get("", "configmaps", "default", "reg").path("data").path("value").asText()).matches("\\d*39");
+        }
+    }
+
+    /**
+     * Found by CI (GarbageCollectorTest): a DELETE without preconditions got 409 because a controller
+     * updated the object between the delete's read and its write. An admission plugin makes that race
+     * happen every time: on the first DELETE it writes the object through another replica.
+     */
+    @Test
+    void deletesWithoutPreconditionsRetryAfterAConcurrentWrite() throws Exception {
+        try (Cluster c = new Cluster(dir)) {
+            var def = c.def("", "configmaps");
+            GenericRegistry other = c.replica();
+            AtomicInteger raced = new AtomicInteger();
+            AdmissionChain racing = StandardAdmission.chain(c.resources, c.store).register(new AdmissionPlugin() {
+                public String name() {
+                    return "RacingController";
+                }
+
+                public Set<Operation> operations() {
+                    return Set.of(Operation.DELETE);
+                }
+
+                public boolean mutating() {
+                    return false;
+                }
+
+                public void admit(Attributes a) {
+                    if (raced.getAndIncrement() == 0) {
+                        ObjectNode o = a.old().deepCopy();
+                        ((ObjectNode) o.with("data")).put("v", "changed");
+                        ((ObjectNode) o.get("metadata")).remove("resourceVersion");
+                        other.update(def, "default", a.name(), o, GenericRegistry.WriteOptions.DEFAULT);
+                    }
+                }
+            });
+            GenericRegistry api = new GenericRegistry(c.store, racing);
+            // with a finalizer the delete is an update (it sets deletionTimestamp); without one, a removal
+            c.create("", "configmaps", "default", "metadata: {name: held, finalizers: [example.com/hold]}\ndata: {v: '0'}");
+            api.delete(def, "default", "held", 0, null, null, null, GenericRegistry.WriteOptions.DEFAULT);
+            assertThat(raced.get()).isEqualTo(2);
+            assertThat(c.get("", "configmaps", "default", "held").path("metadata").has("deletionTimestamp")).isTrue();
+            assertThat(c.get("", "configmaps", "default", "held").path("data").path("v").asText()).isEqualTo("changed");
+
+            raced.set(0);
+            c.create("", "configmaps", "default", "metadata: {name: plain}\ndata: {v: '0'}");
+            api.delete(def, "default", "plain", 0, null, null, null, GenericRegistry.WriteOptions.DEFAULT);
+            assertThat(raced.get()).isEqualTo(2);
+            assertThat(c.store.getOrNull(def, "default", "plain", io.kuberaft.raftstore.ReadConsistency.LINEARIZABLE)).isNull();
+
+            // a precondition still fails the delete when the object changed under it
+            raced.set(0);
+            ObjectNode pinned = c.create("", "configmaps", "default", "metadata: {name: pinned}\ndata: {v: '0'}");
+            long rv = Objects.resourceVersion(pinned);
+            assertThatThrownBy(() -> api.delete(def, "default", "pinned", rv, null, null, null, GenericRegistry.WriteOptions.DEFAULT))
+                    .isInstanceOfSatisfying(StatusException.class, e -> assertThat(e.getMessage()).contains("Precondition failed"));
         }
     }
 }
