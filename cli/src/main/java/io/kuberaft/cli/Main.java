@@ -18,6 +18,13 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
+        // With 1 or 2 cores the common pool's parallelism is 1, and CompletableFuture then runs every *Async
+        // stage without an executor (Ratis' client has them on each reply) on a new thread: ~10 thread
+        // starts a second per replica under load (seen in a JFR of `bench api`). Set before the pool exists.
+        if (System.getProperty("java.util.concurrent.ForkJoinPool.common.parallelism") == null
+                && Runtime.getRuntime().availableProcessors() <= 2) {
+            System.setProperty("java.util.concurrent.ForkJoinPool.common.parallelism", "2");
+        }
         System.exit(new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true).execute(args));
     }
 }
