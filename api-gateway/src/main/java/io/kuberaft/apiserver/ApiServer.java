@@ -88,6 +88,8 @@ public final class ApiServer implements AutoCloseable {
     private final MeterRegistry meters;
     private final Options options;
     private final ScheduledExecutorService timers;
+    private final GenericRegistry generic;
+    private final io.kuberaft.apiserver.admission.Lookup lookup;
     private final ApiMetrics apiMetrics;
     private final OpenApi openApi;
     private final io.kuberaft.apiserver.crd.CrdRegistrar crds;
@@ -103,6 +105,8 @@ public final class ApiServer implements AutoCloseable {
         BuiltinResources.registerAll(registry);
         ResourceStore store = new ResourceStore(kv);
         GenericRegistry generic = StandardAdmission.startRegistry(registry, store);
+        this.generic = generic;
+        this.lookup = new io.kuberaft.apiserver.admission.Lookup(registry, store);
         Patcher patcher = io.kuberaft.apiserver.patch.KubePatcher.install(generic);
         // Generated in the background at start-up: the first `kubectl apply` would otherwise wait ~2 s for it.
         // The documents advertise fieldValidation: the server decodes bodies strictly itself (FieldValidation),
@@ -155,8 +159,22 @@ public final class ApiServer implements AutoCloseable {
                                   Supplier<String> metricsText) {
         ApiServer s = new ApiServer(options, kv, view, meters, metricsText);
         s.server.listen().toCompletionStage().toCompletableFuture().join();
+        var kubernetesService = new io.kuberaft.apiserver.admission.KubernetesServiceController(s.generic, s.lookup, view.replicaId(),
+                advertiseAddress(options.host()), s.port(), java.time.Clock.systemUTC());
+        s.timers.scheduleWithFixedDelay(kubernetesService::run, 1_000,
+                io.kuberaft.apiserver.admission.KubernetesServiceController.INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
         LOG.info("API server listening on {}://{}:{}", options.tlsCert() != null ? "https" : "http", options.host(), s.port());
         return s;
+    }
+
+    /** The IP this replica publishes in the {@code kubernetes} Endpoints: the bind address, or this host's when it binds every address. */
+    static String advertiseAddress(String host) {
+        try {
+            java.net.InetAddress a = java.net.InetAddress.getByName(host);
+            return a.isAnyLocalAddress() ? java.net.InetAddress.getLocalHost().getHostAddress() : a.getHostAddress();
+        } catch (java.net.UnknownHostException e) {
+            return "127.0.0.1";
+        }
     }
 
     public int port() {

@@ -28,6 +28,9 @@ public final class SystemBootstrap {
     /** Creates a system namespace if it does not exist (on demand, from NamespaceLifecycle, before the bootstrap got to it). */
     public void ensureNamespace(String name) {
         ResourceDefinition def = lookup.kind("", "Namespace");
+        if (lookup.get(def, null, name, io.kuberaft.raftstore.ReadConsistency.SERIALIZABLE) != null) {
+            return; // a local read: the periodic pass must not cost a Raft write per namespace
+        }
         ObjectNode ns = Objects.JSON.createObjectNode();
         ns.put("apiVersion", "v1").put("kind", "Namespace");
         ns.putObject("metadata").put("name", name).put("uid", UUID.randomUUID().toString())

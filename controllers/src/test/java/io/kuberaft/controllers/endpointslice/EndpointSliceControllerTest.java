@@ -108,7 +108,9 @@ class EndpointSliceControllerTest {
             List<EndpointSlice> l = slices("big");
             return l.size() == 2 && count(l) == 105;
         });
-        assertThat(slices("big").stream().map(s -> s.getEndpoints().size()).sorted().toList()).containsExactly(5, 100);
+        // how the 105 are split depends on how the pods arrived (upstream fills the slices with room first): [5, 100]
+        // when they come at once, e.g. [9, 96] when they trickle in on a loaded machine; never more than 100 in one
+        assertThat(slices("big")).allSatisfy(s -> assertThat(s.getEndpoints().size()).isBetween(1, 100));
         // settled: no further writes
         String before = slices("big").stream().map(s -> s.getMetadata().getResourceVersion()).sorted().toList().toString();
         Thread.sleep(500);
