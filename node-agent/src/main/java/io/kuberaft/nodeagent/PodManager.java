@@ -363,6 +363,25 @@ final class PodManager {
                 secretData.put(n, d);
             }
         }
-        return new PodContext.Resolved(cmData, secretData);
+        return new PodContext.Resolved(cmData, secretData, serviceEnv(pod));
+    }
+
+    /**
+     * The Services whose env vars the pod gets, as upstream's kubelet: those of its namespace unless
+     * {@code enableServiceLinks: false}, and always the {@code kubernetes} service of {@code default}.
+     */
+    private Map<String, String> serviceEnv(Pod pod) {
+        String ns = pod.getMetadata().getNamespace();
+        Map<String, io.fabric8.kubernetes.api.model.Service> byName = new java.util.TreeMap<>();
+        if (!Boolean.FALSE.equals(pod.getSpec().getEnableServiceLinks())) {
+            client.services().inNamespace(ns).list().getItems().forEach(s -> byName.put(s.getMetadata().getName(), s));
+        }
+        if (!byName.containsKey("kubernetes") || !"default".equals(ns)) {
+            var master = client.services().inNamespace("default").withName("kubernetes").get();
+            if (master != null) {
+                byName.putIfAbsent("kubernetes", master);
+            }
+        }
+        return io.kuberaft.nodeagent.runtime.ServiceEnv.of(new ArrayList<>(byName.values()));
     }
 }

@@ -91,6 +91,36 @@ class ProcessAgentTest {
     }
 
     @Test
+    void containersGetTheServiceEnvironmentVariables() throws Exception {
+        var svc = f.client.services().inNamespace("default").resource(new io.fabric8.kubernetes.api.model.ServiceBuilder()
+                .withNewMetadata().withName("env-service").endMetadata().withNewSpec().addToSelector("app", "none")
+                .addNewPort().withName("http").withPort(80).withNewTargetPort(8080).endPort().endSpec().build()).create();
+        String ip = svc.getSpec().getClusterIP();
+        Pod p = pod("env", "Never", "sh", "-c", "env | grep -E '^(ENV_SERVICE|KUBERNETES)_|^VIA=' | sort")
+                .editSpec().editFirstContainer()
+                .addNewEnv().withName("VIA").withValue("$(ENV_SERVICE_SERVICE_HOST):$(ENV_SERVICE_SERVICE_PORT)").endEnv()
+                .addNewEnv().withName("KUBERNETES_SERVICE_PORT").withValue("overridden").endEnv()
+                .endContainer().endSpec().build();
+        f.client.pods().inNamespace("default").resource(p).create();
+        await(WAIT, "pod env Succeeded", () -> "Succeeded".equals(get("env").getStatus().getPhase()), () -> get("env").getStatus());
+        String log = f.client.pods().inNamespace("default").withName("env").getLog();
+        assertThat(log.lines().toList()).contains(
+                "ENV_SERVICE_SERVICE_HOST=" + ip,
+                "ENV_SERVICE_SERVICE_PORT=80",
+                "ENV_SERVICE_SERVICE_PORT_HTTP=80",
+                "ENV_SERVICE_PORT=tcp://" + ip + ":80",
+                "ENV_SERVICE_PORT_80_TCP=tcp://" + ip + ":80",
+                "ENV_SERVICE_PORT_80_TCP_PROTO=tcp",
+                "ENV_SERVICE_PORT_80_TCP_PORT=80",
+                "ENV_SERVICE_PORT_80_TCP_ADDR=" + ip,
+                "KUBERNETES_SERVICE_HOST=10.96.0.1",
+                "KUBERNETES_SERVICE_PORT=overridden",
+                "KUBERNETES_SERVICE_PORT_HTTPS=443",
+                "KUBERNETES_PORT=tcp://10.96.0.1:443",
+                "VIA=" + ip + ":80");
+    }
+
+    @Test
     void aMissingBinaryWaitsWithAClearReason() throws Exception {
         f.client.pods().inNamespace("default").resource(pod("nobin", "Always", "/no/such/binary").build()).create();
         await(WAIT, "waiting reason RunContainerError", () -> {

@@ -6,10 +6,11 @@ import java.util.Map;
 
 /**
  * A pod as the runtime sees it: the object, its IP, the node it runs on, and what the agent resolved for it
- * from the API (ConfigMaps and Secrets it references, by name), so runtimes never call the API themselves.
+ * from the API (ConfigMaps and Secrets it references, by name; the Service env vars), so runtimes never call the API themselves.
  */
 public record PodContext(Pod pod, String podIP, String hostIP, String nodeName,
-                         Map<String, Map<String, String>> configMaps, Map<String, Map<String, byte[]>> secrets) {
+                         Map<String, Map<String, String>> configMaps, Map<String, Map<String, byte[]>> secrets,
+                         Map<String, String> serviceEnv) {
     public String uid() {
         return pod.getMetadata().getUid();
     }
@@ -27,8 +28,9 @@ public record PodContext(Pod pod, String podIP, String hostIP, String nodeName,
         return a == null ? null : a.get(key);
     }
 
-    /** The ConfigMaps and Secrets a pod references, read from the API (missing ones absent). */
-    public record Resolved(Map<String, Map<String, String>> configMaps, Map<String, Map<String, byte[]>> secrets) {
-        public static final Resolved NONE = new Resolved(Map.of(), Map.of());
+    /** The ConfigMaps and Secrets a pod references, read from the API (missing ones absent), and its Service env vars. */
+    public record Resolved(Map<String, Map<String, String>> configMaps, Map<String, Map<String, byte[]>> secrets,
+                           Map<String, String> serviceEnv) {
+        public static final Resolved NONE = new Resolved(Map.of(), Map.of(), Map.of());
     }
 }

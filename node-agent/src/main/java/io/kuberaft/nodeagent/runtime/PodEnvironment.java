@@ -21,7 +21,8 @@ import java.util.regex.Pattern;
 /**
  * A container's environment as the kubelet builds it: envFrom (ConfigMaps and Secrets, with prefix) first,
  * then env in order (value with {@code $(VAR)} references, fieldRef, resourceFieldRef, configMapKeyRef,
- * secretKeyRef). A missing non-optional source is a {@code CreateContainerConfigError}.
+ * secretKeyRef), then the Service env vars the container does not set itself. A missing non-optional source
+ * is a {@code CreateContainerConfigError}.
  */
 public final class PodEnvironment {
     private static final Pattern REF = Pattern.compile("\\$\\$|\\$\\(([-._a-zA-Z0-9]+)\\)");
@@ -61,12 +62,22 @@ public final class PodEnvironment {
         }
         if (c.getEnv() != null) {
             for (EnvVar e : c.getEnv()) {
-                String v = e.getValueFrom() == null ? expand(e.getValue() == null ? "" : e.getValue(), env) : from(ctx, c, e.getValueFrom());
+                String v;
+                if (e.getValueFrom() == null) {
+                    // references may name a Service env var too (upstream's mapping function looks there second)
+                    Map<String, String> known = new LinkedHashMap<>(ctx.serviceEnv());
+                    known.putAll(env);
+                    v = expand(e.getValue() == null ? "" : e.getValue(), known);
+                } else {
+                    v = from(ctx, c, e.getValueFrom());
+                }
                 if (v != null) {
                     env.put(e.getName(), v);
                 }
             }
         }
+        // Service env vars last, never over the container's own
+        ctx.serviceEnv().forEach(env::putIfAbsent);
         return env;
     }
 
