@@ -2,6 +2,7 @@ package io.kuberaft.nodeagent.runtime;
 
 import io.fabric8.kubernetes.api.model.Container;
 
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -40,6 +41,15 @@ public interface ContainerRuntime extends AutoCloseable {
      */
     default Process startExec(RuntimeContainer container, List<String> command, boolean tty) throws CannotStartException {
         throw new CannotStartException("ExecNotSupported", "the " + version() + " runtime cannot run commands in its containers");
+    }
+
+    /**
+     * Where {@code kubectl port-forward} reaches {@code port} in the network namespace of pod {@code podUid}.
+     *
+     * @throws CannotStartException with the message the client is shown when the runtime cannot forward there
+     */
+    default InetSocketAddress portForwardAddress(String podUid, int port) throws CannotStartException {
+        throw new CannotStartException("PortForwardNotSupported", "the " + version() + " runtime cannot forward ports of its pods");
     }
 
     /** Runs {@code command} in the container (exec probes, kubectl exec). */

@@ -155,6 +155,12 @@ public final class ProcessRuntime implements ContainerRuntime {
         }
     }
 
+    /** The pod's processes share the host's network: its ports are the host's loopback ports. */
+    @Override
+    public java.net.InetSocketAddress portForwardAddress(String podUid, int port) {
+        return new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port);
+    }
+
     @Override
     public Process startExec(RuntimeContainer container, List<String> command, boolean tty) throws CannotStartException {
         Proc p = (Proc) container;
