@@ -240,17 +240,16 @@ public final class PodStreams {
      * Status instead of a dead upgraded connection.
      */
     private void portForward(RoutingContext ctx, Target t, boolean webSocket, boolean spdy, Consumer<StatusException> error) {
-        if (!webSocket) {
-            // kubectl's fallback, a POST upgraded to SPDY/3.1: Vert.x upgrades only GET (and CONNECT) requests to raw sockets.
-            error.accept(StatusException.badRequest("Upgrade request required: port-forward is served over WebSocket ("
-                    + PORT_FORWARD_PROTOCOL + ", kubectl 1.31 and later by default)"
-                    + (spdy ? "; SPDY/3.1 upgrades are not supported" : "")));
+        if (!webSocket && !spdy) {
+            error.accept(upgradeRequired(false));
             return;
         }
-        String offered = String.valueOf(ctx.request().getHeader("Sec-WebSocket-Protocol"));
-        if (java.util.Arrays.stream(offered.split(",")).map(String::trim).noneMatch(PORT_FORWARD_PROTOCOL::equalsIgnoreCase)) {
-            error.accept(StatusException.badRequest("port-forward needs the WebSocket subprotocol " + PORT_FORWARD_PROTOCOL));
-            return;
+        if (webSocket) {
+            String offered = String.valueOf(ctx.request().getHeader("Sec-WebSocket-Protocol"));
+            if (java.util.Arrays.stream(offered.split(",")).map(String::trim).noneMatch(PORT_FORWARD_PROTOCOL::equalsIgnoreCase)) {
+                error.accept(StatusException.badRequest("port-forward needs the WebSocket subprotocol " + PORT_FORWARD_PROTOCOL));
+                return;
+            }
         }
         String uri = t.path("/portForward/");
         WebSocketConnectOptions o = new WebSocketConnectOptions().setHost(t.host()).setPort(t.port()).setURI(uri).setSsl(true)
@@ -259,6 +258,13 @@ public final class PodStreams {
         ws.connect(o).onSuccess(agent -> {
             LOG.debug("event=portforward-agent-connected pod={}/{} agent={}:{} ms={}", t.namespace(), t.pod(), t.host(), t.port(),
                     (System.nanoTime() - t0) / 1_000_000);
+            if (!webSocket) {
+                // kubectl falls back to SPDY after any refused WebSocket: the agent was dialled all the same, so that
+                // its refusal (the pod is not there) is what kubectl shows rather than this one.
+                agent.close();
+                error.accept(upgradeRequired(true));
+                return;
+            }
             agent.pause();
             ctx.request().toWebSocket().onSuccess(client -> {
                 client.pause();
@@ -269,6 +275,12 @@ public final class PodStreams {
                 error.accept(StatusException.badRequest("cannot upgrade the connection: " + x.getMessage()));
             });
         }).onFailure(x -> error.accept(agentRefusal(t, x)));
+    }
+
+    /** kubectl's fallback, a POST upgraded to SPDY/3.1: Vert.x upgrades only GET (and CONNECT) requests to a raw socket. */
+    private static StatusException upgradeRequired(boolean spdy) {
+        return StatusException.badRequest("Upgrade request required: port-forward is served over WebSocket (" + PORT_FORWARD_PROTOCOL
+                + ", kubectl 1.31 and later by default)" + (spdy ? "; SPDY/3.1 upgrades are not supported" : ""));
     }
 
     /** The agent's answer to a refused upgrade as a Status (its 404 is the pod's, its 401/403 the API server's problem). */
