@@ -105,19 +105,27 @@ class PortForwardAttachTest {
         }
     }
 
-    /** A pod serving {@code index.html} = "hello from NAME" with busybox httpd on {@code port}; returns once it answers. */
+    /**
+     * A pod serving {@code index.html} = "hello from NAME" and {@code big.bin} (3 MiB of {@code seq} output) with busybox
+     * httpd on {@code port}; returns once it answers.
+     */
     private static void webPod(String name, int port) throws InterruptedException {
-        create(name, Map.of("app", name), "sh", "-c", "echo hello from " + name + " > index.html; exec " + BUSYBOX + " httpd -f -p 127.0.0.1:" + port + " -h .");
+        create(name, Map.of("app", name), "sh", "-c", "echo hello from " + name + " > index.html; seq 1 1000000 | head -c 3145728 > big.bin; exec "
+                + BUSYBOX + " httpd -f -p 127.0.0.1:" + port + " -h .");
         awaitRunning(name);
         await(WAIT, name + " listening on " + port, () -> listening(port));
     }
 
-    /** One HTTP/1.0 GET on its own connection; the whole answer. */
+    /** One HTTP/1.0 GET of / on its own connection; the whole answer. */
     private static String get(int port) throws IOException {
+        return get(port, "/");
+    }
+
+    private static String get(int port, String path) throws IOException {
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress("127.0.0.1", port), 5000);
             s.setSoTimeout(20_000);
-            s.getOutputStream().write("GET / HTTP/1.0\r\nHost: localhost\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().write(("GET " + path + " HTTP/1.0\r\nHost: localhost\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             s.getOutputStream().flush();
             return new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         }
@@ -200,6 +208,10 @@ class PortForwardAttachTest {
         CompletableFuture<String> b = CompletableFuture.supplyAsync(() -> unchecked(local));
         assertThat(a.get(30, TimeUnit.SECONDS)).contains("hello from web");
         assertThat(b.get(30, TimeUnit.SECONDS)).contains("hello from web");
+        // 3 MiB arrive whole and in order (many SPDY data frames, split across WebSocket messages).
+        String big = get(local, "/big.bin");
+        String body = big.substring(big.indexOf("\r\n\r\n") + 4);
+        assertThat(body).hasSize(3 * 1024 * 1024).startsWith("1\n2\n3\n").contains("\n99999\n100000\n100001\n");
 
         // Nobody listens on the pod's port: the connection ends without data and kubectl reports the kubelet's error.
         assertThat(get(local2)).isEmpty();
