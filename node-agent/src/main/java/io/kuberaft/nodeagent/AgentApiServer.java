@@ -311,9 +311,15 @@ final class AgentApiServer implements AutoCloseable {
             send(req.response(), 400, "container not found (\"" + container + "\")");
             return;
         }
+        io.fabric8.kubernetes.api.model.Container spec = java.util.stream.Stream.concat(
+                        w.get().pod().getSpec().getContainers().stream(),
+                        w.get().pod().getSpec().getInitContainers() == null ? java.util.stream.Stream.empty() : w.get().pod().getSpec().getInitContainers().stream())
+                .filter(c -> c.getName().equals(container)).findFirst().orElse(null);
+        boolean stdinOnce = spec != null && Boolean.TRUE.equals(spec.getStdinOnce());
+        java.io.OutputStream in = flag(req, "stdin", "input") ? agent.runtime().stdin(rc.get()).orElse(null) : null;
         req.toWebSocket().onSuccess(ws -> {
-            LOG.info("event=attach-started pod={}/{} container={}", ns, pod, container);
-            new AttachSession(ws, agent.runtime(), rc.get(), stdout, stderr).start();
+            LOG.info("event=attach-started pod={}/{} container={} stdin={}", ns, pod, container, in != null);
+            new AttachSession(ws, agent.runtime(), rc.get(), stdout, stderr, in, stdinOnce).start();
         }).onFailure(t -> LOG.info("event=attach-upgrade-failed pod={}/{} error={}", ns, pod, t.toString()));
     }
 

@@ -8,15 +8,20 @@ import io.vertx.core.http.ServerWebSocket;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One {@code kubectl attach} over the channel protocol of {@link ExecSession}: what the container writes from now
  * on, stdout on channel 1 and stderr on channel 2 (read from the runtime's log, so the simulated runtime attaches
  * too: its containers write nothing after their start), until the container ends (a Success status on channel 3)
- * or the client goes. The runtimes start containers with stdin from {@code /dev/null}, so what the client sends on
- * stdin ({@code -i}) is read and dropped.
+ * or the client goes. With {@code -i} what the client sends on channel 0 goes to the container's stdin when its spec
+ * asks for one ({@code stdin: true}; the process runtime keeps a pipe) and is dropped otherwise; with {@code stdinOnce}
+ * the container's stdin is closed when the client closes its stdin (v5's close signal) or goes, as upstream.
  */
 final class AttachSession {
     private static final Logger LOG = LoggerFactory.getLogger(AttachSession.class);
@@ -26,23 +31,56 @@ final class AttachSession {
     private final RuntimeContainer container;
     private final boolean stdout;
     private final boolean stderr;
+    private final OutputStream stdin;
+    private final boolean stdinOnce;
     private final AtomicBoolean gone = new AtomicBoolean();
+    private final ExecutorService input = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "attach-stdin");
+        t.setDaemon(true);
+        return t;
+    });
 
-    AttachSession(ServerWebSocket ws, ContainerRuntime runtime, RuntimeContainer container, boolean stdout, boolean stderr) {
+    /** {@code stdin}: the container's stdin when the client attaches it ({@code -i}) and the container has one. */
+    AttachSession(ServerWebSocket ws, ContainerRuntime runtime, RuntimeContainer container, boolean stdout, boolean stderr,
+                  OutputStream stdin, boolean stdinOnce) {
         this.ws = ws;
         this.runtime = runtime;
         this.container = container;
         this.stdout = stdout;
         this.stderr = stderr;
+        this.stdin = stdin;
+        this.stdinOnce = stdinOnce;
     }
 
     void start() {
         // From now on: what is already in the log is what `kubectl logs` is for.
         long from = LogRequest.consumed(runtime.log(container, 0).orElse(new byte[0]));
         ws.binaryMessageHandler(m -> {
-            // stdin (channel 0), its close (255) and resizes (4): nothing to feed, the container's stdin is /dev/null.
+            if (m.length() == 0 || stdin == null) {
+                return; // no stdin to feed; resizes (4): no terminal
+            }
+            byte channel = m.getByte(0);
+            if (channel == ExecSession.STDIN) {
+                byte[] data = m.getBytes(1, m.length());
+                input.execute(() -> {
+                    try {
+                        stdin.write(data);
+                        stdin.flush();
+                    } catch (IOException e) {
+                        LOG.debug("event=attach-stdin-closed error={}", e.toString());
+                    }
+                });
+            } else if (channel == ExecSession.CLOSE && m.length() >= 2 && m.getByte(1) == ExecSession.STDIN && stdinOnce) {
+                input.execute(this::closeStdin);
+            }
         });
-        ws.closeHandler(v -> gone.set(true));
+        ws.closeHandler(v -> {
+            gone.set(true);
+            if (stdin != null && stdinOnce) {
+                input.execute(this::closeStdin);
+            }
+            input.shutdown();
+        });
         Thread t = new Thread(() -> follow(from), "attach-" + container.containerId());
         t.setDaemon(true);
         t.start();
@@ -83,6 +121,14 @@ final class AttachSession {
         if (!ws.isClosed()) {
             byte[] ok = "{\"metadata\":{},\"status\":\"Success\"}".getBytes(StandardCharsets.UTF_8);
             ws.writeBinaryMessage(Buffer.buffer(ok.length + 1).appendByte(ExecSession.ERROR).appendBytes(ok)).onComplete(x -> ws.close());
+        }
+    }
+
+    private void closeStdin() {
+        try {
+            stdin.close();
+        } catch (IOException e) {
+            // closed already
         }
     }
 

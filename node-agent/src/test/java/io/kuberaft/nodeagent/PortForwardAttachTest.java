@@ -164,6 +164,10 @@ class PortForwardAttachTest {
     }
 
     private Bg kubectl(Map<String, String> env, String... args) throws IOException {
+        return kubectl(env, Path.of("/dev/null"), args);
+    }
+
+    private Bg kubectl(Map<String, String> env, Path stdin, String... args) throws IOException {
         int n = RUNS.incrementAndGet();
         List<String> cmd = new ArrayList<>(List.of(KUBECTL.toString(), "--server", "http://127.0.0.1:" + f.server.port(),
                 "--cache-dir", tmp.resolve("kube-cache").toString(), "-n", "default"));
@@ -171,7 +175,7 @@ class PortForwardAttachTest {
         Path out = tmp.resolve("kubectl-" + n + ".out");
         Path err = tmp.resolve("kubectl-" + n + ".err");
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+                .redirectInput(ProcessBuilder.Redirect.from(stdin.toFile()));
         pb.environment().put("HOME", tmp.toString());
         pb.environment().put("KUBECONFIG", tmp.resolve("no-kubeconfig").toString());
         pb.environment().putAll(env);
@@ -336,6 +340,23 @@ class PortForwardAttachTest {
         Files.writeString(tmp.resolve("agent").resolve("pods").resolve(get("short").getMetadata().getUid()).resolve("rootfs").resolve("go"), "");
         assertThat(b.process().waitFor(30, TimeUnit.SECONDS)).as("attach ends with the container; stderr: %s", b.stderr()).isTrue();
         assertThat(b.stdout()).contains("line 1\nline 2\nline 3\n");
+        assertThat(b.process().exitValue()).isZero();
+    }
+
+    @Test
+    void attachWithStdinFeedsAContainerThatAsksForIt() throws Exception {
+        assumeTrue(Files.isExecutable(KUBECTL), "kubectl not installed");
+        f.client.pods().inNamespace("default").resource(new PodBuilder().withNewMetadata().withName("reader").endMetadata()
+                .withNewSpec().withNodeName("pf").withRestartPolicy("Never").withTerminationGracePeriodSeconds(1L)
+                .addNewContainer().withName("main").withImage("busybox").withStdin(true).withStdinOnce(true)
+                .withCommand("sh", "-c", "while read l; do echo got $l; done; echo stdin closed").endContainer().endSpec().build()).create();
+        awaitRunning("reader");
+        Path input = tmp.resolve("reader.in");
+        Files.writeString(input, "hello\nworld\n");
+        Bg b = kubectl(Map.of(), input, "attach", "-i", "reader");
+        // kubectl sends the lines, then (v5) closes stdin at EOF; stdinOnce closes the container's stdin, which then ends.
+        assertThat(b.process().waitFor(30, TimeUnit.SECONDS)).as("attach ends with the container; stderr: %s", b.stderr()).isTrue();
+        assertThat(b.stdout()).isEqualTo("got hello\ngot world\nstdin closed\n");
         assertThat(b.process().exitValue()).isZero();
     }
 }
