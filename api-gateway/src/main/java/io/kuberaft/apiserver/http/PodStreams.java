@@ -33,7 +33,9 @@ import java.util.function.Consumer;
  * The pod subresources that stream from the pod's node agent, as kube-apiserver proxies them to the kubelet:
  * {@code pods/log} (chunked; {@code follow} streams until the container ends or the client goes) and
  * {@code pods/exec} / {@code pods/attach} (the client's WebSocket, {@code v5.channel.k8s.io} or
- * {@code v4.channel.k8s.io}, bridged message by message to a WebSocket to the agent's {@code /exec}).
+ * {@code v4.channel.k8s.io}, bridged message by message to a WebSocket to the agent's {@code /exec} or {@code /attach})
+ * and {@code pods/portforward} (kubectl's WebSocket tunnelling SPDY/3.1, bridged the same way to the agent's
+ * {@code /portForward}).
  * The API server authenticates to the agent with its kubelet client certificate; it does not verify the
  * agent's self-signed serving certificate (upstream's default without {@code --kubelet-certificate-authority}).
  */
@@ -235,9 +237,10 @@ public final class PodStreams {
 
     /**
      * {@code pods/portforward}: kubectl's WebSocket ({@value #PORT_FORWARD_PROTOCOL}), whose SPDY bytes go unchanged
-     * through a WebSocket to the agent's {@code /portForward}, which speaks the protocol. kubectl's fallback, a POST
-     * upgraded to plain SPDY/3.1, is refused with a 400 (Vert.x upgrades only GET and CONNECT requests to a socket). The agent is dialled first, so its refusal (the pod is not on it) is this request's
-     * Status instead of a dead upgraded connection.
+     * through a WebSocket to the agent's {@code /portForward}, which speaks the protocol. The agent is dialled first,
+     * so its refusal (the pod is not on it) is this request's Status instead of a dead upgraded connection. kubectl's
+     * fallback, a POST upgraded to plain SPDY/3.1, is refused with a 400 (Vert.x upgrades only GET and CONNECT
+     * requests to a socket).
      */
     private void portForward(RoutingContext ctx, Target t, boolean webSocket, boolean spdy, Consumer<StatusException> error) {
         if (!webSocket && !spdy) {
@@ -295,10 +298,17 @@ public final class PodStreams {
         return StatusException.internal("error dialing the node agent at " + t.host() + ":" + t.port() + ": " + x.getMessage());
     }
 
+    /** Message by message both ways; a side whose writes queue up pauses the other until they drain. */
     private static void bridge(ServerWebSocket client, WebSocket agent) {
-        client.binaryMessageHandler(agent::writeBinaryMessage);
+        client.binaryMessageHandler(m -> {
+            agent.writeBinaryMessage(m);
+            holdWhileFull(client, agent);
+        });
         client.textMessageHandler(agent::writeTextMessage);
-        agent.binaryMessageHandler(client::writeBinaryMessage);
+        agent.binaryMessageHandler(m -> {
+            client.writeBinaryMessage(m);
+            holdWhileFull(agent, client);
+        });
         agent.textMessageHandler(client::writeTextMessage);
         client.closeHandler(v -> {
             if (!agent.isClosed()) {
@@ -319,6 +329,13 @@ public final class PodStreams {
             client.close();
         });
         client.resume();
+    }
+
+    private static void holdWhileFull(io.vertx.core.streams.ReadStream<?> from, io.vertx.core.streams.WriteStream<?> to) {
+        if (to.writeQueueFull()) {
+            from.pause();
+            to.drainHandler(v -> from.resume());
+        }
     }
 
     private static String query(Map<String, String> q, List<String> names, boolean keepEmpty) {
