@@ -126,7 +126,8 @@ public final class ApiServer implements AutoCloseable {
         this.podStreams = new io.kuberaft.apiserver.http.PodStreams(vertx, store, registry, options.kubeletClientCert(), options.kubeletClientKey());
         HttpServerOptions ho = new HttpServerOptions().setHost(options.host()).setPort(options.port())
                 .setCompressionSupported(true).setMaxFormAttributeSize(MediaTypes.MAX_BODY_BYTES)
-                .setWebSocketSubProtocols(io.kuberaft.apiserver.http.PodStreams.EXEC_PROTOCOLS);
+                .setWebSocketSubProtocols(io.kuberaft.apiserver.http.PodStreams.WEBSOCKET_PROTOCOLS)
+                .setMaxWebSocketFrameSize(1024 * 1024).setMaxWebSocketMessageSize(4 * 1024 * 1024);
         if (options.tlsCert() != null) {
             ho.setSsl(true).setKeyCertOptions(new PemKeyCertOptions().setCertPath(options.tlsCert().toString())
                     .setKeyPath(options.tlsKey().toString()));
@@ -136,9 +137,9 @@ public final class ApiServer implements AutoCloseable {
         }
         Router router = Router.router(vertx);
         BodyHandler bodies = BodyHandler.create(false).setBodyLimit(MediaTypes.MAX_BODY_BYTES).setHandleFileUploads(false);
-        // A WebSocket upgrade has no body, and once a body handler has read the request it can no longer be upgraded.
+        // An upgrade (WebSocket, SPDY) has no body, and once a body handler has read the request it can no longer be upgraded.
         router.route().handler(ctx -> {
-            if (isWebSocketUpgrade(ctx)) {
+            if (isWebSocketUpgrade(ctx) || ctx.request().getHeader("Upgrade") != null) {
                 ctx.next();
             } else {
                 bodies.handle(ctx);

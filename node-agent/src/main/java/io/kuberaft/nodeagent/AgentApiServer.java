@@ -31,8 +31,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * The agent API (the kubelet's :10250, HTTPS on Vert.x): {@code /healthz}, {@code /pods} (a PodList of the pods
  * on this agent's nodes), {@code /containerLogs/<ns>/<pod>/<container>} (tailLines, limitBytes, sinceSeconds,
  * sinceTime, timestamps, previous, follow: chunked until the container ends or the caller goes) and
- * {@code /exec/<ns>/<pod>/<container>} (WebSocket, {@code v5.channel.k8s.io} / {@code v4.channel.k8s.io}),
- * where the API server forwards {@code pods/log} and {@code pods/exec}.
+ * {@code /exec/<ns>/<pod>/<container>} and {@code /attach/<ns>/<pod>/<container>} (WebSocket, {@code v5.channel.k8s.io} /
+ * {@code v4.channel.k8s.io}) and {@code /portForward/<ns>/<pod>} (WebSocket tunnelling SPDY/3.1,
+ * {@code SPDY/3.1+portforward.k8s.io}), where the API server forwards {@code pods/log}, {@code pods/exec},
+ * {@code pods/attach} and {@code pods/portforward}.
  *
  * <p>Authentication: every path but {@code /healthz} needs a TLS client certificate signed by the client CA
  * ({@code --client-ca-file}, by default the CA of the agent's kubeconfig), which the API server presents
@@ -42,6 +44,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 final class AgentApiServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AgentApiServer.class);
     static final List<String> EXEC_PROTOCOLS = List.of("v5.channel.k8s.io", "v4.channel.k8s.io");
+    /** What the agent's WebSockets may negotiate: the channel protocols (exec, attach) and tunnelled SPDY (port-forward). */
+    static final List<String> PROTOCOLS = List.of("v5.channel.k8s.io", "v4.channel.k8s.io", PortForwardSession.PROTOCOL);
     private final Vertx vertx;
     private final HttpServer server;
     private final NodeAgent agent;
@@ -62,7 +66,7 @@ final class AgentApiServer implements AutoCloseable {
         ServingCertificate.Pem pem = ServingCertificate.selfSignedPem(host);
         HttpServerOptions o = new HttpServerOptions().setHost(host).setPort(port).setSsl(true)
                 .setKeyCertOptions(new PemKeyCertOptions().addCertValue(Buffer.buffer(pem.cert())).addKeyValue(Buffer.buffer(pem.key())))
-                .setWebSocketSubProtocols(EXEC_PROTOCOLS);
+                .setWebSocketSubProtocols(PROTOCOLS).setMaxWebSocketFrameSize(1024 * 1024).setMaxWebSocketMessageSize(4 * 1024 * 1024);
         boolean withCa = clientCaPem != null && !clientCaPem.isBlank();
         if (withCa) {
             o.setClientAuth(ClientAuth.REQUEST).setTrustOptions(new PemTrustOptions().addCertValue(Buffer.buffer(clientCaPem)));
@@ -101,6 +105,14 @@ final class AgentApiServer implements AutoCloseable {
         String upgrade = req.getHeader("Upgrade");
         if (path.startsWith("/exec/") && upgrade != null && upgrade.equalsIgnoreCase("websocket")) {
             exec(req, Arrays.asList(path.substring("/exec/".length()).split("/")));
+            return;
+        }
+        if (path.startsWith("/attach/") && upgrade != null && upgrade.equalsIgnoreCase("websocket")) {
+            attach(req, Arrays.asList(path.substring("/attach/".length()).split("/")));
+            return;
+        }
+        if (path.startsWith("/portForward/") && upgrade != null && upgrade.equalsIgnoreCase("websocket")) {
+            portForward(req, Arrays.asList(path.substring("/portForward/".length()).split("/")));
             return;
         }
         if (!req.method().name().equals("GET")) {
@@ -272,6 +284,67 @@ final class AgentApiServer implements AutoCloseable {
             LOG.info("event=exec-started pod={}/{} container={} command={} pid={}", ns, pod, container, command, p.pid());
             new ExecSession(ws, p, command, stdin, stdout, stderr, tty).start();
         }).onFailure(t -> LOG.info("event=exec-upgrade-failed pod={}/{} error={}", ns, pod, t.toString()));
+    }
+
+    /** {@code /attach/<ns>/<pod>/<container>}: the container's output from now on ({@link AttachSession}). */
+    private void attach(HttpServerRequest req, List<String> parts) {
+        if (parts.size() != 3) {
+            send(req.response(), 400, "expected /attach/<namespace>/<pod>/<container>");
+            return;
+        }
+        String ns = parts.get(0);
+        String pod = parts.get(1);
+        String container = parts.get(2);
+        boolean stdout = flag(req, "stdout", "output");
+        boolean stderr = flag(req, "stderr", "error");
+        Optional<PodWorker> w = agent.findPod(ns, pod);
+        if (w.isEmpty()) {
+            send(req.response(), 404, "pod \"" + pod + "\" not found in namespace \"" + ns + "\" on this node");
+            return;
+        }
+        if (!w.get().containerNames().contains(container)) {
+            send(req.response(), 400, "container " + container + " is not valid for pod " + pod);
+            return;
+        }
+        Optional<RuntimeContainer> rc = w.get().container(container);
+        if (rc.isEmpty() || rc.get().exit().isPresent()) {
+            send(req.response(), 400, "container not found (\"" + container + "\")");
+            return;
+        }
+        io.fabric8.kubernetes.api.model.Container spec = java.util.stream.Stream.concat(
+                        w.get().pod().getSpec().getContainers().stream(),
+                        w.get().pod().getSpec().getInitContainers() == null ? java.util.stream.Stream.empty() : w.get().pod().getSpec().getInitContainers().stream())
+                .filter(c -> c.getName().equals(container)).findFirst().orElse(null);
+        boolean stdinOnce = spec != null && Boolean.TRUE.equals(spec.getStdinOnce());
+        java.io.OutputStream in = flag(req, "stdin", "input") ? agent.runtime().stdin(rc.get()).orElse(null) : null;
+        req.toWebSocket().onSuccess(ws -> {
+            LOG.info("event=attach-started pod={}/{} container={} stdin={}", ns, pod, container, in != null);
+            new AttachSession(ws, agent.runtime(), rc.get(), stdout, stderr, in, stdinOnce).start();
+        }).onFailure(t -> LOG.info("event=attach-upgrade-failed pod={}/{} error={}", ns, pod, t.toString()));
+    }
+
+    /** {@code /portForward/<ns>/<pod>}: a WebSocket tunnelling SPDY ({@link PortForwardSession}). */
+    private void portForward(HttpServerRequest req, List<String> parts) {
+        if (parts.size() != 2) {
+            send(req.response(), 400, "expected /portForward/<namespace>/<pod>");
+            return;
+        }
+        String ns = parts.get(0);
+        String pod = parts.get(1);
+        Optional<PodWorker> w = agent.findPod(ns, pod);
+        if (w.isEmpty()) {
+            send(req.response(), 404, "pod does not exist");
+            return;
+        }
+        String uid = w.get().pod().getMetadata().getUid();
+        req.toWebSocket().onSuccess(ws -> {
+            if (!PortForwardSession.PROTOCOL.equals(ws.subProtocol())) {
+                ws.close((short) 1002, "port-forward needs the WebSocket subprotocol " + PortForwardSession.PROTOCOL);
+                return;
+            }
+            LOG.info("event=portforward-started pod={}/{}", ns, pod);
+            new PortForwardSession(ws, vertx, ns + "/" + pod, uid, port -> agent.runtime().portForwardAddress(uid, port)).start();
+        }).onFailure(t -> LOG.info("event=portforward-upgrade-failed pod={}/{} error={}", ns, pod, t.toString()));
     }
 
     private static boolean flag(HttpServerRequest req, String name, String alias) {

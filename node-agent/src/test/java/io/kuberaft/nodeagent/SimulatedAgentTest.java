@@ -188,4 +188,61 @@ class SimulatedAgentTest {
         assertThat(marked.getMetadata().getDeletionGracePeriodSeconds()).isEqualTo(30L);
         await(WAIT, "pod doomed gone", () -> get("doomed") == null);
     }
+
+    @Test
+    void portForwardSaysWhyAndAttachEndsWithTheContainer() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.isExecutable(Path.of("/usr/bin/kubectl")), "kubectl not installed");
+        f.client.pods().inNamespace("default").resource(pod("sim-web", "sim-0", "Always", Map.of())).create();
+        await(WAIT, "pod sim-web Running", () -> "Running".equals(get("sim-web").getStatus().getPhase()));
+        int local;
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            local = free.getLocalPort();
+        }
+        Process pf = kubectl("pf", "port-forward", "pod/sim-web", local + ":80");
+        try {
+            await(WAIT, "kubectl forwarding", () -> read("pf.out").contains("Forwarding from 127.0.0.1:" + local + " -> 80"), () -> read("pf.err"));
+            try (java.net.Socket s = new java.net.Socket("127.0.0.1", local)) {
+                s.setSoTimeout(20_000);
+                assertThat(s.getInputStream().readAllBytes()).isEmpty();
+            }
+            // The kubelet's wording, with the runtime's reason; kubectl 1.32 then gives up the forwarder, as upstream.
+            await(WAIT, "kubectl to report the error", () -> read("pf.err").contains("error forwarding port 80 to pod "
+                    + get("sim-web").getMetadata().getUid() + ", uid : the simulated runtime runs no processes, so nothing listens on port 80"),
+                    () -> read("pf.err"));
+            assertThat(pf.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        } finally {
+            pf.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+
+        // Attach shows what the simulated container writes from now on (its last words only) and ends when it does.
+        f.client.pods().inNamespace("default").resource(pod("sim-short", "sim-1", "Never", Map.of("sim.kuberaft.io/run-seconds", "4"))).create();
+        await(WAIT, "pod sim-short Running", () -> "Running".equals(get("sim-short").getStatus().getPhase()));
+        Process attach = kubectl("attach", "attach", "sim-short");
+        try {
+            assertThat(attach.waitFor(30, TimeUnit.SECONDS)).as("attach ends with the container: %s", read("attach.err")).isTrue();
+            assertThat(attach.exitValue()).as(read("attach.err")).isZero();
+            assertThat(read("attach.out")).isEqualTo("simulated container app exited with code 0\n");
+        } finally {
+            attach.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private static Process kubectl(String name, String... args) throws java.io.IOException {
+        java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of("/usr/bin/kubectl", "--server", "http://127.0.0.1:" + f.server.port(),
+                "--cache-dir", tmp.resolve("kube-cache").toString(), "-n", "default"));
+        cmd.addAll(java.util.List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(tmp.resolve(name + ".out").toFile()).redirectError(tmp.resolve(name + ".err").toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        pb.environment().put("HOME", tmp.toString());
+        pb.environment().put("KUBECONFIG", tmp.resolve("no-kubeconfig").toString());
+        return pb.start();
+    }
+
+    private static String read(String file) {
+        try {
+            return java.nio.file.Files.readString(tmp.resolve(file));
+        } catch (java.io.IOException e) {
+            return "";
+        }
+    }
 }

@@ -33,14 +33,21 @@ import java.util.function.Consumer;
  * The pod subresources that stream from the pod's node agent, as kube-apiserver proxies them to the kubelet:
  * {@code pods/log} (chunked; {@code follow} streams until the container ends or the client goes) and
  * {@code pods/exec} / {@code pods/attach} (the client's WebSocket, {@code v5.channel.k8s.io} or
- * {@code v4.channel.k8s.io}, bridged message by message to a WebSocket to the agent's {@code /exec}).
+ * {@code v4.channel.k8s.io}, bridged message by message to a WebSocket to the agent's {@code /exec} or {@code /attach})
+ * and {@code pods/portforward} (kubectl's WebSocket tunnelling SPDY/3.1, bridged the same way to the agent's
+ * {@code /portForward}).
  * The API server authenticates to the agent with its kubelet client certificate; it does not verify the
  * agent's self-signed serving certificate (upstream's default without {@code --kubelet-certificate-authority}).
  */
 public final class PodStreams {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(PodStreams.class);
     private static final List<String> LOG_PARAMS = List.of("tailLines", "previous", "timestamps", "sinceSeconds", "sinceTime", "limitBytes", "follow");
     /** What the client may negotiate for exec (the agent speaks the same). */
     public static final List<String> EXEC_PROTOCOLS = List.of("v5.channel.k8s.io", "v4.channel.k8s.io");
+    /** kubectl's port-forward over WebSocket: SPDY/3.1 frames tunnelled in binary messages (client-go's tunnelling dialer). */
+    public static final String PORT_FORWARD_PROTOCOL = "SPDY/3.1+portforward.k8s.io";
+    /** Every WebSocket subprotocol the API server negotiates. */
+    public static final List<String> WEBSOCKET_PROTOCOLS = List.of("v5.channel.k8s.io", "v4.channel.k8s.io", PORT_FORWARD_PROTOCOL);
     private final Vertx vertx;
     private final ResourceStore store;
     private final ResourceRegistry registry;
@@ -66,13 +73,14 @@ public final class PodStreams {
 
     public static boolean handles(RequestInfo info) {
         return info != null && info.group().isEmpty() && info.resource().equals("pods") && info.name() != null
-                && ("log".equals(info.subresource()) || "exec".equals(info.subresource()) || "attach".equals(info.subresource()));
+                && ("log".equals(info.subresource()) || "exec".equals(info.subresource()) || "attach".equals(info.subresource())
+                || "portforward".equals(info.subresource()));
     }
 
     /** Where a pod's container is served: its agent's address and the container. */
     record Target(String host, int port, String namespace, String pod, String container) {
         String path(String prefix) {
-            return prefix + enc(namespace) + "/" + enc(pod) + "/" + enc(container);
+            return prefix + enc(namespace) + "/" + enc(pod) + (container == null ? "" : "/" + enc(container));
         }
     }
 
@@ -81,9 +89,21 @@ public final class PodStreams {
      */
     public void serve(RoutingContext ctx, RequestInfo info, Map<String, String> q, boolean webSocket, Consumer<StatusException> error) {
         String sub = info.subresource();
-        // Held until the target is known: a request whose end has been read can no longer be upgraded to a WebSocket.
-        if (webSocket) {
+        String upgrade = ctx.request().getHeader("Upgrade");
+        boolean spdy = !webSocket && upgrade != null && upgrade.toLowerCase(java.util.Locale.ROOT).startsWith("spdy/3.1");
+        // Held until the target is known: a request whose end has been read can no longer be upgraded.
+        if (webSocket || spdy) {
             ctx.request().pause();
+        }
+        if (sub.equals("portforward")) {
+            vertx.executeBlocking(() -> podTarget(info.namespace(), info.name()), false).onComplete(ar -> {
+                if (ar.failed()) {
+                    error.accept(ar.cause() instanceof StatusException se ? se : ResourceStore.translate(ar.cause()));
+                } else {
+                    portForward(ctx, ar.result(), webSocket, spdy, error);
+                }
+            });
+            return;
         }
         if (sub.equals("log") && !info.verb().equals("get")) {
             error.accept(StatusException.methodNotAllowed("the server does not allow this method on the requested resource"));
@@ -101,11 +121,19 @@ public final class PodStreams {
                 error.accept(StatusException.badRequest("Upgrade request required: " + sub + " is served over WebSocket ("
                         + String.join(", ", EXEC_PROTOCOLS) + "); SPDY is not supported"));
             } else {
-                exec(ctx, t, error);
+                exec(ctx, t, "/" + sub + "/", error);
             }
         });
     }
 
+    /** The pod's agent, for the whole pod (port-forward): no container. */
+    private Target podTarget(String ns, String name) {
+        ResourceDefinition pods = registry.find("", "v1", "pods").orElseThrow(() -> StatusException.internal("pods are not registered"));
+        ResourceDefinition nodes = registry.find("", "v1", "nodes").orElseThrow(() -> StatusException.internal("nodes are not registered"));
+        return agentOf(nodes, store.get(pods, ns, name), ns, name, null);
+    }
+
+    /** The pod's agent and the container ({@code container} empty: the pod's only one). */
     private Target target(String ns, String name, String container, boolean exec) {
         ResourceDefinition pods = registry.find("", "v1", "pods").orElseThrow(() -> StatusException.internal("pods are not registered"));
         ResourceDefinition nodes = registry.find("", "v1", "nodes").orElseThrow(() -> StatusException.internal("nodes are not registered"));
@@ -125,13 +153,17 @@ public final class PodStreams {
         } else if (!all.contains(container)) {
             throw StatusException.badRequest("container " + container + " is not valid for pod " + name);
         }
+        String phase = pod.path("status").path("phase").asText("");
+        if (exec && !pod.path("spec").path("nodeName").asText("").isEmpty() && (phase.equals("Succeeded") || phase.equals("Failed"))) {
+            throw StatusException.badRequest("cannot exec into a container in a completed pod; current phase is " + phase);
+        }
+        return agentOf(nodes, pod, ns, name, container);
+    }
+
+    private Target agentOf(ResourceDefinition nodes, ObjectNode pod, String ns, String name, String container) {
         String nodeName = pod.path("spec").path("nodeName").asText("");
         if (nodeName.isEmpty()) {
             throw StatusException.badRequest("pod " + name + " does not have a host assigned");
-        }
-        String phase = pod.path("status").path("phase").asText("");
-        if (exec && (phase.equals("Succeeded") || phase.equals("Failed"))) {
-            throw StatusException.badRequest("cannot exec into a container in a completed pod; current phase is " + phase);
         }
         ObjectNode node = store.get(nodes, null, nodeName);
         String ip = null;
@@ -185,9 +217,9 @@ public final class PodStreams {
                 .onFailure(x -> error.accept(StatusException.internal("Get \"https://" + t.host() + ":" + t.port() + uri + "\": " + x.getMessage())));
     }
 
-    private void exec(RoutingContext ctx, Target t, Consumer<StatusException> error) {
+    private void exec(RoutingContext ctx, Target t, String agentPrefix, Consumer<StatusException> error) {
         String raw = ctx.request().query();
-        String uri = t.path("/exec/") + (raw == null ? "" : "?" + raw);
+        String uri = t.path(agentPrefix) + (raw == null ? "" : "?" + raw);
         ctx.request().toWebSocket().onSuccess(client -> {
             client.pause();
             String protocol = client.subProtocol();
@@ -203,10 +235,80 @@ public final class PodStreams {
         }).onFailure(x -> error.accept(StatusException.badRequest("cannot upgrade the connection: " + x.getMessage())));
     }
 
+    /**
+     * {@code pods/portforward}: kubectl's WebSocket ({@value #PORT_FORWARD_PROTOCOL}), whose SPDY bytes go unchanged
+     * through a WebSocket to the agent's {@code /portForward}, which speaks the protocol. The agent is dialled first,
+     * so its refusal (the pod is not on it) is this request's Status instead of a dead upgraded connection. kubectl's
+     * fallback, a POST upgraded to plain SPDY/3.1, is refused with a 400 (Vert.x upgrades only GET and CONNECT
+     * requests to a socket).
+     */
+    private void portForward(RoutingContext ctx, Target t, boolean webSocket, boolean spdy, Consumer<StatusException> error) {
+        if (!webSocket && !spdy) {
+            error.accept(upgradeRequired(false));
+            return;
+        }
+        if (webSocket) {
+            String offered = String.valueOf(ctx.request().getHeader("Sec-WebSocket-Protocol"));
+            if (java.util.Arrays.stream(offered.split(",")).map(String::trim).noneMatch(PORT_FORWARD_PROTOCOL::equalsIgnoreCase)) {
+                error.accept(StatusException.badRequest("port-forward needs the WebSocket subprotocol " + PORT_FORWARD_PROTOCOL));
+                return;
+            }
+        }
+        String uri = t.path("/portForward/");
+        WebSocketConnectOptions o = new WebSocketConnectOptions().setHost(t.host()).setPort(t.port()).setURI(uri).setSsl(true)
+                .setSubProtocols(List.of(PORT_FORWARD_PROTOCOL));
+        long t0 = System.nanoTime();
+        ws.connect(o).onSuccess(agent -> {
+            LOG.debug("event=portforward-agent-connected pod={}/{} agent={}:{} ms={}", t.namespace(), t.pod(), t.host(), t.port(),
+                    (System.nanoTime() - t0) / 1_000_000);
+            if (!webSocket) {
+                // kubectl falls back to SPDY after any refused WebSocket: the agent was dialled all the same, so that
+                // its refusal (the pod is not there) is what kubectl shows rather than this one.
+                agent.close();
+                error.accept(upgradeRequired(true));
+                return;
+            }
+            agent.pause();
+            ctx.request().toWebSocket().onSuccess(client -> {
+                client.pause();
+                bridge(client, agent);
+                agent.resume();
+            }).onFailure(x -> {
+                agent.close();
+                error.accept(StatusException.badRequest("cannot upgrade the connection: " + x.getMessage()));
+            });
+        }).onFailure(x -> error.accept(agentRefusal(t, x)));
+    }
+
+    /** kubectl's fallback, a POST upgraded to SPDY/3.1: Vert.x upgrades only GET (and CONNECT) requests to a raw socket. */
+    private static StatusException upgradeRequired(boolean spdy) {
+        return StatusException.badRequest("Upgrade request required: port-forward is served over WebSocket (" + PORT_FORWARD_PROTOCOL
+                + ", kubectl 1.31 and later by default)" + (spdy ? "; SPDY/3.1 upgrades are not supported" : ""));
+    }
+
+    /** The agent's answer to a refused upgrade as a Status (its 404 is the pod's, its 401/403 the API server's problem). */
+    private static StatusException agentRefusal(Target t, Throwable x) {
+        if (x instanceof io.vertx.core.http.UpgradeRejectedException r) {
+            String msg = r.getBody() == null ? "" : r.getBody().toString(StandardCharsets.UTF_8).strip();
+            return r.getStatus() == 404 ? new StatusException(404, "NotFound", msg)
+                    : r.getStatus() == 401 || r.getStatus() == 403
+                    ? StatusException.internal("the node agent refused the API server's credential: " + msg)
+                    : r.getStatus() < 500 ? StatusException.badRequest(msg) : StatusException.internal(msg);
+        }
+        return StatusException.internal("error dialing the node agent at " + t.host() + ":" + t.port() + ": " + x.getMessage());
+    }
+
+    /** Message by message both ways; a side whose writes queue up pauses the other until they drain. */
     private static void bridge(ServerWebSocket client, WebSocket agent) {
-        client.binaryMessageHandler(agent::writeBinaryMessage);
+        client.binaryMessageHandler(m -> {
+            agent.writeBinaryMessage(m);
+            holdWhileFull(client, agent);
+        });
         client.textMessageHandler(agent::writeTextMessage);
-        agent.binaryMessageHandler(client::writeBinaryMessage);
+        agent.binaryMessageHandler(m -> {
+            client.writeBinaryMessage(m);
+            holdWhileFull(agent, client);
+        });
         agent.textMessageHandler(client::writeTextMessage);
         client.closeHandler(v -> {
             if (!agent.isClosed()) {
@@ -218,9 +320,22 @@ public final class PodStreams {
                 client.close();
             }
         });
-        client.exceptionHandler(x -> agent.close());
-        agent.exceptionHandler(x -> client.close());
+        client.exceptionHandler(x -> {
+            LOG.debug("event=stream-client-error error={}", x.toString());
+            agent.close();
+        });
+        agent.exceptionHandler(x -> {
+            LOG.debug("event=stream-agent-error error={}", x.toString());
+            client.close();
+        });
         client.resume();
+    }
+
+    private static void holdWhileFull(io.vertx.core.streams.ReadStream<?> from, io.vertx.core.streams.WriteStream<?> to) {
+        if (to.writeQueueFull()) {
+            from.pause();
+            to.drainHandler(v -> from.resume());
+        }
     }
 
     private static String query(Map<String, String> q, List<String> names, boolean keepEmpty) {

@@ -2,6 +2,8 @@ package io.kuberaft.nodeagent.runtime;
 
 import io.fabric8.kubernetes.api.model.Container;
 
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -40,6 +42,23 @@ public interface ContainerRuntime extends AutoCloseable {
      */
     default Process startExec(RuntimeContainer container, List<String> command, boolean tty) throws CannotStartException {
         throw new CannotStartException("ExecNotSupported", "the " + version() + " runtime cannot run commands in its containers");
+    }
+
+    /**
+     * The stdin of a container whose spec asks for one ({@code stdin: true}), for {@code kubectl attach -i}; empty when
+     * it has none (its stdin is {@code /dev/null}) or the runtime cannot feed it.
+     */
+    default Optional<OutputStream> stdin(RuntimeContainer container) {
+        return Optional.empty();
+    }
+
+    /**
+     * Where {@code kubectl port-forward} reaches {@code port} in the network namespace of pod {@code podUid}.
+     *
+     * @throws CannotStartException with the message the client is shown when the runtime cannot forward there
+     */
+    default InetSocketAddress portForwardAddress(String podUid, int port) throws CannotStartException {
+        throw new CannotStartException("PortForwardNotSupported", "the " + version() + " runtime cannot forward ports of its pods");
     }
 
     /** Runs {@code command} in the container (exec probes, kubectl exec). */

@@ -90,8 +90,10 @@ public final class ProcessRuntime implements ContainerRuntime {
             Files.createDirectories(workDir);
             Path log = dir.resolve("logs").resolve(c.getName()).resolve(attempt + ".log");
             Files.createDirectories(log.getParent());
+            // spec.stdin: a pipe that kubectl attach -i writes to; otherwise /dev/null, as a container engine does.
+            boolean stdin = Boolean.TRUE.equals(c.getStdin());
             ProcessBuilder pb = new ProcessBuilder(cmd).directory(workDir.toFile())
-                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+                    .redirectInput(stdin ? ProcessBuilder.Redirect.PIPE : ProcessBuilder.Redirect.from(new File("/dev/null")));
             pb.environment().clear();
             pb.environment().put("PATH", System.getenv().getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin"));
             pb.environment().put("HOME", rootfs.toString());
@@ -100,7 +102,7 @@ public final class ProcessRuntime implements ContainerRuntime {
             pb.environment().putAll(env);
             Process p = pb.start();
             Proc proc = new Proc(version().replace("0.1.0", "") + pod.uid().substring(0, Math.min(8, pod.uid().length())) + "-" + c.getName()
-                    + "-" + attempt + "-" + p.pid(), c.getName(), c.getImage(), clock.instant(), p, log, env, workDir, pod.uid());
+                    + "-" + attempt + "-" + p.pid(), c.getName(), c.getImage(), clock.instant(), p, log, env, workDir, pod.uid(), stdin);
             p.onExit().thenRun(() -> proc.finishedAt = clock.instant());
             LogPump.start(p, log, clock, proc.drained, proc.containerId);
             containers.put(proc.containerId, proc);
@@ -153,6 +155,18 @@ public final class ProcessRuntime implements ContainerRuntime {
         } catch (IOException e) {
             return Optional.empty();
         }
+    }
+
+    @Override
+    public Optional<java.io.OutputStream> stdin(RuntimeContainer container) {
+        Proc p = (Proc) container;
+        return p.stdin ? Optional.of(p.process.getOutputStream()) : Optional.empty();
+    }
+
+    /** The pod's processes share the host's network: its ports are the host's loopback ports. */
+    @Override
+    public java.net.InetSocketAddress portForwardAddress(String podUid, int port) {
+        return new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port);
     }
 
     @Override
@@ -240,11 +254,13 @@ public final class ProcessRuntime implements ContainerRuntime {
         final Map<String, String> env;
         final Path workDir;
         final java.util.concurrent.CountDownLatch drained = new java.util.concurrent.CountDownLatch(2);
+        final boolean stdin;
         volatile Instant finishedAt;
 
         Proc(String containerId, String name, String image, Instant startedAt, Process process, Path log, Map<String, String> env,
-             Path workDir, String podUid) {
+             Path workDir, String podUid, boolean stdin) {
             super(containerId, name, image, startedAt, podUid);
+            this.stdin = stdin;
             this.process = process;
             this.log = log;
             this.env = env;

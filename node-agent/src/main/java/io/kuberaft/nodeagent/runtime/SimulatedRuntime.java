@@ -144,6 +144,12 @@ public final class SimulatedRuntime implements ContainerRuntime {
     }
 
     @Override
+    public java.net.InetSocketAddress portForwardAddress(String podUid, int port) throws CannotStartException {
+        throw new CannotStartException("PortForwardNotSupported", "the simulated runtime runs no processes, so nothing listens on port "
+                + port + " (use --runtime process to forward ports)");
+    }
+
+    @Override
     public Optional<Boolean> simulatedProbe(RuntimeContainer container, String probeKind) {
         return Optional.of(!((Sim) container).failingProbes.contains(probeKind));
     }
