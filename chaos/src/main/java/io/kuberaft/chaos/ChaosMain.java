@@ -7,7 +7,7 @@ import io.kuberaft.chaos.history.Op;
 import io.kuberaft.chaos.nemesis.Nemesis;
 import io.kuberaft.chaos.nemesis.Schedule;
 import io.kuberaft.chaos.report.Report;
-import io.kuberaft.chaos.workload.Workload;
+import io.kuberaft.chaos.workload.ChaosWorkload;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -27,7 +27,7 @@ import java.util.concurrent.Callable;
 @Command(name = "chaos", mixinStandardHelpOptions = true,
         description = "Run one chaos test: N replicas in podman containers, a workload, a seeded nemesis schedule, checkers, a report.")
 public final class ChaosMain implements Callable<Integer> {
-    @Option(names = "--workload", defaultValue = "register-kube", description = "One of ${COMPLETION-CANDIDATES}: register-kube, register-etcd, set-kube, set-etcd (register = both apis). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--workload", defaultValue = "register-kube", description = "register-kube, register-etcd, set-kube, set-etcd, watch (register = both apis). Default: ${DEFAULT-VALUE}.")
     String workload;
 
     @Option(names = "--nemesis", split = ",", defaultValue = "kill-leader", description = "Comma-separated: kill-leader, kill-random, pause-leader, partition-majority, partition-leader, loss, none. Default: ${DEFAULT-VALUE}.")
@@ -85,22 +85,23 @@ public final class ChaosMain implements Callable<Integer> {
     public static Map<String, Object> run(Path root, List<String> workloads, List<String> nemesisNames, int masters, int seconds,
             int concurrency, double rate, String javaOpts, List<String> serverArgs, long seed, Path dir) throws Exception {
         List<Nemesis> nemeses = nemesisNames.stream().map(Nemesis::of).toList();
-        List<Workload> ws = new ArrayList<>();
+        List<ChaosWorkload> ws = new ArrayList<>();
         for (int i = 0; i < workloads.size(); i++) {
-            ws.add(new Workload(workloads.get(i), i));
+            ws.add(ChaosWorkload.of(workloads.get(i), i));
         }
+        List<String> args = ChaosWorkload.serverArgs(serverArgs, ws);
         History h;
         Schedule schedule = new Schedule(nemeses, seed);
         Map<String, Object> results = new LinkedHashMap<>();
         long started = System.currentTimeMillis();
-        try (ChaosCluster cluster = new ChaosCluster(root, masters, serverArgs, javaOpts)) {
+        try (ChaosCluster cluster = new ChaosCluster(root, masters, args, javaOpts)) {
             cluster.start(Duration.ofSeconds(120));
             h = new History();
             long deadline = System.nanoTime() + seconds * 1_000_000_000L;
             List<Thread> threads = new ArrayList<>();
             List<Exception> errors = new java.util.concurrent.CopyOnWriteArrayList<>();
             for (int i = 0; i < ws.size(); i++) {
-                Workload w = ws.get(i);
+                ChaosWorkload w = ws.get(i);
                 long wseed = seed + i;
                 threads.add(new Thread(() -> {
                     try {
@@ -124,7 +125,7 @@ public final class ChaosMain implements Callable<Integer> {
             cluster.healAll();
             h.add(new Op(-1, Op.Type.info, "heal", null, History.v("all healed"), h.now(), null, null));
             cluster.awaitLeader(Duration.ofSeconds(60), cluster.nodes());
-            for (Workload w : ws) {
+            for (ChaosWorkload w : ws) {
                 w.finish(cluster, h, Duration.ofSeconds(60));
             }
             cluster.saveLogs(dir);
@@ -138,8 +139,8 @@ public final class ChaosMain implements Callable<Integer> {
         boolean unknown = false;
         List<Object> anomalies = new ArrayList<>();
         Map<String, Object> per = new LinkedHashMap<>();
-        for (Workload w : ws) {
-            String prefix = w.name().endsWith("kube") ? "kube" : "etcd";
+        for (ChaosWorkload w : ws) {
+            String prefix = w.name().endsWith("etcd") ? "etcd" : "kube";
             List<Op> mine = ops.stream().filter(o -> o.process() < 0 || belongs(o, w)).toList();
             CheckResult r = w.check(mine);
             per.put(w.name(), r.toMap());
@@ -167,7 +168,7 @@ public final class ChaosMain implements Callable<Integer> {
     }
 
     /** Client ops of a workload: workloads sharing a history use disjoint process ranges. */
-    private static boolean belongs(Op o, Workload w) {
+    private static boolean belongs(Op o, ChaosWorkload w) {
         return o.process() >= 0 && w.owns(o);
     }
 
