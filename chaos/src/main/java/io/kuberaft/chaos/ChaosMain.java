@@ -30,7 +30,7 @@ public final class ChaosMain implements Callable<Integer> {
     @Option(names = "--workload", defaultValue = "register-kube", description = "register-kube, register-etcd, set-kube, set-etcd, watch (register = both apis). Default: ${DEFAULT-VALUE}.")
     String workload;
 
-    @Option(names = "--nemesis", split = ",", defaultValue = "kill-leader", description = "Comma-separated: kill-leader, kill-random, pause-leader, partition-majority, partition-leader, loss, none. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--nemesis", split = ",", defaultValue = "kill-leader", description = "Comma-separated: kill-leader, kill-random, kill-majority, rolling-restart, pause-leader, partition-majority, partition-leader, partition-bridge, partition-oneway, loss, clock-skew, none. Default: ${DEFAULT-VALUE}.")
     List<String> nemeses;
 
     @Option(names = "--time", defaultValue = "60", description = "Seconds of workload under the nemesis (default: ${DEFAULT-VALUE}).")
@@ -94,7 +94,8 @@ public final class ChaosMain implements Callable<Integer> {
         Schedule schedule = new Schedule(nemeses, seed);
         Map<String, Object> results = new LinkedHashMap<>();
         long started = System.currentTimeMillis();
-        try (ChaosCluster cluster = new ChaosCluster(root, masters, args, javaOpts)) {
+        int[] startRetries = new int[2];
+        try (ChaosCluster cluster = new ChaosCluster(root, masters, args, javaOpts, nemeses.stream().anyMatch(Nemesis::needsFakeTime))) {
             cluster.start(Duration.ofSeconds(120));
             h = new History();
             long deadline = System.nanoTime() + seconds * 1_000_000_000L;
@@ -125,10 +126,17 @@ public final class ChaosMain implements Callable<Integer> {
             cluster.healAll();
             h.add(new Op(-1, Op.Type.info, "heal", null, History.v("all healed"), h.now(), null, null));
             cluster.awaitLeader(Duration.ofSeconds(60), cluster.nodes());
+            try {
+                cluster.awaitApi(Duration.ofSeconds(60), cluster.nodes());
+            } catch (java.io.IOException e) {
+                System.err.println("chaos: " + e.getMessage().lines().findFirst().orElse("") + " (the final reads go through the others)");
+            }
             for (ChaosWorkload w : ws) {
                 w.finish(cluster, h, Duration.ofSeconds(60));
             }
             cluster.saveLogs(dir);
+            startRetries[0] = cluster.startRetries();
+            startRetries[1] = cluster.execRetries();
             if (!errors.isEmpty()) {
                 throw errors.get(0);
             }
@@ -160,6 +168,9 @@ public final class ChaosMain implements Callable<Integer> {
         results.put("nemesis", nemesisNames);
         results.put("nemesis-events", schedule.intervals().size());
         results.put("masters", masters);
+        results.put("server-args", args);
+        results.put("container-start-retries", startRetries[0]);
+        results.put("exec-retries", startRetries[1]);
         results.put("seconds", seconds);
         results.put("wall-seconds", (System.currentTimeMillis() - started) / 1000);
         History.JSON.writerWithDefaultPrettyPrinter().writeValue(dir.resolve("results.json").toFile(), results);

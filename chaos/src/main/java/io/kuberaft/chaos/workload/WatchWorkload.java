@@ -25,7 +25,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * replica lists the namespace and watches it with bookmarks, as client-go's reflector does: resume from
  * the last resourceVersion received (event or bookmark) after every disconnect, on the next replica
  * when the connection broke or was refused; relist on 410 Gone. Sessions are short (5–15 s, seeded) and
- * a watcher sometimes stays away for 3–10 s, so that resumes and, with the short compaction retention
+ * a watcher sometimes (1 in 5) stays away for 4–12 s, so that resumes and, with the short compaction retention
  * this workload asks of the servers, relists happen in every run. After the nemesis healed: one final
  * list, and each watcher watches on until it reached the final list's revision (at most the finish
  * timeout). Checked by {@link WatchChecker}.
@@ -55,7 +55,7 @@ public final class WatchWorkload implements ChaosWorkload {
     @Override
     public List<String> serverArgs() {
         // history short enough that a watcher away for a few seconds gets 410 Gone and relists
-        return List.of("--compaction-retention", "400", "--compaction-interval-s", "5");
+        return List.of("--compaction-retention", "30", "--compaction-interval-s", "3");
     }
 
     @Override
@@ -155,8 +155,8 @@ public final class WatchWorkload implements ChaosWorkload {
                 }
                 rv = listed[0];
             }
-            if (System.nanoTime() < runDeadline && rnd.nextInt(10) == 0) {
-                sleep(3_000 + rnd.nextInt(7_000)); // away: the resume may find the revision compacted
+            if (System.nanoTime() < runDeadline && rnd.nextInt(5) == 0) {
+                sleep(4_000 + rnd.nextInt(8_000)); // away: the resume may find the revision compacted
             }
             int timeoutSeconds = 5 + rnd.nextInt(11);
             long from = Long.parseLong(rv);
