@@ -10,15 +10,16 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 STATE="${KUBERAFT_CHAOS_STATE:-/var/lib/kuberaft-chaos}"
 SOCK="$STATE/podman.sock"
 JDK=/usr/lib/jvm/java-17-openjdk-amd64
-IMAGE=localhost/kuberaft-chaos:latest
 log() { echo "setup: $*" >&2; }
 
 need=()
-for b in podman runc busybox iptables; do command -v "$b" >/dev/null || need+=("$b"); done
+for b in podman runc busybox iptables curl unzip; do command -v "$b" >/dev/null || need+=("$b"); done
+# libfaketime: the clock-skew nemesis preloads it into the replicas' JVMs (bind-mounted from the host)
+[ -f /usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1 ] || need+=(libfaketime)
 if [ ${#need[@]} -gt 0 ]; then
-  log "installing podman runc busybox-static iptables"
+  log "installing podman runc busybox-static iptables libfaketime curl unzip"
   apt-get update -qq >&2
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq podman runc busybox-static iptables netavark aardvark-dns >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq podman runc busybox-static iptables netavark aardvark-dns libfaketime curl unzip >&2
 fi
 
 mkdir -p "$STATE"
@@ -50,8 +51,10 @@ if ! curl -sf --unix-socket "$SOCK" http://d/v1.41/_ping >/dev/null 2>&1; then
   curl -sf --unix-socket "$SOCK" http://d/v1.41/_ping >/dev/null || { log "podman service did not come up; see $STATE/podman-service.log"; exit 1; }
 fi
 
-# The image: rebuilt when this script or init.sh changed (a stamp of their hash is the image's label).
+# The image: tagged with a hash of this script and init.sh, so checkouts with different versions of them
+# (worktrees on one machine) each get their own and never rebuild each other's.
 STAMP=$(cat "$0" "$ROOT/chaos/image/init.sh" | sha256sum | cut -c1-16)
+IMAGE=localhost/kuberaft-chaos:$STAMP
 if [ "$(podman image inspect --format '{{index .Labels "stamp"}}' "$IMAGE" 2>/dev/null || true)" != "$STAMP" ]; then
   log "building $IMAGE"
   R=$(mktemp -d)

@@ -7,7 +7,7 @@ import io.kuberaft.chaos.history.Op;
 import io.kuberaft.chaos.nemesis.Nemesis;
 import io.kuberaft.chaos.nemesis.Schedule;
 import io.kuberaft.chaos.report.Report;
-import io.kuberaft.chaos.workload.Workload;
+import io.kuberaft.chaos.workload.ChaosWorkload;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -27,10 +27,10 @@ import java.util.concurrent.Callable;
 @Command(name = "chaos", mixinStandardHelpOptions = true,
         description = "Run one chaos test: N replicas in podman containers, a workload, a seeded nemesis schedule, checkers, a report.")
 public final class ChaosMain implements Callable<Integer> {
-    @Option(names = "--workload", defaultValue = "register-kube", description = "One of ${COMPLETION-CANDIDATES}: register-kube, register-etcd, set-kube, set-etcd (register = both apis). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--workload", defaultValue = "register-kube", description = "register-kube, register-etcd, set-kube, set-etcd, watch (register = both apis). Default: ${DEFAULT-VALUE}.")
     String workload;
 
-    @Option(names = "--nemesis", split = ",", defaultValue = "kill-leader", description = "Comma-separated: kill-leader, kill-random, pause-leader, partition-majority, partition-leader, loss, none. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--nemesis", split = ",", defaultValue = "kill-leader", description = "Comma-separated: kill-leader, kill-random, kill-majority, rolling-restart, pause-leader, partition-majority, partition-leader, partition-bridge, partition-oneway, loss, clock-skew, none. Default: ${DEFAULT-VALUE}.")
     List<String> nemeses;
 
     @Option(names = "--time", defaultValue = "60", description = "Seconds of workload under the nemesis (default: ${DEFAULT-VALUE}).")
@@ -85,22 +85,24 @@ public final class ChaosMain implements Callable<Integer> {
     public static Map<String, Object> run(Path root, List<String> workloads, List<String> nemesisNames, int masters, int seconds,
             int concurrency, double rate, String javaOpts, List<String> serverArgs, long seed, Path dir) throws Exception {
         List<Nemesis> nemeses = nemesisNames.stream().map(Nemesis::of).toList();
-        List<Workload> ws = new ArrayList<>();
+        List<ChaosWorkload> ws = new ArrayList<>();
         for (int i = 0; i < workloads.size(); i++) {
-            ws.add(new Workload(workloads.get(i), i));
+            ws.add(ChaosWorkload.of(workloads.get(i), i));
         }
+        List<String> args = ChaosWorkload.serverArgs(serverArgs, ws);
         History h;
         Schedule schedule = new Schedule(nemeses, seed);
         Map<String, Object> results = new LinkedHashMap<>();
         long started = System.currentTimeMillis();
-        try (ChaosCluster cluster = new ChaosCluster(root, masters, serverArgs, javaOpts)) {
+        int[] startRetries = new int[2];
+        try (ChaosCluster cluster = new ChaosCluster(root, masters, args, javaOpts, nemeses.stream().anyMatch(Nemesis::needsFakeTime))) {
             cluster.start(Duration.ofSeconds(120));
             h = new History();
             long deadline = System.nanoTime() + seconds * 1_000_000_000L;
             List<Thread> threads = new ArrayList<>();
             List<Exception> errors = new java.util.concurrent.CopyOnWriteArrayList<>();
             for (int i = 0; i < ws.size(); i++) {
-                Workload w = ws.get(i);
+                ChaosWorkload w = ws.get(i);
                 long wseed = seed + i;
                 threads.add(new Thread(() -> {
                     try {
@@ -124,10 +126,17 @@ public final class ChaosMain implements Callable<Integer> {
             cluster.healAll();
             h.add(new Op(-1, Op.Type.info, "heal", null, History.v("all healed"), h.now(), null, null));
             cluster.awaitLeader(Duration.ofSeconds(60), cluster.nodes());
-            for (Workload w : ws) {
+            try {
+                cluster.awaitApi(Duration.ofSeconds(60), cluster.nodes());
+            } catch (java.io.IOException e) {
+                System.err.println("chaos: " + e.getMessage().lines().findFirst().orElse("") + " (the final reads go through the others)");
+            }
+            for (ChaosWorkload w : ws) {
                 w.finish(cluster, h, Duration.ofSeconds(60));
             }
             cluster.saveLogs(dir);
+            startRetries[0] = cluster.startRetries();
+            startRetries[1] = cluster.execRetries();
             if (!errors.isEmpty()) {
                 throw errors.get(0);
             }
@@ -138,8 +147,8 @@ public final class ChaosMain implements Callable<Integer> {
         boolean unknown = false;
         List<Object> anomalies = new ArrayList<>();
         Map<String, Object> per = new LinkedHashMap<>();
-        for (Workload w : ws) {
-            String prefix = w.name().endsWith("kube") ? "kube" : "etcd";
+        for (ChaosWorkload w : ws) {
+            String prefix = w.name().endsWith("etcd") ? "etcd" : "kube";
             List<Op> mine = ops.stream().filter(o -> o.process() < 0 || belongs(o, w)).toList();
             CheckResult r = w.check(mine);
             per.put(w.name(), r.toMap());
@@ -159,6 +168,9 @@ public final class ChaosMain implements Callable<Integer> {
         results.put("nemesis", nemesisNames);
         results.put("nemesis-events", schedule.intervals().size());
         results.put("masters", masters);
+        results.put("server-args", args);
+        results.put("container-start-retries", startRetries[0]);
+        results.put("exec-retries", startRetries[1]);
         results.put("seconds", seconds);
         results.put("wall-seconds", (System.currentTimeMillis() - started) / 1000);
         History.JSON.writerWithDefaultPrettyPrinter().writeValue(dir.resolve("results.json").toFile(), results);
@@ -167,7 +179,7 @@ public final class ChaosMain implements Callable<Integer> {
     }
 
     /** Client ops of a workload: workloads sharing a history use disjoint process ranges. */
-    private static boolean belongs(Op o, Workload w) {
+    private static boolean belongs(Op o, ChaosWorkload w) {
         return o.process() >= 0 && w.owns(o);
     }
 

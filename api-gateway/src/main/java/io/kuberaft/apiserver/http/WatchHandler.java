@@ -85,6 +85,7 @@ public final class WatchHandler {
         } else {
             from = q.longValue("resourceVersion", 0);
         }
+        long startedAt = from;
         Watch[] watch = new Watch[1];
         ScheduledFuture<?>[] timers2 = new ScheduledFuture<?>[2];
         Runnable stop = () -> {
@@ -113,7 +114,11 @@ public final class WatchHandler {
             switch (change.type()) {
                 case "BOOKMARK" -> {
                     if (bookmarks) {
-                        emit.emit("BOOKMARK", bookmark(def, change.revision(), false));
+                        // Never behind where the watch started: a replica that has not applied `from` yet
+                        // reports its own lower revision, and a client resuming from that would get the
+                        // events in between twice (client-go's reflector does). Events up to `from` are
+                        // never sent on this watch, so `from` is a true bookmark.
+                        emit.emit("BOOKMARK", bookmark(def, Math.max(change.revision(), startedAt), false));
                     }
                 }
                 case "DELETED" -> {

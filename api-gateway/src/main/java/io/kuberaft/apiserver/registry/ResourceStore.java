@@ -26,6 +26,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -328,10 +329,25 @@ public final class ResourceStore {
         String prefix = prefix(def, ns);
         WatchCreateRequest req = WatchCreateRequest.newBuilder().setKey(bytes(prefix)).setRangeEnd(prefixEnd(prefix))
                 .setStartRevision(afterRevision + 1).setPrevKv(true).build();
+        AtomicBoolean expired = new AtomicBoolean();
         return kv.watch(req, new WatchListener() {
             @Override
             public void onEvents(long revision, List<Event> events) {
                 for (Event e : events) {
+                    if (expired.get()) {
+                        return;
+                    }
+                    boolean create = e.getType() == Event.EventType.PUT && e.getKv().getCreateRevision() == e.getKv().getModRevision();
+                    if (!create && !e.hasPrevKv()) {
+                        // The previous revision is gone (compacted at exactly this event's revision, the watch
+                        // having started there): without it a MODIFIED cannot be told from a selector ADDED
+                        // and a DELETED has no object. 410 Expired, as for any history no longer there; the
+                        // client relists.
+                        expired.set(true);
+                        onError.accept(StatusException.gone("too old resource version: " + afterRevision
+                                + " (the revision before " + revision + " is compacted)"));
+                        return;
+                    }
                     ObjectNode prev = e.hasPrevKv() ? decode(def, e.getPrevKv()) : null;
                     if (e.getType() == Event.EventType.DELETE) {
                         if (prev != null) {

@@ -40,6 +40,8 @@ public final class ChaosCluster implements AutoCloseable {
     public static final int API_PORT = 6443;
     public static final int ETCD_PORT = 2379;
     public static final int RAFT_PORT = 7001;
+    /** Debian's libfaketime (chaos/setup.sh installs it): bind-mounted and preloaded into the replicas' JVMs for clock skew. */
+    public static final String FAKETIME_DIR = "/usr/lib/x86_64-linux-gnu/faketime";
 
     /** One replica. */
     public static final class Node {
@@ -67,6 +69,26 @@ public final class ChaosCluster implements AutoCloseable {
     }
 
     private final Network network;
+    private final java.util.concurrent.atomic.AtomicInteger startRetries = new java.util.concurrent.atomic.AtomicInteger();
+
+    private final java.util.concurrent.atomic.AtomicInteger execRetries = new java.util.concurrent.atomic.AtomicInteger();
+
+    /** Container starts that failed once and were retried (environmental: podman under load). */
+    public int startRetries() {
+        return startRetries.get();
+    }
+
+    /** Execs in containers that failed once and were retried. */
+    public int execRetries() {
+        return execRetries.get();
+    }
+
+    private static String rootMessage(Throwable t) {
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t.toString();
+    }
     private final List<Node> nodes = new ArrayList<>();
     private final Path root;
 
@@ -91,6 +113,15 @@ public final class ChaosCluster implements AutoCloseable {
      * @param serverArgs extra `kuberaft server` flags for every replica
      */
     public ChaosCluster(Path root, int masters, List<String> serverArgs, String javaOpts) {
+        this(root, masters, serverArgs, javaOpts, false);
+    }
+
+    /**
+     * @param fakeTime preload libfaketime into each replica's JVM (wall clock only:
+     *                 FAKETIME_DONT_FAKE_MONOTONIC, so System.nanoTime and Ratis' timers are untouched), its
+     *                 offset read from /tmp/faketime in the container (see {@link #skewClock})
+     */
+    public ChaosCluster(Path root, int masters, List<String> serverArgs, String javaOpts, boolean fakeTime) {
         this.root = root;
         if (!Files.isRegularFile(root.resolve("cli/target/kuberaft-cli.jar"))) {
             throw new IllegalStateException("no distribution at " + root.resolve("cli/target")
@@ -113,6 +144,7 @@ public final class ChaosCluster implements AutoCloseable {
                     .withFileSystemBind(JDK, JDK, BindMode.READ_ONLY)
                     .withFileSystemBind(root.toString(), "/opt/kuberaft", BindMode.READ_ONLY)
                     .withEnv("JAVA_OPTS", javaOpts)
+                    .withEnv("KUBERAFT_FAKETIME", fakeTime ? FAKETIME_DIR + "/libfaketime.so.1" : "")
                     .withExposedPorts(API_PORT, ETCD_PORT)
                     .withCreateContainerCmdModifier(cc -> {
                         cc.withName("kuberaft-chaos-" + id + "-" + Long.toHexString(System.nanoTime() & 0xffffff));
@@ -126,6 +158,12 @@ public final class ChaosCluster implements AutoCloseable {
                         }
                     })
                     .withStartupTimeout(Duration.ofSeconds(60));
+            if (fakeTime) {
+                if (!Files.isRegularFile(Path.of(FAKETIME_DIR, "libfaketime.so.1"))) {
+                    throw new IllegalStateException("clock skew needs libfaketime (" + FAKETIME_DIR + "): run chaos/setup.sh");
+                }
+                c.withFileSystemBind(FAKETIME_DIR, FAKETIME_DIR, BindMode.READ_ONLY);
+            }
             nodes.add(new Node(id, c));
         }
     }
@@ -138,15 +176,58 @@ public final class ChaosCluster implements AutoCloseable {
         return nodes.stream().filter(n -> n.id.equals(id)).findFirst().orElseThrow();
     }
 
-    /** Starts every container, then waits until every replica knows a leader. */
+    /**
+     * Starts every container, then waits until every replica knows a leader. A container whose start
+     * fails is retried once (under heavy load podman's runc answered "write child: broken pipe"); the
+     * retry is logged and counted in {@link #startRetries}.
+     */
     public void start(Duration timeout) throws Exception {
-        nodes.parallelStream().forEach(n -> n.container.start());
+        nodes.parallelStream().forEach(n -> {
+            try {
+                n.container.start();
+            } catch (RuntimeException e) {
+                LOG.warn("starting {} failed, retrying once: {}", n.id, rootMessage(e));
+                startRetries.incrementAndGet();
+                try {
+                    n.container.stop();
+                } catch (RuntimeException ignored) {
+                    // whatever was created is removed by stop(); a second failure is reported below
+                }
+                n.container.start();
+            }
+        });
         for (Node n : nodes) {
             n.ip = n.container.getContainerInfo().getNetworkSettings().getNetworks().values().iterator().next().getIpAddress();
         }
         LOG.info("replicas started: {}", nodes.stream().map(n -> n.id + "=" + n.ip + " api " + n.apiUrl() + " etcd " + n.etcdEndpoint())
                 .collect(Collectors.joining(", ")));
         awaitLeader(timeout, nodes);
+        awaitApi(timeout, nodes);
+    }
+
+    /**
+     * Waits until each given replica's Kubernetes API answers /readyz with 200 (on a loaded machine it
+     * starts listening many seconds after the etcd port).
+     */
+    public void awaitApi(Duration timeout, List<Node> which) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        for (Node n : which) {
+            while (true) {
+                try {
+                    if (http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(n.apiUrl() + "/readyz")).timeout(Duration.ofSeconds(2))
+                            .build(), java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                        break;
+                    }
+                } catch (IOException e) {
+                    // not listening yet
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IOException("replica " + n.id + ": API not ready after " + timeout.toSeconds() + " s; its log:\n" + tail(n, 40));
+                }
+                Thread.sleep(300);
+            }
+        }
     }
 
     /** Waits until every given replica reports a leader. */
@@ -189,9 +270,17 @@ public final class ChaosCluster implements AutoCloseable {
         return Optional.ofNullable(best);
     }
 
+    /** Runs a shell script in the replica's container; an exec that podman failed to start is retried once (logged, counted). */
     public Container.ExecResult exec(Node n, String script) {
         try {
-            Container.ExecResult r = n.container.execInContainer("/bin/sh", "-c", script);
+            Container.ExecResult r;
+            try {
+                r = n.container.execInContainer("/bin/sh", "-c", script);
+            } catch (RuntimeException e) {
+                LOG.warn("{}: exec of `{}` failed, retrying once: {}", n.id, script, rootMessage(e));
+                execRetries.incrementAndGet();
+                r = n.container.execInContainer("/bin/sh", "-c", script);
+            }
             if (r.getExitCode() != 0) {
                 LOG.warn("{}: `{}` exited {}: {}{}", n.id, script, r.getExitCode(), r.getStdout(), r.getStderr());
             }
@@ -211,6 +300,20 @@ public final class ChaosCluster implements AutoCloseable {
 
     public void restart(Node n) {
         exec(n, "rm -f /tmp/hold");
+    }
+
+    /** SIGTERM of the JVM (graceful stop), SIGKILL after 10 s; it stays down until {@link #restart}. */
+    public void terminate(Node n) {
+        exec(n, "touch /tmp/hold; p=$(cat /tmp/java.pid); kill -TERM $p 2>/dev/null; i=0; "
+                + "while kill -0 $p 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done; kill -9 $p 2>/dev/null; true");
+    }
+
+    /**
+     * Sets the wall clock of the replica's JVM {@code seconds} ahead (negative: behind) of the real one
+     * (libfaketime's timestamp file, re-read every second). Needs a cluster built with fakeTime.
+     */
+    public void skewClock(Node n, long seconds) {
+        exec(n, "echo '" + (seconds >= 0 ? "+" : "") + seconds + "' > /tmp/faketime.new && mv /tmp/faketime.new /tmp/faketime");
     }
 
     public void pause(Node n) {
@@ -239,6 +342,17 @@ public final class ChaosCluster implements AutoCloseable {
         }
     }
 
+    /** Drops every packet from {@code from} to {@code to} (a rule in {@code to}'s INPUT chain): one direction only. */
+    public void dropOneWay(Node from, Node to) {
+        exec(to, "iptables -A INPUT -s " + from.ip + " -j DROP");
+    }
+
+    /** Cuts {@code a} and {@code b} off from each other, both directions. */
+    public void cut(Node a, Node b) {
+        exec(a, "iptables -A INPUT -s " + b.ip + " -j DROP; iptables -A OUTPUT -d " + b.ip + " -j DROP");
+        exec(b, "iptables -A INPUT -s " + a.ip + " -j DROP; iptables -A OUTPUT -d " + a.ip + " -j DROP");
+    }
+
     /** Drops a fraction of the packets between replicas (iptables -m statistic: this kernel has no netem). */
     public void loss(double probability) {
         for (Node n : nodes) {
@@ -263,7 +377,8 @@ public final class ChaosCluster implements AutoCloseable {
     /** Everything back to normal: rules flushed, paused JVMs resumed, killed ones restarted. */
     public void healAll() {
         for (Node n : nodes) {
-            exec(n, "iptables -F INPUT; iptables -F OUTPUT; kill -CONT $(cat /tmp/java.pid) 2>/dev/null; rm -f /tmp/hold; true");
+            exec(n, "iptables -F INPUT; iptables -F OUTPUT; kill -CONT $(cat /tmp/java.pid) 2>/dev/null; rm -f /tmp/hold; "
+                    + "[ ! -f /tmp/faketime ] || echo +0 > /tmp/faketime; true");
         }
     }
 

@@ -13,7 +13,9 @@ import java.util.Random;
 
 /**
  * The seeded nemesis schedule: quiet for 4–8 s, then one of the nemeses (drawn with the seed) held for
- * its hold time, then healed; repeated until the deadline. Each start and stop is recorded in the
+ * its hold time, then healed; repeated until the deadline. Every choice (which nemesis, how long,
+ * which replicas, how far) comes from one Random of the run's seed; only "the leader" depends on the
+ * run. Each start and stop is recorded in the
  * history as an {@code info} op of process -1 ({@code f} = nemesis), and as an {@link Interval}.
  */
 public final class Schedule {
@@ -49,7 +51,8 @@ public final class Schedule {
             LOG.info("nemesis {} start: {}", n.name(), detail);
             h.add(new Op(-1, Op.Type.info, n.name(), null, History.v("start: " + detail), t0, null, null));
             try {
-                Thread.sleep(hold);
+                // what start itself took (a rolling restart) counts against the hold
+                Thread.sleep(Math.max(0, hold - (h.now() - t0) / 1_000_000));
             } finally {
                 n.stop(c);
                 long t1 = h.now();

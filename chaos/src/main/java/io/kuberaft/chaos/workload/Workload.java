@@ -29,7 +29,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * <li>{@code set-kube} / {@code set-etcd}: unique adds, then after the nemesis healed one final read.</li>
  * </ul>
  */
-public final class Workload {
+public final class Workload implements ChaosWorkload {
     public static final List<String> NAMES = List.of("register-kube", "register-etcd", "set-kube", "set-etcd");
     static final int OPS_PER_KEY = 150;
     private static final Duration TIMEOUT = Duration.ofSeconds(5);
@@ -56,6 +56,7 @@ public final class Workload {
         this.kube = name.endsWith("kube");
     }
 
+    @Override
     public String name() {
         return name;
     }
@@ -65,6 +66,7 @@ public final class Workload {
     }
 
     /** Runs {@code concurrency} processes until {@code deadlineNanos} (System.nanoTime), each pacing to {@code ratePerProcess} ops/s. */
+    @Override
     public void run(ChaosCluster cluster, History h, int concurrency, double ratePerProcess, long deadlineNanos, long seed) throws InterruptedException {
         List<Thread> threads = new ArrayList<>();
         for (int p = 0; p < concurrency; p++) {
@@ -160,6 +162,7 @@ public final class Workload {
     }
 
     /** After the test: the set's final read, through each replica in turn until one answers (at most {@code timeout}). */
+    @Override
     public void finish(ChaosCluster cluster, History h, Duration timeout) throws InterruptedException {
         if (register) {
             return;
@@ -178,10 +181,12 @@ public final class Workload {
         }
     }
 
+    @Override
     public boolean owns(Op o) {
         return o.process() >= base && o.process() < base + 1_000_000;
     }
 
+    @Override
     public CheckResult check(List<Op> history) {
         List<Op> clientOps = history.stream().filter(o -> o.process() >= 0).toList();
         return register ? new LinearizabilityChecker().check(clientOps) : new SetChecker().check(clientOps);

@@ -31,6 +31,12 @@ final class H {
         return this;
     }
 
+    /** A completion of any type with an error message. */
+    H done(int p, Op.Type type, String f, String key, Object value, String error) {
+        ops.add(new Op(p, type, f, key, History.v(value), ++t, null, error));
+        return this;
+    }
+
     /** invoke + ok back to back (a sequential op). */
     H seq(int p, String f, String key, Object in, Object out) {
         return inv(p, f, key, in).ok(p, f, key, out);
