@@ -49,8 +49,12 @@ import static org.assertj.core.api.Assertions.assertThat;
  *   <li>cordon/drain with a PodDisruptionBudget (429s retried by kubectl), uncordon;</li>
  *   <li>the leader SIGKILLed mid rolling update: maxSurge/maxUnavailable hold throughout and the rollout finishes;</li>
  *   <li>(with {@code -Dkuberaft.e2e.sigstop=true}) a SIGSTOPped leader resumed after its eviction deadline lands no
- *   write. Not in the default run yet: in one of two runs no new leader showed in `status` within 30 s of the stop,
- *   not understood yet.</li>
+ *   write. Not in the default run: it fails on the healthy node, which the new leader marks Unknown for a few seconds
+ *   during the stop. The agent's requests go through the TCP load balancer, and a connection pinned to the frozen replica
+ *   hangs until the agent's 15 s request timeout, which is longer than this test's 10 s grace. Upstream's kubelet
+ *   bounds its heartbeat client's timeout by the status update frequency and closes all its connections when a
+ *   heartbeat fails; the agent does neither yet. In another run `status` showed no new leader within 30 s of the
+ *   stop, which is not understood yet.</li>
  * </ol>
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -577,7 +581,7 @@ class NodeFailureIT {
     @Order(5)
     void stoppedLeaderResumingAfterANewLeaderLandsNoWrite() throws Exception {
         Assumptions.assumeTrue(Boolean.getBoolean("kuberaft.e2e.sigstop"),
-                "the SIGSTOP scenario runs with -Dkuberaft.e2e.sigstop=true (not yet green: see the note in NodeFailureIT)");
+                "the SIGSTOP scenario runs with -Dkuberaft.e2e.sigstop=true (not green yet: see the class comment)");
         String ns = "fence";
         int tolerationS = 35; // the stop lasts about this long: under Ratis' 60 s JVM-pause close threshold
         c.ok("create", "namespace", ns);
