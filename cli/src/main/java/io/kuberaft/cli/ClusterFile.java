@@ -27,6 +27,8 @@ public final class ClusterFile {
     public String kubeconfig;
     /** Flags `up` passed to every replica, kept so `up` after `down` restarts the same cluster. */
     public List<String> serverArgs = new ArrayList<>();
+    /** Flags `up --agent-arg` passed to every agent, kept so restarted agents get them too. */
+    public List<String> agentArgs = new ArrayList<>();
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
     @JsonIgnoreProperties(ignoreUnknown = true)

@@ -218,11 +218,15 @@ public final class LocalCluster {
     /**
      * Starts the node agents: {@code count} of them named {@code node-1..}, each its own process with its own
      * agent API port, through the load balancer with the admin kubeconfig. A cluster that already has agents keeps
-     * them (their count and runtime); dead ones are restarted.
+     * them (their count and runtime); dead ones are restarted. {@code agentArgs} (extra `agent` flags) replace the
+     * recorded ones when given, else the recorded ones are used.
      */
-    void startAgents(ClusterFile f, int count, String runtime) throws IOException {
+    void startAgents(ClusterFile f, int count, String runtime, List<String> agentArgs) throws IOException {
         if (f.kubeconfig == null) {
             throw new IOException("no kubeconfig: the agents need the API through the load balancer");
+        }
+        if (!agentArgs.isEmpty()) {
+            f.agentArgs = new ArrayList<>(agentArgs);
         }
         for (ClusterFile.Agent a : f.agents) {
             taken.add(a.apiPort);
@@ -243,6 +247,7 @@ public final class LocalCluster {
             List<String> cmd = new ArrayList<>(baseCommand());
             cmd.addAll(List.of("agent", "--kubeconfig", f.kubeconfig, "--name", a.name, "--runtime", a.runtime,
                     "--agent-port", String.valueOf(a.apiPort), "--root-dir", a.rootDir));
+            cmd.addAll(f.agentArgs);
             a.pid = new ProcessBuilder(cmd).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(new java.io.File(a.logFile)))
                     .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start().pid();

@@ -58,6 +58,10 @@ public final class UpCommand implements Callable<Integer> {
     @Option(names = "--server-arg", description = "Any other `server` flag, passed through verbatim (repeatable).")
     List<String> serverArgs = new ArrayList<>();
 
+    @Option(names = "--agent-arg", description = "Any other `agent` flag (e.g. --node-lease-renew-interval-ms=2000), passed to every "
+            + "agent verbatim (repeatable); kept in cluster.json, so restarted agents get it too.")
+    List<String> agentArgs = new ArrayList<>();
+
     @Override
     public Integer call() throws Exception {
         if (masters < 1) {
@@ -101,7 +105,7 @@ public final class UpCommand implements Callable<Integer> {
         try {
             f = cluster.up(masters, args, lb);
             if (agents > 0 || !f.agents.isEmpty()) {
-                cluster.startAgents(f, agents, agentRuntime);
+                cluster.startAgents(f, agents, agentRuntime, agentArgs);
             }
         } catch (java.io.IOException e) {
             System.err.println("kuberaft up: " + e.getMessage());

@@ -110,6 +110,24 @@ public final class ResourceStore {
         }
     }
 
+    /**
+     * {@link #await} for a write. A write that timed out may still be applied (it may have reached the leader, or
+     * Ratis may still retry it): as upstream's finishRequest, that is a 504 Timeout without Retry-After. A 503 with
+     * Retry-After made client-go resend it: `kubectl delete` during a leader change deleted the object on its first
+     * attempt and then printed NotFound for the resend (a create would see AlreadyExists).
+     */
+    static <T> T awaitWrite(CompletableFuture<T> f) {
+        try {
+            return await(f);
+        } catch (StatusException e) {
+            if (e.code() == 503) {
+                throw new StatusException(504, "Timeout", "Timeout: request did not complete within requested timeout - "
+                        + e.getMessage() + " (it may still be applied)");
+            }
+            throw e;
+        }
+    }
+
     /** The one place store errors become API errors. */
     public static StatusException translate(Throwable t) {
         if (t instanceof StatusException se) {
@@ -243,7 +261,7 @@ public final class ResourceStore {
                 .addSuccess(RequestOp.newBuilder().setRequestPut(PutRequest.newBuilder().setKey(key).setValue(encode(obj))))
                 .addFailure(RequestOp.newBuilder().setRequestRange(RangeRequest.newBuilder().setKey(key).setKeysOnly(true)));
         extra.appendTo(txn);
-        TxnResponse r = await(writer().txn(txn.build()));
+        TxnResponse r = awaitWrite(writer().txn(txn.build()));
         if (!r.getSucceeded()) {
             if (extra.isEmpty() || r.getResponses(0).getResponseRange().getKvsCount() > 0) {
                 throw StatusException.alreadyExists(def.group(), def.plural(), name);
@@ -273,7 +291,7 @@ public final class ResourceStore {
                 .addSuccess(RequestOp.newBuilder().setRequestPut(PutRequest.newBuilder().setKey(key).setValue(encode(obj))))
                 .addFailure(RequestOp.newBuilder().setRequestRange(RangeRequest.newBuilder().setKey(key).setKeysOnly(true)));
         extra.appendTo(txn);
-        TxnResponse r = await(writer().txn(txn.build()));
+        TxnResponse r = awaitWrite(writer().txn(txn.build()));
         if (!r.getSucceeded()) {
             failedWrite(def, name, expectedRv, extra, r);
         }
@@ -297,7 +315,7 @@ public final class ResourceStore {
                 .addSuccess(RequestOp.newBuilder().setRequestDeleteRange(DeleteRangeRequest.newBuilder().setKey(key)))
                 .addFailure(RequestOp.newBuilder().setRequestRange(RangeRequest.newBuilder().setKey(key).setKeysOnly(true)));
         extra.appendTo(txn);
-        TxnResponse r = await(writer().txn(txn.build()));
+        TxnResponse r = awaitWrite(writer().txn(txn.build()));
         if (!r.getSucceeded()) {
             failedWrite(def, name, expectedRv, extra, r);
         }
