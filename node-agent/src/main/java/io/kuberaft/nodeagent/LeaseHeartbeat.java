@@ -24,7 +24,7 @@ final class LeaseHeartbeat {
     private static final Logger LOG = LoggerFactory.getLogger(LeaseHeartbeat.class);
     private static final Duration BACKOFF_MIN = Duration.ofMillis(200);
     private static final Duration BACKOFF_MAX = Duration.ofSeconds(7);
-    private final KubernetesClient client;
+    private final HeartbeatClient heartbeats;
     private final AgentConfig config;
     private final String node;
     private final Supplier<String> nodeUid;
@@ -34,8 +34,8 @@ final class LeaseHeartbeat {
     /** The Lease as the last successful write returned it: renewed without reading it again (as the kubelet). */
     private Lease last;
 
-    LeaseHeartbeat(KubernetesClient client, AgentConfig config, String node, Supplier<String> nodeUid, Clock clock) {
-        this.client = client;
+    LeaseHeartbeat(HeartbeatClient heartbeats, AgentConfig config, String node, Supplier<String> nodeUid, Clock clock) {
+        this.heartbeats = heartbeats;
         this.config = config;
         this.node = node;
         this.nodeUid = nodeUid;
@@ -48,6 +48,7 @@ final class LeaseHeartbeat {
 
     /** One renewal attempt; the delay before the next one. */
     Duration renew() {
+        KubernetesClient client = heartbeats.get();
         try {
             ZonedDateTime now = ZonedDateTime.ofInstant(clock.instant(), ZoneOffset.UTC);
             Lease current = last != null ? last : client.leases().inNamespace(NAMESPACE).withName(node).get();
@@ -70,11 +71,16 @@ final class LeaseHeartbeat {
             renewals++;
             backoff = BACKOFF_MIN;
             return config.leaseRenewInterval();
-        } catch (KubernetesClientException e) {
+        } catch (RuntimeException e) {
+            // a KubernetesClientException with the API's code, or a timeout / connection failure (code 0)
+            int code = e instanceof KubernetesClientException k ? k.getCode() : 0;
             last = null; // a conflict (someone else wrote it) or an outage: read it again next time
+            if (code != 409) {
+                heartbeats.reset(); // the replica behind this connection may be frozen or gone
+            }
             Duration wait = backoff;
             backoff = backoff.multipliedBy(2).compareTo(BACKOFF_MAX) > 0 ? BACKOFF_MAX : backoff.multipliedBy(2);
-            LOG.warn("event=lease-renew-failed node={} code={} retry-in-ms={} error={}", node, e.getCode(), wait.toMillis(), e.getMessage());
+            LOG.warn("event=lease-renew-failed node={} code={} retry-in-ms={} error={}", node, code, wait.toMillis(), e.getMessage());
             return wait;
         }
     }

@@ -28,6 +28,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class NodeAgent implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(NodeAgent.class);
     private final KubernetesClient client;
+    private final HeartbeatClient heartbeatClient;
     private final AgentConfig config;
     private final Clock clock;
     private final ContainerRuntime runtime;
@@ -44,6 +45,7 @@ public final class NodeAgent implements AutoCloseable {
 
     public NodeAgent(KubernetesClient client, AgentConfig config, Clock clock) {
         this.client = client;
+        this.heartbeatClient = new HeartbeatClient(client.getConfiguration(), config.leaseRenewInterval());
         this.config = config;
         this.clock = clock;
         this.runtime = switch (config.runtime()) {
@@ -79,7 +81,7 @@ public final class NodeAgent implements AutoCloseable {
         }
         for (String name : config.nodeNames()) {
             NodeStatusReporter status = reporters.get(name);
-            LeaseHeartbeat lease = new LeaseHeartbeat(client, config, name, status::uid, clock);
+            LeaseHeartbeat lease = new LeaseHeartbeat(heartbeatClient, config, name, status::uid, clock);
             EventRecorder events = EventRecorder.posting(client, name, background, clock);
             PodManager pods = new PodManager(client, config, name, runtime, prober, background, events, clock, new PodIps(status.podCidr()));
             NodeSession s = new NodeSession(name, status, lease, pods);
@@ -191,6 +193,7 @@ public final class NodeAgent implements AutoCloseable {
     public void close() {
         scheduler.shutdownNow();
         heartbeats.shutdownNow();
+        heartbeatClient.close();
         nodes.forEach(s -> s.pods().stop());
         if (api != null) {
             api.close();
