@@ -256,17 +256,8 @@ final class AgentApiServer implements AutoCloseable {
         boolean stderr = flag(req, "stderr", "error");
         boolean tty = flag(req, "tty", "tty");
         Optional<PodWorker> w = agent.findPod(ns, pod);
-        if (w.isEmpty()) {
-            send(req.response(), 404, "pod \"" + pod + "\" not found in namespace \"" + ns + "\" on this node");
-            return;
-        }
-        if (!w.get().containerNames().contains(container)) {
-            send(req.response(), 400, "container " + container + " is not valid for pod " + pod);
-            return;
-        }
-        Optional<RuntimeContainer> rc = w.get().container(container);
-        if (rc.isEmpty() || rc.get().exit().isPresent()) {
-            send(req.response(), 400, "container not found (\"" + container + "\")");
+        Optional<RuntimeContainer> rc = running(req, w, ns, pod, container);
+        if (rc.isEmpty()) {
             return;
         }
         if (command.isEmpty()) {
@@ -286,6 +277,24 @@ final class AgentApiServer implements AutoCloseable {
         }).onFailure(t -> LOG.info("event=exec-upgrade-failed pod={}/{} error={}", ns, pod, t.toString()));
     }
 
+    /** The running container, or empty after answering as the kubelet does (404 no such pod, 400 unknown or stopped container). */
+    private Optional<RuntimeContainer> running(HttpServerRequest req, Optional<PodWorker> w, String ns, String pod, String container) {
+        if (w.isEmpty()) {
+            send(req.response(), 404, "pod \"" + pod + "\" not found in namespace \"" + ns + "\" on this node");
+            return Optional.empty();
+        }
+        if (!w.get().containerNames().contains(container)) {
+            send(req.response(), 400, "container " + container + " is not valid for pod " + pod);
+            return Optional.empty();
+        }
+        Optional<RuntimeContainer> rc = w.get().container(container);
+        if (rc.isEmpty() || rc.get().exit().isPresent()) {
+            send(req.response(), 400, "container not found (\"" + container + "\")");
+            return Optional.empty();
+        }
+        return rc;
+    }
+
     /** {@code /attach/<ns>/<pod>/<container>}: the container's output from now on ({@link AttachSession}). */
     private void attach(HttpServerRequest req, List<String> parts) {
         if (parts.size() != 3) {
@@ -298,17 +307,8 @@ final class AgentApiServer implements AutoCloseable {
         boolean stdout = flag(req, "stdout", "output");
         boolean stderr = flag(req, "stderr", "error");
         Optional<PodWorker> w = agent.findPod(ns, pod);
-        if (w.isEmpty()) {
-            send(req.response(), 404, "pod \"" + pod + "\" not found in namespace \"" + ns + "\" on this node");
-            return;
-        }
-        if (!w.get().containerNames().contains(container)) {
-            send(req.response(), 400, "container " + container + " is not valid for pod " + pod);
-            return;
-        }
-        Optional<RuntimeContainer> rc = w.get().container(container);
-        if (rc.isEmpty() || rc.get().exit().isPresent()) {
-            send(req.response(), 400, "container not found (\"" + container + "\")");
+        Optional<RuntimeContainer> rc = running(req, w, ns, pod, container);
+        if (rc.isEmpty()) {
             return;
         }
         io.fabric8.kubernetes.api.model.Container spec = java.util.stream.Stream.concat(

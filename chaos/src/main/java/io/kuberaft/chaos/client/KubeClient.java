@@ -37,6 +37,11 @@ public final class KubeClient implements StoreClient {
     }
 
     private HttpResponse<String> send(HttpRequest.Builder b) throws OpException {
+        return send(http, b, timeout);
+    }
+
+    /** One JSON request; a failure to connect was surely not applied (definite), a timeout or I/O error may have been. */
+    static HttpResponse<String> send(HttpClient http, HttpRequest.Builder b, Duration timeout) throws OpException {
         try {
             return http.send(b.timeout(timeout).header("Content-Type", "application/json").header("Accept", "application/json").build(),
                     HttpResponse.BodyHandlers.ofString());

@@ -8,13 +8,11 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.net.ConnectException;
 import java.net.HttpURLConnection;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.function.BooleanSupplier;
@@ -40,19 +38,7 @@ public final class WatchClient {
     }
 
     private HttpResponse<String> send(HttpRequest.Builder b) throws OpException {
-        try {
-            return http.send(b.timeout(timeout).header("Content-Type", "application/json").header("Accept", "application/json").build(),
-                    HttpResponse.BodyHandlers.ofString());
-        } catch (ConnectException e) {
-            throw OpException.definite("connect: " + e.getMessage());
-        } catch (HttpTimeoutException e) {
-            throw OpException.indefinite("timeout");
-        } catch (IOException e) {
-            throw OpException.indefinite("io: " + e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw OpException.indefinite("interrupted");
-        }
+        return KubeClient.send(http, b, timeout);
     }
 
     private static OpException error(HttpResponse<String> r) {
