@@ -159,10 +159,21 @@ class Fabric8ClientIT {
         assertThat(created.getSpec().getStrategy().getType()).isEqualTo("RollingUpdate"); // defaulted by the server
         Deployment got = client.apps().deployments().inNamespace(NS).withName("web").get();
         assertThat(got.getSpec().getTemplate().getSpec().getContainers()).extracting(x -> x.getImage()).containsExactly("nginx:1.27");
-        Deployment scaled = client.apps().deployments().inNamespace(NS).withName("web").edit(x -> {
-            x.getSpec().setReplicas(3);
-            return x;
-        });
+        // edit() is optimistic (it sends the resourceVersion it read): the deployment controller updates the status
+        // meanwhile, so a conflict is expected now and then and retried, as client-go's RetryOnConflict
+        Deployment scaled = null;
+        for (int attempt = 0; scaled == null; attempt++) {
+            try {
+                scaled = client.apps().deployments().inNamespace(NS).withName("web").edit(x -> {
+                    x.getSpec().setReplicas(3);
+                    return x;
+                });
+            } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+                if (e.getCode() != 409 || attempt >= 5) {
+                    throw e;
+                }
+            }
+        }
         assertThat(scaled.getSpec().getReplicas()).isEqualTo(3);
         assertThat(scaled.getMetadata().getGeneration()).isEqualTo(2L);
         assertThat(client.apps().deployments().inNamespace(NS).list().getItems()).extracting(x -> x.getMetadata().getName()).contains("web");
