@@ -42,11 +42,21 @@ graphroot = "/var/lib/containers/storage"
 CONF
 export CONTAINERS_CONF="$STATE/containers.conf" CONTAINERS_STORAGE_CONF="$STATE/storage.conf"
 
+# A service whose working directory was deleted (started from a worktree or clone that is gone) cannot start
+# containers: conmon inherits the cwd ("Failed to get working directory") and podman answers 500 "write child:
+# broken pipe". Restart such a service; start new ones from $STATE, which stays.
+old_pid=$(cat "$STATE/podman-service.pid" 2>/dev/null || true)
+if [ -n "$old_pid" ] && [ -e "/proc/$old_pid" ] && readlink "/proc/$old_pid/cwd" | grep -q '(deleted)'; then
+  log "podman service $old_pid runs in a deleted directory; restarting it"
+  kill "$old_pid" 2>/dev/null || true
+  for _ in $(seq 1 50); do [ -e "/proc/$old_pid" ] || break; sleep 0.1; done
+  rm -f "$SOCK"
+fi
 if ! curl -sf --unix-socket "$SOCK" http://d/v1.41/_ping >/dev/null 2>&1; then
   log "starting podman system service on $SOCK"
   rm -f "$SOCK"
-  setsid nohup podman system service --time=0 "unix://$SOCK" > "$STATE/podman-service.log" 2>&1 < /dev/null &
-  echo $! > "$STATE/podman-service.pid"
+  (cd "$STATE" && { setsid nohup podman system service --time=0 "unix://$SOCK" > "$STATE/podman-service.log" 2>&1 < /dev/null &
+    echo $! > "$STATE/podman-service.pid"; })
   for _ in $(seq 1 50); do curl -sf --unix-socket "$SOCK" http://d/v1.41/_ping >/dev/null 2>&1 && break; sleep 0.2; done
   curl -sf --unix-socket "$SOCK" http://d/v1.41/_ping >/dev/null || { log "podman service did not come up; see $STATE/podman-service.log"; exit 1; }
 fi
