@@ -49,12 +49,13 @@ import static org.assertj.core.api.Assertions.assertThat;
  *   <li>cordon/drain with a PodDisruptionBudget (429s retried by kubectl), uncordon;</li>
  *   <li>the leader SIGKILLed mid rolling update: maxSurge/maxUnavailable hold throughout and the rollout finishes;</li>
  *   <li>(with {@code -Dkuberaft.e2e.sigstop=true}) a SIGSTOPped leader resumed after its eviction deadline lands no
- *   write. Not in the default run: it fails on the healthy node, which the new leader marks Unknown for a few seconds
- *   during the stop. The agent's requests go through the TCP load balancer, and a connection pinned to the frozen replica
- *   hangs until the agent's 15 s request timeout, which is longer than this test's 10 s grace. Upstream's kubelet
- *   bounds its heartbeat client's timeout by the status update frequency and closes all its connections when a
- *   heartbeat fails; the agent does neither yet. In another run `status` showed no new leader within 30 s of the
- *   stop, which is not understood yet.</li>
+ *   write. Not in the default run yet. It first failed because the healthy node's Lease renewals hung on a
+ *   keep-alive connection pinned (through the TCP load balancer) to the frozen replica; the agent now renews through
+ *   a heartbeat client that times out within the renew interval and drops its connections after a failure, as the
+ *   kubelet's (HeartbeatFailoverTest). It now fails later: the agent's pod watch, an HTTP/1.1 stream pinned to the
+ *   frozen replica, gets no events and no error, so the replacement pod never starts; client-go notices such
+ *   connections with HTTP/2 pings — a watch idle watchdog is the next step. In one run `status` showed no new
+ *   leader within 30 s of the stop, which is not understood yet.</li>
  * </ol>
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
