@@ -2,6 +2,7 @@ package io.kuberaft.chaos.checker;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.kuberaft.chaos.history.Op;
+import io.kuberaft.chaos.history.Pairing;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -20,25 +21,19 @@ import java.util.TreeSet;
 public final class SetChecker {
     public CheckResult check(List<Op> history) {
         CheckResult r = new CheckResult("set");
-        Map<Integer, Op> open = new HashMap<>();
         Map<Long, Op.Type> outcome = new HashMap<>();
         JsonNode finalRead = null;
-        for (Op op : history) {
-            if (op.type() == Op.Type.invoke) {
-                open.put(op.process(), op);
-                continue;
-            }
-            Op inv = open.remove(op.process());
-            if (inv == null) {
-                continue;
-            }
+        Pairing ops = Pairing.of(history);
+        for (Pairing.Completed c : ops.completed()) {
+            Op inv = c.invoke();
+            Op op = c.completion();
             if (inv.f().equals("add")) {
                 outcome.put(inv.value().asLong(), op.type());
             } else if (inv.f().equals("read") && op.type() == Op.Type.ok) {
                 finalRead = op.value();
             }
         }
-        for (Op inv : open.values()) {
+        for (Op inv : ops.open().values()) {
             if (inv.f().equals("add")) {
                 outcome.put(inv.value().asLong(), Op.Type.info);
             }

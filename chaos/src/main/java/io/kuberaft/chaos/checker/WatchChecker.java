@@ -2,6 +2,7 @@ package io.kuberaft.chaos.checker;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.kuberaft.chaos.history.Op;
+import io.kuberaft.chaos.history.Pairing;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -85,7 +86,6 @@ public final class WatchChecker {
     public CheckResult check(List<Op> history) {
         r = new CheckResult("watch");
         known.clear();
-        Map<Integer, Op> open = new HashMap<>();
         Map<String, Write> writes = new HashMap<>();
         Map<Integer, List<Epoch>> watchers = new LinkedHashMap<>();
         List<ListOp> lists = new ArrayList<>();
@@ -94,18 +94,10 @@ public final class WatchChecker {
         int gone = 0;
         int relists = 0;
         long events = 0;
-        for (Op op : history) {
-            if (op.process() < 0) {
-                continue;
-            }
-            if (op.type() == Op.Type.invoke) {
-                open.put(op.process(), op);
-                continue;
-            }
-            Op inv = open.remove(op.process());
-            if (inv == null) {
-                continue;
-            }
+        Pairing ops = Pairing.of(history);
+        for (Pairing.Completed c : ops.completed()) {
+            Op inv = c.invoke();
+            Op op = c.completion();
             switch (inv.f()) {
                 case "write" -> {
                     String v = inv.value().asText();
@@ -146,7 +138,7 @@ public final class WatchChecker {
                 }
             }
         }
-        for (Map.Entry<Integer, Op> e : open.entrySet()) {
+        for (Map.Entry<Integer, Op> e : ops.open().entrySet()) {
             if (e.getValue().f().equals("write")) {
                 writes.put(e.getValue().value().asText(), new Write(e.getValue().key(), Op.Type.info, null, 0));
             }

@@ -1,6 +1,7 @@
 package io.kuberaft.chaos.report;
 
 import io.kuberaft.chaos.history.Op;
+import io.kuberaft.chaos.history.Pairing;
 import io.kuberaft.chaos.nemesis.Schedule;
 
 import java.util.ArrayList;
@@ -37,20 +38,10 @@ public final class Report {
             svg.append(String.format("<line x1='%d' x2='%d' y1='%.1f' y2='%.1f' stroke='#ddd'/><text x='2' y='%.1f' font-size='10'>%d ms</text>",
                     left, left + w, y, y, y + 3, ms));
         }
-        Map<Integer, Op> open = new HashMap<>();
         int[] perSecond = new int[(int) tmax + 2];
-        for (Op o : history) {
-            if (o.process() < 0) {
-                continue;
-            }
-            if (o.type() == Op.Type.invoke) {
-                open.put(o.process(), o);
-                continue;
-            }
-            Op inv = open.remove(o.process());
-            if (inv == null) {
-                continue;
-            }
+        for (Pairing.Completed done : Pairing.of(history).completed()) {
+            Op inv = done.invoke();
+            Op o = done.completion();
             double ms = Math.max(1, (o.time() - inv.time()) / 1e6);
             double x = left + inv.time() / 1e9 / tmax * w;
             double y = ph - (Math.log10(Math.min(ms, 9999)) - lmin) / (lmax - lmin) * ph;
@@ -112,21 +103,11 @@ public final class Report {
 
     /** f → [ok, fail, info, p50, p99, max] (latencies of ok ops, ms). */
     public static Map<String, long[]> summary(List<Op> history) {
-        Map<Integer, Op> open = new HashMap<>();
         Map<String, long[]> counts = new java.util.TreeMap<>();
         Map<String, List<Long>> lat = new HashMap<>();
-        for (Op o : history) {
-            if (o.process() < 0) {
-                continue;
-            }
-            if (o.type() == Op.Type.invoke) {
-                open.put(o.process(), o);
-                continue;
-            }
-            Op inv = open.remove(o.process());
-            if (inv == null) {
-                continue;
-            }
+        for (Pairing.Completed done : Pairing.of(history).completed()) {
+            Op inv = done.invoke();
+            Op o = done.completion();
             long[] c = counts.computeIfAbsent(inv.f(), k -> new long[6]);
             c[o.type() == Op.Type.ok ? 0 : o.type() == Op.Type.fail ? 1 : 2]++;
             if (o.type() == Op.Type.ok) {
