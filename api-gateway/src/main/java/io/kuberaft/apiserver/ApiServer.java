@@ -59,6 +59,13 @@ public final class ApiServer implements AutoCloseable {
     public static final String GIT_VERSION = "v1.32.4-kuberaft.0.1.0";
 
     /**
+     * How often a watch that asked for bookmarks gets one (upstream: about a minute). Shorter here because
+     * clients behind a TCP load balancer over HTTP/1.1 tell a frozen replica from a quiet one by them (the
+     * node agent's WatchIdleTimeout); client-go uses HTTP/2 pings for that.
+     */
+    public static final long DEFAULT_BOOKMARK_INTERVAL_MS = 10_000;
+
+    /**
      * @param tokens bearer token → user name; empty map and no client CA = no authentication (tests)
      */
     public record Options(String host, int port, Path tlsCert, Path tlsKey, Path clientCa, Map<String, String> tokens,
@@ -68,7 +75,11 @@ public final class ApiServer implements AutoCloseable {
         }
 
         public static Options plain(String host, int port) {
-            return new Options(host, port, null, null, null, Map.of(), 60_000);
+            return new Options(host, port, null, null, null, Map.of(), DEFAULT_BOOKMARK_INTERVAL_MS);
+        }
+
+        public Options withBookmarkInterval(long ms) {
+            return new Options(host, port, tlsCert, tlsKey, clientCa, tokens, ms, kubeletClientCert, kubeletClientKey);
         }
 
         /** The client certificate the API server presents to node agents (logs, exec), as kube-apiserver's --kubelet-client-certificate. */
@@ -94,6 +105,7 @@ public final class ApiServer implements AutoCloseable {
     private final OpenApi openApi;
     private final io.kuberaft.apiserver.crd.CrdRegistrar crds;
     private final io.kuberaft.apiserver.http.PodStreams podStreams;
+    private final io.kuberaft.apiserver.http.ProxySubresource proxies;
 
     private ApiServer(Options options, WatchableKvStore kv, ClusterView view, MeterRegistry meters, Supplier<String> metrics) {
         this.options = options;
@@ -124,6 +136,7 @@ public final class ApiServer implements AutoCloseable {
         this.discovery = new Discovery(registry);
         this.apiMetrics = new ApiMetrics(meters);
         this.podStreams = new io.kuberaft.apiserver.http.PodStreams(vertx, store, registry, options.kubeletClientCert(), options.kubeletClientKey());
+        this.proxies = new io.kuberaft.apiserver.http.ProxySubresource(vertx, store, registry, podStreams.agentClient());
         HttpServerOptions ho = new HttpServerOptions().setHost(options.host()).setPort(options.port())
                 .setCompressionSupported(true).setMaxFormAttributeSize(MediaTypes.MAX_BODY_BYTES)
                 .setWebSocketSubProtocols(io.kuberaft.apiserver.http.PodStreams.WEBSOCKET_PROTOCOLS)
@@ -209,6 +222,10 @@ public final class ApiServer implements AutoCloseable {
         }
         if (io.kuberaft.apiserver.http.PodStreams.handles(info)) {
             podStreams.serve(ctx, info, params, isWebSocketUpgrade(ctx), e -> sendError(ctx, e));
+            return;
+        }
+        if (io.kuberaft.apiserver.http.ProxySubresource.handles(info)) {
+            proxies.serve(ctx, info, e -> sendError(ctx, e));
             return;
         }
         if (info != null && info.verb().equals("watch") && isWebSocketUpgrade(ctx)) {

@@ -75,6 +75,11 @@ public final class AgentCommand implements Callable<Integer> {
     @Option(names = "--simulated-run-seconds", defaultValue = "2", description = "How long simulated containers of Never/OnFailure pods run (default: ${DEFAULT-VALUE}).")
     double simulatedRunSeconds;
 
+    @Option(names = "--watch-idle-timeout", defaultValue = "30s", converter = GoDuration.class,
+            description = "A watch that receives nothing, not even a bookmark, for this long is reconnected: over HTTP/1.1 "
+                    + "through a TCP load balancer that is how a frozen API replica is noticed (default: ${DEFAULT-VALUE}).")
+    Duration watchIdleTimeout;
+
     @Override
     public Integer call() throws Exception {
         AgentConfig config;
@@ -86,7 +91,7 @@ public final class AgentCommand implements Callable<Integer> {
         }
         KubernetesClient client;
         try {
-            client = AgentClient.fromKubeconfig(kubeconfig, server);
+            client = AgentClient.fromKubeconfig(kubeconfig, server, watchIdleTimeout);
         } catch (Exception e) {
             System.err.println("kuberaft agent: " + e.getMessage());
             return 2;

@@ -114,6 +114,11 @@ public final class ServerCommand implements Callable<Integer> {
             description = "Nodes per second evicted in a partially disrupted zone of a large cluster (default: ${DEFAULT-VALUE}).")
     double secondaryNodeEvictionRate;
 
+    @Option(names = "--watch-bookmark-interval", defaultValue = "10s", converter = GoDuration.class,
+            description = "How often watches that allow bookmarks get one; node agents take a watch silent for 3 intervals "
+                    + "as a frozen replica and reconnect (default: ${DEFAULT-VALUE}).")
+    Duration watchBookmarkInterval;
+
     @Override
     public Integer call() throws Exception {
         ReplicaConfig config = ReplicaConfig.of(id, ReplicaConfig.parsePeers(peers), dataDir)
@@ -164,7 +169,7 @@ public final class ServerCommand implements Callable<Integer> {
                     }
                 });
             }
-            ApiServer.Options o = new ApiServer.Options(host, apiPort, tlsCert, tlsKey, clientCa, tokens, 60_000)
+            ApiServer.Options o = new ApiServer.Options(host, apiPort, tlsCert, tlsKey, clientCa, tokens, watchBookmarkInterval.toMillis())
                     .withKubeletClient(kubeletClientCert, kubeletClientKey);
             api = ApiServer.start(o, replica.store(), replica.clusterView(), registry, registry::scrape);
         }

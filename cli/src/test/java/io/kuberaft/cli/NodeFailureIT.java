@@ -48,14 +48,12 @@ import static org.assertj.core.api.Assertions.assertThat;
  *   timeAdded;</li>
  *   <li>cordon/drain with a PodDisruptionBudget (429s retried by kubectl), uncordon;</li>
  *   <li>the leader SIGKILLed mid rolling update: maxSurge/maxUnavailable hold throughout and the rollout finishes;</li>
- *   <li>(with {@code -Dkuberaft.e2e.sigstop=true}) a SIGSTOPped leader resumed after its eviction deadline lands no
- *   write. Not in the default run yet. It first failed because the healthy node's Lease renewals hung on a
- *   keep-alive connection pinned (through the TCP load balancer) to the frozen replica; the agent now renews through
- *   a heartbeat client that times out within the renew interval and drops its connections after a failure, as the
- *   kubelet's (HeartbeatFailoverTest). It now fails later: the agent's pod watch, an HTTP/1.1 stream pinned to the
- *   frozen replica, gets no events and no error, so the replacement pod never starts; client-go notices such
- *   connections with HTTP/2 pings — a watch idle watchdog is the next step. In one run `status` showed no new
- *   leader within 30 s of the stop, which is not understood yet.</li>
+ *   <li>a SIGSTOPped leader resumed after its eviction deadline lands no write (fenced), while the cluster elects a new
+ *   leader and the healthy node stays healthy. Two things made this pass: the agent's Lease renewals go through a
+ *   heartbeat client that times out within the renew interval and drops its connections after a failure, as the
+ *   kubelet's (HeartbeatFailoverTest); and its pod watch, an HTTP/1.1 stream the load balancer had pinned to the
+ *   frozen replica, is reconnected when nothing, not even a bookmark, arrived for --watch-idle-timeout
+ *   (WatchIdleTimeoutTest) — client-go notices such connections with HTTP/2 pings.</li>
  * </ol>
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -581,8 +579,6 @@ class NodeFailureIT {
     @Test
     @Order(5)
     void stoppedLeaderResumingAfterANewLeaderLandsNoWrite() throws Exception {
-        Assumptions.assumeTrue(Boolean.getBoolean("kuberaft.e2e.sigstop"),
-                "the SIGSTOP scenario runs with -Dkuberaft.e2e.sigstop=true (not green yet: see the class comment)");
         String ns = "fence";
         int tolerationS = 35; // the stop lasts about this long: under Ratis' 60 s JVM-pause close threshold
         c.ok("create", "namespace", ns);

@@ -9,6 +9,9 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ClientAuth;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.RequestOptions;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
@@ -33,8 +36,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * sinceTime, timestamps, previous, follow: chunked until the container ends or the caller goes) and
  * {@code /exec/<ns>/<pod>/<container>} and {@code /attach/<ns>/<pod>/<container>} (WebSocket, {@code v5.channel.k8s.io} /
  * {@code v4.channel.k8s.io}) and {@code /portForward/<ns>/<pod>} (WebSocket tunnelling SPDY/3.1,
- * {@code SPDY/3.1+portforward.k8s.io}), where the API server forwards {@code pods/log}, {@code pods/exec},
- * {@code pods/attach} and {@code pods/portforward}.
+ * {@code SPDY/3.1+portforward.k8s.io}) and {@code /podProxy/<ns>/<pod>/<scheme>/<port>/<path>} (any method), where the
+ * API server forwards {@code pods/log}, {@code pods/exec}, {@code pods/attach}, {@code pods/portforward} and the pod and
+ * service {@code proxy} subresources; {@code nodes/<node>/proxy/<path>} reaches these paths themselves.
  *
  * <p>Authentication: every path but {@code /healthz} needs a TLS client certificate signed by the client CA
  * ({@code --client-ca-file}, by default the CA of the agent's kubeconfig), which the API server presents
@@ -46,8 +50,14 @@ final class AgentApiServer implements AutoCloseable {
     static final List<String> EXEC_PROTOCOLS = List.of("v5.channel.k8s.io", "v4.channel.k8s.io");
     /** What the agent's WebSockets may negotiate: the channel protocols (exec, attach) and tunnelled SPDY (port-forward). */
     static final List<String> PROTOCOLS = List.of("v5.channel.k8s.io", "v4.channel.k8s.io", PortForwardSession.PROTOCOL);
+    /** Marks the agent's own answers on the pod proxy (the API server's ProxySubresource reads it). */
+    static final String AGENT_ERROR_HEADER = "X-Kuberaft-Agent-Error";
+    /** Hop-by-hop headers (RFC 7230 6.1): not forwarded by the pod proxy. */
+    private static final java.util.Set<String> HOP_BY_HOP = java.util.Set.of("connection", "keep-alive", "proxy-authenticate",
+            "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade", "host");
     private final Vertx vertx;
     private final HttpServer server;
+    private final HttpClient proxyClient;
     private final NodeAgent agent;
     private final boolean clientCa;
     private final Clock clock;
@@ -59,6 +69,7 @@ final class AgentApiServer implements AutoCloseable {
         this.agent = agent;
         this.clientCa = clientCa;
         this.clock = clock;
+        this.proxyClient = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(5000).setTrustAll(true).setVerifyHost(false));
     }
 
     static AgentApiServer start(String host, int port, NodeAgent agent, String clientCaPem, Clock clock) {
@@ -115,6 +126,10 @@ final class AgentApiServer implements AutoCloseable {
             portForward(req, Arrays.asList(path.substring("/portForward/".length()).split("/")));
             return;
         }
+        if (path.startsWith("/podProxy/")) {
+            podProxy(req, path.substring("/podProxy/".length()));
+            return;
+        }
         if (!req.method().name().equals("GET")) {
             send(req.response(), 405, "405: Method Not Allowed");
             return;
@@ -144,6 +159,74 @@ final class AgentApiServer implements AutoCloseable {
             });
         } else {
             send(req.response(), 404, "404 page not found");
+        }
+    }
+
+    /**
+     * {@code /podProxy/<ns>/<pod>/<scheme>/<port>/<path>}, any method: the API server's pod and service proxy. The
+     * request goes to the pod's port where the runtime says it is (pod IPs are not routed here), the answer comes back
+     * as it is. Answers that are the agent's own (no such pod, nothing listening) carry {@value #AGENT_ERROR_HEADER}.
+     */
+    private void podProxy(HttpServerRequest req, String spec) {
+        String[] parts = spec.split("/", 5);
+        if (parts.length < 4) {
+            proxyError(req, 400, "expected /podProxy/<namespace>/<pod>/<scheme>/<port>/<path>");
+            return;
+        }
+        String ns = parts[0];
+        String pod = parts[1];
+        boolean https = parts[2].equals("https");
+        int port;
+        try {
+            port = Integer.parseInt(parts[3]);
+        } catch (NumberFormatException e) {
+            proxyError(req, 400, "invalid port " + parts[3]);
+            return;
+        }
+        Optional<PodWorker> w = agent.findPod(ns, pod);
+        if (w.isEmpty()) {
+            proxyError(req, 404, "pod \"" + pod + "\" not found in namespace \"" + ns + "\" on this node");
+            return;
+        }
+        String podAt = w.get().podIP() + ":" + port;
+        java.net.InetSocketAddress address;
+        try {
+            address = agent.runtime().podPortAddress(w.get().pod().getMetadata().getUid(), port);
+        } catch (CannotStartException e) {
+            proxyError(req, 503, "error trying to reach service: " + e.getMessage());
+            return;
+        }
+        req.pause();
+        String query = req.query();
+        RequestOptions o = new RequestOptions().setMethod(req.method()).setHost(address.getAddress().getHostAddress())
+                .setPort(address.getPort()).setSsl(https).setURI("/" + (parts.length == 5 ? parts[4] : "") + (query == null ? "" : "?" + query));
+        req.headers().forEach((k, v) -> {
+            if (!HOP_BY_HOP.contains(k.toLowerCase(java.util.Locale.ROOT))) {
+                o.addHeader(k, v);
+            }
+        });
+        proxyClient.request(o).compose(out -> out.send(req)).onSuccess(resp -> {
+            HttpServerResponse r = req.response().setStatusCode(resp.statusCode()).setStatusMessage(resp.statusMessage());
+            resp.headers().forEach((k, v) -> {
+                if (!HOP_BY_HOP.contains(k.toLowerCase(java.util.Locale.ROOT))) {
+                    r.headers().add(k, v);
+                }
+            });
+            if (resp.getHeader("Content-Length") == null) {
+                r.setChunked(true);
+            }
+            resp.pipeTo(r);
+        }).onFailure(x -> {
+            req.resume();
+            proxyError(req, 503, "error trying to reach service: " + (x instanceof java.net.ConnectException
+                    ? "dial tcp " + podAt + ": connect: connection refused" : podAt + ": " + x.getMessage()));
+        });
+    }
+
+    private static void proxyError(HttpServerRequest req, int code, String message) {
+        if (!req.response().headWritten()) {
+            req.response().putHeader(AGENT_ERROR_HEADER, "true");
+            send(req.response(), code, message);
         }
     }
 
@@ -343,7 +426,7 @@ final class AgentApiServer implements AutoCloseable {
                 return;
             }
             LOG.info("event=portforward-started pod={}/{}", ns, pod);
-            new PortForwardSession(ws, vertx, ns + "/" + pod, uid, port -> agent.runtime().portForwardAddress(uid, port)).start();
+            new PortForwardSession(ws, vertx, ns + "/" + pod, uid, port -> agent.runtime().podPortAddress(uid, port)).start();
         }).onFailure(t -> LOG.info("event=portforward-upgrade-failed pod={}/{} error={}", ns, pod, t.toString()));
     }
 

@@ -421,7 +421,7 @@ final class PodWorker {
         probeExecutor.execute(() -> {
             Prober.Result r;
             try {
-                r = prober.probe(p, s.kind, target, podIP);
+                r = prober.probe(p, s.kind, new Prober.Target(target, c.spec, podIP, pod.getMetadata().getUid()));
             } catch (RuntimeException e) {
                 r = new Prober.Result(false, e.getMessage());
             }

@@ -1,8 +1,11 @@
 package io.kuberaft.nodeagent;
 
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.HTTPHeader;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.Probe;
+import io.kuberaft.nodeagent.runtime.CannotStartException;
 import io.kuberaft.nodeagent.runtime.ContainerRuntime;
 import io.kuberaft.nodeagent.runtime.RuntimeContainer;
 
@@ -32,7 +35,12 @@ final class Prober {
     record Result(boolean success, String message) {
     }
 
-    Result probe(Probe p, String kind, RuntimeContainer c, String podIP) {
+    /** Where the probe goes: the pod (its IP as the kubelet shows it, its uid to ask the runtime where its ports are). */
+    record Target(RuntimeContainer container, Container spec, String podIP, String podUid) {
+    }
+
+    Result probe(Probe p, String kind, Target t) {
+        RuntimeContainer c = t.container();
         var simulated = runtime.simulatedProbe(c, kind.toLowerCase());
         if (simulated.isPresent()) {
             return new Result(simulated.get(), simulated.get() ? "" : "simulated " + kind.toLowerCase() + " probe failure");
@@ -44,12 +52,22 @@ final class Prober {
         }
         if (p.getHttpGet() != null) {
             var g = p.getHttpGet();
-            String host = g.getHost() == null || g.getHost().isEmpty() ? podIP : g.getHost();
             String scheme = g.getScheme() == null ? "http" : g.getScheme().toLowerCase();
             String path = g.getPath() == null || g.getPath().isEmpty() ? "/" : g.getPath();
-            String url = scheme + "://" + host + ":" + port(g.getPort()) + (path.startsWith("/") ? path : "/" + path);
+            path = path.startsWith("/") ? path : "/" + path;
+            int port;
             try {
-                HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(timeout).GET()
+                port = port(g.getPort(), t.spec());
+            } catch (IllegalArgumentException e) {
+                return new Result(false, e.getMessage());
+            }
+            boolean inPod = g.getHost() == null || g.getHost().isEmpty();
+            String url = scheme + "://" + (inPod ? t.podIP() : g.getHost()) + ":" + port + path;
+            InetSocketAddress dial = inPod ? reach(t, port) : InetSocketAddress.createUnresolved(g.getHost(), port);
+            String dialUrl = scheme + "://" + (dial.isUnresolved() ? dial.getHostString() : dial.getAddress().getHostAddress()) + ":"
+                    + dial.getPort() + path;
+            try {
+                HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(dialUrl)).timeout(timeout).GET()
                         .header("User-Agent", "kube-probe/1.32");
                 if (g.getHttpHeaders() != null) {
                     for (HTTPHeader h : g.getHttpHeaders()) {
@@ -68,10 +86,16 @@ final class Prober {
             }
         }
         if (p.getTcpSocket() != null) {
-            String host = p.getTcpSocket().getHost() == null || p.getTcpSocket().getHost().isEmpty() ? podIP : p.getTcpSocket().getHost();
-            int port = port(p.getTcpSocket().getPort());
+            boolean inPod = p.getTcpSocket().getHost() == null || p.getTcpSocket().getHost().isEmpty();
+            String host = inPod ? t.podIP() : p.getTcpSocket().getHost();
+            int port;
+            try {
+                port = port(p.getTcpSocket().getPort(), t.spec());
+            } catch (IllegalArgumentException e) {
+                return new Result(false, e.getMessage());
+            }
             try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress(host, port), (int) timeout.toMillis());
+                s.connect(inPod ? reach(t, port) : new InetSocketAddress(host, port), (int) timeout.toMillis());
                 return new Result(true, "");
             } catch (IOException e) {
                 return new Result(false, "dial tcp " + host + ":" + port + ": connect: connection refused");
@@ -80,10 +104,34 @@ final class Prober {
         return new Result(true, "");
     }
 
-    private static int port(IntOrString p) {
+    /** Where this node reaches the pod's port (the runtime knows; pod IPs are not routed here), else the pod IP. */
+    private InetSocketAddress reach(Target t, int port) {
+        try {
+            return runtime.podPortAddress(t.podUid(), port);
+        } catch (CannotStartException e) {
+            return new InetSocketAddress(t.podIP(), port);
+        }
+    }
+
+    /** A number, or the name of one of the container's ports (as the kubelet resolves named probe ports). */
+    static int port(IntOrString p, Container spec) {
         if (p == null) {
             return 80;
         }
-        return p.getIntVal() != null ? p.getIntVal() : Integer.parseInt(p.getStrVal());
+        if (p.getIntVal() != null) {
+            return p.getIntVal();
+        }
+        String name = p.getStrVal();
+        if (name != null && name.chars().allMatch(Character::isDigit) && !name.isEmpty()) {
+            return Integer.parseInt(name);
+        }
+        if (spec != null && spec.getPorts() != null) {
+            for (ContainerPort cp : spec.getPorts()) {
+                if (name != null && name.equals(cp.getName()) && cp.getContainerPort() != null) {
+                    return cp.getContainerPort();
+                }
+            }
+        }
+        throw new IllegalArgumentException("couldn't find port: " + name + " in " + (spec == null ? "the container" : spec.getName()));
     }
 }

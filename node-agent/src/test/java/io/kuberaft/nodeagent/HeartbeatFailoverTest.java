@@ -9,18 +9,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 import static io.kuberaft.nodeagent.AgentFixture.await;
@@ -35,76 +27,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 class HeartbeatFailoverTest {
     @TempDir
     Path tmp;
-
-    /** A TCP proxy whose existing connections can be frozen (bytes no longer forwarded); later ones flow. */
-    static final class FreezingProxy implements AutoCloseable {
-        final ServerSocket listener;
-        final List<Socket> frozenCandidates = new CopyOnWriteArrayList<>();
-        final List<boolean[]> flows = new CopyOnWriteArrayList<>();
-        final int backend;
-
-        FreezingProxy(int backend) throws IOException {
-            this.backend = backend;
-            this.listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-            Thread t = new Thread(this::accept, "freezing-proxy");
-            t.setDaemon(true);
-            t.start();
-        }
-
-        int port() {
-            return listener.getLocalPort();
-        }
-
-        private void accept() {
-            while (!listener.isClosed()) {
-                try {
-                    Socket in = listener.accept();
-                    Socket out = new Socket(InetAddress.getLoopbackAddress(), backend);
-                    boolean[] flowing = {true};
-                    flows.add(flowing);
-                    frozenCandidates.add(in);
-                    frozenCandidates.add(out);
-                    pump(in.getInputStream(), out.getOutputStream(), flowing);
-                    pump(out.getInputStream(), in.getOutputStream(), flowing);
-                } catch (IOException e) {
-                    return;
-                }
-            }
-        }
-
-        private static void pump(InputStream from, OutputStream to, boolean[] flowing) {
-            Thread t = new Thread(() -> {
-                byte[] buf = new byte[16384];
-                try {
-                    int n;
-                    while ((n = from.read(buf)) >= 0) {
-                        while (!flowing[0]) {
-                            Thread.sleep(50); // frozen: hold the bytes, keep the socket open
-                        }
-                        to.write(buf, 0, n);
-                        to.flush();
-                    }
-                } catch (IOException | InterruptedException e) {
-                    // connection over
-                }
-            }, "freezing-proxy-pump");
-            t.setDaemon(true);
-            t.start();
-        }
-
-        /** Every connection made so far stops forwarding (as a SIGSTOPped replica); new ones still flow. */
-        void freezeExisting() {
-            flows.forEach(f -> f[0] = false);
-        }
-
-        @Override
-        public void close() throws IOException {
-            listener.close();
-            for (Socket s : frozenCandidates) {
-                s.close();
-            }
-        }
-    }
 
     @Test
     void renewalsLeaveAFrozenConnectionWithinTheGracePeriod() throws Exception {

@@ -165,7 +165,15 @@ public final class PodStreams {
         if (nodeName.isEmpty()) {
             throw StatusException.badRequest("pod " + name + " does not have a host assigned");
         }
-        ObjectNode node = store.get(nodes, null, nodeName);
+        AgentAddress a = agentAddress(store.get(nodes, null, nodeName));
+        return new Target(a.host(), a.port(), ns, name, container);
+    }
+
+    /** Where a node's agent API listens: its InternalIP and the kubelet endpoint port of its status. */
+    record AgentAddress(String host, int port) {
+    }
+
+    static AgentAddress agentAddress(ObjectNode node) {
         String ip = null;
         for (JsonNode a : node.path("status").path("addresses")) {
             if (a.path("type").asText().equals("InternalIP")) {
@@ -175,9 +183,15 @@ public final class PodStreams {
         }
         int port = node.path("status").path("daemonEndpoints").path("kubeletEndpoint").path("Port").asInt(0);
         if (ip == null || port == 0) {
-            throw StatusException.badRequest("node " + nodeName + " has no InternalIP and agent port in its status");
+            throw StatusException.badRequest("node " + node.path("metadata").path("name").asText()
+                    + " has no InternalIP and agent port in its status");
         }
-        return new Target(ip, port, ns, name, container);
+        return new AgentAddress(ip, port);
+    }
+
+    /** The HTTPS client that presents the kubelet client certificate to node agents. */
+    public HttpClient agentClient() {
+        return http;
     }
 
     private void log(RoutingContext ctx, Target t, Map<String, String> q, Consumer<StatusException> error) {
@@ -349,7 +363,7 @@ public final class PodStreams {
         return b.toString();
     }
 
-    private static String enc(String s) {
+    static String enc(String s) {
         return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
     }
 }

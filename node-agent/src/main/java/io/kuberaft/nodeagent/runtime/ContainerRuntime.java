@@ -53,12 +53,13 @@ public interface ContainerRuntime extends AutoCloseable {
     }
 
     /**
-     * Where {@code kubectl port-forward} reaches {@code port} in the network namespace of pod {@code podUid}.
+     * Where this node reaches {@code port} in the network namespace of pod {@code podUid}: for {@code kubectl
+     * port-forward}, the pod/service proxy and http/tcp probes (pod IPs are not routed on these machines).
      *
-     * @throws CannotStartException with the message the client is shown when the runtime cannot forward there
+     * @throws CannotStartException with the message the client is shown when the runtime cannot reach the pod's ports
      */
-    default InetSocketAddress portForwardAddress(String podUid, int port) throws CannotStartException {
-        throw new CannotStartException("PortForwardNotSupported", "the " + version() + " runtime cannot forward ports of its pods");
+    default InetSocketAddress podPortAddress(String podUid, int port) throws CannotStartException {
+        throw new CannotStartException("PortForwardNotSupported", "the " + version() + " runtime cannot reach ports of its pods");
     }
 
     /** Runs {@code command} in the container (exec probes, kubectl exec). */

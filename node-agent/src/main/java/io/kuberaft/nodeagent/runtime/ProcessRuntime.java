@@ -165,7 +165,7 @@ public final class ProcessRuntime implements ContainerRuntime {
 
     /** The pod's processes share the host's network: its ports are the host's loopback ports. */
     @Override
-    public java.net.InetSocketAddress portForwardAddress(String podUid, int port) {
+    public java.net.InetSocketAddress podPortAddress(String podUid, int port) {
         return new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port);
     }
 

@@ -144,9 +144,9 @@ public final class SimulatedRuntime implements ContainerRuntime {
     }
 
     @Override
-    public java.net.InetSocketAddress portForwardAddress(String podUid, int port) throws CannotStartException {
+    public java.net.InetSocketAddress podPortAddress(String podUid, int port) throws CannotStartException {
         throw new CannotStartException("PortForwardNotSupported", "the simulated runtime runs no processes, so nothing listens on port "
-                + port + " (use --runtime process to forward ports)");
+                + port + " (use --runtime process to reach pod ports)");
     }
 
     @Override
