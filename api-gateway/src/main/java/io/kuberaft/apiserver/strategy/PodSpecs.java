@@ -200,6 +200,16 @@ public final class PodSpecs {
     /** ValidatePodSpec (the checks that matter most), {@code path} being "spec" or "spec.template.spec". */
     public static List<Cause> validate(JsonNode spec, String path) {
         List<Cause> out = new ArrayList<>();
+        Set<String> gates = new HashSet<>();
+        JsonNode gateList = spec.path("schedulingGates");
+        for (int i = 0; i < gateList.size(); i++) {
+            String field = Fields.index(path + ".schedulingGates", i) + ".name";
+            String name = gateList.get(i).path("name").asText("");
+            out.addAll(io.kuberaft.apiserver.registry.Validation.qualifiedName(field, name));
+            if (!gates.add(name)) {
+                out.add(Fields.duplicate(field, name));
+            }
+        }
         Set<String> volumes = new HashSet<>();
         JsonNode vols = spec.path("volumes");
         for (int i = 0; i < vols.size(); i++) {

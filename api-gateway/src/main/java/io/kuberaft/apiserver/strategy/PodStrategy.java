@@ -27,6 +27,14 @@ public final class PodStrategy extends DefaultStrategy {
         ObjectNode status = obj.putObject("status");
         status.put("phase", "Pending");
         status.put("qosClass", PodResources.qosClass(spec));
+        if (spec.path("schedulingGates").size() > 0) {
+            // upstream's applySchedulingGatedCondition: `kubectl get pods` shows SchedulingGated until the gates are gone
+            ObjectNode c = status.putArray("conditions").addObject();
+            c.put("type", "PodScheduled").put("status", "False").put("reason", "SchedulingGated")
+                    .put("message", "Scheduling is blocked due to non-empty scheduling gates");
+            c.putNull("lastProbeTime");
+            c.putNull("lastTransitionTime");
+        }
     }
 
     private static ObjectNode applyDefaults(ResourceDefinition def, ObjectNode obj) {
@@ -91,6 +99,15 @@ public final class PodStrategy extends DefaultStrategy {
         restore(munged, oldSpec, "tolerations");
         if (oldSpec.path("terminationGracePeriodSeconds").asLong(0) < 0 && munged.path("terminationGracePeriodSeconds").asLong(0) == 1) {
             restore(munged, oldSpec, "terminationGracePeriodSeconds");
+        }
+        // scheduling gates may only be removed (the scheduler then takes the pod)
+        java.util.Set<String> oldGates = new java.util.HashSet<>();
+        oldSpec.path("schedulingGates").forEach(g -> oldGates.add(g.path("name").asText()));
+        for (JsonNode g : spec.path("schedulingGates")) {
+            if (!oldGates.contains(g.path("name").asText())) {
+                out.add(Fields.forbidden("spec.schedulingGates", "only deletion is allowed, but found new scheduling gate '"
+                        + g.path("name").asText() + "'"));
+            }
         }
         restore(munged, oldSpec, "schedulingGates");
         if (!Json.same(munged, oldSpec)) {

@@ -102,6 +102,25 @@ class PodStrategyTest {
     }
 
     @Test
+    void schedulingGatesAreQualifiedNamesOnceEach() {
+        StatusException e = error(() -> pod("""
+                metadata: {name: gates}
+                spec:
+                  schedulingGates: [{name: example.com/a}, {name: example.com/a}, {name: "bad name"}]
+                  containers: [{name: a, image: x}]
+                """));
+        assertThat(e.code()).isEqualTo(422);
+        assertThat(e.causes()).extracting(StatusException.Cause::field, StatusException.Cause::reason).contains(
+                org.assertj.core.groups.Tuple.tuple("spec.schedulingGates[1].name", "FieldValueDuplicate"),
+                org.assertj.core.groups.Tuple.tuple("spec.schedulingGates[2].name", "FieldValueInvalid"));
+        ObjectNode gated = pod("""
+                metadata: {name: gated}
+                spec: {schedulingGates: [{name: example.com/a}], containers: [{name: a, image: x}]}
+                """);
+        assertThat(gated.at("/status/conditions/0/reason").asText()).isEqualTo("SchedulingGated");
+    }
+
+    @Test
     void malformedQuantityIsABadRequest() {
         fails(() -> pod("""
                 metadata: {name: q}

@@ -1,6 +1,7 @@
 package io.kuberaft.controllers.scheduler;
 
 import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodAffinityTerm;
 import io.fabric8.kubernetes.api.model.PreferredSchedulingTerm;
 import io.fabric8.kubernetes.api.model.Taint;
@@ -113,7 +114,10 @@ public final class Algorithm {
         return new Result(feasible.get(best).name, null, processed, feasible.size());
     }
 
-    /** upstream's FitError.Error() plus DefaultPreemption's message (no victims are looked for: preemption is not implemented). */
+    /**
+     * upstream's FitError.Error() plus DefaultPreemption's summary when it found no victims (a pod that preempts gets
+     * the message without it: the Scheduler cuts it off).
+     */
     static String fitError(PodInfo pod, int numNodes, Map<String, Status> failed) {
         Map<String, Integer> reasons = new HashMap<>();
         int unresolvable = 0;
@@ -333,8 +337,23 @@ public final class Algorithm {
         private final List<Spread> hardSpread = new ArrayList<>();
         private final List<Spread> softSpread = new ArrayList<>();
 
-        private record Spread(TopologySpreadConstraint c, Map<String, Integer> counts, int min, int selfMatch) {
+        /** One constraint's matching pods per domain; {@code systemDefault}: upstream's default constraints, which nodes may lack. */
+        private record Spread(TopologySpreadConstraint c, Map<String, Integer> counts, int min, int selfMatch, boolean systemDefault) {
         }
+
+        /**
+         * The scheduler's system default spreading (upstream's PodTopologySpread {@code defaultingType: System}): a pod
+         * with no constraints of its own that belongs to a ReplicaSet, ReplicationController or StatefulSet is spread
+         * softly over hostnames (maxSkew 3) and zones (maxSkew 5) against the pods of the same owner. Upstream's
+         * default selector also ANDs the selectors of Services that select the pod; same-owner pods are what those
+         * select in practice, and the snapshot needs no Service lookup for it.
+         */
+        static final List<TopologySpreadConstraint> SYSTEM_DEFAULT_SPREAD = List.of(
+                new io.fabric8.kubernetes.api.model.TopologySpreadConstraintBuilder().withMaxSkew(3)
+                        .withTopologyKey("kubernetes.io/hostname").withWhenUnsatisfiable("ScheduleAnyway").build(),
+                new io.fabric8.kubernetes.api.model.TopologySpreadConstraintBuilder().withMaxSkew(5)
+                        .withTopologyKey("topology.kubernetes.io/zone").withWhenUnsatisfiable("ScheduleAnyway").build());
+        private static final Set<String> SPREAD_OWNERS = Set.of("ReplicaSet", "ReplicationController", "StatefulSet");
 
         private CycleState(PodInfo pod) {
             this.pod = pod;
@@ -387,10 +406,18 @@ public final class Algorithm {
                 }
             }
             List<TopologySpreadConstraint> constraints = pod.pod.getSpec().getTopologySpreadConstraints();
-            if (constraints != null) {
+            if (constraints != null && !constraints.isEmpty()) {
                 for (TopologySpreadConstraint c : constraints) {
-                    Spread sp = spread(pod, c, nodes);
+                    Spread sp = spread(pod, c, nodes, other -> Predicates.matches(c.getLabelSelector(), other.labels()),
+                            Predicates.matches(c.getLabelSelector(), pod.labels()), false);
                     ("DoNotSchedule".equals(c.getWhenUnsatisfiable()) ? s.hardSpread : s.softSpread).add(sp);
+                }
+            } else {
+                String owner = spreadOwner(pod.pod);
+                if (owner != null) {
+                    for (TopologySpreadConstraint c : SYSTEM_DEFAULT_SPREAD) {
+                        s.softSpread.add(spread(pod, c, nodes, other -> owner.equals(spreadOwner(other.pod)), true, true));
+                    }
                 }
             }
             return s;
@@ -404,7 +431,21 @@ public final class Algorithm {
             }
         }
 
-        private static Spread spread(PodInfo pod, TopologySpreadConstraint c, List<NodeInfo> nodes) {
+        /** The uid of the pod's controller if it is one whose pods are spread by default, else null. */
+        private static String spreadOwner(Pod p) {
+            if (p.getMetadata().getOwnerReferences() == null) {
+                return null;
+            }
+            for (var ref : p.getMetadata().getOwnerReferences()) {
+                if (Boolean.TRUE.equals(ref.getController()) && SPREAD_OWNERS.contains(ref.getKind())) {
+                    return ref.getUid();
+                }
+            }
+            return null;
+        }
+
+        private static Spread spread(PodInfo pod, TopologySpreadConstraint c, List<NodeInfo> nodes,
+                                     java.util.function.Predicate<PodInfo> selects, boolean selfMatches, boolean systemDefault) {
             Map<String, Integer> counts = new HashMap<>();
             String key = c.getTopologyKey();
             for (NodeInfo ni : nodes) {
@@ -419,7 +460,7 @@ public final class Algorithm {
                 int matching = 0;
                 for (PodInfo other : ni.pods.values()) {
                     if (other.namespace().equals(pod.namespace()) && other.pod.getMetadata().getDeletionTimestamp() == null
-                            && Predicates.matches(c.getLabelSelector(), other.labels())) {
+                            && selects.test(other)) {
                         matching++;
                     }
                 }
@@ -429,8 +470,7 @@ public final class Algorithm {
             if (c.getMinDomains() != null && counts.size() < c.getMinDomains()) {
                 min = 0;
             }
-            int self = Predicates.matches(c.getLabelSelector(), pod.labels()) ? 1 : 0;
-            return new Spread(c, counts, min, self);
+            return new Spread(c, counts, min, selfMatches ? 1 : 0, systemDefault);
         }
 
         Status spreadFilter(NodeInfo ni) {
@@ -498,6 +538,9 @@ public final class Algorithm {
             double s = 0;
             for (Spread sp : softSpread) {
                 String v = ni.label(sp.c.getTopologyKey());
+                if (v == null && sp.systemDefault) {
+                    continue; // upstream does not require the default constraints' keys (few clusters label zones)
+                }
                 if (v == null) {
                     return null;
                 }

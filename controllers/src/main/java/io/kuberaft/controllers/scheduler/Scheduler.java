@@ -36,7 +36,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * in-memory {@link SchedulerCache}, assumes the pod on the chosen node and binds it asynchronously through
  * {@code pods/binding}. An unschedulable pod gets upstream's PodScheduled=False/Unschedulable condition and
  * FailedScheduling event and is retried after a backoff (1 s doubling to 10 s), or sooner when the
- * cluster changes (a node added or updated, a pod deleted).
+ * cluster changes (a node added or updated, a pod deleted). Before that, {@link Preemption} looks for
+ * lower-priority pods whose eviction would make it fit: the pod is nominated to that node and the victims
+ * deleted (DisruptionTarget PreemptionByScheduler, a Preempted event). Pods with scheduling gates wait
+ * outside the queue until the last gate is removed.
  */
 public final class Scheduler implements Controller {
     private static final Logger LOG = LoggerFactory.getLogger(Scheduler.class);
@@ -172,6 +175,11 @@ public final class Scheduler implements Controller {
                 || terminal(p) || cache.isAssumedOrBound(key)) {
             return;
         }
+        if (p.getSpec().getSchedulingGates() != null && !p.getSpec().getSchedulingGates().isEmpty()) {
+            // upstream's SchedulingGates PreEnqueue: not tried until the last gate is removed (an update, enqueued then)
+            dequeue(key);
+            return;
+        }
         // only a change of what scheduling looks at (not our own status writes) makes an unschedulable pod active again
         boolean relevant = old == null || !Objects.equals(old.getSpec(), p.getSpec())
                 || !Objects.equals(old.getMetadata().getLabels(), p.getMetadata().getLabels());
@@ -268,6 +276,7 @@ public final class Scheduler implements Controller {
         }
         PodInfo pod = new PodInfo(q.pod);
         Algorithm.Result r;
+        Preemption.Candidate preempt = null;
         synchronized (cache) {
             List<NodeInfo> nodes = cache.nodeList();
             int start = nodes.isEmpty() ? 0 : nextStart % nodes.size();
@@ -277,7 +286,19 @@ public final class Scheduler implements Controller {
             }
             if (r.node() != null) {
                 cache.assume(pod, r.node());
+            } else if (!nodes.isEmpty() && Preemption.eligible(pod, nodes)) {
+                preempt = Preemption.find(pod, nodes);
             }
+        }
+        if (r.node() == null && preempt != null) {
+            // as upstream after a successful PostFilter: the FitError without the preemption summary, and the pod
+            // waits (nominated) until its victims are gone, which wakes it like any pod deletion
+            String message = r.message();
+            int post = message.indexOf(" preemption:");
+            unschedulable(q, post < 0 ? message : message.substring(0, post));
+            Preemption.Candidate c = preempt;
+            binder.execute(() -> preempt(pod, c));
+            return;
         }
         if (r.node() == null) {
             unschedulable(q, r.message());
@@ -317,6 +338,40 @@ public final class Scheduler implements Controller {
         } catch (RuntimeException e) {
             cache.forget(pod.key);
             LOG.info("binding {} to {} failed: {}", pod.key, node, e.toString());
+        }
+    }
+
+    /** Nominates the node on the preemptor and deletes the victims, each with DisruptionTarget and a Preempted event. */
+    private void preempt(PodInfo preemptor, Preemption.Candidate c) {
+        Pod p = preemptor.pod;
+        try {
+            ctx.client().pods().inNamespace(p.getMetadata().getNamespace()).withName(p.getMetadata().getName()).subresource("status")
+                    .patch(PatchContext.of(PatchType.STRATEGIC_MERGE), Serialization.asJson(Map.of("status", Map.of("nominatedNodeName", c.node()))));
+        } catch (KubernetesClientException e) {
+            LOG.debug("nominating {} for {}: {}", c.node(), preemptor.key, e.getMessage());
+            return; // gone or changed: the next cycle decides again
+        }
+        String now = ctx.clock().instant().truncatedTo(ChronoUnit.SECONDS).toString();
+        for (PodInfo v : c.victims()) {
+            Pod victim = v.pod;
+            String ns = victim.getMetadata().getNamespace();
+            String name = victim.getMetadata().getName();
+            Map<String, Object> cond = new HashMap<>();
+            cond.put("type", "DisruptionTarget");
+            cond.put("status", "True");
+            cond.put("reason", "PreemptionByScheduler");
+            cond.put("message", NAME + ": preempting to accommodate a higher priority pod");
+            cond.put("lastProbeTime", null);
+            cond.put("lastTransitionTime", now);
+            try {
+                ctx.client().pods().inNamespace(ns).withName(name).subresource("status").patch(PatchContext.of(PatchType.STRATEGIC_MERGE),
+                        Serialization.asJson(Map.of("status", Map.of("conditions", List.of(cond)))));
+                ctx.client().pods().inNamespace(ns).withName(name).delete();
+                ctx.events().normal(victim, "Preempted", "Preempted by pod " + p.getMetadata().getUid() + " on node " + c.node());
+                LOG.info("preempted {} on {} for {}", v.key, c.node(), preemptor.key);
+            } catch (KubernetesClientException e) {
+                LOG.debug("preempting {}: {}", v.key, e.getMessage()); // already gone: fine
+            }
         }
     }
 

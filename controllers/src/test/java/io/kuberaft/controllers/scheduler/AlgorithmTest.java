@@ -21,6 +21,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.TreeMap;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -162,6 +163,35 @@ class AlgorithmTest {
                 .withMatchExpressions(new NodeSelectorRequirementBuilder().withKey("zone").withOperator("In").withValues("a").build())
                 .endPreference().endPreferredDuringSchedulingIgnoredDuringExecution().endNodeAffinity().endAffinity().endSpec().build();
         assertThat(schedule(prefersA, nodes).node()).isEqualTo("busy");
+    }
+
+    /** Upstream's system default spreading: replicas of one ReplicaSet go to different nodes although resources tie. */
+    @Test
+    void replicasOfOneOwnerSpreadOverNodesByDefault() {
+        var nodes = infos(node("n1", "4", "8Gi", Map.of("kubernetes.io/hostname", "n1")),
+                node("n2", "4", "8Gi", Map.of("kubernetes.io/hostname", "n2")),
+                node("n3", "4", "8Gi", Map.of("kubernetes.io/hostname", "n3")));
+        // n3 is half full of another owner's pod: LeastAllocated alone would put all six on n1 and n2 (3 + 3)
+        on(nodes, "n3").addPod(new PodInfo(owned(pod("2", "100Mi"), "other-rs").build()));
+        Map<String, Integer> perNode = new TreeMap<>();
+        for (int i = 0; i < 6; i++) {
+            Pod p = owned(pod("100m", "100Mi"), "web-rs").build();
+            String n = Algorithm.schedule(new PodInfo(p), nodes, 0, new Random(i)).node();
+            on(nodes, n).addPod(new PodInfo(p));
+            perNode.merge(n, 1, Integer::sum);
+        }
+        assertThat(perNode).containsExactlyInAnyOrderEntriesOf(Map.of("n1", 2, "n2", 2, "n3", 2));
+        // a pod of its own constraints, or without a spreading owner, gets no default constraints
+        Pod bare = pod("100m", "100Mi").build();
+        assertThat(Algorithm.CycleState.of(new PodInfo(bare), nodes).hasSoftSpread()).isFalse();
+        Pod job = pod("100m", "100Mi").editMetadata().addNewOwnerReference().withKind("Job").withName("j").withUid("job-uid")
+                .withApiVersion("batch/v1").withController(true).endOwnerReference().endMetadata().build();
+        assertThat(Algorithm.CycleState.of(new PodInfo(job), nodes).hasSoftSpread()).isFalse();
+    }
+
+    static PodBuilder owned(PodBuilder p, String rsUid) {
+        return p.editMetadata().addNewOwnerReference().withKind("ReplicaSet").withName(rsUid).withUid(rsUid).withApiVersion("apps/v1")
+                .withController(true).endOwnerReference().endMetadata();
     }
 
     @Test

@@ -134,6 +134,104 @@ class SchedulerTest {
         assertThat(perNode).hasSize(10);
     }
 
+    /** spec.schedulingGates: SchedulingGated until the last gate is removed; gates can only be removed. */
+    @Test
+    void aGatedPodWaitsUntilItsLastGateIsRemoved() {
+        node("only", "2", Map.of(), false);
+        k.pods().inNamespace("default").resource(new PodBuilder().withNewMetadata().withName("gated").endMetadata()
+                .withNewSpec().addNewSchedulingGate("example.com/quota").addNewSchedulingGate("example.com/review")
+                .addNewContainer().withName("c").withImage("nginx").endContainer().endSpec().build()).create();
+        Pod created = k.pods().inNamespace("default").withName("gated").get();
+        assertThat(created.getStatus().getConditions()).singleElement().satisfies(c -> {
+            assertThat(c.getType()).isEqualTo("PodScheduled");
+            assertThat(c.getStatus()).isEqualTo("False");
+            assertThat(c.getReason()).isEqualTo("SchedulingGated");
+            assertThat(c.getMessage()).isEqualTo("Scheduling is blocked due to non-empty scheduling gates");
+        });
+        // a gate may not be added
+        var added = org.assertj.core.api.Assertions.catchThrowableOfType(io.fabric8.kubernetes.client.KubernetesClientException.class,
+                () -> k.pods().inNamespace("default").withName("gated").edit(p -> new PodBuilder(p).editSpec()
+                        .addNewSchedulingGate("example.com/late").endSpec().build()));
+        assertThat(added.getCode()).isEqualTo(422);
+        assertThat(added.getStatus().getMessage()).contains("spec.schedulingGates: Forbidden: only deletion is allowed, but found new scheduling gate 'example.com/late'");
+
+        pod("ungated", "100m", Map.of());
+        await(Duration.ofSeconds(10), "the ungated pod bound", () -> "only".equals(nodeOf("ungated")));
+        assertThat(nodeOf("gated")).as("still gated").isNull();
+        k.pods().inNamespace("default").withName("gated").edit(p -> new PodBuilder(p).editSpec()
+                .withSchedulingGates(p.getSpec().getSchedulingGates().subList(1, 2)).endSpec().build());
+        pod("ungated-2", "100m", Map.of());
+        await(Duration.ofSeconds(10), "the second ungated pod bound", () -> "only".equals(nodeOf("ungated-2")));
+        assertThat(nodeOf("gated")).as("one gate left").isNull();
+        k.pods().inNamespace("default").withName("gated").edit(p -> new PodBuilder(p).editSpec().withSchedulingGates(List.of()).endSpec().build());
+        await(Duration.ofSeconds(10), "gated bound once its gates are gone", () -> "only".equals(nodeOf("gated")));
+        assertThat(events()).noneMatch(e -> e.getReason().equals("FailedScheduling") && e.getInvolvedObject().getName().equals("gated"));
+    }
+
+    /** DefaultPreemption: the fewest, least important lower-priority pods make room for a higher-priority one. */
+    @Test
+    void aHigherPriorityPodPreemptsTheLeastImportantVictim() {
+        node("only", "2", Map.of(), false);
+        for (var e : Map.of("mid", 100, "high", 1000).entrySet()) {
+            k.resource(new io.fabric8.kubernetes.api.model.scheduling.v1.PriorityClassBuilder().withNewMetadata().withName(e.getKey())
+                    .endMetadata().withValue(e.getValue()).build()).create();
+        }
+        pod("low-a", "500m", Map.of());
+        await(Duration.ofSeconds(10), "low-a bound", () -> "only".equals(nodeOf("low-a")));
+        pod("low-b", "500m", Map.of());
+        await(Duration.ofSeconds(10), "low-b bound", () -> "only".equals(nodeOf("low-b")));
+        k.pods().inNamespace("default").resource(new PodBuilder().withNewMetadata().withName("mid").endMetadata()
+                .withNewSpec().withPriorityClassName("mid").addNewContainer().withName("c").withImage("nginx")
+                .withNewResources().addToRequests("cpu", new Quantity("500m")).endResources().endContainer().endSpec().build()).create();
+        await(Duration.ofSeconds(10), "mid bound", () -> "only".equals(nodeOf("mid")));
+
+        Pod high = k.pods().inNamespace("default").resource(new PodBuilder().withNewMetadata().withName("high").endMetadata()
+                .withNewSpec().withPriorityClassName("high").addNewContainer().withName("c").withImage("nginx")
+                .withNewResources().addToRequests("cpu", new Quantity("1")).endResources().endContainer().endSpec().build()).create();
+        assertThat(high.getSpec().getPriority()).isEqualTo(1000);
+        // no kubelet here: a terminating pod is finished off as the agent would
+        await(Duration.ofSeconds(20), "high bound after a preemption", () -> {
+            k.pods().inNamespace("default").list().getItems().stream().filter(p -> p.getMetadata().getDeletionTimestamp() != null)
+                    .forEach(p -> k.pods().inNamespace("default").withName(p.getMetadata().getName()).withGracePeriod(0).delete());
+            return "only".equals(nodeOf("high"));
+        });
+        List<Event> preempted = events().stream().filter(e -> e.getReason().equals("Preempted")).toList();
+        assertThat(preempted).singleElement().satisfies(e -> {
+            assertThat(e.getInvolvedObject().getName()).isIn("low-a", "low-b");
+            assertThat(e.getMessage()).isEqualTo("Preempted by pod " + high.getMetadata().getUid() + " on node only");
+        });
+        String victim = preempted.get(0).getInvolvedObject().getName();
+        String survivor = victim.equals("low-a") ? "low-b" : "low-a";
+        assertThat(nodeOf(victim)).as("the victim is gone").isNull();
+        assertThat(nodeOf(survivor)).isEqualTo("only");
+        assertThat(nodeOf("mid")).as("the more important pod is reprieved").isEqualTo("only");
+        assertThat(events()).anyMatch(e -> e.getReason().equals("FailedScheduling") && e.getInvolvedObject().getName().equals("high")
+                && e.getMessage().equals("0/1 nodes are available: 1 Insufficient cpu."));
+    }
+
+    @Test
+    void preemptionMarksTheVictimAndNominatesTheNode() {
+        node("only", "1", Map.of(), false);
+        k.resource(new io.fabric8.kubernetes.api.model.scheduling.v1.PriorityClassBuilder().withNewMetadata().withName("urgent")
+                .endMetadata().withValue(500).build()).create();
+        pod("filler", "800m", Map.of());
+        await(Duration.ofSeconds(10), "filler bound", () -> "only".equals(nodeOf("filler")));
+        k.pods().inNamespace("default").resource(new PodBuilder().withNewMetadata().withName("urgent").endMetadata()
+                .withNewSpec().withPriorityClassName("urgent").addNewContainer().withName("c").withImage("nginx")
+                .withNewResources().addToRequests("cpu", new Quantity("500m")).endResources().endContainer().endSpec().build()).create();
+        await(Duration.ofSeconds(10), "the victim terminating with DisruptionTarget", () -> {
+            Pod f = k.pods().inNamespace("default").withName("filler").get();
+            return f.getMetadata().getDeletionTimestamp() != null && f.getStatus().getConditions().stream().anyMatch(c ->
+                    c.getType().equals("DisruptionTarget") && c.getStatus().equals("True") && "PreemptionByScheduler".equals(c.getReason())
+                            && "default-scheduler: preempting to accommodate a higher priority pod".equals(c.getMessage()));
+        });
+        Pod urgent = k.pods().inNamespace("default").withName("urgent").get();
+        assertThat(urgent.getStatus().getNominatedNodeName()).isEqualTo("only");
+        assertThat(urgent.getSpec().getNodeName()).as("waits while its victim terminates").isNull();
+        k.pods().inNamespace("default").withName("filler").withGracePeriod(0).delete();
+        await(Duration.ofSeconds(10), "urgent bound once the victim is gone", () -> "only".equals(nodeOf("urgent")));
+    }
+
     private List<Event> events() {
         return k.v1().events().inNamespace("default").list().getItems();
     }
