@@ -40,13 +40,12 @@ import java.util.Set;
  * the secondary rate (or stops when small), and when every zone is fully disrupted no node is tainted and
  * existing NoExecute taints are lifted (upstream's "master disruption mode").
  *
- * <p>Failover (ARCHITECTURE.md decision 6): nothing here is measured from when this leader first saw
- * a node. The heartbeat age comes from replicated timestamps and the NoExecute countdown from the taint's
- * {@code timeAdded}, so a new leader continues where the old one stopped. That compares timestamps
- * written by other processes (the node agent's Lease, the previous leader's taint) with this
- * replica's clock: it assumes clocks synchronised (NTP) well within the grace period — exact in the
- * tests, where every process shares one machine's clock. The eviction rate limiter is in memory and
- * starts full on a new leader, as upstream's.
+ * <p>Clocks and failover (ARCHITECTURE.md decision 6): a heartbeat's age is measured on this leader's clock,
+ * trusting the agent-written heartbeat time for at most half the grace period ({@link HeartbeatProbes}, after
+ * upstream's probeTimestamp): a new leader continues the previous one's wait, and an agent's clock skew cannot
+ * make a renewing node Unknown. The NoExecute countdown runs from the taint's replicated
+ * {@code timeAdded}, written by a leader: that assumes the control-plane replicas' clocks agree (NTP) well
+ * within tolerationSeconds. The eviction rate limiter is in memory and starts full on a new leader, as upstream's.
  */
 public final class NodeLifecycleController implements Controller {
     private static final Logger LOG = LoggerFactory.getLogger(NodeLifecycleController.class);
@@ -77,6 +76,7 @@ public final class NodeLifecycleController implements Controller {
     private SharedIndexInformer<Lease> leases;
     private final Map<String, TokenBucket> limiters = new HashMap<>();
     private final Map<String, ZoneState> zoneStates = new HashMap<>();
+    private final HeartbeatProbes probes = new HeartbeatProbes();
     private boolean masterDisruption;
     /** System.nanoTime() at which the pending periodic pass is due; 0 when none (one worker: no lock needed). */
     private long timerDue;
@@ -149,7 +149,9 @@ public final class NodeLifecycleController implements Controller {
         long next = o.nodeMonitorPeriod().toMillis();
         Map<String, List<Node>> byZone = new LinkedHashMap<>();
         List<Node> current = new ArrayList<>();
-        for (Node n : nodes.getStore().list()) {
+        List<Node> all = nodes.getStore().list();
+        probes.retain(all.stream().map(n -> n.getMetadata().getName()).collect(java.util.stream.Collectors.toSet()));
+        for (Node n : all) {
             Node updated = checkHealth(n, now);
             current.add(updated);
             byZone.computeIfAbsent(zone(updated), z -> new ArrayList<>()).add(updated);
@@ -200,8 +202,9 @@ public final class NodeLifecycleController implements Controller {
         NodeCondition ready = condition(node, "Ready");
         Lease lease = leases.getStore().getByKey(LEASE_NAMESPACE + "/" + node.getMetadata().getName());
         Duration grace = ready == null ? ctx.options().nodeStartupGracePeriod() : ctx.options().nodeMonitorGracePeriod();
+        String name = node.getMetadata().getName();
         Instant heartbeat = heartbeat(node, ready, lease);
-        if (heartbeat == null || !now.isAfter(heartbeat.plus(grace))) {
+        if (heartbeat == null || !now.isAfter(probes.silentSince(name, heartbeat, now, grace).plus(grace))) {
             return node;
         }
         // The Lease informer may lag the Node informer (each watch runs on its own; a new leader's first pass
@@ -213,7 +216,7 @@ public final class NodeLifecycleController implements Controller {
             LOG.debug("node {}: lease read failed ({}); judging by the cached heartbeat", node.getMetadata().getName(), e.toString());
         }
         heartbeat = heartbeat(node, ready, lease);
-        if (heartbeat == null || !now.isAfter(heartbeat.plus(grace))) {
+        if (heartbeat == null || !now.isAfter(probes.silentSince(name, heartbeat, now, grace).plus(grace))) {
             return node;
         }
         String ts = now.truncatedTo(ChronoUnit.SECONDS).toString();

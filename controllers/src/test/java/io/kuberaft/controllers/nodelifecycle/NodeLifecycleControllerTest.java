@@ -98,6 +98,27 @@ class NodeLifecycleControllerTest {
         });
     }
 
+    /** Heartbeat ages are measured on the leader's clock from when they change: an agent's clock 5 min behind is fine. */
+    @Test
+    void aNodeWhoseClockIsBehindStaysHealthyWhileASilentOneGoesUnknown() {
+        Duration behind = Duration.ofMinutes(5);
+        nodes.create("skewed", Map.of(), Instant.now().minus(behind));
+        nodes.renew("skewed", Instant.now().minus(behind));
+        kubelet.scheduleWithFixedDelay(() -> {
+            try {
+                nodes.renew("skewed", Instant.now().minus(behind));
+            } catch (RuntimeException e) {
+                // the test is ending
+            }
+        }, 300, 300, TimeUnit.MILLISECONDS);
+        Instant last = Instant.now();
+        nodes.create("quiet", Map.of(), last);
+        nodes.renew("quiet", last);
+        await(GRACE.plus(PERIOD).plusSeconds(5), "quiet Ready=Unknown", () -> "Unknown".equals(nodes.readyStatus("quiet")));
+        assertThat(nodes.readyStatus("skewed")).isEqualTo("True");
+        assertThat(k.nodes().withName("skewed").get().getSpec().getTaints()).isNullOrEmpty();
+    }
+
     @Test
     void notReadyAndCordonTaints() {
         healthy("n1");
