@@ -66,11 +66,20 @@ public final class Algorithm {
     }
 
     public static Result schedule(PodInfo pod, List<NodeInfo> nodes, int start, Random random) {
+        return schedule(pod, nodes, start, random, Map.of());
+    }
+
+    /**
+     * @param nominated pods waiting for the room their preemption is making, by nominated node: on those nodes the
+     *                  pod must fit next to the ones of its priority or higher (upstream's RunFilterPluginsWithNominatedPods)
+     */
+    public static Result schedule(PodInfo pod, List<NodeInfo> nodes, int start, Random random, Map<String, List<PodInfo>> nominated) {
         int n = nodes.size();
         if (n == 0) {
             return new Result(null, "no nodes available to schedule pods", 0, 0);
         }
         CycleState state = CycleState.of(pod, nodes);
+        state.nominated = nominated;
         int want = feasibleNodesToFind(n);
         List<NodeInfo> feasible = new ArrayList<>();
         Map<String, Status> failed = new ConcurrentHashMap<>();
@@ -176,6 +185,16 @@ public final class Algorithm {
         Status fit = fits(pod, ni);
         if (fit != null) {
             return fit;
+        }
+        List<PodInfo> reserved = state.nominatedAhead(ni.name);
+        if (!reserved.isEmpty()) {
+            NodeInfo with = new NodeInfo(node);
+            ni.pods.values().forEach(with::addPod);
+            reserved.forEach(with::addPod);
+            fit = fits(pod, with);
+            if (fit != null) {
+                return fit;
+            }
         }
         Status spread = state.spreadFilter(ni);
         if (spread != null) {
@@ -336,6 +355,7 @@ public final class Algorithm {
         private final Map<String, Long> preferredPairs = new HashMap<>();
         private final List<Spread> hardSpread = new ArrayList<>();
         private final List<Spread> softSpread = new ArrayList<>();
+        private Map<String, List<PodInfo>> nominated = Map.of();
 
         /** One constraint's matching pods per domain; {@code systemDefault}: upstream's default constraints, which nodes may lack. */
         private record Spread(TopologySpreadConstraint c, Map<String, Integer> counts, int min, int selfMatch, boolean systemDefault) {
@@ -527,6 +547,21 @@ public final class Algorithm {
                 }
             }
             return s;
+        }
+
+        /** Pods nominated to {@code node} that go before this one: priority at least its own, not itself. */
+        List<PodInfo> nominatedAhead(String node) {
+            List<PodInfo> on = nominated.get(node);
+            if (on == null || on.isEmpty()) {
+                return List.of();
+            }
+            List<PodInfo> out = new ArrayList<>();
+            for (PodInfo p : on) {
+                if (p.priority() >= pod.priority() && !p.key.equals(pod.key)) {
+                    out.add(p);
+                }
+            }
+            return out;
         }
 
         boolean hasSoftSpread() {

@@ -10,8 +10,9 @@ import java.util.List;
  * selectVictimsOnNode): remove every lower-priority pod, check the pod fits, then give pods back from the most
  * important down while it still fits; what could not be given back are the victims. Between nodes (upstream's
  * pickOneNodeForPreemption, without its PodDisruptionBudget criterion): the lowest highest-victim priority, then the
- * lowest sum of victim priorities, then the fewest victims. Not done here: PodDisruptionBudgets are not consulted,
- * and the nominated node is not reserved for the preemptor while the victims terminate.
+ * lowest sum of victim priorities, then the fewest victims. The preemptor is nominated to the node, which keeps the
+ * room for it ({@link Algorithm#schedule} with the nominated pods) while its victims terminate. Not done here:
+ * PodDisruptionBudgets are not consulted.
  */
 final class Preemption {
     private Preemption() {

@@ -62,6 +62,8 @@ public final class Scheduler implements Controller {
     private final PriorityQueue<Queued> active = new PriorityQueue<>();
     private final Map<String, Queued> queued = new HashMap<>();
     private final Map<String, Queued> unschedulable = new HashMap<>();
+    /** Nodes this scheduler nominated by preemption, until the informer shows them in the pods' status. */
+    private final Map<String, String> nominations = new HashMap<>();
 
     private static final class Queued implements Comparable<Queued> {
         final String key;
@@ -210,6 +212,7 @@ public final class Scheduler implements Controller {
     }
 
     private synchronized void dequeue(String key) {
+        nominations.remove(key);
         Queued q = queued.remove(key);
         if (q != null) {
             active.remove(q);
@@ -277,10 +280,11 @@ public final class Scheduler implements Controller {
         PodInfo pod = new PodInfo(q.pod);
         Algorithm.Result r;
         Preemption.Candidate preempt = null;
+        Map<String, List<PodInfo>> nominated = nominated(); // before the cache's lock: never this under the cache
         synchronized (cache) {
             List<NodeInfo> nodes = cache.nodeList();
             int start = nodes.isEmpty() ? 0 : nextStart % nodes.size();
-            r = Algorithm.schedule(pod, nodes, start, random);
+            r = Algorithm.schedule(pod, nodes, start, random, nominated);
             if (!nodes.isEmpty()) {
                 nextStart = (start + r.processed()) % nodes.size();
             }
@@ -297,6 +301,9 @@ public final class Scheduler implements Controller {
             int post = message.indexOf(" preemption:");
             unschedulable(q, post < 0 ? message : message.substring(0, post));
             Preemption.Candidate c = preempt;
+            synchronized (this) {
+                nominations.put(q.key, c.node());
+            }
             binder.execute(() -> preempt(pod, c));
             return;
         }
@@ -306,6 +313,7 @@ public final class Scheduler implements Controller {
         }
         synchronized (this) {
             queued.remove(q.key);
+            nominations.remove(q.key);
         }
         String node = r.node();
         binder.execute(() -> bind(pod, node));
@@ -339,6 +347,24 @@ public final class Scheduler implements Controller {
             cache.forget(pod.key);
             LOG.info("binding {} to {} failed: {}", pod.key, node, e.toString());
         }
+    }
+
+    /**
+     * Waiting pods with a nominated node (their own status, or a preemption of this scheduler not yet seen back):
+     * others fit there only next to them, so the room their victims leave is theirs.
+     */
+    private synchronized Map<String, List<PodInfo>> nominated() {
+        Map<String, List<PodInfo>> out = new HashMap<>();
+        for (Queued q : queued.values()) {
+            String node = nominations.get(q.key);
+            if (node == null && q.pod.getStatus() != null) {
+                node = q.pod.getStatus().getNominatedNodeName();
+            }
+            if (node != null && !node.isEmpty()) {
+                out.computeIfAbsent(node, n -> new ArrayList<>()).add(new PodInfo(q.pod));
+            }
+        }
+        return out;
     }
 
     /** Nominates the node on the preemptor and deletes the victims, each with DisruptionTarget and a Preempted event. */

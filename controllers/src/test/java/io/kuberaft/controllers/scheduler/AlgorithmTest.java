@@ -189,6 +189,22 @@ class AlgorithmTest {
         assertThat(Algorithm.CycleState.of(new PodInfo(job), nodes).hasSoftSpread()).isFalse();
     }
 
+    /** The room a preemption makes is the nominated pod's: others fit there only next to it, unless more important. */
+    @Test
+    void nominatedPodsReserveTheirNode() {
+        var nodes = infos(node("n1", "1", "8Gi", Map.of()));
+        PodInfo urgent = new PodInfo(pod("500m", "100Mi").editSpec().withPriority(500).endSpec().build());
+        Map<String, List<PodInfo>> nominated = Map.of("n1", List.of(urgent));
+        Pod replacement = pod("600m", "100Mi").build();
+        Algorithm.Result r = Algorithm.schedule(new PodInfo(replacement), nodes, 0, new Random(1), nominated);
+        assertThat(r.node()).isNull();
+        assertThat(r.message()).startsWith("0/1 nodes are available: 1 Insufficient cpu.");
+        assertThat(Algorithm.schedule(new PodInfo(replacement), nodes, 0, new Random(1), Map.of()).node()).isEqualTo("n1");
+        Pod moreImportant = pod("600m", "100Mi").editSpec().withPriority(1000).endSpec().build();
+        assertThat(Algorithm.schedule(new PodInfo(moreImportant), nodes, 0, new Random(1), nominated).node()).isEqualTo("n1");
+        assertThat(Algorithm.schedule(urgent, nodes, 0, new Random(1), nominated).node()).as("not in its own way").isEqualTo("n1");
+    }
+
     static PodBuilder owned(PodBuilder p, String rsUid) {
         return p.editMetadata().addNewOwnerReference().withKind("ReplicaSet").withName(rsUid).withUid(rsUid).withApiVersion("apps/v1")
                 .withController(true).endOwnerReference().endMetadata();
