@@ -30,22 +30,22 @@ final class Preemption {
         }
     }
 
-    /** Upstream's PodEligibleToPreemptOthers: not with preemptionPolicy Never, nor while its earlier victims terminate. */
-    static boolean eligible(PodInfo pod, List<NodeInfo> nodes) {
+    /** Upstream's PodEligibleToPreemptOthers: null when the pod may preempt, else why not (its FailedScheduling postfix). */
+    static String notEligible(PodInfo pod, List<NodeInfo> nodes) {
         if ("Never".equals(pod.pod.getSpec().getPreemptionPolicy())) {
-            return false;
+            return "not eligible due to preemptionPolicy=Never.";
         }
         String nominated = pod.pod.getStatus() == null ? null : pod.pod.getStatus().getNominatedNodeName();
         if (nominated == null || nominated.isEmpty()) {
-            return true;
+            return null;
         }
         for (NodeInfo ni : nodes) {
-            if (ni.name.equals(nominated)) {
-                return ni.pods.values().stream().noneMatch(p -> p.pod.getMetadata().getDeletionTimestamp() != null
-                        && p.priority() < pod.priority());
+            if (ni.name.equals(nominated) && ni.pods.values().stream().anyMatch(p -> p.pod.getMetadata().getDeletionTimestamp() != null
+                    && p.priority() < pod.priority())) {
+                return "not eligible due to a terminating pod on the nominated node."; // its victims are on their way out
             }
         }
-        return true;
+        return null;
     }
 
     /** The best candidate, or null when evicting lower-priority pods helps on no node. */

@@ -280,6 +280,7 @@ public final class Scheduler implements Controller {
         PodInfo pod = new PodInfo(q.pod);
         Algorithm.Result r;
         Preemption.Candidate preempt = null;
+        String notEligible = null;
         Map<String, List<PodInfo>> nominated = nominated(); // before the cache's lock: never this under the cache
         synchronized (cache) {
             List<NodeInfo> nodes = cache.nodeList();
@@ -290,8 +291,9 @@ public final class Scheduler implements Controller {
             }
             if (r.node() != null) {
                 cache.assume(pod, r.node());
-            } else if (!nodes.isEmpty() && Preemption.eligible(pod, nodes)) {
-                preempt = Preemption.find(pod, nodes);
+            } else if (!nodes.isEmpty()) {
+                notEligible = Preemption.notEligible(pod, nodes);
+                preempt = notEligible == null ? Preemption.find(pod, nodes) : null;
             }
         }
         if (r.node() == null && preempt != null) {
@@ -308,7 +310,12 @@ public final class Scheduler implements Controller {
             return;
         }
         if (r.node() == null) {
-            unschedulable(q, r.message());
+            String message = r.message();
+            int post = message.indexOf(" preemption:");
+            if (notEligible != null && post >= 0) {
+                message = message.substring(0, post) + " preemption: " + notEligible + ".";
+            }
+            unschedulable(q, message);
             return;
         }
         synchronized (this) {

@@ -228,6 +228,9 @@ class SchedulerTest {
         Pod urgent = k.pods().inNamespace("default").withName("urgent").get();
         assertThat(urgent.getStatus().getNominatedNodeName()).isEqualTo("only");
         assertThat(urgent.getSpec().getNodeName()).as("waits while its victim terminates").isNull();
+        await(Duration.ofSeconds(10), "no second preemption while the victim terminates", () -> events().stream().anyMatch(e ->
+                e.getReason().equals("FailedScheduling") && e.getInvolvedObject().getName().equals("urgent") && e.getMessage().equals(
+                        "0/1 nodes are available: 1 Insufficient cpu. preemption: not eligible due to a terminating pod on the nominated node..")));
         k.pods().inNamespace("default").withName("filler").withGracePeriod(0).delete();
         await(Duration.ofSeconds(10), "urgent bound once the victim is gone", () -> "only".equals(nodeOf("urgent")));
     }
