@@ -26,6 +26,10 @@ final class ContainerRecord {
     long backoffMs;
     boolean succeeded;
     boolean stopping;
+    /** The postStart hook of the current run is still running (the container shows ContainerCreating meanwhile). */
+    volatile boolean postStartRunning;
+    /** The event message of a failed postStart hook, for the sync loop to report and act on. */
+    volatile String postStartFailure;
     final ProbeState startup = new ProbeState("Startup");
     final ProbeState liveness = new ProbeState("Liveness");
     final ProbeState readiness = new ProbeState("Readiness");

@@ -46,6 +46,7 @@ final class PodWorker {
     private final String hostIP;
     private final String podIP;
     private final Function<Pod, PodContext.Resolved> resolver;
+    private final LifecycleHooks hooks;
     private final Map<String, ContainerRecord> containers = new LinkedHashMap<>();
     private final Map<String, String> conditionTimes = new LinkedHashMap<>();
     private Pod pod;
@@ -69,6 +70,7 @@ final class PodWorker {
         this.hostIP = hostIP;
         this.podIP = podIP;
         this.resolver = resolver;
+        this.hooks = new LifecycleHooks(runtime, prober);
         if (pod.getSpec().getInitContainers() != null) {
             for (Container c : pod.getSpec().getInitContainers()) {
                 containers.put(c.getName(), new ContainerRecord(c, true));
@@ -210,7 +212,7 @@ final class PodWorker {
                 if (c.running()) {
                     c.stopping = true;
                     events.event(pod, "Normal", "Killing", "Stopping container " + c.spec.getName(), fieldPath(c));
-                    runtime.stop(c.current, g);
+                    stopContainer(c, g);
                 }
             }
         }
@@ -312,8 +314,42 @@ final class PodWorker {
             return;
         }
         if (c.running()) {
+            if (c.postStartRunning) {
+                return; // not probed before its postStart hook is done
+            }
+            String failed = c.postStartFailure;
+            if (failed != null) {
+                c.postStartFailure = null;
+                events.event(pod, "Warning", "FailedPostStartHook", failed, fieldPath(c));
+                events.event(pod, "Normal", "Killing", "FailedPostStartHook", fieldPath(c));
+                Long grace = pod.getSpec().getTerminationGracePeriodSeconds();
+                stopContainer(c, Duration.ofSeconds(grace == null ? 30 : grace));
+                return; // restarted (or not) by its restartPolicy like any exit
+            }
             runProbes(c, now);
         }
+    }
+
+    /**
+     * Stops the current run: its preStop hook first (off the sync loop, within the grace period), then SIGTERM with
+     * what is left of the grace period, at least 2 s as the kubelet's, then SIGKILL. A grace of 0 skips the hook.
+     */
+    private void stopContainer(ContainerRecord c, Duration grace) {
+        RuntimeContainer run = c.current;
+        var pre = c.init || c.spec.getLifecycle() == null ? null : c.spec.getLifecycle().getPreStop();
+        if (pre == null || grace.isZero()) {
+            runtime.stop(run, grace);
+            return;
+        }
+        Prober.Target t = new Prober.Target(run, c.spec, podIP, pod.getMetadata().getUid());
+        Pod p = pod;
+        String field = fieldPath(c);
+        long t0 = System.nanoTime();
+        probeExecutor.execute(() -> {
+            hooks.run("PreStop", pre, t, p, grace).ifPresent(m -> events.event(p, "Warning", "FailedPreStopHook", m, field));
+            Duration left = grace.minusNanos(System.nanoTime() - t0);
+            runtime.stop(run, left.compareTo(Duration.ofSeconds(2)) < 0 ? Duration.ofSeconds(2) : left);
+        });
     }
 
     private void start(ContainerRecord c, Instant now) {
@@ -330,6 +366,21 @@ final class PodWorker {
             }
             events.event(pod, "Normal", "Created", "Created container " + c.spec.getName(), fieldPath(c));
             events.event(pod, "Normal", "Started", "Started container " + c.spec.getName(), fieldPath(c));
+            var post = c.init || c.spec.getLifecycle() == null ? null : c.spec.getLifecycle().getPostStart();
+            if (post != null) {
+                c.postStartRunning = true;
+                Prober.Target t = new Prober.Target(c.current, c.spec, podIP, pod.getMetadata().getUid());
+                Pod p = pod;
+                Long grace = pod.getSpec().getTerminationGracePeriodSeconds();
+                probeExecutor.execute(() -> {
+                    try {
+                        c.postStartFailure = hooks.run("PostStart", post, t, p, Duration.ofSeconds(grace == null ? 30 : Math.max(1, grace)))
+                                .orElse(null);
+                    } finally {
+                        c.postStartRunning = false;
+                    }
+                });
+            }
         } catch (CannotStartException e) {
             boolean first = !e.reason().equals(c.waitingReason);
             c.waitingReason = e.reason();
@@ -375,7 +426,7 @@ final class PodWorker {
                 + " probe, will be restarted", fieldPath(c));
         Long grace = c.spec.getLivenessProbe() != null && c.spec.getLivenessProbe().getTerminationGracePeriodSeconds() != null
                 ? c.spec.getLivenessProbe().getTerminationGracePeriodSeconds() : pod.getSpec().getTerminationGracePeriodSeconds();
-        runtime.stop(c.current, Duration.ofSeconds(grace == null ? 30 : grace));
+        stopContainer(c, Duration.ofSeconds(grace == null ? 30 : grace));
         c.resetProbes();
         // Not probed again until it has restarted.
         c.liveness.nextAt = Instant.MAX;
@@ -460,7 +511,7 @@ final class PodWorker {
     }
 
     private boolean ready(ContainerRecord c) {
-        if (!c.running() || c.stopping || terminating()) {
+        if (!c.running() || c.stopping || c.postStartRunning || terminating()) {
             return false;
         }
         boolean started = c.spec.getStartupProbe() == null || Boolean.TRUE.equals(c.startup.healthy);
@@ -536,6 +587,8 @@ final class PodWorker {
             Optional<RuntimeContainer.Exit> exit = c.current.exit();
             if (exit.isPresent()) {
                 state.set("terminated", terminatedState(c.current, exit.get()));
+            } else if (c.postStartRunning) {
+                state.putObject("waiting").put("reason", "ContainerCreating"); // the kubelet's start returns after postStart
             } else {
                 state.putObject("running").put("startedAt", format(c.current.startedAt()));
             }
@@ -563,7 +616,7 @@ final class PodWorker {
             s.put("containerID", shown.containerId());
         }
         if (!c.init) {
-            s.put("started", c.running() && (c.spec.getStartupProbe() == null || Boolean.TRUE.equals(c.startup.healthy)));
+            s.put("started", c.running() && !c.postStartRunning && (c.spec.getStartupProbe() == null || Boolean.TRUE.equals(c.startup.healthy)));
         } else {
             s.put("started", c.running());
         }

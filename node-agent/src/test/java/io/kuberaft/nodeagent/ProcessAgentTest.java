@@ -132,6 +132,55 @@ class ProcessAgentTest {
         assertThat(get("nobin").getStatus().getPhase()).isEqualTo("Pending");
     }
 
+    /** postStart runs after the start, preStop before SIGTERM, and the container sees them in that order. */
+    @Test
+    void lifecycleHooksRunAroundTheContainer() throws Exception {
+        Path log = tmp.resolve("hooks.log");
+        Pod p = pod("hooks", "Always", "sh", "-c", "trap 'echo TERM >> " + log + "; exit 0' TERM; echo main >> " + log
+                + "; while true; do sleep 0.1; done")
+                .editSpec().editFirstContainer().withNewLifecycle()
+                .withNewPostStart().withNewExec().withCommand("sh", "-c", "echo poststart >> " + log).endExec().endPostStart()
+                .withNewPreStop().withNewExec().withCommand("sh", "-c", "echo prestop >> " + log + "; sleep 1").endExec().endPreStop()
+                .endLifecycle().endContainer().endSpec().build();
+        f.client.pods().inNamespace("default").resource(p).create();
+        await(WAIT, "hooks Running and Ready", () -> {
+            Pod now = get("hooks");
+            return now.getStatus().getContainerStatuses() != null && !now.getStatus().getContainerStatuses().isEmpty()
+                    && Boolean.TRUE.equals(now.getStatus().getContainerStatuses().get(0).getReady());
+        }, () -> get("hooks").getStatus());
+        await(WAIT, "the postStart hook ran", () -> {
+            try {
+                return Files.exists(log) && Files.readString(log).contains("poststart");
+            } catch (java.io.IOException e) {
+                return false;
+            }
+        });
+        f.client.pods().inNamespace("default").withName("hooks").delete();
+        await(WAIT, "the pod gone after its preStop hook and SIGTERM", () -> get("hooks") == null);
+        List<String> lines = Files.readAllLines(log);
+        assertThat(lines).contains("main", "poststart");
+        assertThat(lines.subList(lines.indexOf("poststart"), lines.size())).as("preStop before SIGTERM").containsSubsequence("prestop", "TERM");
+    }
+
+    @Test
+    void aFailedPostStartHookKillsAndRestartsTheContainer() throws Exception {
+        Pod p = pod("badhook", "Always", "sh", "-c", "while true; do sleep 0.1; done")
+                .editSpec().editFirstContainer().withNewLifecycle()
+                .withNewPostStart().withNewExec().withCommand("sh", "-c", "echo broken; exit 3").endExec().endPostStart()
+                .endLifecycle().endContainer().endSpec().build();
+        f.client.pods().inNamespace("default").resource(p).create();
+        String uid = get("badhook").getMetadata().getUid();
+        await(WAIT, "FailedPostStartHook and a restart", () -> f.client.v1().events().inNamespace("default").list().getItems().stream()
+                .anyMatch(e -> "FailedPostStartHook".equals(e.getReason()) && "badhook".equals(e.getInvolvedObject().getName()))
+                && get("badhook").getStatus().getContainerStatuses().get(0).getRestartCount() >= 1, () -> get("badhook").getStatus());
+        Event failed = f.client.v1().events().inNamespace("default").list().getItems().stream()
+                .filter(e -> "FailedPostStartHook".equals(e.getReason()) && "badhook".equals(e.getInvolvedObject().getName())).findFirst().orElseThrow();
+        assertThat(failed.getType()).isEqualTo("Warning");
+        assertThat(failed.getMessage()).isEqualTo("Exec lifecycle hook ([sh -c echo broken; exit 3]) for Container \"main\" in Pod \"badhook_default("
+                + uid + ")\" failed - error: command 'sh -c echo broken; exit 3' exited with 3: , message: \"broken\\n\"");
+        f.client.pods().inNamespace("default").withName("badhook").withGracePeriod(0).delete();
+    }
+
     @Test
     void failingLivenessProbeRestartsTheContainer() throws Exception {
         Pod p = pod("unhealthy", "Always", "sleep", "60").editSpec().editFirstContainer()

@@ -24,7 +24,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>{@code crash-loop: "true"}: every run exits after {@code run-seconds} (default 1) with {@code exit-code}
  *   (default 1), whatever the restart policy: an Always pod goes into CrashLoopBackOff.</li>
  *   <li>{@code start-error: <message>}: the container cannot start (waiting reason CreateContainerError).</li>
- *   <li>{@code probe-fail: liveness,readiness,startup}: those probes fail (all others succeed).</li>
+ *   <li>{@code probe-fail: liveness,readiness,startup,poststart,prestop}: those probes and lifecycle hooks fail (all
+ *   others succeed).</li>
  *   <li>{@code log: <text>}: lines the container "prints" (what {@code kubectl logs} returns).</li>
  *   <li>{@code stop-seconds}: how long a container takes to stop after SIGTERM (capped by the grace period;
  *   default 0).</li>
