@@ -14,6 +14,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.kuberaft.controllers.scheduler.NodeAdmission;
 import io.kuberaft.nodeagent.runtime.ContainerRuntime;
 import io.kuberaft.nodeagent.runtime.PodContext;
 import org.slf4j.Logger;
@@ -51,6 +52,8 @@ final class PodManager {
     private final Clock clock;
     private final PodIps ips;
     private final Map<String, PodWorker> workers = new ConcurrentHashMap<>();
+    /** Pods refused at admission: never run, finally deleted when deleted. Only the sync loop touches it. */
+    private final Set<String> rejected = new HashSet<>();
     private final Map<String, ObjectNode> posted = new HashMap<>();
     private SharedIndexInformer<Pod> informer;
     private StaticPodSource staticSource;
@@ -162,6 +165,9 @@ final class PodManager {
                 forget(w);
             }
         }
+        if (synced) {
+            rejected.retainAll(seen);
+        }
     }
 
     static boolean isStatic(Pod p) {
@@ -220,7 +226,18 @@ final class PodManager {
     private void syncPod(Pod pod) {
         String uid = pod.getMetadata().getUid();
         PodWorker w = workers.get(uid);
+        if (w == null && rejected.contains(uid)) {
+            if (pod.getMetadata().getDeletionTimestamp() != null) {
+                finalDelete(pod); // it never ran: nothing to stop
+            }
+            return;
+        }
         if (w == null) {
+            var rejection = admit(pod);
+            if (rejection.isPresent()) {
+                reject(pod, rejection.get());
+                return;
+            }
             String previous = pod.getStatus() == null ? null : pod.getStatus().getPodIP();
             String ip = pod.getSpec().getHostNetwork() != null && pod.getSpec().getHostNetwork() ? config.nodeIP()
                     : ips.claim(previous) ? previous : ips.allocate();
@@ -248,6 +265,43 @@ final class PodManager {
             finalDelete(pod);
             forget(w);
         }
+    }
+
+    /**
+     * The kubelet's admission of a pod it has not run yet (a pod given a nodeName directly never met the scheduler):
+     * node affinity, host ports and resources against the pods this node runs ({@link NodeAdmission}). Pods that
+     * already started (an agent restart), static pods and pods being deleted are not checked.
+     */
+    private java.util.Optional<NodeAdmission.Rejection> admit(Pod pod) {
+        boolean started = pod.getStatus() != null && (pod.getStatus().getStartTime() != null
+                || "Succeeded".equals(pod.getStatus().getPhase()) || "Failed".equals(pod.getStatus().getPhase()));
+        if (started || pod.getMetadata().getDeletionTimestamp() != null || isStatic(pod)) {
+            return java.util.Optional.empty();
+        }
+        io.fabric8.kubernetes.api.model.Node self;
+        try {
+            self = client.nodes().withName(node).get();
+        } catch (KubernetesClientException e) {
+            LOG.debug("event=admission-without-node node={} error={}", node, e.toString());
+            return java.util.Optional.empty();
+        }
+        if (self == null) {
+            return java.util.Optional.empty();
+        }
+        List<Pod> running = workers.values().stream().map(PodWorker::pod).filter(p -> p.getStatus() == null
+                || !("Succeeded".equals(p.getStatus().getPhase()) || "Failed".equals(p.getStatus().getPhase()))).toList();
+        return NodeAdmission.check(pod, self, running);
+    }
+
+    /** As the kubelet's rejectPod: a Warning event with the reason, and the pod Failed with "Pod was rejected: …". */
+    private void reject(Pod pod, NodeAdmission.Rejection r) {
+        events.event(pod, "Warning", r.reason(), r.message(), null);
+        ObjectNode patch = PodWorker.JSON.createObjectNode();
+        patch.putObject("status").put("phase", "Failed").put("reason", r.reason()).put("message", "Pod was rejected: " + r.message());
+        client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName())
+                .subresource("status").patch(PatchContext.of(PatchType.JSON_MERGE), patch.toString());
+        rejected.add(pod.getMetadata().getUid());
+        LOG.info("event=pod-rejected node={} pod={}/{} reason={}", node, pod.getMetadata().getNamespace(), pod.getMetadata().getName(), r.reason());
     }
 
     /** The kubelet's last word on a pod: DELETE with grace period 0 and the uid as precondition. */

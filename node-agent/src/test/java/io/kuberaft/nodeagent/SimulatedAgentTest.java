@@ -57,6 +57,37 @@ class SimulatedAgentTest {
                 .findFirst().orElse(null);
     }
 
+    /** A pod given a nodeName directly is admitted as the kubelet does: resources, node selector; rejected ones fail. */
+    @Test
+    void podsThatDoNotFitTheNodeAreRejected() throws Exception {
+        Pod big = new PodBuilder(pod("adm-big", "sim-1", "Always", Map.of())).editSpec().editFirstContainer().withNewResources()
+                .addToRequests("cpu", new io.fabric8.kubernetes.api.model.Quantity("3")).endResources().endContainer().endSpec().build();
+        f.client.pods().inNamespace("default").resource(big).create();
+        await(WAIT, "adm-big Running", () -> "Running".equals(get("adm-big").getStatus().getPhase()));
+        Pod more = new PodBuilder(pod("adm-more", "sim-1", "Always", Map.of())).editSpec().editFirstContainer().withNewResources()
+                .addToRequests("cpu", new io.fabric8.kubernetes.api.model.Quantity("2")).endResources().endContainer().endSpec().build();
+        f.client.pods().inNamespace("default").resource(more).create();
+        Pod misplaced = new PodBuilder(pod("adm-selector", "sim-1", "Always", Map.of())).editSpec().withNodeSelector(Map.of("disk", "ssd"))
+                .endSpec().build();
+        f.client.pods().inNamespace("default").resource(misplaced).create();
+        await(WAIT, "adm-more and adm-selector Failed", () -> "Failed".equals(get("adm-more").getStatus().getPhase())
+                && "Failed".equals(get("adm-selector").getStatus().getPhase()));
+        assertThat(get("adm-more").getStatus().getReason()).isEqualTo("OutOfcpu");
+        assertThat(get("adm-more").getStatus().getMessage())
+                .isEqualTo("Pod was rejected: Node didn't have enough resource: cpu, requested: 2000, used: 3000, capacity: 4000");
+        assertThat(get("adm-more").getStatus().getContainerStatuses()).as("never started").isNullOrEmpty();
+        assertThat(get("adm-selector").getStatus().getReason()).isEqualTo("NodeAffinity");
+        assertThat(get("adm-selector").getStatus().getMessage()).isEqualTo("Pod was rejected: Predicate NodeAffinity failed");
+        await(WAIT, "the OutOfcpu event", () -> f.client.v1().events().inNamespace("default").list().getItems().stream().anyMatch(e ->
+                "OutOfcpu".equals(e.getReason()) && "adm-more".equals(e.getInvolvedObject().getName()) && "Warning".equals(e.getType())));
+        // a rejected pod is deleted like any other: the agent has its final word
+        f.client.pods().inNamespace("default").withName("adm-more").delete();
+        await(WAIT, "adm-more gone", () -> get("adm-more") == null);
+        f.client.pods().inNamespace("default").withName("adm-selector").delete();
+        f.client.pods().inNamespace("default").withName("adm-big").delete();
+        await(WAIT, "adm-big and adm-selector gone", () -> get("adm-big") == null && get("adm-selector") == null);
+    }
+
     @Test
     void registersEveryNodeAndRenewsItsLease() throws Exception {
         for (String name : new String[]{"sim-0", "sim-1"}) {
