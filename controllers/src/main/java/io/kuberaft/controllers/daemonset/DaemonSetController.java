@@ -126,6 +126,8 @@ public final class DaemonSetController implements Controller {
         List<Node> allNodes = nodes.getStore().list().stream().sorted(Comparator.comparing(n -> n.getMetadata().getName())).toList();
         List<String> unavailableNodes = new ArrayList<>();
         Map<String, Pod> daemonOf = new HashMap<>();
+        Map<String, Pod> surgeOf = new HashMap<>();
+        boolean surge = maxSurge(ds, 1) > 0;
         for (Node node : allNodes) {
             String n = node.getMetadata().getName();
             nodeNames.add(n);
@@ -158,8 +160,15 @@ public final class DaemonSetController implements Controller {
                 if (keep.isEmpty() && shouldRun && onNode.stream().noneMatch(Pods::terminating)) {
                     toCreate.add(n);
                 }
-                for (int i = 1; i < keep.size(); i++) {
-                    toDelete.add(keep.get(i));
+                if (surge) {
+                    keep = keepWithSurge(keep, hash, toDelete, minReady, now);
+                    if (keep.size() == 2) {
+                        surgeOf.put(n, keep.get(1));
+                    }
+                } else {
+                    for (int i = 1; i < keep.size(); i++) {
+                        toDelete.add(keep.get(i));
+                    }
                 }
                 if (!keep.isEmpty()) {
                     Pod p = keep.get(0);
@@ -196,7 +205,11 @@ public final class DaemonSetController implements Controller {
                 create(ds, key, n, hash);
             }
             if (toCreate.isEmpty() && toDelete.isEmpty()) {
-                rollingUpdate(ds, key, hash, daemonOf, unavailableNodes, desired, now, minReady);
+                if (surge) {
+                    surgeUpdate(ds, key, hash, daemonOf, surgeOf, desired, now, minReady);
+                } else {
+                    rollingUpdate(ds, key, hash, daemonOf, unavailableNodes, desired, now, minReady);
+                }
             }
         }
         DaemonSetStatus st = new DaemonSetStatus();
@@ -231,6 +244,90 @@ public final class DaemonSetController implements Controller {
         }
     }
 
+    private static int maxSurge(DaemonSet ds, int desired) {
+        var strategy = ds.getSpec().getUpdateStrategy();
+        if (strategy == null || !"RollingUpdate".equals(strategy.getType()) || strategy.getRollingUpdate() == null) {
+            return 0;
+        }
+        return scaled(strategy.getRollingUpdate().getMaxSurge(), desired, 0);
+    }
+
+    /**
+     * With maxSurge a node may run an old daemon and its replacement at once (upstream's podsShouldBeOnNode): the oldest
+     * of each revision stay, the old one until it is not ready or the new one is available, every other one goes.
+     * Returns what stays, the daemon that serves first ([old, new] while surging).
+     */
+    private static List<Pod> keepWithSurge(List<Pod> keep, String hash, List<Pod> toDelete, int minReady, Instant now) {
+        Pod oldestNew = null;
+        Pod oldestOld = null;
+        for (Pod p : keep) {
+            if (hash.equals(label(p, TemplateRevisions.HASH_LABEL))) {
+                if (oldestNew == null) {
+                    oldestNew = p;
+                    continue;
+                }
+            } else if (oldestOld == null) {
+                oldestOld = p;
+                continue;
+            }
+            toDelete.add(p);
+        }
+        if (oldestNew != null && oldestOld != null && (!Pods.ready(oldestOld) || Pods.available(oldestNew, minReady, now))) {
+            toDelete.add(oldestOld);
+            oldestOld = null;
+        }
+        List<Pod> out = new ArrayList<>();
+        if (oldestOld != null) {
+            out.add(oldestOld);
+        }
+        if (oldestNew != null) {
+            out.add(oldestNew);
+        }
+        return out;
+    }
+
+    /**
+     * RollingUpdate with maxSurge (upstream's surge branch): the new daemon starts next to the old one on up to maxSurge
+     * nodes at a time (at once where the old one is unavailable), and the old one goes when the new one is available.
+     */
+    private void surgeUpdate(DaemonSet ds, String key, String hash, Map<String, Pod> daemonOf, Map<String, Pod> surgeOf,
+                             int desired, Instant now, int minReady) {
+        int maxSurge = maxSurge(ds, desired);
+        int surging = 0;
+        List<String> allowed = new ArrayList<>();
+        List<String> candidates = new ArrayList<>();
+        List<Pod> oldToDelete = new ArrayList<>();
+        for (var e : new java.util.TreeMap<>(daemonOf).entrySet()) {
+            Pod old = e.getValue();
+            if (hash.equals(label(old, TemplateRevisions.HASH_LABEL))) {
+                continue; // up to date
+            }
+            Pod fresh = surgeOf.get(e.getKey());
+            if (fresh == null) {
+                if (!Pods.available(old, minReady, now)) {
+                    allowed.add(e.getKey());
+                } else {
+                    candidates.add(e.getKey());
+                }
+            } else if (!Pods.available(fresh, minReady, now)) {
+                surging++;
+            } else {
+                oldToDelete.add(old);
+            }
+        }
+        for (Pod p : oldToDelete) {
+            delete(ds, key, p);
+        }
+        int remaining = Math.max(0, Math.min(maxSurge - surging, candidates.size()));
+        allowed.addAll(candidates.subList(0, remaining));
+        for (String n : allowed) {
+            create(ds, key, n, hash);
+        }
+        if (surging > 0 || !allowed.isEmpty()) {
+            queue.addAfter(key, 1000L); // availability is time-based with minReadySeconds
+        }
+    }
+
     /** RollingUpdate without surge: old daemons go while fewer than maxUnavailable daemons are unavailable. */
     private void rollingUpdate(DaemonSet ds, String key, String hash, Map<String, Pod> daemonOf, List<String> unavailableNodes,
                                int desired, Instant now, int minReady) {
@@ -239,10 +336,7 @@ public final class DaemonSetController implements Controller {
             return; // OnDelete: a new daemon comes only when the user deletes the old one
         }
         IntOrString mu = strategy.getRollingUpdate() == null ? null : strategy.getRollingUpdate().getMaxUnavailable();
-        int maxUnavailable = scaled(mu, desired, 1);
-        if (maxUnavailable == 0) {
-            maxUnavailable = 1; // maxSurge > 0 (not implemented): progress one at a time
-        }
+        int maxUnavailable = Math.max(1, scaled(mu, desired, 1));
         int unavailable = unavailableNodes.size();
         List<Pod> oldUnavailable = new ArrayList<>();
         List<Pod> oldAvailable = new ArrayList<>();

@@ -152,4 +152,54 @@ class DaemonSetControllerTest {
         await(Duration.ofSeconds(10), "updatedNumberScheduled 3",
                 () -> Integer.valueOf(3).equals(get().getStatus().getUpdatedNumberScheduled()));
     }
+
+    /** maxSurge 1, maxUnavailable 0: the new daemon starts next to the old one, which goes once the new one is available. */
+    @Test
+    void surgeRollingUpdateNeverLeavesANodeWithoutAReadyDaemon() {
+        for (String n : List.of("a", "b", "c")) {
+            node(n, Map.of("os", "centos"));
+        }
+        DaemonSet d = ds("agent:1");
+        d.getSpec().setUpdateStrategy(new io.fabric8.kubernetes.api.model.apps.DaemonSetUpdateStrategyBuilder().withType("RollingUpdate")
+                .withNewRollingUpdate().withMaxSurge(new io.fabric8.kubernetes.api.model.IntOrString(1))
+                .withMaxUnavailable(new io.fabric8.kubernetes.api.model.IntOrString(0)).endRollingUpdate().build());
+        k.apps().daemonSets().inNamespace("default").resource(d).create();
+        await(Duration.ofSeconds(20), "3 daemons", () -> pods().size() == 3);
+        pods().forEach(x -> PodPhases.running(k, x, true));
+        String oldHash = pods().get(0).getMetadata().getLabels().get("controller-revision-hash");
+        k.apps().daemonSets().inNamespace("default").withName("agent").patch(PatchContext.of(PatchType.JSON),
+                "[{\"op\":\"replace\",\"path\":\"/spec/template/spec/containers/0/image\",\"value\":\"agent:2\"}]");
+        long deadline = System.nanoTime() + Duration.ofSeconds(40).toNanos();
+        int maxDoubled = 0;
+        while (true) {
+            List<Pod> ps = pods();
+            Map<String, Long> perNode = ps.stream().collect(Collectors.groupingBy(DaemonSetController::targetNode, Collectors.counting()));
+            long doubled = perNode.values().stream().filter(c -> c == 2).count();
+            maxDoubled = Math.max(maxDoubled, (int) doubled);
+            assertThat(perNode.values()).as("at most an old and a new daemon per node").allMatch(c -> c <= 2);
+            assertThat(doubled).as("maxSurge 1").isLessThanOrEqualTo(1);
+            for (String n : List.of("a", "b", "c")) {
+                assertThat(ps.stream().anyMatch(x -> n.equals(DaemonSetController.targetNode(x)) && x.getStatus() != null
+                        && "Running".equals(x.getStatus().getPhase()))).as("a running daemon on %s (maxUnavailable 0)", n).isTrue();
+            }
+            long newRunning = ps.stream().filter(x -> !oldHash.equals(x.getMetadata().getLabels().get("controller-revision-hash"))
+                    && x.getStatus() != null && "Running".equals(x.getStatus().getPhase())).count();
+            if (newRunning == 3 && ps.size() == 3) {
+                break;
+            }
+            assertThat(System.nanoTime()).as("rolled in time").isLessThan(deadline);
+            for (Pod x : ps) {
+                if (x.getStatus() == null || !"Running".equals(x.getStatus().getPhase())) {
+                    assertThat(x.getSpec().getContainers().get(0).getImage()).isEqualTo("agent:2");
+                    PodPhases.running(k, x, true);
+                }
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+        assertThat(maxDoubled).as("the new daemons surged next to the old ones").isEqualTo(1);
+    }
 }
