@@ -299,9 +299,7 @@ public final class Scheduler implements Controller {
         if (r.node() == null && preempt != null) {
             // as upstream after a successful PostFilter: the FitError without the preemption summary, and the pod
             // waits (nominated) until its victims are gone, which wakes it like any pod deletion
-            String message = r.message();
-            int post = message.indexOf(" preemption:");
-            unschedulable(q, post < 0 ? message : message.substring(0, post));
+            unschedulable(q, postFilter(r.message(), null));
             Preemption.Candidate c = preempt;
             synchronized (this) {
                 nominations.put(q.key, c.node());
@@ -310,12 +308,7 @@ public final class Scheduler implements Controller {
             return;
         }
         if (r.node() == null) {
-            String message = r.message();
-            int post = message.indexOf(" preemption:");
-            if (notEligible != null && post >= 0) {
-                message = message.substring(0, post) + " preemption: " + notEligible + ".";
-            }
-            unschedulable(q, message);
+            unschedulable(q, notEligible == null ? r.message() : postFilter(r.message(), notEligible));
             return;
         }
         synchronized (this) {
@@ -354,6 +347,13 @@ public final class Scheduler implements Controller {
             cache.forget(pod.key);
             LOG.info("binding {} to {} failed: {}", pod.key, node, e.toString());
         }
+    }
+
+    /** The FitError with DefaultPreemption's summary replaced: none after a preemption, or why none was tried. */
+    private static String postFilter(String fitError, String summary) {
+        int at = fitError.indexOf(" preemption:");
+        String base = at < 0 ? fitError : fitError.substring(0, at);
+        return summary == null ? base : base + " preemption: " + summary + ".";
     }
 
     /**
