@@ -45,9 +45,20 @@ public final class EtcdClient implements StoreClient {
         return ByteString.copyFrom(s, StandardCharsets.UTF_8);
     }
 
-    private static OpException error(StatusRuntimeException e) {
+    /**
+     * 4xx-like codes were refused (definite). UNAVAILABLE is indeterminate, except when the connection could not be
+     * made at all (a ConnectException in the causes, as for a killed replica): the request was never sent, as
+     * {@link KubeClient} counts a refused connection. Counting those as {@code info} left keys with a hundred
+     * open-ended writes after a majority kill, and the linearizability search could not finish on them.
+     */
+    static OpException error(StatusRuntimeException e) {
         Status.Code c = e.getStatus().getCode();
         String m = c + ": " + e.getStatus().getDescription();
+        for (Throwable t = e.getCause(); t != null; t = t.getCause()) {
+            if (t instanceof java.net.ConnectException) {
+                return OpException.definite(m + " (" + t.getMessage() + ")");
+            }
+        }
         return switch (c) {
             case INVALID_ARGUMENT, FAILED_PRECONDITION, OUT_OF_RANGE, PERMISSION_DENIED, UNAUTHENTICATED, ALREADY_EXISTS, NOT_FOUND -> OpException.definite(m);
             default -> OpException.indefinite(m);
