@@ -86,11 +86,11 @@ public final class WatchHub {
 
         @Override
         public void requestProgress() {
-            long rev;
+            // Told under the lock the apply loop delivers events under: told after it, a revision published in
+            // between reached the listener first and the progress went backwards (a bookmark below an event).
             synchronized (lock) {
-                rev = publishedRevision;
+                listener.onProgress(publishedRevision);
             }
-            listener.onProgress(rev);
         }
     }
 
