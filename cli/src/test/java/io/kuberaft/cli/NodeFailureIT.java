@@ -78,7 +78,11 @@ class NodeFailureIT {
         E2eCluster.Result up = c.kuberaft("up", "--masters", "3", "--agents", "2",
                 "--node-monitor-period", PERIOD.toSeconds() + "s", "--node-monitor-grace-period", GRACE.toSeconds() + "s",
                 "--node-startup-grace-period", GRACE.toSeconds() + "s",
-                "--agent-arg=--node-lease-renew-interval-ms=" + RENEW.toMillis());
+                "--agent-arg=--node-lease-renew-interval-ms=" + RENEW.toMillis(),
+                // node timings are compressed (grace 10 s), so are the watch ones: bookmarks every 2 s, and an agent
+                // watch silent for 6 s is taken as pinned to a frozen replica (defaults 10 s / 30 s: with those the
+                // replacement pod of the SIGSTOP scenario started 19 s after its 35 s deadline in a CI run)
+                "--server-arg=--watch-bookmark-interval=2s", "--agent-arg=--watch-idle-timeout=6s");
         assertThat(up.code()).as(up.out()).isZero();
         c.phase("cluster up");
     }
