@@ -69,28 +69,6 @@ final class LifecycleHooks {
         }
         return Optional.of(what + " for Container \"" + t.spec().getName() + "\" in Pod \"" + pod.getMetadata().getName() + "_"
                 + pod.getMetadata().getNamespace() + "(" + pod.getMetadata().getUid() + ")\" failed - error: " + error
-                + (h.getExec() != null ? ", message: " + goQuote(output == null ? "" : output) : ""));
-    }
-
-    /** Go's %q of a string: double quotes, with backslash, quote and control characters escaped. */
-    static String goQuote(String s) {
-        StringBuilder b = new StringBuilder("\"");
-        for (char c : s.toCharArray()) {
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                case '\n' -> b.append("\\n");
-                case '\t' -> b.append("\\t");
-                case '\r' -> b.append("\\r");
-                default -> {
-                    if (c < 0x20) {
-                        b.append(String.format("\\x%02x", (int) c));
-                    } else {
-                        b.append(c);
-                    }
-                }
-            }
-        }
-        return b.append('"').toString();
+                + (h.getExec() != null ? ", message: " + io.kuberaft.kubeapi.GoQuote.of(output == null ? "" : output) : ""));
     }
 }
