@@ -1,11 +1,13 @@
 #!/bin/sh
-# PID 1 of a chaos replica container: keeps `kuberaft server "$@"` running, restarting it unless
+# PID 1 of a chaos container: keeps `kuberaft $KUBERAFT_COMMAND "$@"` running (server by default; the node-agent
+# and load-balancer containers set agent / lb), restarting it unless
 # /tmp/hold exists (the kill nemesis: touch /tmp/hold, kill -9 the JVM; the restart removes the file).
 # SIGTERM stops the JVM and exits at once (no 10 s stop timeout).
 # KUBERAFT_FAKETIME=<path of libfaketime.so.1>: the JVM runs with it preloaded, its wall clock offset
 # read from /tmp/faketime (the clock-skew nemesis writes e.g. "+120"; monotonic time is not faked).
 JAVA=${JAVA:-/usr/lib/jvm/java-17-openjdk-amd64/bin/java}
 DIST=${DIST:-/opt/kuberaft}
+CMD=${KUBERAFT_COMMAND:-server}
 pid=
 trap '[ -n "$pid" ] && kill -9 $pid 2>/dev/null; exit 0' TERM INT
 mkdir -p /data
@@ -18,12 +20,12 @@ if [ -n "$KUBERAFT_FAKETIME" ]; then
 fi
 while true; do
   if [ ! -f /tmp/hold ]; then
-    echo "init: starting kuberaft server $*" >> /data/server.log
-    env $PRELOAD $JAVA $JAVA_OPTS -cp "$DIST/cli/target/kuberaft-cli.jar:$DIST/cli/target/lib/*" io.kuberaft.cli.Main server "$@" >> /data/server.log 2>&1 &
+    echo "init: starting kuberaft $CMD $*" >> /data/server.log
+    env $PRELOAD $JAVA $JAVA_OPTS -cp "$DIST/cli/target/kuberaft-cli.jar:$DIST/cli/target/lib/*" io.kuberaft.cli.Main "$CMD" "$@" >> /data/server.log 2>&1 &
     pid=$!
     echo $pid > /tmp/java.pid
     wait $pid
-    echo "init: server exited ($?)" >> /data/server.log
+    echo "init: $CMD exited ($?)" >> /data/server.log
     pid=
   fi
   sleep 0.2

@@ -27,7 +27,7 @@ import java.util.concurrent.Callable;
 @Command(name = "chaos", mixinStandardHelpOptions = true,
         description = "Run one chaos test: N replicas in podman containers, a workload, a seeded nemesis schedule, checkers, a report.")
 public final class ChaosMain implements Callable<Integer> {
-    @Option(names = "--workload", defaultValue = "register-kube", description = "register-kube, register-etcd, set-kube, set-etcd, watch (register = both apis). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--workload", defaultValue = "register-kube", description = "register-kube, register-etcd, set-kube, set-etcd, watch, controllers (register = both apis). Default: ${DEFAULT-VALUE}.")
     String workload;
 
     @Option(names = "--nemesis", split = ",", defaultValue = "kill-leader", description = "Comma-separated: kill-leader, kill-random, kill-majority, rolling-restart, pause-leader, partition-majority, partition-leader, partition-bridge, partition-oneway, loss, clock-skew, none. Default: ${DEFAULT-VALUE}.")
@@ -97,6 +97,10 @@ public final class ChaosMain implements Callable<Integer> {
         int[] startRetries = new int[2];
         try (ChaosCluster cluster = new ChaosCluster(root, masters, args, javaOpts, nemeses.stream().anyMatch(Nemesis::needsFakeTime))) {
             cluster.start(Duration.ofSeconds(120));
+            ChaosWorkload.Agents agents = ws.stream().map(ChaosWorkload::agents).filter(java.util.Objects::nonNull).findFirst().orElse(null);
+            if (agents != null) {
+                cluster.startAgents(agents.count(), agents.nodesEach(), agents.args(), Duration.ofSeconds(120));
+            }
             h = new History();
             long deadline = System.nanoTime() + seconds * 1_000_000_000L;
             List<Thread> threads = new ArrayList<>();

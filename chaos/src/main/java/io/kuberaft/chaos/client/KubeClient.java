@@ -42,8 +42,12 @@ public final class KubeClient implements StoreClient {
 
     /** One JSON request; a failure to connect was surely not applied (definite), a timeout or I/O error may have been. */
     static HttpResponse<String> send(HttpClient http, HttpRequest.Builder b, Duration timeout) throws OpException {
+        return send(http, b, timeout, "application/json");
+    }
+
+    static HttpResponse<String> send(HttpClient http, HttpRequest.Builder b, Duration timeout, String contentType) throws OpException {
         try {
-            return http.send(b.timeout(timeout).header("Content-Type", "application/json").header("Accept", "application/json").build(),
+            return http.send(b.timeout(timeout).header("Content-Type", contentType).header("Accept", "application/json").build(),
                     HttpResponse.BodyHandlers.ofString());
         } catch (ConnectException e) {
             throw OpException.definite("connect: " + e.getMessage());
@@ -58,7 +62,7 @@ public final class KubeClient implements StoreClient {
     }
 
     /** A non-2xx answer: 4xx were refused (definite) except 408/429; 5xx may have been applied. */
-    private static OpException error(HttpResponse<String> r) {
+    static OpException error(HttpResponse<String> r) {
         String reason = r.statusCode() + " " + reasonOf(r.body());
         if (r.statusCode() >= 400 && r.statusCode() < 500 && r.statusCode() != 408) {
             return OpException.definite(reason);

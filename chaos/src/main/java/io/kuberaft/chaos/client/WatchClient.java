@@ -19,7 +19,8 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
- * ConfigMaps of one namespace through one replica's Kubernetes API, for the watch workload: writes
+ * ConfigMaps of one namespace (or LISTs and watches of any collection, {@link #of}) through one replica's
+ * Kubernetes API, for the watch and controllers workloads: writes
  * that answer the resourceVersion they produced, LISTs, and watch sessions read line by line with a
  * read timeout (a paused replica must not hang a watcher).
  */
@@ -31,10 +32,19 @@ public final class WatchClient {
     private final Duration timeout;
 
     public WatchClient(String apiUrl, String namespace, Duration timeout) {
+        this(apiUrl, timeout, "/api/v1/namespaces/" + namespace + "/configmaps");
+    }
+
+    private WatchClient(String apiUrl, Duration timeout, String collectionPath) {
         this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build();
         this.api = apiUrl;
-        this.base = apiUrl + "/api/v1/namespaces/" + namespace + "/configmaps";
+        this.base = apiUrl + collectionPath;
         this.timeout = timeout;
+    }
+
+    /** Lists and watches of any collection, e.g. {@code /apis/apps/v1/namespaces/x/replicasets} (writes stay ConfigMap-only). */
+    public static WatchClient of(String apiUrl, String collectionPath, Duration timeout) {
+        return new WatchClient(apiUrl, timeout, collectionPath);
     }
 
     private HttpResponse<String> send(HttpRequest.Builder b) throws OpException {

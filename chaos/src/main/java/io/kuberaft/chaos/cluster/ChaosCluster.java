@@ -90,7 +90,11 @@ public final class ChaosCluster implements AutoCloseable {
         return t.toString();
     }
     private final List<Node> nodes = new ArrayList<>();
+    /** Node agents (containers a1..aK) and the load balancer they reach the replicas through; empty until {@link #startAgents}. */
+    private final List<Node> agents = new ArrayList<>();
+    private Node balancer;
     private final Path root;
+    private final String javaOpts;
 
     /** True when a container engine answers (DOCKER_HOST set and reachable). */
     public static boolean available() {
@@ -132,44 +136,139 @@ public final class ChaosCluster implements AutoCloseable {
         for (int i = 1; i <= masters; i++) {
             peers.append(i > 1 ? "," : "").append("m").append(i).append("=m").append(i).append(":").append(RAFT_PORT);
         }
+        this.javaOpts = javaOpts;
+        if (fakeTime && !Files.isRegularFile(Path.of(FAKETIME_DIR, "libfaketime.so.1"))) {
+            throw new IllegalStateException("clock skew needs libfaketime (" + FAKETIME_DIR + "): run chaos/setup.sh");
+        }
         for (int i = 1; i <= masters; i++) {
             String id = "m" + i;
             List<String> cmd = new ArrayList<>(List.of("--id", id, "--peers", peers.toString(), "--data-dir", "/data/db",
                     "--host", "0.0.0.0", "--etcd-port", String.valueOf(ETCD_PORT), "--api-port", String.valueOf(API_PORT)));
             cmd.addAll(serverArgs);
-            @SuppressWarnings("resource")
-            GenericContainer<?> c = new GenericContainer<>(DockerImageName.parse(image()))
-                    .withImagePullPolicy(img -> false) // built locally by chaos/setup.sh; there is no registry
-                    .withNetwork(network).withNetworkAliases(id)
-                    .withFileSystemBind(JDK, JDK, BindMode.READ_ONLY)
-                    .withFileSystemBind(root.toString(), "/opt/kuberaft", BindMode.READ_ONLY)
-                    .withEnv("JAVA_OPTS", javaOpts)
-                    .withEnv("KUBERAFT_FAKETIME", fakeTime ? FAKETIME_DIR + "/libfaketime.so.1" : "")
-                    .withExposedPorts(API_PORT, ETCD_PORT)
-                    .withCreateContainerCmdModifier(cc -> {
-                        cc.withName("kuberaft-chaos-" + id + "-" + Long.toHexString(System.nanoTime() & 0xffffff));
-                        cc.getHostConfig().withCapAdd(com.github.dockerjava.api.model.Capability.NET_ADMIN);
-                    })
-                    .withCommand(cmd.toArray(String[]::new))
-                    .waitingFor(new AbstractWaitStrategy() {
-                        @Override
-                        protected void waitUntilReady() {
-                            // readiness is a known Raft leader, awaited for the whole cluster in start()
-                        }
-                    })
-                    .withStartupTimeout(Duration.ofSeconds(60));
-            if (fakeTime) {
-                if (!Files.isRegularFile(Path.of(FAKETIME_DIR, "libfaketime.so.1"))) {
-                    throw new IllegalStateException("clock skew needs libfaketime (" + FAKETIME_DIR + "): run chaos/setup.sh");
-                }
-                c.withFileSystemBind(FAKETIME_DIR, FAKETIME_DIR, BindMode.READ_ONLY);
-            }
-            nodes.add(new Node(id, c));
+            nodes.add(new Node(id, container(id, "server", cmd, fakeTime).withExposedPorts(API_PORT, ETCD_PORT)));
         }
+    }
+
+    /** A container of the chaos image running `kuberaft COMMAND ARGS` under init.sh, on the cluster's network as {@code id}. */
+    private GenericContainer<?> container(String id, String command, List<String> args, boolean withFakeTime) {
+        @SuppressWarnings("resource")
+        GenericContainer<?> c = new GenericContainer<>(DockerImageName.parse(image()))
+                .withImagePullPolicy(img -> false) // built locally by chaos/setup.sh; there is no registry
+                .withNetwork(network).withNetworkAliases(id)
+                .withFileSystemBind(JDK, JDK, BindMode.READ_ONLY)
+                .withFileSystemBind(root.toString(), "/opt/kuberaft", BindMode.READ_ONLY)
+                .withEnv("JAVA_OPTS", javaOpts)
+                .withEnv("KUBERAFT_COMMAND", command)
+                .withEnv("KUBERAFT_FAKETIME", withFakeTime ? FAKETIME_DIR + "/libfaketime.so.1" : "")
+                .withCreateContainerCmdModifier(cc -> {
+                    cc.withName("kuberaft-chaos-" + id + "-" + Long.toHexString(System.nanoTime() & 0xffffff));
+                    cc.getHostConfig().withCapAdd(com.github.dockerjava.api.model.Capability.NET_ADMIN);
+                })
+                .withCommand(args.toArray(String[]::new))
+                .waitingFor(new AbstractWaitStrategy() {
+                    @Override
+                    protected void waitUntilReady() {
+                        // readiness is awaited by the caller (a known Raft leader, Ready nodes)
+                    }
+                })
+                .withStartupTimeout(Duration.ofSeconds(60));
+        if (withFakeTime) {
+            c.withFileSystemBind(FAKETIME_DIR, FAKETIME_DIR, BindMode.READ_ONLY);
+        }
+        return c;
     }
 
     public List<Node> nodes() {
         return nodes;
+    }
+
+    /** The node-agent containers (a1..aK), empty unless {@link #startAgents} ran. */
+    public List<Node> agents() {
+        return agents;
+    }
+
+    /** Replicas, the load balancer and the agents: every container of the run. */
+    private List<Node> all() {
+        List<Node> out = new ArrayList<>(nodes);
+        if (balancer != null) {
+            out.add(balancer);
+        }
+        out.addAll(agents);
+        return out;
+    }
+
+    /**
+     * Starts the load balancer ({@code lb}: `kuberaft lb` in front of every replica's API, health checks on
+     * /readyz) and {@code count} agent containers a1..aK, each `kuberaft agent --nodes nodesEach` (simulated
+     * runtime, nodes aI-0..) talking to the API through the balancer as a real node would; then waits until
+     * every node is Ready. The API is plain HTTP without authentication, so the kubeconfig names only the server.
+     */
+    public void startAgents(int count, int nodesEach, List<String> agentArgs, Duration timeout) throws Exception {
+        Path kc = Files.createTempDirectory("kuberaft-chaos-kubeconfig");
+        Files.writeString(kc.resolve("kubeconfig"), """
+                apiVersion: v1
+                kind: Config
+                clusters: [{name: chaos, cluster: {server: "http://lb:%d"}}]
+                users: [{name: chaos, user: {}}]
+                contexts: [{name: chaos, context: {cluster: chaos, user: chaos}}]
+                current-context: chaos
+                """.formatted(API_PORT));
+        kc.toFile().setReadable(true, false);
+        kc.resolve("kubeconfig").toFile().setReadable(true, false);
+        List<String> lbArgs = new ArrayList<>(List.of("--listen", "0.0.0.0:" + API_PORT));
+        nodes.forEach(n -> lbArgs.addAll(List.of("--backend", n.id + ":" + API_PORT)));
+        balancer = new Node("lb", container("lb", "lb", lbArgs, false).withEnv("JAVA_OPTS", "-Xmx96m -XX:+UseSerialGC -XX:TieredStopAtLevel=1"));
+        for (int i = 1; i <= count; i++) {
+            String id = "a" + i;
+            List<String> args = new ArrayList<>(List.of("--kubeconfig", "/opt/chaos/kubeconfig", "--server", "http://lb:" + API_PORT,
+                    "--name", id, "--nodes", String.valueOf(nodesEach), "--agent-port", "0", "--root-dir", "/data/agent"));
+            args.addAll(agentArgs);
+            GenericContainer<?> c = container(id, "agent", args, false).withFileSystemBind(kc.toString(), "/opt/chaos", BindMode.READ_ONLY)
+                    .withEnv("JAVA_OPTS", "-Xmx192m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss512k");
+            agents.add(new Node(id, c));
+        }
+        List<Node> started = new ArrayList<>(agents);
+        started.add(0, balancer);
+        startAll(started);
+        LOG.info("load balancer and agents started: {}", started.stream().map(n -> n.id + "=" + n.ip).collect(Collectors.joining(", ")));
+        awaitNodesReady(count * nodesEach, timeout);
+    }
+
+    /** Waits until the API (through any replica) lists {@code expected} nodes, all Ready. */
+    public void awaitNodesReady(int expected, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(2)).build();
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        String seen = "nothing";
+        for (int i = 0; System.nanoTime() < deadline; i++) {
+            Node n = nodes.get(i % nodes.size());
+            try {
+                java.net.http.HttpResponse<String> r = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(n.apiUrl() + "/api/v1/nodes"))
+                        .timeout(Duration.ofSeconds(3)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() == 200) {
+                    int ready = 0;
+                    int all = 0;
+                    for (com.fasterxml.jackson.databind.JsonNode node : json.readTree(r.body()).path("items")) {
+                        all++;
+                        for (com.fasterxml.jackson.databind.JsonNode cond : node.path("status").path("conditions")) {
+                            if (cond.path("type").asText().equals("Ready") && cond.path("status").asText().equals("True")) {
+                                ready++;
+                            }
+                        }
+                    }
+                    seen = ready + " of " + all + " nodes Ready";
+                    if (ready == expected && all == expected) {
+                        return;
+                    }
+                }
+            } catch (IOException e) {
+                seen = e.toString();
+            }
+            Thread.sleep(500);
+        }
+        throw new IOException("expected " + expected + " Ready nodes within " + timeout.toSeconds() + " s, last saw " + seen
+                + (agents.isEmpty() ? "" : "; the log of " + agents.get(0).id + ":\n" + tail(agents.get(0), 30)));
     }
 
     public Node node(String id) {
@@ -182,7 +281,16 @@ public final class ChaosCluster implements AutoCloseable {
      * retry is logged and counted in {@link #startRetries}.
      */
     public void start(Duration timeout) throws Exception {
-        nodes.parallelStream().forEach(n -> {
+        startAll(nodes);
+        LOG.info("replicas started: {}", nodes.stream().map(n -> n.id + "=" + n.ip + " api " + n.apiUrl() + " etcd " + n.etcdEndpoint())
+                .collect(Collectors.joining(", ")));
+        awaitLeader(timeout, nodes);
+        awaitApi(timeout, nodes);
+    }
+
+    /** Starts the containers in parallel, each retried once (see {@link #start}), and learns their IPs. */
+    private void startAll(List<Node> which) {
+        which.parallelStream().forEach(n -> {
             try {
                 n.container.start();
             } catch (RuntimeException e) {
@@ -196,13 +304,9 @@ public final class ChaosCluster implements AutoCloseable {
                 n.container.start();
             }
         });
-        for (Node n : nodes) {
+        for (Node n : which) {
             n.ip = n.container.getContainerInfo().getNetworkSettings().getNetworks().values().iterator().next().getIpAddress();
         }
-        LOG.info("replicas started: {}", nodes.stream().map(n -> n.id + "=" + n.ip + " api " + n.apiUrl() + " etcd " + n.etcdEndpoint())
-                .collect(Collectors.joining(", ")));
-        awaitLeader(timeout, nodes);
-        awaitApi(timeout, nodes);
     }
 
     /**
@@ -369,14 +473,14 @@ public final class ChaosCluster implements AutoCloseable {
 
     /** Removes every iptables rule on every replica. */
     public void heal() {
-        for (Node n : nodes) {
+        for (Node n : all()) {
             exec(n, "iptables -F INPUT; iptables -F OUTPUT");
         }
     }
 
     /** Everything back to normal: rules flushed, paused JVMs resumed, killed ones restarted. */
     public void healAll() {
-        for (Node n : nodes) {
+        for (Node n : all()) {
             exec(n, "iptables -F INPUT; iptables -F OUTPUT; kill -CONT $(cat /tmp/java.pid) 2>/dev/null; rm -f /tmp/hold; "
                     + "[ ! -f /tmp/faketime ] || echo +0 > /tmp/faketime; true");
         }
@@ -392,7 +496,7 @@ public final class ChaosCluster implements AutoCloseable {
 
     /** Copies each replica's server log into {@code dir}. */
     public void saveLogs(Path dir) {
-        for (Node n : nodes) {
+        for (Node n : all()) {
             try {
                 n.container.copyFileFromContainer("/data/server.log", dir.resolve(n.id + ".log").toString());
             } catch (Exception e) {
@@ -407,7 +511,7 @@ public final class ChaosCluster implements AutoCloseable {
 
     @Override
     public void close() {
-        for (Node n : nodes) {
+        for (Node n : all()) {
             try {
                 n.container.stop();
             } catch (Exception e) {

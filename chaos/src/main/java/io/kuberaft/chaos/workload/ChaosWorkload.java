@@ -15,10 +15,23 @@ import java.util.List;
  * Workloads sharing one history use disjoint process ranges ({@link #owns}).
  */
 public interface ChaosWorkload {
-    List<String> NAMES = List.of("register-kube", "register-etcd", "set-kube", "set-etcd", "watch");
+    List<String> NAMES = List.of("register-kube", "register-etcd", "set-kube", "set-etcd", "watch", "controllers");
 
     static ChaosWorkload of(String name, int index) {
-        return name.equals("watch") ? new WatchWorkload(index) : new Workload(name, index);
+        return switch (name) {
+            case "watch" -> new WatchWorkload(index);
+            case "controllers" -> new DeploymentWorkload(index);
+            default -> new Workload(name, index);
+        };
+    }
+
+    /** Node agents a workload needs: {@code count} agent containers of {@code nodesEach} simulated nodes, with extra flags. */
+    record Agents(int count, int nodesEach, List<String> args) {
+    }
+
+    /** The node agents this workload needs started (behind a load balancer) before it runs; null: none. */
+    default Agents agents() {
+        return null;
     }
 
     String name();

@@ -1,0 +1,251 @@
+package io.kuberaft.chaos.checker;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.kuberaft.chaos.history.Op;
+import io.kuberaft.chaos.history.Pairing;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The controllers workload's checker. It replays, in resourceVersion order, what the reflectors
+ * recorded of the namespace's pods, ReplicaSets and Deployment ({@code list} snapshots and {@code
+ * watch} events; resourceVersions are the store's global revisions, so the three streams merge into
+ * one timeline), up to the revision every reflector covered, and checks:
+ * <ul>
+ * <li>{@code too-many-pods}: when a pod is created, its ReplicaSet has no more live (not deleting, not
+ * finished) pods than its spec asked for, in its current version or one of the {@link #STALE_VERSIONS}
+ * before (a controller acting on a slightly stale cache is upstream behaviour; a pod created twice for one
+ * slot, e.g. by an ex-leader and the new leader, is not);</li>
+ * <li>{@code too-many-replicas}: the Deployment's ReplicaSets never ask for more than its replicas
+ * (current or previous version) plus maxSurge;</li>
+ * <li>{@code lost-update}: the Deployment converged to the last acknowledged scale and roll, or to a later
+ * indeterminate one (the operator is one sequential process);</li>
+ * <li>{@code not-converged}: after the nemesis healed, the rollout finished: every wanted pod ready, of the
+ * ReplicaSet of the wanted template, and nothing else.</li>
+ * </ul>
+ */
+public final class DeploymentChecker {
+    /** How many earlier versions of a ReplicaSet's replicas a pod creation may still be justified by. */
+    static final int STALE_VERSIONS = 2;
+    private static final List<String> KINDS = List.of("pod", "rs", "deploy");
+
+    private final int maxSurge;
+    private final int initialReplicas;
+
+    public DeploymentChecker(int maxSurge, int initialReplicas) {
+        this.maxSurge = maxSurge;
+        this.initialReplicas = initialReplicas;
+    }
+
+    /** One recorded revision of one kind: an event, or a whole list (snapshot). */
+    private record Entry(long rv, String kind, String type, JsonNode object, JsonNode items) {
+    }
+
+    public CheckResult check(List<Op> history) {
+        CheckResult r = new CheckResult("controllers");
+        Pairing ops = Pairing.of(history);
+        List<Entry> entries = new ArrayList<>();
+        Map<String, Long> covered = new HashMap<>();
+        JsonNode fin = null;
+        List<Pairing.Completed> operator = new ArrayList<>();
+        for (Pairing.Completed c : ops.completed()) {
+            Op done = c.completion();
+            switch (c.invoke().f()) {
+                case "list" -> {
+                    if (done.type() == Op.Type.ok) {
+                        JsonNode v = done.value();
+                        entries.add(new Entry(v.path("rv").asLong(), v.path("kind").asText(), "LIST", null, v.path("items")));
+                        covered.merge(v.path("kind").asText(), v.path("rv").asLong(), Math::max);
+                    }
+                }
+                case "watch" -> {
+                    JsonNode v = done.value();
+                    String kind = v.path("kind").asText();
+                    for (JsonNode e : v.path("events")) {
+                        covered.merge(kind, e.path("rv").asLong(), Math::max);
+                        if (!e.path("type").asText().equals("BOOKMARK")) {
+                            entries.add(new Entry(e.path("rv").asLong(), kind, e.path("type").asText(), e, null));
+                        }
+                    }
+                }
+                case "final" -> fin = done.type() == Op.Type.ok ? done.value() : null;
+                case "scale", "roll" -> operator.add(c);
+                default -> {
+                }
+            }
+        }
+        long horizon = KINDS.stream().mapToLong(k -> covered.getOrDefault(k, 0L)).min().orElse(0);
+        r.stats.put("horizon-rv", horizon);
+        replay(entries, horizon, r);
+        checkUpdates(operator, ops.open().values(), fin, r);
+        if (fin == null) {
+            return r.unknown("no final state");
+        }
+        if (!fin.path("converged").asBoolean()) {
+            r.anomaly("not-converged", null, "after the heal: " + fin);
+        }
+        return r;
+    }
+
+    private void replay(List<Entry> entries, long horizon, CheckResult r) {
+        // a list at revision L is the state after L: it goes after any event of that revision
+        entries.sort(Comparator.comparingLong(Entry::rv).thenComparing(e -> e.items() != null));
+        Map<String, JsonNode> pods = new HashMap<>();
+        Map<String, JsonNode> rss = new HashMap<>();
+        Map<String, Deque<Integer>> rsReplicas = new HashMap<>();
+        Deque<Integer> deployReplicas = new ArrayDeque<>();
+        Map<String, Long> kindAt = new HashMap<>();
+        Set<String> created = new HashSet<>();
+        int checkedCreations = 0;
+        int rsChecks = 0;
+        for (Entry e : entries) {
+            if (e.rv() > horizon) {
+                break;
+            }
+            if (e.rv() <= kindAt.getOrDefault(e.kind(), -1L) && e.items() == null) {
+                continue; // already in a later snapshot of this kind (a relist)
+            }
+            kindAt.put(e.kind(), e.rv());
+            if (e.items() != null) {
+                switch (e.kind()) {
+                    case "pod" -> {
+                        pods.clear();
+                        e.items().forEach(p -> pods.put(p.path("name").asText(), p));
+                    }
+                    case "rs" -> {
+                        rss.clear();
+                        for (JsonNode s : e.items()) {
+                            rss.put(s.path("name").asText(), s);
+                            push(rsReplicas.computeIfAbsent(s.path("name").asText(), k -> new ArrayDeque<>()), s.path("replicas").asInt(), STALE_VERSIONS + 1);
+                        }
+                    }
+                    default -> e.items().forEach(d -> push(deployReplicas, d.path("replicas").asInt(), 2));
+                }
+                continue;
+            }
+            JsonNode o = e.object();
+            String name = o.path("name").asText();
+            boolean deleted = e.type().equals("DELETED");
+            switch (e.kind()) {
+                case "pod" -> {
+                    if (deleted) {
+                        pods.remove(name);
+                        continue;
+                    }
+                    boolean isNew = !pods.containsKey(name) && created.add(name);
+                    pods.put(name, o);
+                    String owner = o.path("owner").asText(null);
+                    if (!isNew || !live(o) || owner == null) {
+                        continue;
+                    }
+                    Deque<Integer> allowed = rsReplicas.get(owner);
+                    if (allowed == null) {
+                        r.stats.merge("pods-of-unknown-replicasets", 1, (a, b) -> (Integer) a + (Integer) b);
+                        continue;
+                    }
+                    checkedCreations++;
+                    long live = pods.values().stream().filter(p -> owner.equals(p.path("owner").asText(null)) && live(p)).count();
+                    int bound = allowed.stream().mapToInt(Integer::intValue).max().orElse(0);
+                    if (live > bound) {
+                        r.anomaly("too-many-pods", owner, "pod " + name + " created at revision " + e.rv() + ": " + live
+                                + " live pods of " + owner + ", whose replicas were at most " + bound + " in its last versions " + allowed);
+                    }
+                }
+                case "rs" -> {
+                    if (deleted) {
+                        rss.remove(name);
+                        rsReplicas.remove(name);
+                        continue;
+                    }
+                    rss.put(name, o);
+                    push(rsReplicas.computeIfAbsent(name, k -> new ArrayDeque<>()), o.path("replicas").asInt(), STALE_VERSIONS + 1);
+                    if (deployReplicas.isEmpty()) {
+                        continue;
+                    }
+                    rsChecks++;
+                    int sum = rss.values().stream().mapToInt(s -> s.path("replicas").asInt()).sum();
+                    int bound = deployReplicas.stream().mapToInt(Integer::intValue).max().orElse(0) + maxSurge;
+                    if (sum > bound) {
+                        r.anomaly("too-many-replicas", name, "at revision " + e.rv() + " the ReplicaSets ask for " + sum
+                                + " pods; the Deployment's replicas were at most " + (bound - maxSurge) + " (+ maxSurge " + maxSurge + ")");
+                    }
+                }
+                default -> {
+                    if (!deleted) {
+                        push(deployReplicas, o.path("replicas").asInt(), 2);
+                    }
+                }
+            }
+        }
+        r.stats.put("pods-created", created.size());
+        r.stats.put("pod-creations-checked", checkedCreations);
+        r.stats.put("replicaset-versions-checked", rsChecks);
+    }
+
+    private static boolean live(JsonNode pod) {
+        String phase = pod.path("phase").asText();
+        return !pod.path("deleting").asBoolean() && !phase.equals("Succeeded") && !phase.equals("Failed");
+    }
+
+    /** Records a new value of a field (a status-only update repeats it and is not a new version). */
+    private static void push(Deque<Integer> versions, int value, int keep) {
+        if (!versions.isEmpty() && versions.peekLast() == value) {
+            return;
+        }
+        versions.addLast(value);
+        while (versions.size() > keep) {
+            versions.removeFirst();
+        }
+    }
+
+    /** The final spec must be the last acknowledged write of each field or a later indeterminate one. */
+    private void checkUpdates(List<Pairing.Completed> operator, java.util.Collection<Op> open, JsonNode fin, CheckResult r) {
+        Map<String, Map<String, Integer>> counts = new LinkedHashMap<>();
+        for (String f : List.of("scale", "roll")) {
+            List<Pairing.Completed> mine = operator.stream().filter(c -> c.invoke().f().equals(f)).toList();
+            Map<String, Integer> n = new LinkedHashMap<>();
+            for (Pairing.Completed c : mine) {
+                n.merge(c.completion().type().name(), 1, Integer::sum);
+            }
+            counts.put(f, n);
+            if (fin == null) {
+                continue;
+            }
+            String initial = f.equals("scale") ? Integer.toString(initialReplicas) : "0";
+            String last = initial;
+            long lastAt = -1;
+            for (Pairing.Completed c : mine) {
+                if (c.completion().type() == Op.Type.ok) {
+                    last = c.invoke().value().asText();
+                    lastAt = c.invoke().time();
+                }
+            }
+            Set<String> allowed = new HashSet<>(Set.of(last));
+            for (Pairing.Completed c : mine) {
+                if (c.completion().type() == Op.Type.info && c.invoke().time() > lastAt) {
+                    allowed.add(c.invoke().value().asText());
+                }
+            }
+            for (Op inv : open) {
+                if (inv.f().equals(f) && inv.time() > lastAt) {
+                    allowed.add(inv.value().asText());
+                }
+            }
+            String got = f.equals("scale") ? fin.path("replicas").asText() : fin.path("chaosRev").asText();
+            if (!allowed.contains(got)) {
+                r.anomaly("lost-update", f, "the Deployment ended with " + (f.equals("scale") ? "replicas " : "chaos/rev ") + got
+                        + "; the last acknowledged " + f + " was " + last + " (later indeterminate ones: " + allowed + ")");
+            }
+        }
+        r.stats.put("operations", counts);
+    }
+}
