@@ -27,7 +27,7 @@ import java.util.concurrent.Callable;
 @Command(name = "chaos", mixinStandardHelpOptions = true,
         description = "Run one chaos test: N replicas in podman containers, a workload, a seeded nemesis schedule, checkers, a report.")
 public final class ChaosMain implements Callable<Integer> {
-    @Option(names = "--workload", defaultValue = "register-kube", description = "register-kube, register-etcd, set-kube, set-etcd, watch, controllers (register = both apis). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--workload", defaultValue = "register-kube", description = "register-kube, register-etcd, set-kube, set-etcd, watch, controllers, node-lifecycle (register = both apis). Default: ${DEFAULT-VALUE}.")
     String workload;
 
     @Option(names = "--nemesis", split = ",", defaultValue = "kill-leader", description = "Comma-separated: kill-leader, kill-random, kill-majority, rolling-restart, pause-leader, partition-majority, partition-leader, partition-bridge, partition-oneway, loss, clock-skew, none. Default: ${DEFAULT-VALUE}.")

@@ -6,7 +6,6 @@ import io.kuberaft.chaos.history.Pairing;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -46,46 +45,22 @@ public final class DeploymentChecker {
         this.initialReplicas = initialReplicas;
     }
 
-    /** One recorded revision of one kind: an event, or a whole list (snapshot). */
-    private record Entry(long rv, String kind, String type, JsonNode object, JsonNode items) {
-    }
-
     public CheckResult check(List<Op> history) {
         CheckResult r = new CheckResult("controllers");
         Pairing ops = Pairing.of(history);
-        List<Entry> entries = new ArrayList<>();
-        Map<String, Long> covered = new HashMap<>();
         JsonNode fin = null;
         List<Pairing.Completed> operator = new ArrayList<>();
         for (Pairing.Completed c : ops.completed()) {
-            Op done = c.completion();
             switch (c.invoke().f()) {
-                case "list" -> {
-                    if (done.type() == Op.Type.ok) {
-                        JsonNode v = done.value();
-                        entries.add(new Entry(v.path("rv").asLong(), v.path("kind").asText(), "LIST", null, v.path("items")));
-                        covered.merge(v.path("kind").asText(), v.path("rv").asLong(), Math::max);
-                    }
-                }
-                case "watch" -> {
-                    JsonNode v = done.value();
-                    String kind = v.path("kind").asText();
-                    for (JsonNode e : v.path("events")) {
-                        covered.merge(kind, e.path("rv").asLong(), Math::max);
-                        if (!e.path("type").asText().equals("BOOKMARK")) {
-                            entries.add(new Entry(e.path("rv").asLong(), kind, e.path("type").asText(), e, null));
-                        }
-                    }
-                }
-                case "final" -> fin = done.type() == Op.Type.ok ? done.value() : null;
+                case "final" -> fin = c.completion().type() == Op.Type.ok ? c.completion().value() : null;
                 case "scale", "roll" -> operator.add(c);
                 default -> {
                 }
             }
         }
-        long horizon = KINDS.stream().mapToLong(k -> covered.getOrDefault(k, 0L)).min().orElse(0);
-        r.stats.put("horizon-rv", horizon);
-        replay(entries, horizon, r);
+        Timeline timeline = Timeline.of(ops.completed(), KINDS);
+        r.stats.put("horizon-rv", timeline.horizon);
+        replay(timeline, r);
         checkUpdates(operator, ops.open().values(), fin, r);
         if (fin == null) {
             return r.unknown("no final state");
@@ -96,26 +71,16 @@ public final class DeploymentChecker {
         return r;
     }
 
-    private void replay(List<Entry> entries, long horizon, CheckResult r) {
-        // a list at revision L is the state after L: it goes after any event of that revision
-        entries.sort(Comparator.comparingLong(Entry::rv).thenComparing(e -> e.items() != null));
+    private void replay(Timeline timeline, CheckResult r) {
         Map<String, JsonNode> pods = new HashMap<>();
         Map<String, JsonNode> rss = new HashMap<>();
         Map<String, Deque<Integer>> rsReplicas = new HashMap<>();
         Deque<Integer> deployReplicas = new ArrayDeque<>();
-        Map<String, Long> kindAt = new HashMap<>();
         Set<String> created = new HashSet<>();
         int checkedCreations = 0;
         int rsChecks = 0;
-        for (Entry e : entries) {
-            if (e.rv() > horizon) {
-                break;
-            }
-            if (e.rv() <= kindAt.getOrDefault(e.kind(), -1L) && e.items() == null) {
-                continue; // already in a later snapshot of this kind (a relist)
-            }
-            kindAt.put(e.kind(), e.rv());
-            if (e.items() != null) {
+        for (Timeline.Entry e : timeline.entries) {
+            if (e.isList()) {
                 switch (e.kind()) {
                     case "pod" -> {
                         pods.clear();

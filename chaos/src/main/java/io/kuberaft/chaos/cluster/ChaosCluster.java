@@ -471,9 +471,25 @@ public final class ChaosCluster implements AutoCloseable {
         }
     }
 
-    /** Removes every iptables rule on every replica. */
+    /** Cuts a node agent off from the load balancer and every replica, both directions (the agent's own rules). */
+    public void isolate(Node agent) {
+        StringBuilder s = new StringBuilder();
+        List<Node> others = new ArrayList<>(nodes);
+        others.add(balancer);
+        for (Node o : others) {
+            s.append("iptables -A INPUT -s ").append(o.ip).append(" -j DROP; iptables -A OUTPUT -d ").append(o.ip).append(" -j DROP; ");
+        }
+        exec(agent, s + "true");
+    }
+
+    /** Removes the rules of {@link #isolate} (the replicas' heal leaves agents alone, so the two faults overlap freely). */
+    public void rejoin(Node agent) {
+        exec(agent, "iptables -F INPUT; iptables -F OUTPUT");
+    }
+
+    /** Removes every iptables rule on every replica (not on the agents: see {@link #rejoin}). */
     public void heal() {
-        for (Node n : all()) {
+        for (Node n : nodes) {
             exec(n, "iptables -F INPUT; iptables -F OUTPUT");
         }
     }

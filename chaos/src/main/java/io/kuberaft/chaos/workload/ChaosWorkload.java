@@ -15,12 +15,13 @@ import java.util.List;
  * Workloads sharing one history use disjoint process ranges ({@link #owns}).
  */
 public interface ChaosWorkload {
-    List<String> NAMES = List.of("register-kube", "register-etcd", "set-kube", "set-etcd", "watch", "controllers");
+    List<String> NAMES = List.of("register-kube", "register-etcd", "set-kube", "set-etcd", "watch", "controllers", "node-lifecycle");
 
     static ChaosWorkload of(String name, int index) {
         return switch (name) {
             case "watch" -> new WatchWorkload(index);
             case "controllers" -> new DeploymentWorkload(index);
+            case "node-lifecycle" -> new NodeLifecycleWorkload(index);
             default -> new Workload(name, index);
         };
     }
