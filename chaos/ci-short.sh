@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The short chaos matrix for CI (about 8 minutes on the 2-core build machine): builds the distribution,
-# prepares podman (setup.sh), then four 40-second runs on 3 replicas. Fails on any anomaly.
+# The short chaos matrix for CI (about 9 minutes on the 2-core build machine): builds the distribution,
+# prepares podman (setup.sh), then five 40-second runs and one 60-second node-lifecycle run (an agent fault
+# long enough to need a taint and evictions fits only in that) on 3 replicas. Fails on any anomaly.
 # Results: chaos/target/ci/<run>/{results.json,history.jsonl,report.html,m*.log}.
 # CHAOS_SEED fixes the seed of every run (default: the time; printed, and in each results.json).
 set -euo pipefail
@@ -16,13 +17,15 @@ echo "ci-short: seed $SEED (build + setup $(( $(date +%s) - t0 )) s)"
 rc=0
 run() {
   local t=$(date +%s)
-  ./kuberaft chaos --time 40 --masters 3 --seed "$SEED" --out "$OUT" "$@" || rc=1
+  ./kuberaft chaos --time "${TIME:-40}" --masters 3 --seed "$SEED" --out "$OUT" "$@" || rc=1
   echo "ci-short: $* took $(( $(date +%s) - t )) s"
 }
 run --workload register --nemesis kill-leader,kill-random,kill-majority
 run --workload register --nemesis partition-majority,partition-leader,pause-leader,partition-bridge,partition-oneway
 run --workload set-kube --nemesis kill-leader,loss,clock-skew
 run --workload watch --nemesis kill-leader,partition-leader,pause-leader
+run --workload controllers --nemesis kill-leader,pause-leader,partition-leader
+TIME=60 run --workload node-lifecycle --nemesis kill-leader,pause-leader
 leftover=$(podman ps -aq --filter name=kuberaft-chaos- | wc -l)
 [ "$leftover" -eq 0 ] || { echo "ci-short: $leftover chaos containers left behind" >&2; rc=1; }
 echo "ci-short: seed $SEED, $( [ $rc -eq 0 ] && echo PASS || echo FAIL ) in $(( $(date +%s) - t0 )) s; results in $OUT"
