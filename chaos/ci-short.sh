@@ -22,7 +22,7 @@ run() {
 }
 run --workload register --nemesis kill-leader,kill-random,kill-majority
 run --workload register --nemesis partition-majority,partition-leader,pause-leader,partition-bridge,partition-oneway
-run --workload set-kube --nemesis kill-leader,loss,clock-skew
+run --workload set-kube --nemesis kill-leader,loss,clock-skew,membership
 run --workload watch --nemesis kill-leader,partition-leader,pause-leader
 run --workload controllers --nemesis kill-leader,pause-leader,partition-leader
 TIME=60 run --workload node-lifecycle --nemesis kill-leader,pause-leader

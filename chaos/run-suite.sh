@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole matrix: workloads x nemeses x 3 and 5 replicas, TIME seconds each (default 120).
-# Long: 7 workloads x 12 nemesis sets x 2 sizes x ~(TIME + 40) s, about 7.5 hours at the default.
+# Long: 7 workloads x 13 nemesis sets x 2 sizes x ~(TIME + 40) s, about 7.5 hours at the default.
 # node-lifecycle judges timings on the servers' clocks: it runs without clock-skew (not meaningful there).
 # Narrow it with MASTERS="3", WORKLOADS="register-kube watch", NEMESES="kill-leader pause-leader".
 # Results in chaos/target/suite/<run>/, and one table of every run in chaos/target/suite/summary-<seed>.md.
@@ -9,10 +9,10 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 TIME="${1:-120}"
-ALL_NEMESES="kill-leader,kill-majority,pause-leader,partition-majority,partition-leader,partition-bridge,partition-oneway,loss,clock-skew"
+ALL_NEMESES="kill-leader,kill-majority,pause-leader,partition-majority,partition-leader,partition-bridge,partition-oneway,loss,clock-skew,membership"
 MASTERS="${MASTERS:-3 5}"
 WORKLOADS="${WORKLOADS:-register-kube register-etcd set-kube set-etcd watch controllers node-lifecycle}"
-NEMESES="${NEMESES:-kill-leader kill-random kill-majority rolling-restart pause-leader partition-majority partition-leader partition-bridge partition-oneway loss clock-skew $ALL_NEMESES}"
+NEMESES="${NEMESES:-kill-leader kill-random kill-majority rolling-restart pause-leader partition-majority partition-leader partition-bridge partition-oneway loss clock-skew membership $ALL_NEMESES}"
 mvn -B -q -pl chaos -am package -DskipTests
 eval "$(chaos/setup.sh)"
 export KUBERAFT_NO_BUILD=1

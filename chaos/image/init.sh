@@ -3,6 +3,7 @@
 # and load-balancer containers set agent / lb), restarting it unless
 # /tmp/hold exists (the kill nemesis: touch /tmp/hold, kill -9 the JVM; the restart removes the file).
 # SIGTERM stops the JVM and exits at once (no 10 s stop timeout).
+# /tmp/extra-args, when present, is appended to the arguments (the membership nemesis: --join after a removal).
 # KUBERAFT_FAKETIME=<path of libfaketime.so.1>: the JVM runs with it preloaded, its wall clock offset
 # read from /tmp/faketime (the clock-skew nemesis writes e.g. "+120"; monotonic time is not faked).
 JAVA=${JAVA:-/usr/lib/jvm/java-17-openjdk-amd64/bin/java}
@@ -20,8 +21,9 @@ if [ -n "$KUBERAFT_FAKETIME" ]; then
 fi
 while true; do
   if [ ! -f /tmp/hold ]; then
-    echo "init: starting kuberaft $CMD $*" >> /data/server.log
-    env $PRELOAD $JAVA $JAVA_OPTS -cp "$DIST/cli/target/kuberaft-cli.jar:$DIST/cli/target/lib/*" io.kuberaft.cli.Main "$CMD" "$@" >> /data/server.log 2>&1 &
+    EXTRA=$(cat /tmp/extra-args 2>/dev/null)
+    echo "init: starting kuberaft $CMD $* $EXTRA" >> /data/server.log
+    env $PRELOAD $JAVA $JAVA_OPTS -cp "$DIST/cli/target/kuberaft-cli.jar:$DIST/cli/target/lib/*" io.kuberaft.cli.Main "$CMD" "$@" $EXTRA >> /data/server.log 2>&1 &
     pid=$!
     echo $pid > /tmp/java.pid
     wait $pid

@@ -30,7 +30,7 @@ public final class ChaosMain implements Callable<Integer> {
     @Option(names = "--workload", defaultValue = "register-kube", description = "register-kube, register-etcd, set-kube, set-etcd, watch, controllers, node-lifecycle (register = both apis). Default: ${DEFAULT-VALUE}.")
     String workload;
 
-    @Option(names = "--nemesis", split = ",", defaultValue = "kill-leader", description = "Comma-separated: kill-leader, kill-random, kill-majority, rolling-restart, pause-leader, partition-majority, partition-leader, partition-bridge, partition-oneway, loss, clock-skew, none. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--nemesis", split = ",", defaultValue = "kill-leader", description = "Comma-separated: kill-leader, kill-random, kill-majority, rolling-restart, pause-leader, partition-majority, partition-leader, partition-bridge, partition-oneway, loss, clock-skew, membership, none. Default: ${DEFAULT-VALUE}.")
     List<String> nemeses;
 
     @Option(names = "--time", defaultValue = "60", description = "Seconds of workload under the nemesis (default: ${DEFAULT-VALUE}).")

@@ -22,6 +22,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -404,6 +405,37 @@ public final class ChaosCluster implements AutoCloseable {
 
     public void restart(Node n) {
         exec(n, "rm -f /tmp/hold");
+    }
+
+    /**
+     * Replaces the Raft group's voting members with {@code members} (Ratis setConfiguration, joint consensus)
+     * through a client on the test host that reaches the replicas by their container IPs; the members' own
+     * addresses stay the network aliases the replicas dial each other by.
+     */
+    public void setMembers(List<Node> members) throws IOException {
+        Map<String, String> contact = new java.util.LinkedHashMap<>();
+        nodes.forEach(n -> contact.put(n.id, n.ip + ":" + RAFT_PORT));
+        Map<String, String> next = new java.util.LinkedHashMap<>();
+        members.forEach(n -> next.put(n.id, n.id + ":" + RAFT_PORT));
+        io.kuberaft.raftstore.raft.MembershipAdmin.setMembers(contact, next);
+    }
+
+    /**
+     * Takes a replica that was removed from the members down for good: SIGKILL, its data deleted, and from now
+     * on started with --join (a restart by another nemesis waits to be added instead of forming a group).
+     */
+    public void retire(Node n) {
+        exec(n, "touch /tmp/hold; kill -9 $(cat /tmp/java.pid) 2>/dev/null; echo --join > /tmp/extra-args; rm -rf /data/db; true");
+    }
+
+    /** Starts a retired replica empty, waiting to be added ({@link #setMembers}); {@link #joined} afterwards. */
+    public void startJoining(Node n) {
+        exec(n, "rm -f /tmp/hold");
+    }
+
+    /** The replica is a member again: later restarts recover its stored group instead of waiting to join. */
+    public void joined(Node n) {
+        exec(n, "rm -f /tmp/extra-args");
     }
 
     /** SIGTERM of the JVM (graceful stop), SIGKILL after 10 s; it stays down until {@link #restart}. */
