@@ -309,9 +309,14 @@ public final class ApiServer implements AutoCloseable {
                 long applied = view.appliedIndex();
                 boolean hasLeader = leader != 0;
                 boolean caughtUp = applied >= commit;
+                // a replica started with --join hears from the leader while it is being brought up to date, before
+                // it is a member: its store is empty or behind, so the load balancer must not send clients to it yet
+                long self = view.memberId();
+                boolean member = view.members().stream().anyMatch(m -> m.id() == self);
                 String checks = "[+]ping ok\n" + (hasLeader ? "[+]" : "[-]") + "raft-leader " + (hasLeader ? "ok" : "failed: no leader known")
+                        + "\n" + (member ? "[+]" : "[-]") + "raft-member " + (member ? "ok" : "failed: not a voting member (waiting to be added)")
                         + "\n" + (caughtUp ? "[+]" : "[-]") + "store-caught-up " + (caughtUp ? "ok" : "failed: applied " + applied + " < commit " + commit) + "\n";
-                boolean ok = hasLeader && caughtUp;
+                boolean ok = hasLeader && member && caughtUp;
                 return text(ok ? 200 : 503, healthText(ok, checks, q.params().containsKey("verbose"), "readyz"));
             }
             case "/metrics" -> {
