@@ -9,6 +9,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * Any object of the Kubernetes API through one replica, as JSON: GET, POST (create), merge PATCH. Errors
@@ -39,6 +40,28 @@ public final class ApiClient {
     public JsonNode createIfAbsent(String path, String body) throws OpException {
         HttpResponse<String> r = KubeClient.send(http, HttpRequest.newBuilder(URI.create(api + path)).POST(HttpRequest.BodyPublishers.ofString(body)), timeout);
         return r.statusCode() == 409 ? null : parsed(r);
+    }
+
+    /**
+     * Creates each (collection path, body) pair that does not exist yet, through the replicas in turn until one
+     * takes them all (at most {@code timeout}): a workload's namespace and objects before its run.
+     */
+    public static void createAll(List<String> apiUrls, Duration timeout, String... pathAndBody) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        for (int i = 0; ; i++) {
+            ApiClient c = new ApiClient(apiUrls.get(i % apiUrls.size()), Duration.ofSeconds(5));
+            try {
+                for (int j = 0; j + 1 < pathAndBody.length; j += 2) {
+                    c.createIfAbsent(pathAndBody[j], pathAndBody[j + 1]);
+                }
+                return;
+            } catch (OpException e) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("could not create " + pathAndBody[0] + "...: " + e.getMessage());
+                }
+                Thread.sleep(500);
+            }
+        }
     }
 
     /** A JSON merge patch (RFC 7386) of the object at {@code path}; returns the object written. */

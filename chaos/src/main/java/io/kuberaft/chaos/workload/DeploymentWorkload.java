@@ -12,7 +12,6 @@ import io.kuberaft.chaos.history.History;
 import io.kuberaft.chaos.history.Op;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 
@@ -35,8 +34,7 @@ public final class DeploymentWorkload implements ChaosWorkload {
     private static final Duration TIMEOUT = Duration.ofSeconds(5);
 
     private final int base;
-    private final List<ObjectWatcher> watchers = new ArrayList<>();
-    private final List<Thread> threads = new ArrayList<>();
+    private final Reflectors reflectors = new Reflectors();
 
     public DeploymentWorkload(int index) {
         this.base = index * 1_000_000;
@@ -76,17 +74,13 @@ public final class DeploymentWorkload implements ChaosWorkload {
     @Override
     public void run(ChaosCluster cluster, History h, int concurrency, double rate, long deadline, long seed) throws InterruptedException {
         List<ChaosCluster.Node> nodes = cluster.nodes();
-        setUp(nodes, Duration.ofSeconds(60));
+        ApiClient.createAll(nodes.stream().map(ChaosCluster.Node::apiUrl).toList(), Duration.ofSeconds(60),
+                "/api/v1/namespaces", "{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"name\":\"" + NAMESPACE + "\"}}",
+                deploymentPath(), deployment(INITIAL_REPLICAS));
         String ns = "/namespaces/" + NAMESPACE;
-        watchers.add(new ObjectWatcher(cluster, h, base + 500_000, 0, "pod", "/api/v1" + ns + "/pods", DeploymentWorkload::podSummary));
-        watchers.add(new ObjectWatcher(cluster, h, base + 500_001, 1, "rs", "/apis/apps/v1" + ns + "/replicasets", DeploymentWorkload::rsSummary));
-        watchers.add(new ObjectWatcher(cluster, h, base + 500_002, 2, "deploy", deploymentPath(), DeploymentWorkload::deploySummary));
-        for (ObjectWatcher w : watchers) {
-            Thread t = new Thread(w, "reflector-" + threads.size());
-            t.setDaemon(true);
-            threads.add(t);
-            t.start();
-        }
+        reflectors.start(new ObjectWatcher(cluster, h, base + 500_000, 0, "pod", "/api/v1" + ns + "/pods", DeploymentWorkload::podSummary));
+        reflectors.start(new ObjectWatcher(cluster, h, base + 500_001, 1, "rs", "/apis/apps/v1" + ns + "/replicasets", DeploymentWorkload::rsSummary));
+        reflectors.start(new ObjectWatcher(cluster, h, base + 500_002, 2, "deploy", deploymentPath(), DeploymentWorkload::deploySummary));
         Random rnd = new Random(seed * 13 + 7);
         int process = base;
         int rev = 0;
@@ -114,24 +108,6 @@ public final class DeploymentWorkload implements ChaosWorkload {
             }
             if (t == Op.Type.info) {
                 process++; // Jepsen: a process whose op is indeterminate is replaced
-            }
-        }
-    }
-
-    /** The namespace and the Deployment (3 replicas), through each replica in turn until one answers. */
-    private static void setUp(List<ChaosCluster.Node> nodes, Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        for (int i = 0; ; i++) {
-            ApiClient c = new ApiClient(nodes.get(i % nodes.size()).apiUrl(), TIMEOUT);
-            try {
-                c.createIfAbsent("/api/v1/namespaces", "{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"name\":\"" + NAMESPACE + "\"}}");
-                c.createIfAbsent(deploymentPath(), deployment(INITIAL_REPLICAS));
-                return;
-            } catch (OpException e) {
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("could not create the Deployment: " + e.getMessage());
-                }
-                Thread.sleep(500);
             }
         }
     }
@@ -205,12 +181,7 @@ public final class DeploymentWorkload implements ChaosWorkload {
         h.add(new Op(process, Op.Type.invoke, "final", null, null, h.now(), lastNode == null ? null : lastNode.id, null));
         h.add(new Op(process, last == null ? Op.Type.fail : Op.Type.ok, "final", null, last, h.now(), lastNode == null ? null : lastNode.id,
                 last == null ? "no replica answered" : null));
-        long rv = last == null ? 0 : last.path("rv").asLong();
-        long watchDeadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        watchers.forEach(w -> w.stopAt(rv, watchDeadline));
-        for (Thread t : threads) {
-            t.join(Duration.ofSeconds(40).toMillis());
-        }
+        reflectors.catchUp(last == null ? 0 : last.path("rv").asLong());
     }
 
     /** The Deployment, its ReplicaSets and pods (three linearizable reads), and whether the rollout converged. */

@@ -13,7 +13,6 @@ import io.kuberaft.chaos.history.Op;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 
@@ -36,8 +35,7 @@ public final class NodeLifecycleWorkload implements ChaosWorkload {
     private static final Duration TIMEOUT = Duration.ofSeconds(5);
 
     private final int base;
-    private final List<ObjectWatcher> watchers = new ArrayList<>();
-    private final List<Thread> threads = new ArrayList<>();
+    private final Reflectors reflectors = new Reflectors();
 
     public NodeLifecycleWorkload(int index) {
         this.base = index * 1_000_000;
@@ -72,21 +70,17 @@ public final class NodeLifecycleWorkload implements ChaosWorkload {
     @Override
     public void run(ChaosCluster cluster, History h, int concurrency, double rate, long deadline, long seed) throws InterruptedException {
         List<ChaosCluster.Node> nodes = cluster.nodes();
-        setUp(nodes, Duration.ofSeconds(60));
+        ApiClient.createAll(nodes.stream().map(ChaosCluster.Node::apiUrl).toList(), Duration.ofSeconds(60),
+                "/api/v1/namespaces", "{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"name\":\"" + NAMESPACE + "\"}}",
+                "/apis/apps/v1/namespaces/" + NAMESPACE + "/deployments", deployment());
         // the checker maps the servers' wall-clock timestamps onto the history's clock with this pair
         h.add(new Op(base + 800_000, Op.Type.invoke, "clock", null, null, h.now(), null, null));
         h.add(new Op(base + 800_000, Op.Type.ok, "clock", null, History.JSON.createObjectNode().put("wallMs", System.currentTimeMillis())
                 .put("atNs", h.now()), h.now(), null, null));
-        watchers.add(new ObjectWatcher(cluster, h, base + 500_000, 0, "node", "/api/v1/nodes", NodeLifecycleWorkload::nodeSummary));
-        watchers.add(new ObjectWatcher(cluster, h, base + 500_001, 1, "lease", "/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases",
+        reflectors.start(new ObjectWatcher(cluster, h, base + 500_000, 0, "node", "/api/v1/nodes", NodeLifecycleWorkload::nodeSummary));
+        reflectors.start(new ObjectWatcher(cluster, h, base + 500_001, 1, "lease", "/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases",
                 NodeLifecycleWorkload::leaseSummary));
-        watchers.add(new ObjectWatcher(cluster, h, base + 500_002, 2, "pod", "/api/v1/namespaces/" + NAMESPACE + "/pods", NodeLifecycleWorkload::podSummary));
-        for (ObjectWatcher w : watchers) {
-            Thread t = new Thread(w, "reflector-" + threads.size());
-            t.setDaemon(true);
-            threads.add(t);
-            t.start();
-        }
+        reflectors.start(new ObjectWatcher(cluster, h, base + 500_002, 2, "pod", "/api/v1/namespaces/" + NAMESPACE + "/pods", NodeLifecycleWorkload::podSummary));
         Random rnd = new Random(seed * 7 + 3);
         int process = base;
         while (System.nanoTime() < deadline) {
@@ -117,23 +111,6 @@ public final class NodeLifecycleWorkload implements ChaosWorkload {
                 cluster.rejoin(agent);
             }
             h.add(new Op(process, Op.Type.ok, "agent-fault", null, v.deepCopy().put("startMs", start).put("endMs", end), h.now(), agent.id, null));
-        }
-    }
-
-    private static void setUp(List<ChaosCluster.Node> nodes, Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        for (int i = 0; ; i++) {
-            ApiClient c = new ApiClient(nodes.get(i % nodes.size()).apiUrl(), TIMEOUT);
-            try {
-                c.createIfAbsent("/api/v1/namespaces", "{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"name\":\"" + NAMESPACE + "\"}}");
-                c.createIfAbsent("/apis/apps/v1/namespaces/" + NAMESPACE + "/deployments", deployment());
-                return;
-            } catch (OpException e) {
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("could not create the Deployment: " + e.getMessage());
-                }
-                Thread.sleep(500);
-            }
         }
     }
 
@@ -199,12 +176,7 @@ public final class NodeLifecycleWorkload implements ChaosWorkload {
         int process = base + 900_000;
         h.add(new Op(process, Op.Type.invoke, "final", null, null, h.now(), null, null));
         h.add(new Op(process, last == null ? Op.Type.fail : Op.Type.ok, "final", null, last, h.now(), null, null));
-        long rv = last == null ? 0 : last.path("rv").asLong();
-        long watchDeadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        watchers.forEach(w -> w.stopAt(rv, watchDeadline));
-        for (Thread t : threads) {
-            t.join(Duration.ofSeconds(40).toMillis());
-        }
+        reflectors.catchUp(last == null ? 0 : last.path("rv").asLong());
     }
 
     @Override
