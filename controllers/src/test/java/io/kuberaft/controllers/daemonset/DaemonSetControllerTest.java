@@ -121,31 +121,12 @@ class DaemonSetControllerTest {
         await(Duration.ofSeconds(20), "3 daemons", () -> pods().size() == 3);
         pods().forEach(x -> PodPhases.running(k, x, true));
         String oldHash = pods().get(0).getMetadata().getLabels().get("controller-revision-hash");
-        k.apps().daemonSets().inNamespace("default").withName("agent").patch(PatchContext.of(PatchType.JSON),
-                "[{\"op\":\"replace\",\"path\":\"/spec/template/spec/containers/0/image\",\"value\":\"agent:2\"}]");
-        long deadline = System.nanoTime() + Duration.ofSeconds(40).toNanos();
-        while (true) {
-            List<Pod> ps = pods();
-            long newReady = ps.stream().filter(x -> !oldHash.equals(x.getMetadata().getLabels().get("controller-revision-hash"))
-                    && x.getStatus() != null && "Running".equals(x.getStatus().getPhase())).count();
-            long unavailable = 3 - ps.stream().filter(x -> x.getStatus() != null && "Running".equals(x.getStatus().getPhase())).count();
+        rollToAgent2(ps -> {
+            long newReady = ps.stream().filter(x -> !oldHash.equals(x.getMetadata().getLabels().get("controller-revision-hash")) && running(x)).count();
+            long unavailable = 3 - ps.stream().filter(DaemonSetControllerTest::running).count();
             assertThat(unavailable).as("maxUnavailable 1").isLessThanOrEqualTo(1);
-            if (newReady == 3) {
-                break;
-            }
-            assertThat(System.nanoTime()).as("rolled in time").isLessThan(deadline);
-            for (Pod x : ps) {
-                if (x.getStatus() == null || !"Running".equals(x.getStatus().getPhase())) {
-                    assertThat(x.getSpec().getContainers().get(0).getImage()).isEqualTo("agent:2");
-                    PodPhases.running(k, x, true);
-                }
-            }
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                return;
-            }
-        }
+            return newReady == 3;
+        });
         List<ControllerRevision> revs = k.apps().controllerRevisions().inNamespace("default").list().getItems();
         assertThat(revs).extracting(ControllerRevision::getRevision).containsExactlyInAnyOrder(1L, 2L);
         assertThat(revs).allMatch(r -> r.getMetadata().getName().startsWith("agent-"));
@@ -167,29 +148,43 @@ class DaemonSetControllerTest {
         await(Duration.ofSeconds(20), "3 daemons", () -> pods().size() == 3);
         pods().forEach(x -> PodPhases.running(k, x, true));
         String oldHash = pods().get(0).getMetadata().getLabels().get("controller-revision-hash");
-        k.apps().daemonSets().inNamespace("default").withName("agent").patch(PatchContext.of(PatchType.JSON),
-                "[{\"op\":\"replace\",\"path\":\"/spec/template/spec/containers/0/image\",\"value\":\"agent:2\"}]");
-        long deadline = System.nanoTime() + Duration.ofSeconds(40).toNanos();
-        int maxDoubled = 0;
-        while (true) {
-            List<Pod> ps = pods();
+        int[] maxDoubled = {0};
+        rollToAgent2(ps -> {
             Map<String, Long> perNode = ps.stream().collect(Collectors.groupingBy(DaemonSetController::targetNode, Collectors.counting()));
             long doubled = perNode.values().stream().filter(c -> c == 2).count();
-            maxDoubled = Math.max(maxDoubled, (int) doubled);
+            maxDoubled[0] = Math.max(maxDoubled[0], (int) doubled);
             assertThat(perNode.values()).as("at most an old and a new daemon per node").allMatch(c -> c <= 2);
             assertThat(doubled).as("maxSurge 1").isLessThanOrEqualTo(1);
             for (String n : List.of("a", "b", "c")) {
-                assertThat(ps.stream().anyMatch(x -> n.equals(DaemonSetController.targetNode(x)) && x.getStatus() != null
-                        && "Running".equals(x.getStatus().getPhase()))).as("a running daemon on %s (maxUnavailable 0)", n).isTrue();
+                assertThat(ps.stream().anyMatch(x -> n.equals(DaemonSetController.targetNode(x)) && running(x)))
+                        .as("a running daemon on %s (maxUnavailable 0)", n).isTrue();
             }
-            long newRunning = ps.stream().filter(x -> !oldHash.equals(x.getMetadata().getLabels().get("controller-revision-hash"))
-                    && x.getStatus() != null && "Running".equals(x.getStatus().getPhase())).count();
-            if (newRunning == 3 && ps.size() == 3) {
-                break;
+            long newRunning = ps.stream().filter(x -> !oldHash.equals(x.getMetadata().getLabels().get("controller-revision-hash")) && running(x)).count();
+            return newRunning == 3 && ps.size() == 3;
+        });
+        assertThat(maxDoubled[0]).as("the new daemons surged next to the old ones").isEqualTo(1);
+    }
+
+    private static boolean running(Pod p) {
+        return p.getStatus() != null && "Running".equals(p.getStatus().getPhase());
+    }
+
+    /**
+     * Rolls the DaemonSet's image to agent:2, acting as the kubelet (every pod not yet Running is made Running, and
+     * must be of the new image), and hands each observed set of pods to {@code checkAndDone} until it answers true.
+     */
+    private void rollToAgent2(java.util.function.Predicate<List<Pod>> checkAndDone) {
+        k.apps().daemonSets().inNamespace("default").withName("agent").patch(PatchContext.of(PatchType.JSON),
+                "[{\"op\":\"replace\",\"path\":\"/spec/template/spec/containers/0/image\",\"value\":\"agent:2\"}]");
+        long deadline = System.nanoTime() + Duration.ofSeconds(40).toNanos();
+        while (true) {
+            List<Pod> ps = pods();
+            if (checkAndDone.test(ps)) {
+                return;
             }
             assertThat(System.nanoTime()).as("rolled in time").isLessThan(deadline);
             for (Pod x : ps) {
-                if (x.getStatus() == null || !"Running".equals(x.getStatus().getPhase())) {
+                if (!running(x)) {
                     assertThat(x.getSpec().getContainers().get(0).getImage()).isEqualTo("agent:2");
                     PodPhases.running(k, x, true);
                 }
@@ -197,9 +192,9 @@ class DaemonSetControllerTest {
             try {
                 Thread.sleep(100);
             } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
                 return;
             }
         }
-        assertThat(maxDoubled).as("the new daemons surged next to the old ones").isEqualTo(1);
     }
 }
