@@ -255,6 +255,34 @@ public final class LocalCluster {
         f.write(dir);
     }
 
+    /**
+     * Waits (at most {@code timeout}) until every agent's node is registered and Ready, as `kind create cluster
+     * --wait` does, so that the first `kubectl get nodes` after `up` lists them; false when they are not by then.
+     */
+    boolean awaitAgentNodes(ClusterFile f, java.time.Duration timeout) throws IOException {
+        if (f.agents.isEmpty() || f.loadBalancer == null) {
+            return true;
+        }
+        Pki pki = new Pki(dir);
+        ApiProbe probe = new ApiProbe(pki.caCert());
+        String token = pki.adminToken();
+        java.util.Set<String> names = new java.util.HashSet<>();
+        f.agents.forEach(a -> names.add(a.name));
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (probe.readyNodes(f.loadBalancer.url, token, names) == names.size()) {
+                return true;
+            }
+            try {
+                Thread.sleep(250);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return false;
+    }
+
     /** Starts one replica process, detached, its output appended to its log file. */
     long spawn(ClusterFile f, ClusterFile.Master m, boolean join) throws IOException {
         // Own session (setsid): Ctrl-C in the terminal that ran `up` must not reach the replicas.

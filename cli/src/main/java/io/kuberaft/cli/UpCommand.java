@@ -106,6 +106,9 @@ public final class UpCommand implements Callable<Integer> {
             f = cluster.up(masters, args, lb);
             if (agents > 0 || !f.agents.isEmpty()) {
                 cluster.startAgents(f, agents, agentRuntime, agentArgs);
+                if (!cluster.awaitAgentNodes(f, java.time.Duration.ofSeconds(60))) {
+                    System.err.println("kuberaft up: the agents' nodes are not all Ready after 60 s (see their logs below)");
+                }
             }
         } catch (java.io.IOException e) {
             System.err.println("kuberaft up: " + e.getMessage());

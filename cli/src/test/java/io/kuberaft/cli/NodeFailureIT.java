@@ -84,6 +84,13 @@ class NodeFailureIT {
                 // replacement pod of the SIGSTOP scenario started 19 s after its 35 s deadline in a CI run)
                 "--server-arg=--watch-bookmark-interval=2s", "--agent-arg=--watch-idle-timeout=6s");
         assertThat(up.code()).as(up.out()).isZero();
+        assertThat(up.out()).as("up waits for the agents' nodes").doesNotContain("not all Ready");
+        // up returned only once the agents' nodes were Ready: the first kubectl after it lists them
+        JsonNode nodes = c.json("get", "nodes").orElseThrow();
+        assertThat(nodes.path("items").findValuesAsText("name")).containsAll(NODES);
+        for (JsonNode n : nodes.path("items")) {
+            assertThat(condition(n, "Ready")).as("node %s right after up", name(n)).isEqualTo("True");
+        }
         c.phase("cluster up");
     }
 
