@@ -94,6 +94,8 @@ public final class ChaosCluster implements AutoCloseable {
     /** Node agents (containers a1..aK) and the load balancer they reach the replicas through; empty until {@link #startAgents}. */
     private final List<Node> agents = new ArrayList<>();
     private Node balancer;
+    /** The agents' kubeconfig on the host (bind-mounted), removed at close. */
+    private Path kubeconfigDir;
     private final Path root;
     private final String javaOpts;
 
@@ -206,6 +208,7 @@ public final class ChaosCluster implements AutoCloseable {
      */
     public void startAgents(int count, int nodesEach, List<String> agentArgs, Duration timeout) throws Exception {
         Path kc = Files.createTempDirectory("kuberaft-chaos-kubeconfig");
+        kubeconfigDir = kc;
         Files.writeString(kc.resolve("kubeconfig"), """
                 apiVersion: v1
                 kind: Config
@@ -238,33 +241,27 @@ public final class ChaosCluster implements AutoCloseable {
     /** Waits until the API (through any replica) lists {@code expected} nodes, all Ready. */
     public void awaitNodesReady(int expected, Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
-        java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(2)).build();
-        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
         String seen = "nothing";
         for (int i = 0; System.nanoTime() < deadline; i++) {
-            Node n = nodes.get(i % nodes.size());
             try {
-                java.net.http.HttpResponse<String> r = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(n.apiUrl() + "/api/v1/nodes"))
-                        .timeout(Duration.ofSeconds(3)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
-                if (r.statusCode() == 200) {
-                    int ready = 0;
-                    int all = 0;
-                    for (com.fasterxml.jackson.databind.JsonNode node : json.readTree(r.body()).path("items")) {
-                        all++;
-                        for (com.fasterxml.jackson.databind.JsonNode cond : node.path("status").path("conditions")) {
-                            if (cond.path("type").asText().equals("Ready") && cond.path("status").asText().equals("True")) {
-                                ready++;
-                            }
+                com.fasterxml.jackson.databind.JsonNode list = new io.kuberaft.chaos.client.ApiClient(nodes.get(i % nodes.size()).apiUrl(),
+                        Duration.ofSeconds(3)).get("/api/v1/nodes");
+                int ready = 0;
+                int all = 0;
+                for (com.fasterxml.jackson.databind.JsonNode node : list == null ? com.fasterxml.jackson.databind.node.MissingNode.getInstance() : list.path("items")) {
+                    all++;
+                    for (com.fasterxml.jackson.databind.JsonNode cond : node.path("status").path("conditions")) {
+                        if (cond.path("type").asText().equals("Ready") && cond.path("status").asText().equals("True")) {
+                            ready++;
                         }
                     }
-                    seen = ready + " of " + all + " nodes Ready";
-                    if (ready == expected && all == expected) {
-                        return;
-                    }
                 }
-            } catch (IOException e) {
-                seen = e.toString();
+                seen = ready + " of " + all + " nodes Ready";
+                if (ready == expected && all == expected) {
+                    return;
+                }
+            } catch (io.kuberaft.chaos.client.OpException e) {
+                seen = e.getMessage();
             }
             Thread.sleep(500);
         }
@@ -564,6 +561,14 @@ public final class ChaosCluster implements AutoCloseable {
                 n.container.stop();
             } catch (Exception e) {
                 LOG.warn("stopping {}: {}", n.id, e.toString());
+            }
+        }
+        if (kubeconfigDir != null) {
+            try {
+                Files.deleteIfExists(kubeconfigDir.resolve("kubeconfig"));
+                Files.deleteIfExists(kubeconfigDir);
+            } catch (IOException e) {
+                LOG.warn("removing {}: {}", kubeconfigDir, e.toString());
             }
         }
         try {

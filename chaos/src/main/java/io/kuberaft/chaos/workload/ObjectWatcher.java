@@ -96,11 +96,7 @@ final class ObjectWatcher implements Runnable {
             rv = Long.toString(lastRv);
             ObjectNode out = History.JSON.createObjectNode().put("kind", kind).put("from", from);
             out.set("events", events);
-            Op.Type type = switch (res.end()) {
-                case CLOSED, STOPPED -> Op.Type.ok;
-                case GONE, ERROR, REFUSED -> Op.Type.fail;
-                case BROKEN -> Op.Type.info;
-            };
+            Op.Type type = outcome(res.end());
             h.add(new Op(process, type, "watch", null, out, h.now(), node.id, res.error()));
             if (res.end() == WatchClient.End.GONE) {
                 rv = null;
@@ -109,6 +105,15 @@ final class ObjectWatcher implements Runnable {
                 sleep(200);
             }
         }
+    }
+
+    /** How a watch session ended, as the history records it: closed or stopped ok, refused or failed fail, broken mid-stream info. */
+    static Op.Type outcome(WatchClient.End end) {
+        return switch (end) {
+            case CLOSED, STOPPED -> Op.Type.ok;
+            case GONE, ERROR, REFUSED -> Op.Type.fail;
+            case BROKEN -> Op.Type.info;
+        };
     }
 
     private static void sleep(long ms) {

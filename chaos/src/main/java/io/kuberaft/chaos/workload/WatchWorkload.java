@@ -179,11 +179,7 @@ public final class WatchWorkload implements ChaosWorkload {
             rv = last[0];
             ObjectNode out = History.JSON.createObjectNode().put("from", from);
             out.set("events", events);
-            Op.Type type = switch (res.end()) {
-                case CLOSED, STOPPED -> Op.Type.ok;
-                case GONE, ERROR, REFUSED -> Op.Type.fail;
-                case BROKEN -> Op.Type.info;
-            };
+            Op.Type type = ObjectWatcher.outcome(res.end());
             String error = res.end() == WatchClient.End.GONE ? "410 Gone: " + res.error()
                     : res.error() == null ? null : res.end().name().toLowerCase() + ": " + res.error();
             h.add(new Op(process, type, "watch", null, out, h.now(), node.id, error));
