@@ -146,6 +146,8 @@ final class AgentApiServer implements AutoCloseable {
                 return list.toString();
             }, false).onSuccess(body -> req.response().putHeader("Content-Type", "application/json").end(body))
                     .onFailure(t -> send(req.response(), 500, "Internal Error: " + t.getMessage()));
+        } else if (path.equals("/stats/summary")) {
+            statsSummary(req, q.get("node"));
         } else if (path.startsWith("/containerLogs/")) {
             HttpServerResponse resp = req.response();
             AtomicBoolean gone = new AtomicBoolean();
@@ -160,6 +162,33 @@ final class AgentApiServer implements AutoCloseable {
         } else {
             send(req.response(), 404, "404 page not found");
         }
+    }
+
+    /**
+     * The kubelet's Summary API. An agent hosting several nodes answers for the one named by {@code ?node=}, or with
+     * {@code ?node=*} for all of them as {@code {"items": [summary, ...]}} (one request per agent for the API server).
+     */
+    private void statsSummary(HttpServerRequest req, String node) {
+        vertx.executeBlocking(() -> {
+            boolean all = "*".equals(node);
+            List<ObjectNode> s = agent.summaries(all ? null : node);
+            if (all) {
+                ObjectNode list = PodWorker.JSON.createObjectNode();
+                list.putArray("items").addAll(s);
+                return list.toString();
+            }
+            if (s.size() != 1) {
+                return null;
+            }
+            return s.get(0).toString();
+        }, false).onSuccess(body -> {
+            if (body == null) {
+                send(req.response(), 404, node == null ? "this agent runs " + agent.nodeNames().size() + " nodes: name one with ?node="
+                        : "node " + node + " is not run by this agent");
+            } else {
+                req.response().putHeader("Content-Type", "application/json").end(body);
+            }
+        }).onFailure(t -> send(req.response(), 500, "Internal Error: " + t.getMessage()));
     }
 
     /**

@@ -40,7 +40,7 @@ public final class NodeAgent implements AutoCloseable {
     private AgentApiServer api;
 
     /** What one hosted node is made of. */
-    record NodeSession(String name, NodeStatusReporter status, LeaseHeartbeat lease, PodManager pods) {
+    record NodeSession(String name, NodeStatusReporter status, LeaseHeartbeat lease, PodManager pods, StatsSummary stats) {
     }
 
     public NodeAgent(KubernetesClient client, AgentConfig config, Clock clock) {
@@ -84,7 +84,7 @@ public final class NodeAgent implements AutoCloseable {
             LeaseHeartbeat lease = new LeaseHeartbeat(heartbeatClient, config, name, status::uid, clock);
             EventRecorder events = EventRecorder.posting(client, name, background, clock);
             PodManager pods = new PodManager(client, config, name, runtime, prober, background, events, clock, new PodIps(status.podCidr()));
-            NodeSession s = new NodeSession(name, status, lease, pods);
+            NodeSession s = new NodeSession(name, status, lease, pods, new StatsSummary(name, runtime, clock));
             nodes.add(s);
             if (config.podManifestPath() != null) {
                 // Static pods run even while the API server is unreachable (standalone): registration is retried.
@@ -181,6 +181,11 @@ public final class NodeAgent implements AutoCloseable {
             }
         }
         return Optional.empty();
+    }
+
+    /** {@code /stats/summary} of each of this agent's nodes ({@code node} null) or of one (empty: not one of them). */
+    List<com.fasterxml.jackson.databind.node.ObjectNode> summaries(String node) {
+        return nodes.stream().filter(s -> node == null || s.name().equals(node)).map(s -> s.stats().summary(s.pods().workers())).toList();
     }
 
     List<io.fabric8.kubernetes.api.model.Pod> pods() {

@@ -102,6 +102,10 @@ final class PodManager {
                 && w.pod().getMetadata().getName().equals(name)).findFirst();
     }
 
+    List<PodWorker> workers() {
+        return List.copyOf(workers.values());
+    }
+
     List<Pod> pods() {
         return workers.values().stream().map(PodWorker::pod).toList();
     }

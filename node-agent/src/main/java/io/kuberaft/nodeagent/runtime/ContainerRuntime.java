@@ -62,6 +62,15 @@ public interface ContainerRuntime extends AutoCloseable {
         throw new CannotStartException("PortForwardNotSupported", "the " + version() + " runtime cannot reach ports of its pods");
     }
 
+    /**
+     * What the running {@code container} of {@code pod} (the pod as it is now, so a simulated runtime can read
+     * changed annotations) has used: the resource metrics behind {@code /stats/summary}, {@code kubectl top} and the
+     * HorizontalPodAutoscaler. Empty when the runtime cannot tell or the container has exited.
+     */
+    default Optional<ContainerUsage> usage(RuntimeContainer container, io.fabric8.kubernetes.api.model.Pod pod) {
+        return Optional.empty();
+    }
+
     /** Runs {@code command} in the container (exec probes, kubectl exec). */
     ExecResult exec(RuntimeContainer container, List<String> command, Duration timeout);
 

@@ -1,6 +1,7 @@
 package io.kuberaft.nodeagent.runtime;
 
 import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -246,6 +247,27 @@ public final class ProcessRuntime implements ContainerRuntime {
             p.process.destroyForcibly();
         }
         killer.shutdownNow();
+    }
+
+    /** The container's process and everything it started, summed as its cgroup would count them. */
+    @Override
+    public Optional<ContainerUsage> usage(RuntimeContainer container, Pod pod) {
+        Proc p = (Proc) container;
+        if (!p.process.isAlive()) {
+            return Optional.empty();
+        }
+        long cpu = 0;
+        long rss = 0;
+        boolean any = false;
+        for (ProcessHandle h : Stream.concat(Stream.of(p.process.toHandle()), p.process.descendants()).toList()) {
+            Optional<ProcStat> st = ProcStat.read(h.pid());
+            if (st.isPresent()) {
+                any = true;
+                cpu += st.get().cpuNanos();
+                rss += st.get().rssBytes();
+            }
+        }
+        return any ? Optional.of(new ContainerUsage(clock.instant(), cpu, rss)) : Optional.empty();
     }
 
     private static final class Proc extends ContainerRun {

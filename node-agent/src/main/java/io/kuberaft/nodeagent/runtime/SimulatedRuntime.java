@@ -1,7 +1,10 @@
 package io.kuberaft.nodeagent.runtime;
 
 import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Quantity;
 
+import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -29,10 +32,16 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>{@code log: <text>}: lines the container "prints" (what {@code kubectl logs} returns).</li>
  *   <li>{@code stop-seconds}: how long a container takes to stop after SIGTERM (capped by the grace period;
  *   default 0).</li>
+ *   <li>{@code cpu-usage}, {@code memory-usage}: what the running container uses, as quantities ({@code 250m},
+ *   {@code 64Mi}; default {@value #IDLE_CPU} and {@value #IDLE_MEMORY}, an idle container), reported to
+ *   {@code kubectl top} and the HorizontalPodAutoscaler. Read from the pod as it is now, so {@code kubectl annotate
+ *   pod web-x sim.kuberaft.io/cpu-usage=400m --overwrite} simulates load.</li>
  * </ul>
  */
 public final class SimulatedRuntime implements ContainerRuntime {
     public static final String PREFIX = "sim.kuberaft.io/";
+    static final String IDLE_CPU = "1m";
+    static final String IDLE_MEMORY = "4Mi";
     private final Clock clock;
     private final Duration runTime;
     private final AtomicLong ids = new AtomicLong();
@@ -50,8 +59,50 @@ public final class SimulatedRuntime implements ContainerRuntime {
     }
 
     static String setting(PodContext pod, String container, String key) {
-        String own = pod.annotation(PREFIX + key + "." + container);
-        return own != null ? own : pod.annotation(PREFIX + key);
+        return setting(pod.pod().getMetadata().getAnnotations(), container, key);
+    }
+
+    private static String setting(Map<String, String> annotations, String container, String key) {
+        if (annotations == null) {
+            return null;
+        }
+        String own = annotations.get(PREFIX + key + "." + container);
+        return own != null ? own : annotations.get(PREFIX + key);
+    }
+
+    /** A quantity annotation, or {@code idle} when it is missing or not a quantity (usage has nowhere to report an error). */
+    private static BigDecimal quantity(Map<String, String> annotations, String container, String key, String idle) {
+        String v = setting(annotations, container, key);
+        if (v != null) {
+            try {
+                return Quantity.getAmountInBytes(new Quantity(v.trim()));
+            } catch (RuntimeException e) {
+                // fall through to the idle value
+            }
+        }
+        return Quantity.getAmountInBytes(new Quantity(idle));
+    }
+
+    /**
+     * CPU accrues at the rate the pod's annotation gives now (integrated since the last sample, so changing the
+     * annotation changes the rate from then on), memory is what the annotation says.
+     */
+    @Override
+    public Optional<ContainerUsage> usage(RuntimeContainer container, Pod pod) {
+        Sim sim = (Sim) container;
+        synchronized (sim) {
+            if (sim.exit().isPresent()) {
+                return Optional.empty();
+            }
+            Map<String, String> a = pod.getMetadata().getAnnotations();
+            Instant now = clock.instant();
+            long elapsedNanos = Math.max(0, Duration.between(sim.usageAt, now).toNanos());
+            double cores = quantity(a, sim.name, "cpu-usage", IDLE_CPU).doubleValue();
+            sim.cpuNanos += Math.round(cores * elapsedNanos);
+            sim.usageAt = now;
+            long memory = quantity(a, sim.name, "memory-usage", IDLE_MEMORY).longValue();
+            return Optional.of(new ContainerUsage(now, sim.cpuNanos, memory));
+        }
     }
 
     private static Duration seconds(String value, String key) throws CannotStartException {
@@ -168,6 +219,9 @@ public final class SimulatedRuntime implements ContainerRuntime {
         final String log;
         Instant stopAt;
         int stopCode;
+        /** CPU time used up to {@link #usageAt} (see {@link #usage}). */
+        long cpuNanos;
+        Instant usageAt;
 
         Sim(String containerId, String name, String image, Instant startedAt, Instant exitAt, int exitCode, Duration stopTime,
             List<String> failingProbes, String log, String podUid) {
@@ -177,6 +231,7 @@ public final class SimulatedRuntime implements ContainerRuntime {
             this.stopTime = stopTime;
             this.failingProbes = failingProbes;
             this.log = log;
+            this.usageAt = startedAt;
         }
 
         @Override
