@@ -3,6 +3,14 @@ package io.kuberaft.apiserver;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.kuberaft.apiserver.admission.StandardAdmission;
+import io.kuberaft.apiserver.auth.AccessReviews;
+import io.kuberaft.apiserver.auth.Attributes;
+import io.kuberaft.apiserver.auth.TokenRequests;
+import io.kuberaft.apiserver.auth.Authenticator;
+import io.kuberaft.apiserver.auth.Impersonation;
+import io.kuberaft.apiserver.auth.RbacAuthorizer;
+import io.kuberaft.apiserver.auth.ServiceAccountTokens;
+import io.kuberaft.apiserver.auth.UserInfo;
 import io.kuberaft.apiserver.http.Discovery;
 import io.kuberaft.apiserver.http.MediaTypes;
 import io.kuberaft.apiserver.http.Reply;
@@ -41,7 +49,6 @@ import org.slf4j.LoggerFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.cert.X509Certificate;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Executors;
@@ -66,12 +73,16 @@ public final class ApiServer implements AutoCloseable {
     public static final long DEFAULT_BOOKMARK_INTERVAL_MS = 10_000;
 
     /**
-     * @param tokens bearer token → user name; empty map and no client CA = no authentication (tests)
+     * @param tokens              bearer token → user (--token-auth-file); empty, no client CA and no service account key = no
+     *                            authentication, everyone is an admin (tests)
+     * @param serviceAccountKey   public key that verifies ServiceAccount tokens (--service-account-key-file)
+     * @param serviceAccountSigningKey private key that signs them (--service-account-signing-key-file; null: no TokenRequest)
      */
-    public record Options(String host, int port, Path tlsCert, Path tlsKey, Path clientCa, Map<String, String> tokens,
-                          long bookmarkIntervalMs, Path kubeletClientCert, Path kubeletClientKey) {
-        public Options(String host, int port, Path tlsCert, Path tlsKey, Path clientCa, Map<String, String> tokens, long bookmarkIntervalMs) {
-            this(host, port, tlsCert, tlsKey, clientCa, tokens, bookmarkIntervalMs, null, null);
+    public record Options(String host, int port, Path tlsCert, Path tlsKey, Path clientCa, Map<String, UserInfo> tokens,
+                          long bookmarkIntervalMs, Path kubeletClientCert, Path kubeletClientKey,
+                          Path serviceAccountKey, Path serviceAccountSigningKey, String serviceAccountIssuer) {
+        public Options(String host, int port, Path tlsCert, Path tlsKey, Path clientCa, Map<String, UserInfo> tokens, long bookmarkIntervalMs) {
+            this(host, port, tlsCert, tlsKey, clientCa, tokens, bookmarkIntervalMs, null, null, null, null, null);
         }
 
         public static Options plain(String host, int port) {
@@ -79,12 +90,19 @@ public final class ApiServer implements AutoCloseable {
         }
 
         public Options withBookmarkInterval(long ms) {
-            return new Options(host, port, tlsCert, tlsKey, clientCa, tokens, ms, kubeletClientCert, kubeletClientKey);
+            return new Options(host, port, tlsCert, tlsKey, clientCa, tokens, ms, kubeletClientCert, kubeletClientKey,
+                    serviceAccountKey, serviceAccountSigningKey, serviceAccountIssuer);
         }
 
         /** The client certificate the API server presents to node agents (logs, exec), as kube-apiserver's --kubelet-client-certificate. */
         public Options withKubeletClient(Path cert, Path key) {
-            return new Options(host, port, tlsCert, tlsKey, clientCa, tokens, bookmarkIntervalMs, cert, key);
+            return new Options(host, port, tlsCert, tlsKey, clientCa, tokens, bookmarkIntervalMs, cert, key,
+                    serviceAccountKey, serviceAccountSigningKey, serviceAccountIssuer);
+        }
+
+        public Options withServiceAccountKeys(Path publicKey, Path signingKey, String issuer) {
+            return new Options(host, port, tlsCert, tlsKey, clientCa, tokens, bookmarkIntervalMs, kubeletClientCert, kubeletClientKey,
+                    publicKey, signingKey, issuer);
         }
     }
 
@@ -106,6 +124,11 @@ public final class ApiServer implements AutoCloseable {
     private final io.kuberaft.apiserver.crd.CrdRegistrar crds;
     private final io.kuberaft.apiserver.http.PodStreams podStreams;
     private final io.kuberaft.apiserver.http.ProxySubresource proxies;
+    private final Authenticator authenticator;
+    private final RbacAuthorizer authorizer;
+    private final AccessReviews accessReviews;
+    private final TokenRequests tokenRequests;
+    private final java.util.Optional<ServiceAccountTokens> serviceAccountTokens;
 
     private ApiServer(Options options, WatchableKvStore kv, ClusterView view, MeterRegistry meters, Supplier<String> metrics) {
         this.options = options;
@@ -119,6 +142,25 @@ public final class ApiServer implements AutoCloseable {
         GenericRegistry generic = StandardAdmission.startRegistry(registry, store);
         this.generic = generic;
         this.lookup = new io.kuberaft.apiserver.admission.Lookup(registry, store);
+        try {
+            this.serviceAccountTokens = ServiceAccountTokens.load(options.serviceAccountSigningKey(), options.serviceAccountKey(),
+                    options.serviceAccountIssuer());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        this.authenticator = new Authenticator(options.tokens(), options.clientCa() != null, serviceAccountTokens, lookup);
+        if (serviceAccountTokens.isPresent()) {
+            String caPem = null;
+            try {
+                caPem = options.clientCa() == null ? null : java.nio.file.Files.readString(options.clientCa());
+            } catch (java.io.IOException e) {
+                LOG.warn("cannot read {}: legacy token Secrets get no ca.crt: {}", options.clientCa(), e.toString());
+            }
+            generic.admission().register(new io.kuberaft.apiserver.admission.ServiceAccountTokenSecrets(lookup, serviceAccountTokens.get(), caPem));
+        }
+        this.authorizer = new RbacAuthorizer(lookup);
+        this.accessReviews = new AccessReviews(authorizer, authenticator, serviceAccountTokens);
+        this.tokenRequests = new TokenRequests(serviceAccountTokens, lookup, java.time.Clock.systemUTC());
         Patcher patcher = io.kuberaft.apiserver.patch.KubePatcher.install(generic);
         // Generated in the background at start-up: the first `kubectl apply` would otherwise wait ~2 s for it.
         // The documents advertise fieldValidation: the server decodes bodies strictly itself (FieldValidation),
@@ -203,16 +245,14 @@ public final class ApiServer implements AutoCloseable {
         String path = ctx.request().path();
         String method = ctx.request().method().name();
         long start = System.nanoTime();
-        Context eventLoop = Vertx.currentContext();
-        String user = authenticate(ctx);
-        if (user == null) {
+        Authenticator.Result auth = authenticator.authenticate(ctx.request());
+        if (auth.user() == null) {
             sendError(ctx, new StatusException(401, "Unauthorized", "Unauthorized"));
             return;
         }
         Map<String, String> params = new HashMap<>();
         ctx.queryParams().forEach(e -> params.putIfAbsent(e.getKey(), e.getValue()));
         ResourceHandler.Query q = new ResourceHandler.Query(params);
-        String accept = ctx.request().getHeader("Accept");
         RequestInfo info;
         try {
             info = RequestInfo.parse(method, path, q.flag("watch"));
@@ -220,6 +260,52 @@ public final class ApiServer implements AutoCloseable {
             sendError(ctx, e);
             return;
         }
+        boolean impersonating = Impersonation.requested(ctx.request().headers());
+        boolean publicInfo = info == null && PUBLIC_PATHS.contains(path);
+        if (publicInfo || (auth.user().isMaster() && !impersonating && auth.pending() == null)) {
+            dispatch(ctx, info, q, params, auth.user(), start);
+            return;
+        }
+        // Everyone else is authorized against the RBAC policy in the store: off the event loop. An upgrade request must
+        // not be read to its end meanwhile, or it could no longer be upgraded.
+        if (ctx.request().getHeader("Upgrade") != null) {
+            ctx.request().pause();
+        }
+        vertx.<UserInfo>executeBlocking(() -> {
+            if (auth.pending() != null && !authenticator.stillValid(auth.pending(), ctx.request().getHeader("Authorization").substring(7).trim())) {
+                throw new StatusException(401, "Unauthorized", "Unauthorized");
+            }
+            UserInfo user = impersonating ? Impersonation.apply(auth.user(), ctx.request().headers(), authorizer) : auth.user();
+            Attributes a = Attributes.of(user, method, path, info);
+            if (!authorizer.allows(a)) {
+                throw a.forbidden();
+            }
+            return user;
+        }, false).onComplete(ar -> {
+            if (ar.failed()) {
+                StatusException e = ar.cause() instanceof StatusException se ? se : ResourceStore.translate(ar.cause());
+                apiMetrics.record(info == null ? method : info.verb().toUpperCase(), info == null ? "" : info.resource(), e.code(), System.nanoTime() - start);
+                sendError(ctx, e);
+            } else {
+                dispatch(ctx, info, q, params, ar.result(), start);
+            }
+        });
+    }
+
+    private static byte[] body(RoutingContext ctx) {
+        Buffer b = ctx.body().buffer();
+        return b == null ? new byte[0] : b.getBytes();
+    }
+
+    /** Health and version: public, never a store read (load balancers poll them, also while there is no quorum). */
+    private static final java.util.Set<String> PUBLIC_PATHS = java.util.Set.of("/healthz", "/livez", "/readyz", "/version", "/version/");
+
+    /** Serves an authenticated and authorized request. */
+    private void dispatch(RoutingContext ctx, RequestInfo info, ResourceHandler.Query q, Map<String, String> params, UserInfo user, long start) {
+        String path = ctx.request().path();
+        String method = ctx.request().method().name();
+        Context eventLoop = Vertx.currentContext();
+        String accept = ctx.request().getHeader("Accept");
         if (io.kuberaft.apiserver.http.PodStreams.handles(info)) {
             podStreams.serve(ctx, info, params, isWebSocketUpgrade(ctx), e -> sendError(ctx, e));
             return;
@@ -263,7 +349,7 @@ public final class ApiServer implements AutoCloseable {
             sendError(ctx, e);
             return;
         }
-        vertx.<Reply>executeBlocking(() -> ResourceStore.fenced(fence, () -> route(ctx, info, q, accept)), false).onComplete(ar -> {
+        vertx.<Reply>executeBlocking(() -> ResourceStore.fenced(fence, () -> route(ctx, info, q, accept, user)), false).onComplete(ar -> {
             String resource = info == null ? "" : info.resource();
             String verb = info == null ? method : info.verb().toUpperCase();
             if (ar.succeeded()) {
@@ -281,8 +367,14 @@ public final class ApiServer implements AutoCloseable {
         });
     }
 
-    private Reply route(RoutingContext ctx, RequestInfo info, ResourceHandler.Query q, String accept) {
+    private Reply route(RoutingContext ctx, RequestInfo info, ResourceHandler.Query q, String accept, UserInfo user) {
         String path = ctx.request().path();
+        if (AccessReviews.handles(info)) {
+            return accessReviews.handle(info, user, ctx.request().getHeader("Content-Type"), body(ctx));
+        }
+        if (TokenRequests.handles(info)) {
+            return tokenRequests.handle(info, ctx.request().getHeader("Content-Type"), body(ctx));
+        }
         if (info != null) {
             ResourceDefinition def = resources.resolve(info);
             Buffer b = ctx.body().buffer();
@@ -422,32 +514,6 @@ public final class ApiServer implements AutoCloseable {
             // falls through to the error below
         }
         throw StatusException.badRequest(ResourceStore.FENCE_HEADER + " must be a positive integer, got \"" + header + "\"");
-    }
-
-    /** Bearer token or verified client certificate; with neither configured everyone is admin. */
-    private String authenticate(RoutingContext ctx) {
-        if (options.tokens().isEmpty() && options.clientCa() == null) {
-            return "admin";
-        }
-        String p = ctx.request().path();
-        if (p.equals("/healthz") || p.equals("/livez") || p.equals("/readyz") || p.equals("/version") || p.equals("/metrics")) {
-            return "system:anonymous";
-        }
-        String auth = ctx.request().getHeader("Authorization");
-        if (auth != null && auth.startsWith("Bearer ")) {
-            return options.tokens().get(auth.substring(7).trim());
-        }
-        try {
-            if (ctx.request().isSSL() && options.clientCa() != null) {
-                var certs = ctx.request().connection().peerCertificates();
-                if (certs != null && !certs.isEmpty() && certs.get(0) instanceof X509Certificate x) {
-                    return x.getSubjectX500Principal().getName();
-                }
-            }
-        } catch (Exception e) {
-            return null;
-        }
-        return null;
     }
 
     private void send(RoutingContext ctx, Reply r, String accept) {

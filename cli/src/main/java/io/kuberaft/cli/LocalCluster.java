@@ -296,10 +296,16 @@ public final class LocalCluster {
         if (m.apiUrl != null) {
             Pki pki = new Pki(dir);
             cmd.addAll(List.of("--api-port", String.valueOf(port(m.apiUrl)), "--tls-cert-file", pki.serverCert().toString(),
-                    "--tls-private-key-file", pki.serverKey().toString(), "--token-auth-file", pki.tokenFile().toString()));
+                    "--tls-private-key-file", pki.serverKey().toString(), "--token-auth-file", pki.tokenFile().toString(),
+                    // the cluster CA: client certificates it signed authenticate, and it is published as kube-root-ca.crt
+                    "--client-ca-file", pki.caCert().toString()));
             if (Files.exists(pki.kubeletClientCert())) {
                 cmd.addAll(List.of("--kubelet-client-certificate", pki.kubeletClientCert().toString(),
                         "--kubelet-client-key", pki.kubeletClientKey().toString()));
+            }
+            if (Files.exists(pki.serviceAccountKey())) {
+                cmd.addAll(List.of("--service-account-key-file", pki.serviceAccountPublicKey().toString(),
+                        "--service-account-signing-key-file", pki.serviceAccountKey().toString()));
             }
         }
         if (join) {

@@ -104,10 +104,36 @@ final class Pki {
         }
     }
 
+    /** kube-apiserver's sa.key: signs ServiceAccount tokens; sa.pub verifies them (every replica gets both). */
+    Path serviceAccountKey() {
+        return dir.resolve("sa.key");
+    }
+
+    Path serviceAccountPublicKey() {
+        return dir.resolve("sa.pub");
+    }
+
+    /** Makes the ServiceAccount token key pair (EC P-256, ES256) if it is missing, also in clusters made before it existed. */
+    void ensureServiceAccountKey() throws IOException {
+        if (Files.exists(serviceAccountKey()) && Files.exists(serviceAccountPublicKey())) {
+            return;
+        }
+        try {
+            KeyPairGenerator gen = KeyPairGenerator.getInstance("EC");
+            gen.initialize(256);
+            KeyPair sa = gen.generateKeyPair();
+            write(serviceAccountKey(), pem(new JcaPKCS8Generator(sa.getPrivate(), null)));
+            write(serviceAccountPublicKey(), pem(sa.getPublic()));
+        } catch (GeneralSecurityException | org.bouncycastle.util.io.pem.PemGenerationException e) {
+            throw new IOException("cannot generate the service account key: " + e.getMessage(), e);
+        }
+    }
+
     /** Creates what is missing. */
     void ensure(List<String> extraNames) throws IOException {
         if (Files.exists(caCert()) && Files.exists(serverCert()) && Files.exists(tokenFile())) {
             ensureKubeletClient();
+            ensureServiceAccountKey();
             return;
         }
         Files.createDirectories(dir);
@@ -145,6 +171,7 @@ final class Pki {
             new SecureRandom().nextBytes(token);
             write(tokenFile(), HexFormat.of().formatHex(token) + ",admin,admin-uid,\"system:masters\"\n");
             ensureKubeletClient();
+            ensureServiceAccountKey();
         } catch (GeneralSecurityException | org.bouncycastle.operator.OperatorCreationException e) {
             throw new IOException("cannot generate the cluster's certificates: " + e.getMessage(), e);
         }

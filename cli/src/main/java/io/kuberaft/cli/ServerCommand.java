@@ -19,6 +19,7 @@ import picocli.CommandLine.Option;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Callable;
@@ -87,6 +88,16 @@ public final class ServerCommand implements Callable<Integer> {
     @Option(names = "--token-auth-file", description = "CSV of token,user,uid[,\"group1,group2\"] accepted as bearer tokens.")
     Path tokenFile;
 
+    @Option(names = "--service-account-key-file", description = "PEM public key that verifies ServiceAccount tokens.")
+    Path serviceAccountKey;
+
+    @Option(names = "--service-account-signing-key-file", description = "PEM private key (PKCS#8) that signs ServiceAccount tokens (TokenRequest).")
+    Path serviceAccountSigningKey;
+
+    @Option(names = "--service-account-issuer", defaultValue = "https://kubernetes.default.svc.cluster.local",
+            description = "The iss claim of ServiceAccount tokens (default: ${DEFAULT-VALUE}).")
+    String serviceAccountIssuer;
+
     @Option(names = "--join", description = "Start without a group and wait to be added with `kuberaft member add`.")
     boolean join;
 
@@ -136,12 +147,14 @@ public final class ServerCommand implements Callable<Integer> {
         ApiServer api = null;
         ControllerManager manager = null;
         if (apiPort > 0) {
-            Map<String, String> tokens = new HashMap<>(TokenFile.read(tokenFile));
+            Map<String, io.kuberaft.apiserver.auth.UserInfo> tokens = new HashMap<>(TokenFile.read(tokenFile));
             String controllerToken = "";
-            if (!tokens.isEmpty() || clientCa != null) {
+            if (!tokens.isEmpty() || clientCa != null || serviceAccountKey != null) {
                 // The controllers' own credential: made at start, known only to this process.
                 controllerToken = UUID.randomUUID().toString();
-                tokens.put(controllerToken, "system:kube-controller-manager");
+                // its own user, privileged as system:masters (upstream gives it a ClusterRole per controller instead)
+                tokens.put(controllerToken, io.kuberaft.apiserver.auth.UserInfo.authenticated("system:kube-controller-manager", "",
+                        List.of(io.kuberaft.apiserver.auth.UserInfo.MASTERS), Map.of()));
             }
             if (controllers) {
                 String loopback = host.equals("0.0.0.0") || host.equals("::") ? "127.0.0.1" : host;
@@ -170,7 +183,8 @@ public final class ServerCommand implements Callable<Integer> {
                 });
             }
             ApiServer.Options o = new ApiServer.Options(host, apiPort, tlsCert, tlsKey, clientCa, tokens, watchBookmarkInterval.toMillis())
-                    .withKubeletClient(kubeletClientCert, kubeletClientKey);
+                    .withKubeletClient(kubeletClientCert, kubeletClientKey)
+                    .withServiceAccountKeys(serviceAccountKey, serviceAccountSigningKey, serviceAccountIssuer);
             api = ApiServer.start(o, replica.store(), replica.clusterView(), registry, registry::scrape);
         }
         ApiServer apiServer = api;

@@ -1,18 +1,22 @@
 package io.kuberaft.cli;
 
+import io.kuberaft.apiserver.auth.UserInfo;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
-/** kube-apiserver's --token-auth-file: one {@code token,user,uid[,"groups"]} per line. */
+/** kube-apiserver's --token-auth-file: one {@code token,user,uid[,"group1,group2"]} per line. */
 final class TokenFile {
     private TokenFile() {
     }
 
-    static Map<String, String> read(Path file) throws IOException {
-        Map<String, String> out = new HashMap<>();
+    static Map<String, UserInfo> read(Path file) throws IOException {
+        Map<String, UserInfo> out = new HashMap<>();
         if (file == null) {
             return out;
         }
@@ -25,7 +29,10 @@ final class TokenFile {
             if (parts.length < 3) {
                 throw new IOException("bad line in " + file + ": expected token,user,uid");
             }
-            out.put(parts[0].trim(), parts[1].trim());
+            List<String> groups = parts.length == 4
+                    ? Arrays.stream(parts[3].trim().replace("\"", "").split(",")).map(String::trim).filter(g -> !g.isEmpty()).toList()
+                    : List.of();
+            out.put(parts[0].trim(), UserInfo.authenticated(parts[1].trim(), parts[2].trim(), groups, Map.of()));
         }
         return out;
     }

@@ -63,8 +63,9 @@ public class StatusException extends RuntimeException {
         ObjectNode s = JSON.createObjectNode();
         s.put("kind", "Status").put("apiVersion", "v1");
         s.putObject("metadata");
-        s.put("status", "Failure").put("message", getMessage()).put("reason", reason).put("code", code);
-        if (name != null || kind != null || !causes.isEmpty() || retryAfterSeconds != null) {
+        s.put("status", "Failure").put("message", getMessage()).put("reason", reason);
+        // upstream's field order (details before code), and details always present on a Forbidden, even empty
+        if (name != null || kind != null || !causes.isEmpty() || retryAfterSeconds != null || code == 403) {
             ObjectNode d = s.putObject("details");
             if (name != null) {
                 d.put("name", name);
@@ -88,6 +89,7 @@ public class StatusException extends RuntimeException {
                 d.put("retryAfterSeconds", retryAfterSeconds);
             }
         }
+        s.put("code", code);
         return s;
     }
 
@@ -145,7 +147,9 @@ public class StatusException extends RuntimeException {
         for (Cause c : causes) {
             parts.add(c.field() + ": " + c.message());
         }
-        String msg = kind + " \"" + name + "\" is invalid: " + (parts.size() == 1 ? parts.get(0) : "[" + String.join(", ", parts) + "]");
+        // upstream's qualified kind: "Deployment.apps", "Pod" (kubectl prints "The Deployment ..." from details.kind)
+        String qualifiedKind = group == null || group.isEmpty() ? kind : kind + "." + group;
+        String msg = qualifiedKind + " \"" + name + "\" is invalid: " + (parts.size() == 1 ? parts.get(0) : "[" + String.join(", ", parts) + "]");
         return new StatusException(422, "Invalid", msg, group, kind, name, causes, null);
     }
 }

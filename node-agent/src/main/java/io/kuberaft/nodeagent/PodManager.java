@@ -345,6 +345,42 @@ final class PodManager {
         posted.remove(uid);
     }
 
+    /**
+     * A token per projected serviceAccountToken source, as the kubelet requests them: a TokenRequest for the pod's
+     * ServiceAccount bound to the pod, so it dies with the pod. A server that issues none leaves the file empty.
+     */
+    private Map<String, String> serviceAccountTokens(Pod pod) {
+        Map<String, String> out = new HashMap<>();
+        if (pod.getSpec().getVolumes() == null) {
+            return out;
+        }
+        String sa = pod.getSpec().getServiceAccountName() == null ? "default" : pod.getSpec().getServiceAccountName();
+        for (Volume v : pod.getSpec().getVolumes()) {
+            if (v.getProjected() == null || v.getProjected().getSources() == null) {
+                continue;
+            }
+            for (VolumeProjection p : v.getProjected().getSources()) {
+                if (p.getServiceAccountToken() == null || out.containsKey(PodContext.tokenKey(p.getServiceAccountToken()))) {
+                    continue;
+                }
+                var spec = new io.fabric8.kubernetes.api.model.authentication.TokenRequestSpecBuilder()
+                        .withAudiences(p.getServiceAccountToken().getAudience() == null ? List.of() : List.of(p.getServiceAccountToken().getAudience()))
+                        .withExpirationSeconds(p.getServiceAccountToken().getExpirationSeconds() == null ? 3600L : p.getServiceAccountToken().getExpirationSeconds())
+                        .withNewBoundObjectRef().withApiVersion("v1").withKind("Pod").withName(pod.getMetadata().getName())
+                        .withUid(pod.getMetadata().getUid()).endBoundObjectRef().build();
+                try {
+                    var issued = client.serviceAccounts().inNamespace(pod.getMetadata().getNamespace()).withName(sa)
+                            .tokenRequest(new io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder().withSpec(spec).build());
+                    out.put(PodContext.tokenKey(p.getServiceAccountToken()), issued.getStatus().getToken());
+                } catch (RuntimeException e) {
+                    LOG.warn("event=token-request-failed pod={}/{} serviceaccount={} error={}", pod.getMetadata().getNamespace(),
+                            pod.getMetadata().getName(), sa, e.toString());
+                }
+            }
+        }
+        return out;
+    }
+
     /** ConfigMaps and Secrets the pod references (only the process runtime materialises them). */
     PodContext.Resolved resolve(Pod pod) {
         // Static pods may not reference API objects (as upstream), so they run without an API server.
@@ -421,7 +457,7 @@ final class PodManager {
                 secretData.put(n, d);
             }
         }
-        return new PodContext.Resolved(cmData, secretData, serviceEnv(pod));
+        return new PodContext.Resolved(cmData, secretData, serviceEnv(pod), serviceAccountTokens(pod));
     }
 
     /**

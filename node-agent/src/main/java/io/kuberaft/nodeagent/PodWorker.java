@@ -164,7 +164,7 @@ final class PodWorker {
 
     private PodContext context() {
         PodContext.Resolved r = resolver.apply(pod);
-        return new PodContext(pod, podIP, hostIP, nodeName, r.configMaps(), r.secrets(), r.serviceEnv());
+        return new PodContext(pod, podIP, hostIP, nodeName, r.configMaps(), r.secrets(), r.serviceEnv(), r.serviceAccountTokens());
     }
 
     /** Advances the pod one step and returns the status it should have now (null: leave the posted status alone). */

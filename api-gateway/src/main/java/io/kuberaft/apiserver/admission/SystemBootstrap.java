@@ -13,13 +13,14 @@ import java.util.UUID;
 
 /**
  * What every cluster has from the start: the namespaces default, kube-system, kube-public and kube-node-lease,
- * the system PriorityClasses and the {@code kubernetes} service (first cluster IP). Every replica ensures them
+ * the system PriorityClasses, the {@code kubernetes} service (first cluster IP) and the default RBAC policy. Every replica ensures them
  * at start; each is a plain create that tolerates AlreadyExists, so replicas racing each other are harmless.
  */
 public final class SystemBootstrap {
     private static final Logger LOG = LoggerFactory.getLogger(SystemBootstrap.class);
     public static final List<String> SYSTEM_NAMESPACES = List.of("default", "kube-system", "kube-public", "kube-node-lease");
     private final Lookup lookup;
+    private volatile boolean policyEnsured;
 
     public SystemBootstrap(Lookup lookup) {
         this.lookup = lookup;
@@ -62,6 +63,14 @@ public final class SystemBootstrap {
         spec.put("type", "ClusterIP").put("clusterIP", ServiceAllocation.DEFAULT_CIDR_FIRST_IP).put("sessionAffinity", "None");
         spec.putArray("ports").addObject().put("name", "https").put("port", 443).put("protocol", "TCP").put("targetPort", 6443);
         createIfMissing(generic, lookup.kind("", "Service"), "default", svc);
+        if (!policyEnsured) {
+            // once per replica start, as upstream's bootstrap-roles hook: a default role a user deleted stays deleted until then
+            ResourceDefinition clusterRole = lookup.kind("rbac.authorization.k8s.io", "ClusterRole");
+            io.kuberaft.apiserver.auth.BootstrapPolicy.clusterRoles().forEach(r -> createIfMissing(generic, clusterRole, null, r));
+            ResourceDefinition clusterRoleBinding = lookup.kind("rbac.authorization.k8s.io", "ClusterRoleBinding");
+            io.kuberaft.apiserver.auth.BootstrapPolicy.clusterRoleBindings().forEach(b -> createIfMissing(generic, clusterRoleBinding, null, b));
+            policyEnsured = true;
+        }
     }
 
     private static ObjectNode priorityClass(String name, long value, String description) {

@@ -108,7 +108,8 @@ public final class OpenApi {
             s = snapshot;
             v = registry.version();
             if (s == null || s.version() != v) {
-                s = new Snapshot(v, new OpenApiDocuments(List.copyOf(registry.all()), ApiServer.GIT_VERSION, serverSideFieldValidation));
+                // the create-only reviews (SelfSubjectAccessReview, …) are left out: nothing reads or lists them
+                s = new Snapshot(v, new OpenApiDocuments(registry.all().stream().filter(d -> d.allows("get")).toList(), ApiServer.GIT_VERSION, serverSideFieldValidation));
                 snapshot = s;
             }
             return s.docs();

@@ -26,6 +26,11 @@ public final class BuiltinResources {
         return def(group, "v1", plural, kind, true, List.of(shortNames), List.of(), List.of(), DefaultStrategy.INSTANCE);
     }
 
+    private static ResourceDefinition review(String group, String plural, String kind, boolean namespaced) {
+        return new ResourceDefinition(group, "v1", plural, kind.toLowerCase(), kind, namespaced, List.of(), List.of(), Set.of("create"),
+                List.of(), DefaultStrategy.INSTANCE, BuiltinTables.forKind(group, kind));
+    }
+
     public static void registerAll(ResourceRegistry r) {
         ResourceStrategy d = DefaultStrategy.INSTANCE;
         ResourceStrategy label = new DefaultStrategy.LabelNamed();
@@ -82,6 +87,13 @@ public final class BuiltinResources {
         r.register(def("autoscaling", "v1", "horizontalpodautoscalers", "HorizontalPodAutoscaler", true, List.of("hpa"), ALL_CATEGORY, List.of("status"), d));
         // scheduling.k8s.io/v1
         r.register(def("scheduling.k8s.io", "v1", "priorityclasses", "PriorityClass", false, List.of("pc"), List.of(), List.of(), d));
+        // the reviews: create-only questions to the server, never stored (auth.AccessReviews)
+        r.register(review("authorization.k8s.io", "selfsubjectaccessreviews", "SelfSubjectAccessReview", false));
+        r.register(review("authorization.k8s.io", "subjectaccessreviews", "SubjectAccessReview", false));
+        r.register(review("authorization.k8s.io", "localsubjectaccessreviews", "LocalSubjectAccessReview", true));
+        r.register(review("authorization.k8s.io", "selfsubjectrulesreviews", "SelfSubjectRulesReview", false));
+        r.register(review("authentication.k8s.io", "selfsubjectreviews", "SelfSubjectReview", false));
+        r.register(review("authentication.k8s.io", "tokenreviews", "TokenReview", false));
         // apiextensions.k8s.io/v1
         r.register(def("apiextensions.k8s.io", "v1", "customresourcedefinitions", "CustomResourceDefinition", false,
                 List.of("crd", "crds"), List.of(), List.of("status"), d));

@@ -24,6 +24,11 @@ public final class GenericRegistry {
     private final ResourceStore store;
     private final AdmissionChain admission;
 
+    /** The admission chain, for plugins that need what only the server has (its service account key). */
+    public AdmissionChain admission() {
+        return admission;
+    }
+
     public GenericRegistry(ResourceStore store, AdmissionChain admission) {
         this.store = store;
         this.admission = admission;

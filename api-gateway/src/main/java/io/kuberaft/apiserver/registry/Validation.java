@@ -26,8 +26,12 @@ public final class Validation {
         List<Cause> out = new ArrayList<>();
         JsonNode meta = obj.path("metadata");
         String name = meta.path("name").asText("");
-        boolean label = def.strategy() instanceof NameIsDns1123Label;
-        out.addAll(label ? dns1123Label("metadata.name", name) : dns1123Subdomain("metadata.name", name));
+        if (def.strategy() instanceof NameIsPathSegment) {
+            out.addAll(pathSegment("metadata.name", name));
+        } else {
+            boolean label = def.strategy() instanceof NameIsDns1123Label;
+            out.addAll(label ? dns1123Label("metadata.name", name) : dns1123Subdomain("metadata.name", name));
+        }
         Iterator<Map.Entry<String, JsonNode>> labels = meta.path("labels").fields();
         while (labels.hasNext()) {
             Map.Entry<String, JsonNode> e = labels.next();
@@ -53,6 +57,17 @@ public final class Validation {
             out.add(new Cause("FieldValueTooLong", "Too long: must have at most 262144 bytes", "metadata.annotations"));
         }
         return out;
+    }
+
+    /** Marker for kinds whose names only have to be a URL path segment (RBAC: {@code system:discovery}). */
+    public interface NameIsPathSegment {
+    }
+
+    /** upstream's ValidatePathSegmentName. */
+    public static List<Cause> pathSegment(String field, String v) {
+        String why = v.equals(".") ? "may not be '.'" : v.equals("..") ? "may not be '..'" : v.contains("/") ? "may not contain '/'"
+                : v.contains("%") ? "may not contain '%'" : null;
+        return why == null ? List.of() : List.of(new Cause("FieldValueInvalid", "Invalid value: \"" + v + "\": " + why, field));
     }
 
     /** Marker for kinds whose names must be DNS-1123 labels (namespaces, services). */

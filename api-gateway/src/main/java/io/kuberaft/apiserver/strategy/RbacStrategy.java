@@ -10,7 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** rbac.authorization.k8s.io/v1 roles and bindings: rule checks, subject apiGroup defaults, an immutable roleRef. */
-public final class RbacStrategy extends DefaultStrategy {
+public final class RbacStrategy extends DefaultStrategy implements io.kuberaft.apiserver.registry.Validation.NameIsPathSegment {
     static final String GROUP = "rbac.authorization.k8s.io";
     private final boolean binding;
     private final boolean clusterScoped;

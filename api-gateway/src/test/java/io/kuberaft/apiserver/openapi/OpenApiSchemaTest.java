@@ -120,7 +120,7 @@ class OpenApiSchemaTest {
 
     @Test
     void everyRegisteredKindHasADefinitionWithItsGvk() {
-        for (ResourceDefinition d : registry.all()) {
+        for (ResourceDefinition d : registry.all().stream().filter(d -> d.allows("get")).toList()) {
             Map<String, String> gvk = Map.of("group", d.group(), "version", d.version(), "kind", d.kind());
             List<String> v2Matches = withGvk(v2.path("definitions"), gvk);
             assertThat(v2Matches).as("v2 definition of %s", gvk).hasSize(1);

@@ -180,10 +180,10 @@ class OtherStrategiesTest {
         assertThat(rb.path("subjects").get(1).path("apiGroup").asText()).isEqualTo("rbac.authorization.k8s.io");
         ((ObjectNode) rb.path("roleRef")).put("name", "edit");
         fails(() -> c.update("rbac.authorization.k8s.io", "rolebindings", "default", rb), 422,
-                "RoleBinding \"rb\" is invalid: roleRef: Invalid value: rbac.RoleRef{APIGroup:\"rbac.authorization.k8s.io\", Kind:\"Role\", "
+                "RoleBinding.rbac.authorization.k8s.io \"rb\" is invalid: roleRef: Invalid value: rbac.RoleRef{APIGroup:\"rbac.authorization.k8s.io\", Kind:\"Role\", "
                         + "Name:\"edit\"}: cannot change roleRef");
         fails(() -> c.create("rbac.authorization.k8s.io", "roles", "default", "metadata: {name: r}\nrules: [{apiGroups: [''], resources: [pods]}]"),
-                422, "Role \"r\" is invalid: rules[0].verbs: Required value: verbs must contain at least one value");
+                422, "Role.rbac.authorization.k8s.io \"r\" is invalid: rules[0].verbs: Required value: verbs must contain at least one value");
     }
 
     @Test
@@ -196,7 +196,7 @@ class OtherStrategiesTest {
                       paths:
                       - path: /
                         backend: {service: {name: web, port: {number: 80}}}
-                """), 422, "Ingress \"ing\" is invalid: spec.rules[0].http.paths[0].pathType: Required value: pathType must be specified");
+                """), 422, "Ingress.networking.k8s.io \"ing\" is invalid: spec.rules[0].http.paths[0].pathType: Required value: pathType must be specified");
         ObjectNode ing = c.create("networking.k8s.io", "ingresses", "default", """
                 metadata: {name: ing}
                 spec:

@@ -58,10 +58,10 @@ class WorkloadStrategiesTest {
     void deploymentValidation() {
         fails(() -> c.create("apps", "deployments", "default",
                         "metadata: {name: web}\nspec:\n  selector: {matchLabels: {app: api}}\n" + TEMPLATE), 422,
-                "Deployment \"web\" is invalid: spec.template.metadata.labels: Invalid value: map[string]string{\"app\":\"web\"}: "
+                "Deployment.apps \"web\" is invalid: spec.template.metadata.labels: Invalid value: map[string]string{\"app\":\"web\"}: "
                         + "`selector` does not match template `labels`");
         fails(() -> c.create("apps", "deployments", "default", "metadata: {name: web}\nspec:\n" + TEMPLATE), 422,
-                "Deployment \"web\" is invalid: spec.selector: Required value");
+                "Deployment.apps \"web\" is invalid: spec.selector: Required value");
         StatusException e = error(() -> c.create("apps", "deployments", "default",
                 "metadata: {name: web}\nspec:\n  replicas: -1\n  selector: {matchLabels: {app: web}}\n"
                         + "  strategy: {type: RollingUpdate, rollingUpdate: {maxSurge: 0, maxUnavailable: 0}}\n" + TEMPLATE));
@@ -71,7 +71,7 @@ class WorkloadStrategiesTest {
                         "Invalid value: intstr.IntOrString{Type:0, IntVal:0, StrVal:\"\"}: may not be 0 when `maxSurge` is 0"));
         fails(() -> c.create("apps", "deployments", "default", "metadata: {name: web}\nspec:\n  selector: {matchLabels: {app: web}}\n"
                         + "  template:\n    metadata: {labels: {app: web}}\n    spec: {restartPolicy: Never, containers: [{name: a, image: x}]}\n"),
-                422, "Deployment \"web\" is invalid: spec.template.spec.restartPolicy: Unsupported value: \"Never\": supported values: \"Always\"");
+                422, "Deployment.apps \"web\" is invalid: spec.template.spec.restartPolicy: Unsupported value: \"Never\": supported values: \"Always\"");
     }
 
     @Test
@@ -83,7 +83,7 @@ class WorkloadStrategiesTest {
         ObjectNode changed = scaled.deepCopy();
         ((ObjectNode) changed.path("spec").path("selector").path("matchLabels")).put("tier", "fe");
         ((ObjectNode) changed.path("spec").path("template").path("metadata").path("labels")).put("tier", "fe");
-        fails(() -> c.update("apps", "deployments", "default", changed), 422, "Deployment \"web\" is invalid: spec.selector: Invalid value: "
+        fails(() -> c.update("apps", "deployments", "default", changed), 422, "Deployment.apps \"web\" is invalid: spec.selector: Invalid value: "
                 + "v1.LabelSelector{MatchLabels:map[string]string{\"app\":\"web\", \"tier\":\"fe\"}, "
                 + "MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: field is immutable");
     }
@@ -122,7 +122,7 @@ class WorkloadStrategiesTest {
         assertThat(s.path("volumeClaimTemplates").get(0).path("spec").path("volumeMode").asText()).isEqualTo("Filesystem");
         ObjectNode stsChange = sts.deepCopy();
         ((ObjectNode) stsChange.path("spec")).put("serviceName", "other");
-        fails(() -> c.update("apps", "statefulsets", "default", stsChange), 422, "StatefulSet \"db\" is invalid: spec: Forbidden: updates to "
+        fails(() -> c.update("apps", "statefulsets", "default", stsChange), 422, "StatefulSet.apps \"db\" is invalid: spec: Forbidden: updates to "
                 + "statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit', "
                 + "'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden");
 
@@ -163,7 +163,7 @@ class WorkloadStrategiesTest {
                 .containsExactly(org.assertj.core.groups.Tuple.tuple("spec.template", "Invalid value: core.PodTemplateSpec{...}: field is immutable"));
 
         fails(() -> c.create("batch", "jobs", "default", "metadata: {name: bad}\nspec: {template: {spec: {containers: [{name: a, image: x}]}}}"),
-                422, "Job \"bad\" is invalid: spec.template.spec.restartPolicy: Unsupported value: \"Always\": supported values: \"OnFailure\", \"Never\"");
+                422, "Job.batch \"bad\" is invalid: spec.template.spec.restartPolicy: Unsupported value: \"Always\": supported values: \"OnFailure\", \"Never\"");
     }
 
     @Test
@@ -189,7 +189,7 @@ class WorkloadStrategiesTest {
         assertThat(CronJobStrategy.scheduleProblem("61 * * * *")).isNotNull();
         fails(() -> c.create("batch", "cronjobs", "default", "metadata: {name: " + "x".repeat(53) + "}\nspec: {schedule: '@daily', "
                         + "jobTemplate: {spec: {template: {spec: {restartPolicy: Never, containers: [{name: a, image: x}]}}}}}"),
-                422, "CronJob \"" + "x".repeat(53) + "\" is invalid: metadata.name: Invalid value: \"" + "x".repeat(53)
+                422, "CronJob.batch \"" + "x".repeat(53) + "\" is invalid: metadata.name: Invalid value: \"" + "x".repeat(53)
                         + "\": must be no more than 52 characters");
     }
 }

@@ -16,7 +16,8 @@ class BuiltinTablesTest {
     void everyBuiltinKindHasUpstreamsPrinter() {
         ResourceRegistry registry = new ResourceRegistry();
         BuiltinResources.registerAll(registry);
-        for (ResourceDefinition def : registry.all()) {
+        // the create-only reviews are never listed: upstream has no printer for them either
+        for (ResourceDefinition def : registry.all().stream().filter(d -> d.allows("list")).toList()) {
             TableConvertor table = BuiltinTables.forKind(def.group(), def.kind());
             assertThat(table).as(def.apiVersion() + " " + def.kind()).isNotSameAs(TableConvertor.DEFAULT);
             assertWellFormed(def.kind(), table);

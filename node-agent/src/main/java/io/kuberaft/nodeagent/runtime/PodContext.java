@@ -6,11 +6,17 @@ import java.util.Map;
 
 /**
  * A pod as the runtime sees it: the object, its IP, the node it runs on, and what the agent resolved for it
- * from the API (ConfigMaps and Secrets it references, by name; the Service env vars), so runtimes never call the API themselves.
+ * from the API (ConfigMaps and Secrets it references, by name; the Service env vars; its ServiceAccount tokens, by
+ * {@link #tokenKey}), so runtimes never call the API themselves.
  */
 public record PodContext(Pod pod, String podIP, String hostIP, String nodeName,
                          Map<String, Map<String, String>> configMaps, Map<String, Map<String, byte[]>> secrets,
-                         Map<String, String> serviceEnv) {
+                         Map<String, String> serviceEnv, Map<String, String> serviceAccountTokens) {
+    /** The key of a projected serviceAccountToken source in {@link #serviceAccountTokens}: its audience and duration. */
+    public static String tokenKey(io.fabric8.kubernetes.api.model.ServiceAccountTokenProjection p) {
+        return (p.getAudience() == null ? "" : p.getAudience()) + "/" + (p.getExpirationSeconds() == null ? 3600 : p.getExpirationSeconds());
+    }
+
     public String uid() {
         return pod.getMetadata().getUid();
     }
@@ -30,7 +36,7 @@ public record PodContext(Pod pod, String podIP, String hostIP, String nodeName,
 
     /** The ConfigMaps and Secrets a pod references, read from the API (missing ones absent), and its Service env vars. */
     public record Resolved(Map<String, Map<String, String>> configMaps, Map<String, Map<String, byte[]>> secrets,
-                           Map<String, String> serviceEnv) {
-        public static final Resolved NONE = new Resolved(Map.of(), Map.of(), Map.of());
+                           Map<String, String> serviceEnv, Map<String, String> serviceAccountTokens) {
+        public static final Resolved NONE = new Resolved(Map.of(), Map.of(), Map.of(), Map.of());
     }
 }

@@ -68,8 +68,9 @@ final class PodVolumes {
                     } else if (p.getDownwardAPI() != null) {
                         writeDownward(ctx, dir, p.getDownwardAPI().getItems(), mode);
                     } else if (p.getServiceAccountToken() != null) {
-                        // No token issuer is reachable from the runtime: an empty token file keeps the path valid.
-                        writeFile(dir.resolve(p.getServiceAccountToken().getPath()), new byte[0], mode);
+                        // requested by the agent (TokenRequest bound to the pod); empty when the API server issues none
+                        String token = ctx.serviceAccountTokens().getOrDefault(PodContext.tokenKey(p.getServiceAccountToken()), "");
+                        writeFile(dir.resolve(p.getServiceAccountToken().getPath()), token.getBytes(StandardCharsets.UTF_8), mode);
                     }
                 }
             }
