@@ -1,6 +1,7 @@
 package io.kuberaft.apiserver.registry;
 
 import io.kuberaft.apiserver.strategy.BuiltinStrategies;
+import io.kuberaft.apiserver.strategy.HorizontalPodAutoscalerConversion;
 import io.kuberaft.apiserver.table.BuiltinTables;
 
 import java.util.List;
@@ -82,9 +83,12 @@ public final class BuiltinResources {
         r.register(ns("events.k8s.io", "events", "Event", "ev"));
         // discovery.k8s.io/v1
         r.register(ns("discovery.k8s.io", "endpointslices", "EndpointSlice"));
-        // autoscaling
-        r.register(def("autoscaling", "v2", "horizontalpodautoscalers", "HorizontalPodAutoscaler", true, List.of("hpa"), ALL_CATEGORY, List.of("status"), d));
-        r.register(def("autoscaling", "v1", "horizontalpodautoscalers", "HorizontalPodAutoscaler", true, List.of("hpa"), ALL_CATEGORY, List.of("status"), d));
+        // autoscaling: stored in v2, v1 converted
+        VersionConversion hpa = HorizontalPodAutoscalerConversion.INSTANCE;
+        r.register(def("autoscaling", "v2", "horizontalpodautoscalers", "HorizontalPodAutoscaler", true, List.of("hpa"), ALL_CATEGORY,
+                List.of("status"), d).withConversion(hpa));
+        r.register(def("autoscaling", "v1", "horizontalpodautoscalers", "HorizontalPodAutoscaler", true, List.of("hpa"), ALL_CATEGORY,
+                List.of("status"), d).withConversion(hpa));
         // scheduling.k8s.io/v1
         r.register(def("scheduling.k8s.io", "v1", "priorityclasses", "PriorityClass", false, List.of("pc"), List.of(), List.of(), d));
         // the reviews: create-only questions to the server, never stored (auth.AccessReviews)

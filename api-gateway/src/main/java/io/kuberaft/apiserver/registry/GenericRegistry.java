@@ -94,9 +94,11 @@ public final class GenericRegistry {
         return b.toString();
     }
 
-    public ObjectNode create(ResourceDefinition def, String ns, ObjectNode obj, WriteOptions opts) {
-        checkKind(def, obj);
-        checkNamespace(def, ns, obj);
+    public ObjectNode create(ResourceDefinition def, String ns, ObjectNode request, WriteOptions opts) {
+        checkKind(def, request);
+        checkNamespace(def, ns, request);
+        // As a read will return it (a version that keeps fields elsewhere, or defaults them in conversion).
+        ObjectNode obj = def.conversion().normalize(def, request);
         ObjectNode meta = Objects.meta(obj);
         if (meta.path("name").asText("").isEmpty()) {
             String gen = meta.path("generateName").asText("");
@@ -114,7 +116,7 @@ public final class GenericRegistry {
         meta.remove("deletionGracePeriodSeconds");
         meta.put("generation", 1);
         def.strategy().prepareForCreate(def, obj);
-        managedFields.track(def, null, obj, obj, opts.fieldManager(), false);
+        managedFields.track(def, null, request, obj, opts.fieldManager(), false);
         List<StatusException.Cause> causes = new ArrayList<>(Validation.objectMeta(def, obj));
         causes.addAll(def.strategy().validate(def, obj));
         if (!causes.isEmpty()) {
@@ -280,23 +282,21 @@ public final class GenericRegistry {
 
     private ObjectNode prepareUpdate(ResourceDefinition def, String ns, ObjectNode obj, ObjectNode old, boolean statusOnly,
                                      WriteOptions opts) {
+        // Spec and status are told apart in the storage form, where every field is where it belongs (autoscaling/v1
+        // keeps part of an HPA's spec and status in annotations).
+        VersionConversion conversion = def.conversion();
         ObjectNode next;
         if (statusOnly) {
             // The status subresource changes status only: everything else stays as stored.
-            next = old.deepCopy();
-            if (obj.has("status")) {
-                next.set("status", obj.get("status"));
-            } else {
-                next.remove("status");
-            }
+            next = conversion.toStorage(def, old).deepCopy();
+            setStatus(next, conversion.toStorage(def, obj));
         } else {
-            next = obj;
-            if (def.hasSubresource("status") && old.has("status")) {
-                next.set("status", old.get("status"));
-            } else if (def.hasSubresource("status")) {
-                next.remove("status");
+            next = conversion.toStorage(def, obj);
+            if (def.hasSubresource("status")) {
+                setStatus(next, conversion.toStorage(def, old));
             }
         }
+        next = conversion.fromStorage(def, next);
         ObjectNode meta = Objects.meta(next);
         ObjectNode oldMeta = Objects.meta(old);
         for (String immutable : List.of("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds")) {
@@ -310,7 +310,7 @@ public final class GenericRegistry {
         meta.put("generation", generation);
         if (!statusOnly) {
             def.strategy().prepareForUpdate(def, next, old);
-            if (!java.util.Objects.equals(specOf(next), specOf(old))) {
+            if (!java.util.Objects.equals(specOf(conversion.toStorage(def, next)), specOf(conversion.toStorage(def, old)))) {
                 meta.put("generation", generation + 1);
             }
         }
@@ -324,7 +324,16 @@ public final class GenericRegistry {
         return next;
     }
 
-    /** Everything but metadata and status: a change here bumps metadata.generation. */
+    /** {@code to} with the status of {@code from} (none when it has none). */
+    private static void setStatus(ObjectNode to, ObjectNode from) {
+        if (from.has("status")) {
+            to.set("status", from.get("status"));
+        } else {
+            to.remove("status");
+        }
+    }
+
+    /** Everything but metadata and status (of the storage form): a change here bumps metadata.generation. */
     private static JsonNode specOf(ObjectNode obj) {
         ObjectNode copy = obj.deepCopy();
         copy.remove("metadata");

@@ -12,11 +12,21 @@ import java.util.Set;
  *
  * @param group         "" for the core group
  * @param custom        what a custom resource has beyond a built-in kind (its schema); null for built-in kinds
+ * @param conversion    between this version and the form the resource is stored in
  */
 public record ResourceDefinition(String group, String version, String plural, String singular, String kind,
                                  boolean namespaced, List<String> shortNames, List<String> categories,
                                  Set<String> verbs, List<String> subresources, ResourceStrategy strategy,
-                                 TableConvertor table, CustomResource custom) {
+                                 TableConvertor table, CustomResource custom, VersionConversion conversion) {
+
+    /** Stored as sent ({@link VersionConversion#NONE}). */
+    public ResourceDefinition(String group, String version, String plural, String singular, String kind,
+                              boolean namespaced, List<String> shortNames, List<String> categories,
+                              Set<String> verbs, List<String> subresources, ResourceStrategy strategy,
+                              TableConvertor table, CustomResource custom) {
+        this(group, version, plural, singular, kind, namespaced, shortNames, categories, verbs, subresources, strategy,
+                table, custom, VersionConversion.NONE);
+    }
 
     /** A built-in kind. */
     public ResourceDefinition(String group, String version, String plural, String singular, String kind,
@@ -55,6 +65,11 @@ public record ResourceDefinition(String group, String version, String plural, St
 
     public ResourceDefinition withTable(TableConvertor t) {
         return new ResourceDefinition(group, version, plural, singular, kind, namespaced, shortNames, categories, verbs,
-                subresources, strategy, t, custom);
+                subresources, strategy, t, custom, conversion);
+    }
+
+    public ResourceDefinition withConversion(VersionConversion c) {
+        return new ResourceDefinition(group, version, plural, singular, kind, namespaced, shortNames, categories, verbs,
+                subresources, strategy, table, custom, c);
     }
 }

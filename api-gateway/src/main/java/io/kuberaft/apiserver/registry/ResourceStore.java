@@ -156,25 +156,42 @@ public final class ResourceStore {
     }
 
     /**
-     * A stored object as the definition serves it: a custom resource stored through one version of its CRD is
-     * served by every other version with that version's apiVersion (upstream's conversion strategy None).
+     * A stored object as the definition serves it: converted to the definition's version ({@link VersionConversion});
+     * a custom resource stored through one version of its CRD is served by every other version with that version's
+     * apiVersion (upstream's conversion strategy None).
      */
     ObjectNode decode(ResourceDefinition def, KeyValue kv) {
         ObjectNode o = decode(kv);
         if (def.isCustom()) {
             o.put("apiVersion", def.apiVersion());
         }
-        return o;
+        return def.conversion().fromStorage(def, o);
     }
 
-    static ByteString encode(ObjectNode obj) {
-        ObjectNode copy = obj.deepCopy();
+    /** What is stored for {@code obj} (in the version of {@code def}): its storage form, without resourceVersion. */
+    private static ObjectNode storageForm(ResourceDefinition def, ObjectNode obj) {
+        ObjectNode copy = def.conversion().toStorage(def, obj).deepCopy();
         Objects.meta(copy).remove("resourceVersion");
+        return copy;
+    }
+
+    private static ByteString serialize(ObjectNode stored) {
         try {
-            return ByteString.copyFrom(Objects.JSON.writeValueAsBytes(copy));
+            return ByteString.copyFrom(Objects.JSON.writeValueAsBytes(stored));
         } catch (IOException e) {
             throw StatusException.internal("cannot encode object: " + e.getMessage());
         }
+    }
+
+    static ByteString encode(ResourceDefinition def, ObjectNode obj) {
+        return serialize(storageForm(def, obj));
+    }
+
+    /** A written object as a read of it returns: in the definition's version, at the revision of the write. */
+    private static ObjectNode written(ResourceDefinition def, ObjectNode stored, long revision) {
+        ObjectNode out = def.conversion().fromStorage(def, stored);
+        Objects.meta(out).put("resourceVersion", String.valueOf(revision));
+        return out;
     }
 
     public ObjectNode get(ResourceDefinition def, String ns, String name) {
@@ -255,10 +272,11 @@ public final class ResourceStore {
      */
     public ObjectNode create(ResourceDefinition def, String ns, String name, ObjectNode obj, StoreOps extra) {
         ByteString key = bytes(key(def, ns, name));
+        ObjectNode stored = storageForm(def, obj);
         TxnRequest.Builder txn = TxnRequest.newBuilder()
                 .addCompare(Compare.newBuilder().setKey(key).setTarget(Compare.CompareTarget.VERSION)
                         .setResult(Compare.CompareResult.EQUAL).setVersion(0))
-                .addSuccess(RequestOp.newBuilder().setRequestPut(PutRequest.newBuilder().setKey(key).setValue(encode(obj))))
+                .addSuccess(RequestOp.newBuilder().setRequestPut(PutRequest.newBuilder().setKey(key).setValue(serialize(stored))))
                 .addFailure(RequestOp.newBuilder().setRequestRange(RangeRequest.newBuilder().setKey(key).setKeysOnly(true)));
         extra.appendTo(txn);
         TxnResponse r = awaitWrite(writer().txn(txn.build()));
@@ -268,9 +286,7 @@ public final class ResourceStore {
             }
             throw new StoreOps.Conflict(def, name);
         }
-        ObjectNode out = obj.deepCopy();
-        Objects.meta(out).put("resourceVersion", String.valueOf(r.getHeader().getRevision()));
-        return out;
+        return written(def, stored, r.getHeader().getRevision());
     }
 
     /**
@@ -287,17 +303,16 @@ public final class ResourceStore {
         Compare cmp = expectedRv > 0
                 ? Compare.newBuilder().setKey(key).setTarget(Compare.CompareTarget.MOD).setResult(Compare.CompareResult.EQUAL).setModRevision(expectedRv).build()
                 : Compare.newBuilder().setKey(key).setTarget(Compare.CompareTarget.VERSION).setResult(Compare.CompareResult.GREATER).setVersion(0).build();
+        ObjectNode stored = storageForm(def, obj);
         TxnRequest.Builder txn = TxnRequest.newBuilder().addCompare(cmp)
-                .addSuccess(RequestOp.newBuilder().setRequestPut(PutRequest.newBuilder().setKey(key).setValue(encode(obj))))
+                .addSuccess(RequestOp.newBuilder().setRequestPut(PutRequest.newBuilder().setKey(key).setValue(serialize(stored))))
                 .addFailure(RequestOp.newBuilder().setRequestRange(RangeRequest.newBuilder().setKey(key).setKeysOnly(true)));
         extra.appendTo(txn);
         TxnResponse r = awaitWrite(writer().txn(txn.build()));
         if (!r.getSucceeded()) {
             failedWrite(def, name, expectedRv, extra, r);
         }
-        ObjectNode out = obj.deepCopy();
-        Objects.meta(out).put("resourceVersion", String.valueOf(r.getHeader().getRevision()));
-        return out;
+        return written(def, stored, r.getHeader().getRevision());
     }
 
     /** Deletes the object if its resourceVersion is still {@code expectedRv} (0: unconditionally). */

@@ -63,7 +63,7 @@ public final class StoreOps {
         String key = ResourceStore.key(def, def.namespaced() ? Objects.namespace(obj) : null, Objects.name(obj));
         requireModRevision(key, Objects.resourceVersion(obj));
         writes.add(RequestOp.newBuilder().setRequestPut(PutRequest.newBuilder().setKey(ResourceStore.bytes(key))
-                .setValue(ResourceStore.encode(obj))).build());
+                .setValue(ResourceStore.encode(def, obj))).build());
         return this;
     }
 

@@ -85,21 +85,13 @@ final class MiscTables {
     }
 
     /**
-     * formatHPAMetrics over autoscaling/v2 metrics (status matched by index, as upstream does), or
-     * the autoscaling/v1 CPU target; at most two then " + N more...".
+     * formatHPAMetrics over autoscaling/v2 metrics (status matched by index, as upstream does); at most two then
+     * " + N more...". Tables see the storage form, autoscaling/v2, whichever version was asked for.
      */
     static String hpaTargets(JsonNode hpa) {
         JsonNode spec = hpa.path("spec");
         JsonNode status = hpa.path("status");
-        if (!spec.has("metrics") && spec.path("targetCPUUtilizationPercentage").isNumber()) {
-            String current = status.path("currentCPUUtilizationPercentage").isNumber()
-                    ? status.path("currentCPUUtilizationPercentage").asLong() + "%" : Cells.UNKNOWN;
-            return "cpu: " + current + "/" + spec.path("targetCPUUtilizationPercentage").asLong() + "%";
-        }
-        JsonNode specs = spec.path("metrics");
-        if (!spec.has("metrics") && text(hpa.path("apiVersion")).startsWith("autoscaling/v2")) {
-            specs = DEFAULT_V2_METRICS; // autoscaling/v2 defaults an empty metric list to 80% CPU
-        }
+        JsonNode specs = spec.has("metrics") ? spec.path("metrics") : DEFAULT_V2_METRICS; // v2 defaults no metrics to 80% cpu
         JsonNode statuses = status.path("currentMetrics");
         if (specs.size() == 0) {
             return Cells.NONE;

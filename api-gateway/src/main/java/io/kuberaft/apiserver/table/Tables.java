@@ -35,7 +35,9 @@ public final class Tables {
         for (ObjectNode o : objects) {
             ObjectNode row = rows.addObject();
             ArrayNode cells = row.putArray("cells");
-            for (Object cell : def.table().cells(o, now)) {
+            // Columns are computed from the storage form, the same whichever version the request used.
+            ObjectNode stored = def.conversion().toStorage(def, o);
+            for (Object cell : def.table().cells(stored, now)) {
                 if (cell == null) {
                     cells.addNull();
                 } else if (cell instanceof Number n) {
@@ -46,7 +48,7 @@ public final class Tables {
                     cells.add(cell.toString());
                 }
             }
-            List<TableConvertor.RowCondition> conditions = def.table().conditions(o);
+            List<TableConvertor.RowCondition> conditions = def.table().conditions(stored);
             if (!conditions.isEmpty()) {
                 ArrayNode conds = row.putArray("conditions");
                 for (TableConvertor.RowCondition c : conditions) {

@@ -207,4 +207,33 @@ class OtherStrategiesTest {
                 """);
         assertThat(ing.path("status").path("loadBalancer").isObject()).isTrue();
     }
+
+    @Test
+    void horizontalPodAutoscalerMetricsAreValidatedAsUpstream() {
+        String hpa = """
+                metadata: {name: h}
+                spec:
+                  scaleTargetRef: {kind: Deployment, name: web}
+                  maxReplicas: 3
+                  metrics:
+                  - type: Resource
+                    resource: {name: memory, target: {type: Utilization, averageUtilization: 50, averageValue: 1Gi}}
+                  - type: Pods
+                    resource: {name: cpu, target: {type: Utilization, averageUtilization: 50}}
+                  - type: External
+                    external: {metric: {name: q}, target: {type: Bogus, value: "-1"}}
+                  - type: Object
+                    object: {describedObject: {kind: Service}, metric: {name: m}, target: {type: Value}}
+                """;
+        List<String> causes = Cluster.error(() -> c.create("autoscaling", "horizontalpodautoscalers", "default", hpa)).causes()
+                .stream().map(cause -> cause.field() + ": " + cause.message()).toList();
+        assertThat(causes).containsExactly(
+                "spec.metrics[0].resource.target.averageValue: Forbidden: may not set both a target raw value and a target utilization",
+                "spec.metrics[1].pods: Required value: must populate information for the given metric source",
+                "spec.metrics[2].external.target.type: Invalid value: \"Bogus\": must be either Utilization, Value, or AverageValue",
+                "spec.metrics[2].external.target.value: Invalid value: -1: must be positive",
+                "spec.metrics[3].object.describedObject.name: Required value",
+                "spec.metrics[3].object.target.value: Required value: must set either a target value or averageValue");
+        assertThat(c.list("autoscaling", "horizontalpodautoscalers", "default")).isEmpty();
+    }
 }

@@ -196,14 +196,8 @@ class OtherTablesTest {
         assertThat(row(t, v2)).containsEntry("Reference", "Deployment/web")
                 .containsEntry("Targets", "cpu: 32%/50%, memory: <unknown>/1Gi + 1 more...")
                 .containsEntry("MinPods", "2").containsEntry("MaxPods", 10L).containsEntry("Replicas", 3L);
-        ObjectNode v1 = yaml("""
-                apiVersion: autoscaling/v1
-                metadata: {name: hello}
-                spec: {scaleTargetRef: {kind: Deployment, name: hello}, maxReplicas: 5, targetCPUUtilizationPercentage: 80}
-                """);
-        assertThat(row(t, v1)).containsEntry("Targets", "cpu: <unknown>/80%").containsEntry("MinPods", "1");
         ObjectNode defaulted = yaml("apiVersion: autoscaling/v2\nmetadata: {name: d}\nspec: {maxReplicas: 3}");
-        assertThat(row(t, defaulted)).containsEntry("Targets", "cpu: <unknown>/80%");
+        assertThat(row(t, defaulted)).containsEntry("Targets", "cpu: <unknown>/80%").containsEntry("MinPods", "1");
     }
 
     @Test
