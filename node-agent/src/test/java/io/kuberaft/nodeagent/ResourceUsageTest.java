@@ -151,6 +151,24 @@ class ResourceUsageTest {
                 .as("forgotten: since the start again").isEqualTo(Duration.ofMinutes(5).plusSeconds(25).plusMillis(500));
     }
 
+    /** kubectl top rounds CPU up to the millicore: one nanocore too many would show 401m for 400m. */
+    @Test
+    void aConstantRateComesOutExactHoweverTheSamplesFall() throws Exception {
+        for (String cpu : new String[]{"400m", "333m", "1", "7n"}) {
+            Pod pod = pod("Always", Map.of(SimulatedRuntime.PREFIX + "cpu-usage", cpu), "app");
+            RuntimeContainer c = start(pod, "app");
+            long expected = new java.math.BigDecimal(io.fabric8.kubernetes.api.model.Quantity.getAmountInBytes(
+                    new io.fabric8.kubernetes.api.model.Quantity(cpu)).toString()).movePointRight(9).longValueExact();
+            for (int i = 0; i < 40; i++) {
+                clock.advance(Duration.ofNanos(1_234_567_891L));
+                CpuRates.Rate r = rates.record(c.containerId(), c.startedAt(), runtime.usage(c, pod).orElseThrow());
+                if (r.window().compareTo(Duration.ofSeconds(2)) > 0) {
+                    assertThat(r.nanoCores()).as(cpu + " at sample " + i + " over " + r.window()).isEqualTo(expected);
+                }
+            }
+        }
+    }
+
     @Test
     void anExitedContainerHasNoUsage() throws Exception {
         Pod pod = pod("Never", Map.of(SimulatedRuntime.PREFIX + "run-seconds", "3"), "app");
