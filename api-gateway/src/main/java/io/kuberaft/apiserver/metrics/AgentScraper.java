@@ -1,0 +1,131 @@
+package io.kuberaft.apiserver.metrics;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.kuberaft.apiserver.registry.Objects;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongSupplier;
+
+/**
+ * Reads node agents' {@code /stats/summary?node=*} (every node an agent hosts in one request), as metrics-server
+ * scrapes kubelets: concurrently, each within {@link #TIMEOUT}, with the API server's kubelet client certificate. An
+ * agent's answer (or its failure: an agent that is down is not asked again at once) is shared for {@link #FRESH}, so
+ * {@code kubectl top} and autoscalers polling every replica do not each cost the agents a request.
+ */
+final class AgentScraper {
+    private static final Logger LOG = LoggerFactory.getLogger(AgentScraper.class);
+    static final Duration TIMEOUT = Duration.ofSeconds(3);
+    static final Duration FRESH = Duration.ofSeconds(5);
+    private static final Duration FORGET = Duration.ofMinutes(2);
+
+    /** Where a node's agent API listens. */
+    record Address(String host, int port) {
+        @Override
+        public String toString() {
+            return host.contains(":") ? "[" + host + "]:" + port : host + ":" + port;
+        }
+    }
+
+    private record Entry(long startedNanos, Future<Map<String, JsonNode>> summaries) {
+    }
+
+    private final Vertx vertx;
+    private final HttpClient http;
+    private final LongSupplier nanoTime;
+    private final Map<Address, Entry> cache = new ConcurrentHashMap<>();
+
+    AgentScraper(Vertx vertx, HttpClient http, LongSupplier nanoTime) {
+        this.vertx = vertx;
+        this.http = http;
+        this.nanoTime = nanoTime;
+    }
+
+    /**
+     * The summaries of the nodes each agent hosts (agent → node name → summary); an agent that did not answer in time,
+     * or not with summaries, maps to no nodes. Never fails.
+     */
+    Future<Map<Address, Map<String, JsonNode>>> summaries(Collection<Address> addresses) {
+        long now = nanoTime.getAsLong();
+        cache.values().removeIf(e -> now - e.startedNanos > FORGET.toNanos());
+        List<Address> distinct = List.copyOf(new LinkedHashSet<>(addresses));
+        List<Future<Map<String, JsonNode>>> answers = distinct.stream()
+                .map(a -> cache.compute(a, (k, e) -> e != null && now - e.startedNanos < FRESH.toNanos() ? e : new Entry(now, fetch(k)))
+                        .summaries().otherwise(Map.of()))
+                .toList();
+        return Future.join(answers).map(all -> {
+            Map<Address, Map<String, JsonNode>> out = new HashMap<>();
+            for (int i = 0; i < distinct.size(); i++) {
+                out.put(distinct.get(i), answers.get(i).result());
+            }
+            return out;
+        });
+    }
+
+    private Future<Map<String, JsonNode>> fetch(Address a) {
+        Promise<Map<String, JsonNode>> done = Promise.promise();
+        AtomicReference<HttpClientRequest> request = new AtomicReference<>();
+        long timer = vertx.setTimer(TIMEOUT.toMillis(), id -> {
+            if (done.tryFail(new TimeoutException("no answer within " + TIMEOUT.toSeconds() + " s"))) {
+                HttpClientRequest r = request.get();
+                if (r != null) {
+                    r.reset();
+                }
+            }
+        });
+        http.request(new RequestOptions().setMethod(HttpMethod.GET).setHost(a.host()).setPort(a.port()).setURI("/stats/summary?node=*")
+                        .setConnectTimeout(TIMEOUT.toMillis()).setIdleTimeout(TIMEOUT.toMillis()))
+                .compose(req -> {
+                    request.set(req);
+                    return req.send();
+                })
+                .compose(resp -> resp.body().compose(body -> resp.statusCode() == 200 ? Future.succeededFuture(body)
+                        : Future.failedFuture(new IOException("HTTP " + resp.statusCode() + ": " + body.toString().strip()))))
+                .map(body -> {
+                    try {
+                        return byNode(Objects.JSON.readTree(body.getBytes()));
+                    } catch (IOException e) {
+                        throw new IllegalStateException("not JSON: " + e.getMessage(), e);
+                    }
+                })
+                .onComplete(ar -> {
+                    vertx.cancelTimer(timer);
+                    if (ar.succeeded()) {
+                        done.tryComplete(ar.result());
+                    } else {
+                        done.tryFail(ar.cause());
+                    }
+                });
+        return done.future().onFailure(t -> LOG.info("resource metrics: the node agent at {} did not answer /stats/summary: {}", a, t.toString()));
+    }
+
+    /** {@code {"items": [summary, ...]}} (or one summary, from an agent of one node) by each summary's node name. */
+    static Map<String, JsonNode> byNode(JsonNode body) {
+        Map<String, JsonNode> out = new HashMap<>();
+        Iterable<JsonNode> summaries = body.has("items") ? body.path("items") : List.of(body);
+        for (JsonNode s : summaries) {
+            String name = s.path("node").path("nodeName").asText("");
+            if (!name.isEmpty()) {
+                out.put(name, s);
+            }
+        }
+        return out;
+    }
+}
