@@ -20,20 +20,24 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
 
 /**
  * Reads node agents' {@code /stats/summary?node=*} (every node an agent hosts in one request), as metrics-server
- * scrapes kubelets: concurrently, each within {@link #TIMEOUT}, with the API server's kubelet client certificate. An
- * agent's answer (or its failure: an agent that is down is not asked again at once) is shared for {@link #FRESH}, so
- * {@code kubectl top} and autoscalers polling every replica do not each cost the agents a request.
+ * scrapes kubelets: concurrently, with the API server's kubelet client certificate. A request for metrics waits at
+ * most {@link #TIMEOUT} for an agent; a slow agent's answer is still taken until {@link #LATE} and serves the requests
+ * after it. An agent's answer, or its failure, is shared for {@link #FRESH}, so {@code kubectl top} and autoscalers
+ * polling every replica do not each cost the agents a request, and an agent that is down or hangs is not asked again
+ * at once (while a request to it is overdue, others do not wait for it).
  */
 final class AgentScraper {
     private static final Logger LOG = LoggerFactory.getLogger(AgentScraper.class);
-    static final Duration TIMEOUT = Duration.ofSeconds(3);
+    static final Duration TIMEOUT = Duration.ofSeconds(5);
     static final Duration FRESH = Duration.ofSeconds(5);
+    static final Duration LATE = Duration.ofSeconds(10);
     private static final Duration FORGET = Duration.ofMinutes(2);
 
     /** Where a node's agent API listens. */
@@ -44,7 +48,39 @@ final class AgentScraper {
         }
     }
 
-    private record Entry(long startedNanos, Future<Map<String, JsonNode>> summaries) {
+    /** One request to an agent: in flight, answered or failed ({@code finishedNanos} set then). */
+    private static final class Entry {
+        final long startedNanos;
+        final Future<Map<String, JsonNode>> answer;
+        volatile long finishedNanos;
+        volatile boolean finished;
+        /** A waiter gave up on it: later ones do not wait. */
+        volatile boolean overdue;
+
+        Entry(long startedNanos, Future<Map<String, JsonNode>> answer, LongSupplier clock) {
+            this.startedNanos = startedNanos;
+            this.answer = answer;
+            answer.onComplete(ar -> {
+                finishedNanos = clock.getAsLong();
+                finished = true;
+            });
+        }
+
+        boolean fresh(long now) {
+            return finished ? now - finishedNanos < FRESH.toNanos() : now - startedNanos < LATE.toNanos() + TIMEOUT.toNanos();
+        }
+
+        Future<Map<String, JsonNode>> await() {
+            if (answer.isComplete() || overdue) {
+                return answer.isComplete() ? answer.otherwise(Map.of()) : Future.succeededFuture(Map.of());
+            }
+            return answer.timeout(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).otherwise(t -> {
+                if (!answer.isComplete()) {
+                    overdue = true;
+                }
+                return Map.of();
+            });
+        }
     }
 
     private final Vertx vertx;
@@ -67,8 +103,7 @@ final class AgentScraper {
         cache.values().removeIf(e -> now - e.startedNanos > FORGET.toNanos());
         List<Address> distinct = List.copyOf(new LinkedHashSet<>(addresses));
         List<Future<Map<String, JsonNode>>> answers = distinct.stream()
-                .map(a -> cache.compute(a, (k, e) -> e != null && now - e.startedNanos < FRESH.toNanos() ? e : new Entry(now, fetch(k)))
-                        .summaries().otherwise(Map.of()))
+                .map(a -> cache.compute(a, (k, e) -> e != null && e.fresh(now) ? e : new Entry(now, fetch(k), nanoTime)).await())
                 .toList();
         return Future.join(answers).map(all -> {
             Map<Address, Map<String, JsonNode>> out = new HashMap<>();
@@ -82,8 +117,8 @@ final class AgentScraper {
     private Future<Map<String, JsonNode>> fetch(Address a) {
         Promise<Map<String, JsonNode>> done = Promise.promise();
         AtomicReference<HttpClientRequest> request = new AtomicReference<>();
-        long timer = vertx.setTimer(TIMEOUT.toMillis(), id -> {
-            if (done.tryFail(new TimeoutException("no answer within " + TIMEOUT.toSeconds() + " s"))) {
+        long timer = vertx.setTimer(LATE.toMillis(), id -> {
+            if (done.tryFail(new TimeoutException("no answer within " + LATE.toSeconds() + " s"))) {
                 HttpClientRequest r = request.get();
                 if (r != null) {
                     r.reset();
@@ -91,7 +126,7 @@ final class AgentScraper {
             }
         });
         http.request(new RequestOptions().setMethod(HttpMethod.GET).setHost(a.host()).setPort(a.port()).setURI("/stats/summary?node=*")
-                        .setConnectTimeout(TIMEOUT.toMillis()).setIdleTimeout(TIMEOUT.toMillis()))
+                        .setConnectTimeout(LATE.toMillis()).setIdleTimeout(LATE.toMillis()))
                 .compose(req -> {
                     request.set(req);
                     return req.send();
