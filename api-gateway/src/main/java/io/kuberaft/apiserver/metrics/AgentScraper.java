@@ -1,6 +1,7 @@
 package io.kuberaft.apiserver.metrics;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.kuberaft.apiserver.http.PodStreams.AgentAddress;
 import io.kuberaft.apiserver.registry.Objects;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -40,14 +41,6 @@ final class AgentScraper {
     static final Duration LATE = Duration.ofSeconds(10);
     private static final Duration FORGET = Duration.ofMinutes(2);
 
-    /** Where a node's agent API listens. */
-    record Address(String host, int port) {
-        @Override
-        public String toString() {
-            return host.contains(":") ? "[" + host + "]:" + port : host + ":" + port;
-        }
-    }
-
     /** One request to an agent: in flight, answered or failed ({@code finishedNanos} set then). */
     private static final class Entry {
         final long startedNanos;
@@ -86,7 +79,7 @@ final class AgentScraper {
     private final Vertx vertx;
     private final HttpClient http;
     private final LongSupplier nanoTime;
-    private final Map<Address, Entry> cache = new ConcurrentHashMap<>();
+    private final Map<AgentAddress, Entry> cache = new ConcurrentHashMap<>();
 
     AgentScraper(Vertx vertx, HttpClient http, LongSupplier nanoTime) {
         this.vertx = vertx;
@@ -98,15 +91,15 @@ final class AgentScraper {
      * The summaries of the nodes each agent hosts (agent → node name → summary); an agent that did not answer in time,
      * or not with summaries, maps to no nodes. Never fails.
      */
-    Future<Map<Address, Map<String, JsonNode>>> summaries(Collection<Address> addresses) {
+    Future<Map<AgentAddress, Map<String, JsonNode>>> summaries(Collection<AgentAddress> addresses) {
         long now = nanoTime.getAsLong();
         cache.values().removeIf(e -> now - e.startedNanos > FORGET.toNanos());
-        List<Address> distinct = List.copyOf(new LinkedHashSet<>(addresses));
+        List<AgentAddress> distinct = List.copyOf(new LinkedHashSet<>(addresses));
         List<Future<Map<String, JsonNode>>> answers = distinct.stream()
                 .map(a -> cache.compute(a, (k, e) -> e != null && e.fresh(now) ? e : new Entry(now, fetch(k), nanoTime)).await())
                 .toList();
         return Future.join(answers).map(all -> {
-            Map<Address, Map<String, JsonNode>> out = new HashMap<>();
+            Map<AgentAddress, Map<String, JsonNode>> out = new HashMap<>();
             for (int i = 0; i < distinct.size(); i++) {
                 out.put(distinct.get(i), answers.get(i).result());
             }
@@ -114,7 +107,7 @@ final class AgentScraper {
         });
     }
 
-    private Future<Map<String, JsonNode>> fetch(Address a) {
+    private Future<Map<String, JsonNode>> fetch(AgentAddress a) {
         Promise<Map<String, JsonNode>> done = Promise.promise();
         AtomicReference<HttpClientRequest> request = new AtomicReference<>();
         long timer = vertx.setTimer(LATE.toMillis(), id -> {
@@ -148,7 +141,7 @@ final class AgentScraper {
                         done.tryFail(ar.cause());
                     }
                 });
-        return done.future().onFailure(t -> LOG.info("resource metrics: the node agent at {} did not answer /stats/summary: {}", a, t.toString()));
+        return done.future().onFailure(t -> LOG.info("resource metrics: the node agent at {}:{} did not answer /stats/summary: {}", a.host(), a.port(), t.toString()));
     }
 
     /** {@code {"items": [summary, ...]}} (or one summary, from an agent of one node) by each summary's node name. */

@@ -24,6 +24,7 @@ import io.vertx.core.http.HttpClient;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -110,7 +111,7 @@ public final class ResourceMetrics {
             throw new StatusException(404, "NotFound", "the server could not find the requested resource");
         }
         if (info.verb().equals("watch")) {
-            // metrics-server has no watch: its list handler refuses ?watch=true so
+            // metrics-server (0.7, of Kubernetes 1.32's time) has no watch: its list handler answers ?watch=true so
             throw new StatusException(405, "MethodNotAllowed", "watch is not supported on resources of kind \"" + def.plural() + "." + GROUP
                     + "\"", GROUP, def.plural(), null, List.of(), null);
         }
@@ -146,14 +147,24 @@ public final class ResourceMetrics {
         return registry.find("", "v1", plural).orElseThrow(() -> StatusException.internal(plural + " are not registered"));
     }
 
-    /** Where a node's agent listens; null when its status does not say. */
-    private static AgentScraper.Address address(ObjectNode node) {
-        try {
-            PodStreams.AgentAddress a = PodStreams.agentAddress(node);
-            return new AgentScraper.Address(a.host(), a.port());
-        } catch (StatusException e) {
-            return null;
+    /** Each node's agent, by node name; a node whose status does not say where its agent listens has none. */
+    private static Map<String, PodStreams.AgentAddress> agentsOf(Collection<ObjectNode> nodes) {
+        Map<String, PodStreams.AgentAddress> out = new HashMap<>();
+        for (ObjectNode n : nodes) {
+            try {
+                out.put(Objects.name(n), PodStreams.agentAddress(n));
+            } catch (StatusException e) {
+                // no InternalIP or port yet: no metrics
+            }
         }
+        return out;
+    }
+
+    /** The summary of {@code node} from its own agent's answer, or null. */
+    private static JsonNode summaryOf(String node, Map<String, PodStreams.AgentAddress> agents,
+                                      Map<PodStreams.AgentAddress, Map<String, JsonNode>> answers) {
+        PodStreams.AgentAddress a = agents.get(node);
+        return a == null ? null : answers.getOrDefault(a, Map.of()).get(node);
     }
 
     /** The nodes' metrics (one node's, or 404), read from the local replica as metrics-server reads its informer's cache. */
@@ -172,18 +183,12 @@ public final class ResourceMetrics {
             all.sort(Comparator.comparing(Objects::name));
             return all;
         }, false).compose(nodes -> {
-            Map<ObjectNode, AgentScraper.Address> where = new HashMap<>();
-            nodes.forEach(n -> {
-                AgentScraper.Address a = address(n);
-                if (a != null) {
-                    where.put(n, a);
-                }
-            });
+            Map<String, PodStreams.AgentAddress> where = agentsOf(nodes);
             return agents.summaries(where.values()).map(summaries -> {
                 Instant now = clock.instant();
                 List<ObjectNode> out = new ArrayList<>();
                 for (ObjectNode n : nodes) {
-                    JsonNode s = summaries.getOrDefault(where.get(n), Map.of()).get(Objects.name(n));
+                    JsonNode s = summaryOf(Objects.name(n), where, summaries);
                     if (s != null) {
                         out.add(MetricsObjects.nodeMetrics(n, s, now));
                     }
@@ -228,19 +233,12 @@ public final class ResourceMetrics {
             }
             return new Read(pods, nodes);
         }, false).compose(read -> {
-            Map<String, AgentScraper.Address> where = new HashMap<>();
-            read.nodes().forEach((n, node) -> {
-                AgentScraper.Address a = address(node);
-                if (a != null) {
-                    where.put(n, a);
-                }
-            });
+            Map<String, PodStreams.AgentAddress> where = agentsOf(read.nodes().values());
             return agents.summaries(where.values()).map(summaries -> {
                 Instant now = clock.instant();
                 List<ObjectNode> out = new ArrayList<>();
                 for (ObjectNode p : read.pods()) {
-                    String node = p.path("spec").path("nodeName").asText("");
-                    JsonNode summary = summaries.getOrDefault(where.get(node), Map.of()).get(node);
+                    JsonNode summary = summaryOf(p.path("spec").path("nodeName").asText(""), where, summaries);
                     JsonNode stats = summary == null ? null : podStats(summary, Objects.namespace(p), Objects.name(p));
                     ObjectNode m = stats == null ? null : MetricsObjects.podMetrics(p, stats, now);
                     if (m != null) {

@@ -1,6 +1,7 @@
 package io.kuberaft.apiserver.metrics;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.kuberaft.apiserver.http.PodStreams;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import org.junit.jupiter.api.AfterEach;
@@ -31,7 +32,7 @@ class AgentScraperTest {
     private final AtomicLong delayMs = new AtomicLong();
     private final AtomicLong clock = new AtomicLong(1_000_000_000L);
     private AgentScraper scraper;
-    private AgentScraper.Address address;
+    private PodStreams.AgentAddress address;
 
     @BeforeEach
     void start() {
@@ -48,7 +49,7 @@ class AgentScraperTest {
             }
         }).listen(0, "127.0.0.1").await();
         scraper = new AgentScraper(vertx, vertx.createHttpClient(), clock::get);
-        address = new AgentScraper.Address("127.0.0.1", agent.actualPort());
+        address = new PodStreams.AgentAddress("127.0.0.1", agent.actualPort());
     }
 
     @AfterEach
