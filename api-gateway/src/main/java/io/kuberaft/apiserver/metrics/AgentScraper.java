@@ -3,6 +3,7 @@ package io.kuberaft.apiserver.metrics;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.kuberaft.apiserver.http.PodStreams.AgentAddress;
 import io.kuberaft.apiserver.registry.Objects;
+import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -41,22 +42,36 @@ final class AgentScraper {
     static final Duration LATE = Duration.ofSeconds(10);
     private static final Duration FORGET = Duration.ofMinutes(2);
 
-    /** One request to an agent: in flight, answered or failed ({@code finishedNanos} set then). */
+    /** One request to an agent: in flight, answered or failed. */
     private static final class Entry {
         final long startedNanos;
-        final Future<Map<String, JsonNode>> answer;
-        volatile long finishedNanos;
-        volatile boolean finished;
+        private final Promise<Map<String, JsonNode>> outcome = Promise.promise();
+        final Future<Map<String, JsonNode>> answer = outcome.future();
+        private volatile long finishedNanos;
+        private volatile boolean finished;
         /** A waiter gave up on it: later ones do not wait. */
-        volatile boolean overdue;
+        private volatile boolean overdue;
 
-        Entry(long startedNanos, Future<Map<String, JsonNode>> answer, LongSupplier clock) {
+        Entry(long startedNanos) {
             this.startedNanos = startedNanos;
-            this.answer = answer;
-            answer.onComplete(ar -> {
-                finishedNanos = clock.getAsLong();
-                finished = true;
-            });
+        }
+
+        /**
+         * The first outcome wins (the answer, its failure or the timer's). When it was is recorded before anyone waiting can
+         * see it: a waiter that has seen the outcome must find it timed, or a stale entry would pass for a new one.
+         */
+        synchronized boolean finish(AsyncResult<Map<String, JsonNode>> ar, long now) {
+            if (finished) {
+                return false;
+            }
+            finishedNanos = now;
+            finished = true;
+            if (ar.succeeded()) {
+                outcome.complete(ar.result());
+            } else {
+                outcome.fail(ar.cause());
+            }
+            return true;
         }
 
         boolean fresh(long now) {
@@ -96,7 +111,7 @@ final class AgentScraper {
         cache.values().removeIf(e -> now - e.startedNanos > FORGET.toNanos());
         List<AgentAddress> distinct = List.copyOf(new LinkedHashSet<>(addresses));
         List<Future<Map<String, JsonNode>>> answers = distinct.stream()
-                .map(a -> cache.compute(a, (k, e) -> e != null && e.fresh(now) ? e : new Entry(now, fetch(k), nanoTime)).await())
+                .map(a -> cache.compute(a, (k, e) -> e != null && e.fresh(now) ? e : fetch(k, new Entry(now))).await())
                 .toList();
         return Future.join(answers).map(all -> {
             Map<AgentAddress, Map<String, JsonNode>> out = new HashMap<>();
@@ -107,11 +122,11 @@ final class AgentScraper {
         });
     }
 
-    private Future<Map<String, JsonNode>> fetch(AgentAddress a) {
-        Promise<Map<String, JsonNode>> done = Promise.promise();
+    /** Starts the request to {@code a} that {@code entry} is the outcome of. */
+    private Entry fetch(AgentAddress a, Entry entry) {
         AtomicReference<HttpClientRequest> request = new AtomicReference<>();
         long timer = vertx.setTimer(LATE.toMillis(), id -> {
-            if (done.tryFail(new TimeoutException("no answer within " + LATE.toSeconds() + " s"))) {
+            if (entry.finish(Future.failedFuture(new TimeoutException("no answer within " + LATE.toSeconds() + " s")), nanoTime.getAsLong())) {
                 HttpClientRequest r = request.get();
                 if (r != null) {
                     r.reset();
@@ -135,13 +150,11 @@ final class AgentScraper {
                 })
                 .onComplete(ar -> {
                     vertx.cancelTimer(timer);
-                    if (ar.succeeded()) {
-                        done.tryComplete(ar.result());
-                    } else {
-                        done.tryFail(ar.cause());
-                    }
+                    entry.finish(ar, nanoTime.getAsLong());
                 });
-        return done.future().onFailure(t -> LOG.info("resource metrics: the node agent at {}:{} did not answer /stats/summary: {}", a.host(), a.port(), t.toString()));
+        entry.answer.onFailure(t -> LOG.info("resource metrics: the node agent at {}:{} did not answer /stats/summary: {}", a.host(), a.port(),
+                t.toString()));
+        return entry;
     }
 
     /** {@code {"items": [summary, ...]}} (or one summary, from an agent of one node) by each summary's node name. */
