@@ -129,6 +129,7 @@ public final class ApiServer implements AutoCloseable {
     private final AccessReviews accessReviews;
     private final TokenRequests tokenRequests;
     private final java.util.Optional<ServiceAccountTokens> serviceAccountTokens;
+    private final io.kuberaft.apiserver.metrics.ResourceMetrics resourceMetrics;
 
     private ApiServer(Options options, WatchableKvStore kv, ClusterView view, MeterRegistry meters, Supplier<String> metrics) {
         this.options = options;
@@ -138,6 +139,7 @@ public final class ApiServer implements AutoCloseable {
         this.vertx = Vertx.vertx(new VertxOptions().setWorkerPoolSize(64));
         this.registry = new ResourceRegistry();
         BuiltinResources.registerAll(registry);
+        io.kuberaft.apiserver.metrics.ResourceMetrics.register(registry);
         ResourceStore store = new ResourceStore(kv);
         GenericRegistry generic = StandardAdmission.startRegistry(registry, store);
         this.generic = generic;
@@ -179,6 +181,7 @@ public final class ApiServer implements AutoCloseable {
         this.apiMetrics = new ApiMetrics(meters);
         this.podStreams = new io.kuberaft.apiserver.http.PodStreams(vertx, store, registry, options.kubeletClientCert(), options.kubeletClientKey());
         this.proxies = new io.kuberaft.apiserver.http.ProxySubresource(vertx, store, registry, podStreams.agentClient());
+        this.resourceMetrics = new io.kuberaft.apiserver.metrics.ResourceMetrics(vertx, store, registry, podStreams.agentClient());
         HttpServerOptions ho = new HttpServerOptions().setHost(options.host()).setPort(options.port())
                 .setCompressionSupported(true).setMaxFormAttributeSize(MediaTypes.MAX_BODY_BYTES)
                 .setWebSocketSubProtocols(io.kuberaft.apiserver.http.PodStreams.WEBSOCKET_PROTOCOLS)
@@ -312,6 +315,18 @@ public final class ApiServer implements AutoCloseable {
         }
         if (io.kuberaft.apiserver.http.ProxySubresource.handles(info)) {
             proxies.serve(ctx, info, e -> sendError(ctx, e));
+            return;
+        }
+        if (io.kuberaft.apiserver.metrics.ResourceMetrics.handles(info)) {
+            resourceMetrics.serve(info, params, accept).onComplete(ar -> {
+                StatusException e = ar.failed() ? ar.cause() instanceof StatusException se ? se : ResourceStore.translate(ar.cause()) : null;
+                apiMetrics.record(info.verb().toUpperCase(), info.resource(), e == null ? 200 : e.code(), System.nanoTime() - start);
+                if (e == null) {
+                    send(ctx, ar.result(), accept);
+                } else {
+                    sendError(ctx, e);
+                }
+            });
             return;
         }
         if (info != null && info.verb().equals("watch") && isWebSocketUpgrade(ctx)) {

@@ -2,6 +2,7 @@ package io.kuberaft.nodeagent;
 
 import io.kuberaft.nodeagent.runtime.ContainerUsage;
 
+import java.math.BigInteger;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -48,7 +49,10 @@ final class CpuRates {
             }
             Duration window = Duration.between(ref.at, now.at);
             long nanos = window.toNanos();
-            long rate = nanos <= 0 ? 0 : Math.max(0, Math.round((now.cpuNanos - ref.cpuNanos) * 1e9 / nanos));
+            // exactly, rounded to the nearest nanocore (a double loses the last digits of a rate over a long window)
+            long rate = nanos <= 0 || now.cpuNanos <= ref.cpuNanos ? 0 : BigInteger.valueOf(now.cpuNanos - ref.cpuNanos)
+                    .multiply(BigInteger.valueOf(1_000_000_000L)).add(BigInteger.valueOf(nanos / 2))
+                    .divide(BigInteger.valueOf(nanos)).longValueExact();
             return new Rate(rate, window);
         }
     }

@@ -25,6 +25,7 @@ final class AgentFixture implements AutoCloseable {
     final KubernetesClient client;
     final NodeAgent agent;
     final TestPki pki;
+    private volatile java.net.http.HttpClient agentHttp;
 
     AgentFixture(Path tmp, String runtime, String name, int nodes) throws Exception {
         this(tmp, runtime, name, nodes, c -> c);
@@ -41,6 +42,22 @@ final class AgentFixture implements AutoCloseable {
                 .withTimings(Duration.ofSeconds(1), Duration.ofMinutes(5), Duration.ofSeconds(1), Duration.ofSeconds(1))
                 .withAgentPort(0).withClientCa(pki.caPem()));
         agent = new NodeAgent(client, config, Clock.systemUTC()).start();
+    }
+
+    /** GET {@code pathAndQuery} from the agent API over HTTPS with the API server's client certificate, as the API server calls it. */
+    java.net.http.HttpResponse<String> agentGet(String pathAndQuery) {
+        try {
+            if (agentHttp == null) {
+                agentHttp = TestPki.agentClient(pki);
+            }
+            return agentHttp.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("https://127.0.0.1:" + agent.apiPort() + pathAndQuery))
+                    .timeout(Duration.ofSeconds(10)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } catch (Exception e) {
+            throw new IllegalStateException("GET " + pathAndQuery + " from the agent: " + e, e);
+        }
     }
 
     static KubernetesClient client(int port) {

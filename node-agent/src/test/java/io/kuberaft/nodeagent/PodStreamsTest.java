@@ -2,20 +2,12 @@ package io.kuberaft.nodeagent;
 
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
-import org.bouncycastle.cert.X509CertificateHolder;
-import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
-import org.bouncycastle.openssl.PEMParser;
-import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -26,8 +18,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -185,7 +175,7 @@ class PodStreamsTest {
     @Test
     void theAgentApiRejectsUnauthenticatedCallers() throws Exception {
         String base = "https://127.0.0.1:" + f.agent.apiPort();
-        HttpClient anonymous = HttpClient.newBuilder().sslContext(ssl(null)).build();
+        HttpClient anonymous = HttpClient.newBuilder().sslContext(TestPki.ssl(null)).build();
         assertThat(anonymous.send(HttpRequest.newBuilder(URI.create(base + "/healthz")).build(), HttpResponse.BodyHandlers.ofString()).statusCode())
                 .isEqualTo(200);
         HttpResponse<String> pods = anonymous.send(HttpRequest.newBuilder(URI.create(base + "/pods")).build(), HttpResponse.BodyHandlers.ofString());
@@ -195,52 +185,16 @@ class PodStreamsTest {
         assertThat(logs.statusCode()).isEqualTo(401);
         // A certificate from another CA does not get through the TLS handshake.
         TestPki other = TestPki.create(tmp.resolve("other-pki"), "other");
-        HttpClient stranger = HttpClient.newBuilder().sslContext(ssl(other)).build();
+        HttpClient stranger = HttpClient.newBuilder().sslContext(TestPki.ssl(other)).build();
         assertThatThrownBy(() -> {
             HttpResponse<String> x = stranger.send(HttpRequest.newBuilder(URI.create(base + "/pods")).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(x.statusCode()).isEqualTo(401);
             throw new java.io.IOException("answered 401");
         }).isInstanceOf(java.io.IOException.class);
         // The cluster's own client certificate is accepted.
-        HttpClient apiServer = HttpClient.newBuilder().sslContext(ssl(f.pki)).build();
+        HttpClient apiServer = HttpClient.newBuilder().sslContext(TestPki.ssl(f.pki)).build();
         assertThat(apiServer.send(HttpRequest.newBuilder(URI.create(base + "/pods")).build(), HttpResponse.BodyHandlers.ofString()).statusCode())
                 .isEqualTo(200);
-    }
-
-    /** Trusts any server; presents {@code pki}'s client certificate when given. */
-    private static SSLContext ssl(TestPki pki) throws Exception {
-        KeyManagerFactory kmf = null;
-        if (pki != null) {
-            X509Certificate cert;
-            try (PEMParser p = new PEMParser(Files.newBufferedReader(pki.clientCert()))) {
-                cert = new JcaX509CertificateConverter().getCertificate((X509CertificateHolder) p.readObject());
-            }
-            java.security.PrivateKey key;
-            try (PEMParser p = new PEMParser(Files.newBufferedReader(pki.clientKey()))) {
-                key = new JcaPEMKeyConverter().getPrivateKey((org.bouncycastle.asn1.pkcs.PrivateKeyInfo) p.readObject());
-            }
-            KeyStore ks = KeyStore.getInstance("PKCS12");
-            ks.load(null, null);
-            ks.setKeyEntry("client", key, "x".toCharArray(), new X509Certificate[]{cert});
-            kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-            kmf.init(ks, "x".toCharArray());
-        }
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(kmf == null ? null : kmf.getKeyManagers(), new TrustManager[]{new X509TrustManager() {
-            @Override
-            public void checkClientTrusted(X509Certificate[] chain, String authType) {
-            }
-
-            @Override
-            public void checkServerTrusted(X509Certificate[] chain, String authType) {
-            }
-
-            @Override
-            public X509Certificate[] getAcceptedIssuers() {
-                return new X509Certificate[0];
-            }
-        }}, null);
-        return ctx;
     }
 
     record Result(int exit, String stdout, String stderr) {

@@ -207,4 +207,48 @@ class ProcessAgentTest {
             assertThat(s.map(x -> x.getFileName().toString()).toList()).doesNotContain("sleeper");
         }
     }
+
+    /** The container's stats block in the agent's {@code /stats/summary}, or null while it has none. */
+    private static com.fasterxml.jackson.databind.JsonNode containerStats(String pod) {
+        var r = f.agentGet("/stats/summary");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        com.fasterxml.jackson.databind.JsonNode summary;
+        try {
+            summary = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        for (var p : summary.path("pods")) {
+            if (p.path("podRef").path("name").asText().equals(pod)) {
+                return p.path("containers").path(0);
+            }
+        }
+        return null;
+    }
+
+    /** CPU and memory of the container's whole process tree, from /proc: a busy loop in a child shell shows, a sleep hardly does. */
+    @Test
+    void usageOfABusyLoopAndOfASleepFromTheirProcesses() throws Exception {
+        assumeTrue(Files.isDirectory(Path.of("/proc/self")), "needs Linux /proc");
+        f.client.pods().inNamespace("default").resource(pod("spin", "Always", "sh", "-c", "(while :; do :; done) & wait").build()).create();
+        f.client.pods().inNamespace("default").resource(pod("nap", "Always", "sleep", "300").build()).create();
+        try {
+            await(WAIT, "spin and nap Running", () -> "Running".equals(get("spin").getStatus().getPhase())
+                    && "Running".equals(get("nap").getStatus().getPhase()));
+            await(WAIT, "the busy loop above 100m", () -> {
+                var c = containerStats("spin");
+                return c != null && c.path("cpu").path("usageNanoCores").asLong() > 100_000_000L;
+            }, () -> containerStats("spin"));
+            var spin = containerStats("spin");
+            assertThat(spin.path("cpu").path("usageCoreNanoSeconds").asLong()).isPositive();
+            assertThat(spin.path("memory").path("workingSetBytes").asLong()).as("two shells resident").isGreaterThan(4096);
+            var nap = containerStats("nap");
+            assertThat(nap.path("cpu").path("usageNanoCores").asLong()).as("a sleep: under 20m").isLessThan(20_000_000L);
+            assertThat(nap.path("memory").path("workingSetBytes").asLong()).isGreaterThan(4096).isLessThan(100L * 1024 * 1024);
+        } finally {
+            f.client.pods().inNamespace("default").withName("spin").withGracePeriod(0).delete();
+            f.client.pods().inNamespace("default").withName("nap").withGracePeriod(0).delete();
+        }
+        await(WAIT, "both gone from the summary", () -> containerStats("spin") == null && containerStats("nap") == null);
+    }
 }

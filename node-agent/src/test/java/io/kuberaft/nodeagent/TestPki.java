@@ -5,16 +5,24 @@ import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.KeyPurposeId;
+import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.openssl.PEMParser;
+import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
 import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
+import java.security.KeyStore;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
@@ -45,5 +53,46 @@ record TestPki(String caPem, Path clientCert, Path clientKey) {
         Files.writeString(cert, ServingCertificate.pem(clientCert));
         Files.writeString(key, ServingCertificate.pem(new JcaPKCS8Generator(client.getPrivate(), null)));
         return new TestPki(ServingCertificate.pem(caCert), cert, key);
+    }
+
+    /** Trusts any server; presents {@code pki}'s client certificate when given. */
+    static SSLContext ssl(TestPki pki) throws Exception {
+        KeyManagerFactory kmf = null;
+        if (pki != null) {
+            X509Certificate cert;
+            try (PEMParser p = new PEMParser(Files.newBufferedReader(pki.clientCert()))) {
+                cert = new JcaX509CertificateConverter().getCertificate((X509CertificateHolder) p.readObject());
+            }
+            java.security.PrivateKey key;
+            try (PEMParser p = new PEMParser(Files.newBufferedReader(pki.clientKey()))) {
+                key = new JcaPEMKeyConverter().getPrivateKey((org.bouncycastle.asn1.pkcs.PrivateKeyInfo) p.readObject());
+            }
+            KeyStore ks = KeyStore.getInstance("PKCS12");
+            ks.load(null, null);
+            ks.setKeyEntry("client", key, "x".toCharArray(), new X509Certificate[]{cert});
+            kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+            kmf.init(ks, "x".toCharArray());
+        }
+        SSLContext ctx = SSLContext.getInstance("TLS");
+        ctx.init(kmf == null ? null : kmf.getKeyManagers(), new TrustManager[]{new X509TrustManager() {
+            @Override
+            public void checkClientTrusted(X509Certificate[] chain, String authType) {
+            }
+
+            @Override
+            public void checkServerTrusted(X509Certificate[] chain, String authType) {
+            }
+
+            @Override
+            public X509Certificate[] getAcceptedIssuers() {
+                return new X509Certificate[0];
+            }
+        }}, null);
+        return ctx;
+    }
+
+    /** An HTTP client to agent APIs that presents {@code pki}'s client certificate, as the API server does. */
+    static java.net.http.HttpClient agentClient(TestPki pki) throws Exception {
+        return java.net.http.HttpClient.newBuilder().sslContext(ssl(pki)).connectTimeout(java.time.Duration.ofSeconds(5)).build();
     }
 }

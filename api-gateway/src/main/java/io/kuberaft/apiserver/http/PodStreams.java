@@ -170,10 +170,10 @@ public final class PodStreams {
     }
 
     /** Where a node's agent API listens: its InternalIP and the kubelet endpoint port of its status. */
-    record AgentAddress(String host, int port) {
+    public record AgentAddress(String host, int port) {
     }
 
-    static AgentAddress agentAddress(ObjectNode node) {
+    public static AgentAddress agentAddress(ObjectNode node) {
         String ip = null;
         for (JsonNode a : node.path("status").path("addresses")) {
             if (a.path("type").asText().equals("InternalIP")) {

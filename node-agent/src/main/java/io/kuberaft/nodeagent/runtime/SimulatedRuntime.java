@@ -5,6 +5,8 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Quantity;
 
 import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.math.RoundingMode;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -97,10 +99,15 @@ public final class SimulatedRuntime implements ContainerRuntime {
             Map<String, String> a = pod.getMetadata().getAnnotations();
             Instant now = clock.instant();
             long elapsedNanos = Math.max(0, Duration.between(sim.usageAt, now).toNanos());
-            double cores = quantity(a, sim.name, "cpu-usage", IDLE_CPU).doubleValue();
-            sim.cpuNanos += Math.round(cores * elapsedNanos);
+            // whole nanocores (a quantity has nano precision) times nanoseconds, the remainder carried to the next sample:
+            // the counter never drifts from the annotated rate, so a constant rate comes out exact
+            long nanoCores = Math.max(0, quantity(a, sim.name, "cpu-usage", IDLE_CPU).movePointRight(9).setScale(0, RoundingMode.HALF_UP).longValue());
+            BigInteger[] used = BigInteger.valueOf(nanoCores).multiply(BigInteger.valueOf(elapsedNanos))
+                    .add(BigInteger.valueOf(sim.cpuCarry)).divideAndRemainder(BigInteger.valueOf(1_000_000_000L));
+            sim.cpuNanos += used[0].longValueExact();
+            sim.cpuCarry = used[1].longValueExact();
             sim.usageAt = now;
-            long memory = quantity(a, sim.name, "memory-usage", IDLE_MEMORY).longValue();
+            long memory = Math.max(0, quantity(a, sim.name, "memory-usage", IDLE_MEMORY).longValue());
             return Optional.of(new ContainerUsage(now, sim.cpuNanos, memory));
         }
     }
@@ -221,6 +228,8 @@ public final class SimulatedRuntime implements ContainerRuntime {
         int stopCode;
         /** CPU time used up to {@link #usageAt} (see {@link #usage}). */
         long cpuNanos;
+        /** nanocore-nanoseconds not yet a whole nanosecond of {@link #cpuNanos}. */
+        long cpuCarry;
         Instant usageAt;
 
         Sim(String containerId, String name, String image, Instant startedAt, Instant exitAt, int exitCode, Duration stopTime,
