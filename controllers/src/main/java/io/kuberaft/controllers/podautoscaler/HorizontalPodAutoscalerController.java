@@ -134,8 +134,11 @@ public final class HorizontalPodAutoscalerController implements Controller {
         }
         try {
             sync(key, hpa);
+        } catch (KubernetesClientException e) {
+            // retried at the next period, as upstream (a conflict means the cache was behind our own last write)
+            LOG.info("horizontal pod autoscaler {}: {} {}", key, e.getCode(), e.getStatus() == null ? e.getMessage() : e.getStatus().getMessage());
         } catch (RuntimeException e) {
-            LOG.info("horizontal pod autoscaler {}: {}", key, e.toString());
+            LOG.warn("horizontal pod autoscaler {}: {}", key, e.toString(), e);
         } finally {
             schedule(key);
         }
@@ -241,7 +244,8 @@ public final class HorizontalPodAutoscalerController implements Controller {
         try {
             ctx.client().resources(HorizontalPodAutoscaler.class).inNamespace(hpa.getMetadata().getNamespace()).resource(next).updateStatus();
         } catch (KubernetesClientException e) {
-            ctx.events().warning(hpa, "FailedUpdateStatus", e.getMessage());
+            ctx.events().warning(hpa, "FailedUpdateStatus", e.getStatus() != null && e.getStatus().getMessage() != null
+                    ? e.getStatus().getMessage() : e.getMessage());
             throw e;
         }
     }
