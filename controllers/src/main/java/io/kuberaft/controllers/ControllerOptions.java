@@ -75,10 +75,6 @@ public record ControllerOptions(Duration nodeMonitorPeriod, Duration nodeMonitor
         return toBuilder().rootCaPem(pem).build();
     }
 
-    public ControllerOptions withHpaTiming(Duration syncPeriod, Duration downscaleStabilization) {
-        return toBuilder().hpaSyncPeriod(syncPeriod).hpaDownscaleStabilization(downscaleStabilization).build();
-    }
-
     /** Every option, starting from the upstream defaults. */
     public static final class Builder {
         private Duration nodeMonitorPeriod = Duration.ofSeconds(5);
