@@ -1,9 +1,12 @@
 package io.kuberaft.controllers.podautoscaler;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.fabric8.kubernetes.api.model.Duration;
 import io.fabric8.kubernetes.api.model.metrics.v1beta1.PodMetrics;
 import io.fabric8.kubernetes.api.model.metrics.v1beta1.PodMetricsList;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -37,11 +40,28 @@ public final class ResourceMetricsApi implements PodMetricsSource {
             throw new MetricsUnavailableException(message(404, null, null));
         }
         try {
-            PodMetricsList list = client.getKubernetesSerialization().unmarshal(body, PodMetricsList.class);
-            return list.getItems() == null ? List.of() : list.getItems();
+            return decode(client.getKubernetesSerialization(), body);
         } catch (RuntimeException e) {
             throw new MetricsUnavailableException("unable to decode the resource metrics API's answer: " + e.getMessage());
         }
+    }
+
+    /** A PodMetricsList's items, each window read as Go writes durations (fabric8's own reading garbles fractions). */
+    static List<PodMetrics> decode(KubernetesSerialization serialization, String body) {
+        PodMetricsList list = serialization.unmarshal(body, PodMetricsList.class);
+        List<PodMetrics> items = list.getItems() == null ? List.of() : list.getItems();
+        JsonNode raw = serialization.unmarshal(body, JsonNode.class).path("items");
+        for (int i = 0; i < items.size(); i++) {
+            String window = raw.path(i).path("window").asText("");
+            Duration d;
+            try {
+                d = window.isEmpty() ? null : new Duration(GoDuration.parse(window));
+            } catch (IllegalArgumentException e) {
+                d = null;
+            }
+            items.get(i).setWindow(d);
+        }
+        return items;
     }
 
     /**
