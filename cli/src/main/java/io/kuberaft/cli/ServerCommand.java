@@ -125,6 +125,26 @@ public final class ServerCommand implements Callable<Integer> {
             description = "Nodes per second evicted in a partially disrupted zone of a large cluster (default: ${DEFAULT-VALUE}).")
     double secondaryNodeEvictionRate;
 
+    @Option(names = "--horizontal-pod-autoscaler-sync-period", defaultValue = "15s", converter = GoDuration.class,
+            description = "How often every HorizontalPodAutoscaler is synced (default: ${DEFAULT-VALUE}).")
+    Duration hpaSyncPeriod;
+
+    @Option(names = "--horizontal-pod-autoscaler-downscale-stabilization", defaultValue = "5m", converter = GoDuration.class,
+            description = "A scale-down goes no lower than the highest recommendation of this window (default: ${DEFAULT-VALUE}).")
+    Duration hpaDownscaleStabilization;
+
+    @Option(names = "--horizontal-pod-autoscaler-tolerance", defaultValue = "0.1",
+            description = "No rescale while the usage-to-target ratio is within this of 1 (default: ${DEFAULT-VALUE}).")
+    double hpaTolerance;
+
+    @Option(names = "--horizontal-pod-autoscaler-cpu-initialization-period", defaultValue = "5m", converter = GoDuration.class,
+            description = "After a pod starts, its cpu samples count only once it is ready and sampled since (default: ${DEFAULT-VALUE}).")
+    Duration hpaCpuInitializationPeriod;
+
+    @Option(names = "--horizontal-pod-autoscaler-initial-readiness-delay", defaultValue = "30s", converter = GoDuration.class,
+            description = "A pod unready within this of its start counts as not yet ready for cpu (default: ${DEFAULT-VALUE}).")
+    Duration hpaInitialReadinessDelay;
+
     @Option(names = "--watch-bookmark-interval", defaultValue = "10s", converter = GoDuration.class,
             description = "How often watches that allow bookmarks get one; node agents take a watch silent for 3 intervals "
                     + "as a frozen replica and reconnect (default: ${DEFAULT-VALUE}).")
@@ -161,7 +181,10 @@ public final class ServerCommand implements Callable<Integer> {
                 ControllerOptions options = ControllerOptions.defaults()
                         .withNodeMonitor(nodeMonitorPeriod, nodeMonitorGracePeriod)
                         .withNodeStartupGracePeriod(nodeStartupGracePeriod)
-                        .withEvictionRates(nodeEvictionRate, secondaryNodeEvictionRate);
+                        .withEvictionRates(nodeEvictionRate, secondaryNodeEvictionRate)
+                        .toBuilder().hpaSyncPeriod(hpaSyncPeriod).hpaDownscaleStabilization(hpaDownscaleStabilization)
+                        .hpaTolerance(hpaTolerance).hpaCpuInitializationPeriod(hpaCpuInitializationPeriod)
+                        .hpaInitialReadinessDelay(hpaInitialReadinessDelay).build();
                 if (clientCa != null) {
                     // published to every namespace as kube-root-ca.crt (the cluster CA, as kube-controller-manager's --root-ca-file)
                     options = options.withRootCaPem(java.nio.file.Files.readString(clientCa));

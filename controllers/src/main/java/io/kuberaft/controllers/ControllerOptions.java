@@ -22,13 +22,23 @@ import java.time.Duration;
  * @param hostPathProvisionerDir    where the {@code kuberaft.io/hostpath} provisioner makes volume directories
  * @param defaultStorageClass       whether the controllers make a default StorageClass {@code standard} when none exists
  * @param rootCaPem                 the cluster CA bundle (PEM) published as {@code kube-root-ca.crt}; null: none published
+ * @param hpaSyncPeriod             how often every HorizontalPodAutoscaler is reconciled
+ *                                  (--horizontal-pod-autoscaler-sync-period, 15 s)
+ * @param hpaDownscaleStabilization the window whose highest recommendation a scale-down may not go below
+ *                                  (--horizontal-pod-autoscaler-downscale-stabilization, 5 min)
+ * @param hpaTolerance              no rescale while |usage/target − 1| is at most this (--horizontal-pod-autoscaler-tolerance, 0.1)
+ * @param hpaCpuInitializationPeriod a pod this young has its cpu sample ignored unless it is ready and was sampled after
+ *                                  turning ready (--horizontal-pod-autoscaler-cpu-initialization-period, 5 min)
+ * @param hpaInitialReadinessDelay  an unready pod that turned unready within this of its start is taken as never
+ *                                  ready yet (--horizontal-pod-autoscaler-initial-readiness-delay, 30 s)
  */
 public record ControllerOptions(Duration nodeMonitorPeriod, Duration nodeMonitorGracePeriod, Duration nodeStartupGracePeriod,
                                 double nodeEvictionRate, double secondaryNodeEvictionRate, double unhealthyZoneThreshold,
                                 int largeClusterSizeThreshold, int terminatedPodGcThreshold,
                                 Duration jobPodFailureBackoff, Duration jobPodFailureBackoffMax,
                                 Duration resourceQuotaSyncPeriod, String hostPathProvisionerDir, boolean defaultStorageClass,
-                                String rootCaPem) {
+                                String rootCaPem, Duration hpaSyncPeriod, Duration hpaDownscaleStabilization, double hpaTolerance,
+                                Duration hpaCpuInitializationPeriod, Duration hpaInitialReadinessDelay) {
     public static ControllerOptions defaults() {
         return new Builder().build();
     }
@@ -81,6 +91,11 @@ public record ControllerOptions(Duration nodeMonitorPeriod, Duration nodeMonitor
         private String hostPathProvisionerDir = "/tmp/kuberaft-hostpath";
         private boolean defaultStorageClass = true;
         private String rootCaPem;
+        private Duration hpaSyncPeriod = Duration.ofSeconds(15);
+        private Duration hpaDownscaleStabilization = Duration.ofMinutes(5);
+        private double hpaTolerance = 0.1;
+        private Duration hpaCpuInitializationPeriod = Duration.ofMinutes(5);
+        private Duration hpaInitialReadinessDelay = Duration.ofSeconds(30);
 
         public Builder() {
         }
@@ -100,6 +115,11 @@ public record ControllerOptions(Duration nodeMonitorPeriod, Duration nodeMonitor
             hostPathProvisionerDir = o.hostPathProvisionerDir;
             defaultStorageClass = o.defaultStorageClass;
             rootCaPem = o.rootCaPem;
+            hpaSyncPeriod = o.hpaSyncPeriod;
+            hpaDownscaleStabilization = o.hpaDownscaleStabilization;
+            hpaTolerance = o.hpaTolerance;
+            hpaCpuInitializationPeriod = o.hpaCpuInitializationPeriod;
+            hpaInitialReadinessDelay = o.hpaInitialReadinessDelay;
         }
 
         public Builder nodeMonitorPeriod(Duration v) { nodeMonitorPeriod = v; return this; }
@@ -116,12 +136,18 @@ public record ControllerOptions(Duration nodeMonitorPeriod, Duration nodeMonitor
         public Builder hostPathProvisionerDir(String v) { hostPathProvisionerDir = v; return this; }
         public Builder defaultStorageClass(boolean v) { defaultStorageClass = v; return this; }
         public Builder rootCaPem(String v) { rootCaPem = v; return this; }
+        public Builder hpaSyncPeriod(Duration v) { hpaSyncPeriod = v; return this; }
+        public Builder hpaDownscaleStabilization(Duration v) { hpaDownscaleStabilization = v; return this; }
+        public Builder hpaTolerance(double v) { hpaTolerance = v; return this; }
+        public Builder hpaCpuInitializationPeriod(Duration v) { hpaCpuInitializationPeriod = v; return this; }
+        public Builder hpaInitialReadinessDelay(Duration v) { hpaInitialReadinessDelay = v; return this; }
 
         public ControllerOptions build() {
             return new ControllerOptions(nodeMonitorPeriod, nodeMonitorGracePeriod, nodeStartupGracePeriod, nodeEvictionRate,
                     secondaryNodeEvictionRate, unhealthyZoneThreshold, largeClusterSizeThreshold, terminatedPodGcThreshold,
                     jobPodFailureBackoff, jobPodFailureBackoffMax, resourceQuotaSyncPeriod, hostPathProvisionerDir,
-                    defaultStorageClass, rootCaPem);
+                    defaultStorageClass, rootCaPem, hpaSyncPeriod, hpaDownscaleStabilization, hpaTolerance,
+                    hpaCpuInitializationPeriod, hpaInitialReadinessDelay);
         }
     }
 }

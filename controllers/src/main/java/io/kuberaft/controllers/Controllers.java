@@ -13,6 +13,7 @@ import io.kuberaft.controllers.job.TtlAfterFinishedController;
 import io.kuberaft.controllers.namespace.NamespaceController;
 import io.kuberaft.controllers.nodelifecycle.NodeLifecycleController;
 import io.kuberaft.controllers.nodelifecycle.TaintEvictionController;
+import io.kuberaft.controllers.podautoscaler.HorizontalPodAutoscalerController;
 import io.kuberaft.controllers.podgc.PodGCController;
 import io.kuberaft.controllers.replicaset.ReplicaSetController;
 import io.kuberaft.controllers.resourcequota.ResourceQuotaController;
@@ -46,12 +47,13 @@ public final class Controllers {
                 CronJobController::new,
                 DaemonSetController::new,
                 StatefulSetController::new,
-                // service, storage and policy controllers
+                // service, storage, policy and autoscaling controllers
                 EndpointsController::new,
                 EndpointSliceController::new,
                 EndpointSliceMirroringController::new,
                 PersistentVolumeController::new,
                 DisruptionController::new,
+                HorizontalPodAutoscalerController::new,
                 ResourceQuotaController::new,
                 RootCaCertPublisher::new,
                 // node lifecycle, taint eviction and the scheduler (issue 4 sections 3-4)
