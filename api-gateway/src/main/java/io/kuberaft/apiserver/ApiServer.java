@@ -124,6 +124,7 @@ public final class ApiServer implements AutoCloseable {
     private final io.kuberaft.apiserver.crd.CrdRegistrar crds;
     private final io.kuberaft.apiserver.http.PodStreams podStreams;
     private final io.kuberaft.apiserver.http.ProxySubresource proxies;
+    private final io.kuberaft.apiserver.admission.SystemBootstrap bootstrap;
     private final Authenticator authenticator;
     private final RbacAuthorizer authorizer;
     private final AccessReviews accessReviews;
@@ -141,7 +142,9 @@ public final class ApiServer implements AutoCloseable {
         BuiltinResources.registerAll(registry);
         io.kuberaft.apiserver.metrics.ResourceMetrics.register(registry);
         ResourceStore store = new ResourceStore(kv);
-        GenericRegistry generic = StandardAdmission.startRegistry(registry, store);
+        StandardAdmission.Started started = StandardAdmission.startRegistry(registry, store);
+        this.bootstrap = started.bootstrap();
+        GenericRegistry generic = started.generic();
         this.generic = generic;
         this.lookup = new io.kuberaft.apiserver.admission.Lookup(registry, store);
         try {
@@ -679,7 +682,14 @@ public final class ApiServer implements AutoCloseable {
     @Override
     public void close() {
         crds.close();
+        // nothing of ours may write once the caller closes the store (a RocksDB read after close crashes the JVM)
+        bootstrap.stop();
         timers.shutdownNow();
+        try {
+            timers.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         server.close().toCompletionStage().toCompletableFuture().orTimeout(5, TimeUnit.SECONDS).exceptionally(t -> null).join();
         vertx.close().toCompletionStage().toCompletableFuture().orTimeout(5, TimeUnit.SECONDS).exceptionally(t -> null).join();
     }

@@ -32,15 +32,19 @@ public final class StandardAdmission {
                 .register(new io.kuberaft.apiserver.crd.CustomResourceCleanup());
     }
 
+    /** The generic registry and the bootstrap that fills the store in the background (stopped with the server). */
+    public record Started(GenericRegistry generic, SystemBootstrap bootstrap) {
+    }
+
     /**
-     * The generic registry with this chain, and the system namespaces, PriorityClasses and {@code kubernetes}
-     * service ensured in the background (retried until the store has a quorum).
+     * The generic registry with this chain, and the system namespaces, PriorityClasses, {@code kubernetes}
+     * service and default RBAC policy ensured in the background (retried until the store has a quorum).
      */
-    public static GenericRegistry startRegistry(ResourceRegistry registry, ResourceStore store) {
+    public static Started startRegistry(ResourceRegistry registry, ResourceStore store) {
         Lookup lookup = new Lookup(registry, store);
         SystemBootstrap system = new SystemBootstrap(lookup);
         GenericRegistry generic = new GenericRegistry(store, chain(lookup, system));
         system.startAsync(generic);
-        return generic;
+        return new Started(generic, system);
     }
 }

@@ -21,6 +21,7 @@ public final class SystemBootstrap {
     public static final List<String> SYSTEM_NAMESPACES = List.of("default", "kube-system", "kube-public", "kube-node-lease");
     private final Lookup lookup;
     private volatile boolean policyEnsured;
+    private volatile Thread thread;
 
     public SystemBootstrap(Lookup lookup) {
         this.lookup = lookup;
@@ -120,6 +121,21 @@ public final class SystemBootstrap {
             }
         }, "kuberaft-system-bootstrap");
         t.setDaemon(true);
+        thread = t;
         t.start();
+    }
+
+    /** Stops the background pass and waits for it (at most 5 s): it must not write once the store is closed. */
+    public void stop() {
+        Thread t = thread;
+        if (t == null) {
+            return;
+        }
+        t.interrupt();
+        try {
+            t.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }
