@@ -213,7 +213,11 @@ public final class NodeLifecycleController implements Controller {
         try {
             lease = ctx.client().leases().inNamespace(LEASE_NAMESPACE).withName(node.getMetadata().getName()).get();
         } catch (KubernetesClientException e) {
-            LOG.debug("node {}: lease read failed ({}); judging by the cached heartbeat", node.getMetadata().getName(), e.toString());
+            // Unconfirmed, the cache is not enough to call a node dead: next pass. (Suspected cause of the chaos
+            // node-lifecycle anomaly of seed 1795405927: right after a failover a node was marked Unknown from a Lease
+            // 10.5 s old although a renewal 6 s old had been committed.)
+            LOG.info("node {}: lease read failed ({}); judged again on the next pass", node.getMetadata().getName(), e.toString());
+            return node;
         }
         heartbeat = heartbeat(node, ready, lease);
         if (heartbeat == null || !now.isAfter(probes.silentSince(name, heartbeat, now, grace).plus(grace))) {
