@@ -213,9 +213,7 @@ public final class NodeLifecycleController implements Controller {
         try {
             lease = ctx.client().leases().inNamespace(LEASE_NAMESPACE).withName(node.getMetadata().getName()).get();
         } catch (KubernetesClientException e) {
-            // Unconfirmed, the cache is not enough to call a node dead: next pass. (Suspected cause of the chaos
-            // node-lifecycle anomaly of seed 1795405927: right after a failover a node was marked Unknown from a Lease
-            // 10.5 s old although a renewal 6 s old had been committed.)
+            // Unconfirmed, the cache is not enough to call a node dead: judged again on the next pass.
             LOG.info("node {}: lease read failed ({}); judged again on the next pass", node.getMetadata().getName(), e.toString());
             return node;
         }
