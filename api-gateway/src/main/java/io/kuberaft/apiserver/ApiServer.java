@@ -278,7 +278,7 @@ public final class ApiServer implements AutoCloseable {
             ctx.request().pause();
         }
         vertx.<UserInfo>executeBlocking(() -> {
-            if (auth.pending() != null && !authenticator.stillValid(auth.pending(), ctx.request().getHeader("Authorization").substring(7).trim())) {
+            if (auth.pending() != null && !authenticator.stillValid(auth.pending(), auth.token())) {
                 throw new StatusException(401, "Unauthorized", "Unauthorized");
             }
             UserInfo user = impersonating ? Impersonation.apply(auth.user(), ctx.request().headers(), authorizer) : auth.user();
@@ -395,9 +395,7 @@ public final class ApiServer implements AutoCloseable {
         }
         if (info != null) {
             ResourceDefinition def = resources.resolve(info);
-            Buffer b = ctx.body().buffer();
-            byte[] body = b == null ? new byte[0] : b.getBytes();
-            return resources.handle(info, def, q, accept, ctx.request().getHeader("Content-Type"), body);
+            return resources.handle(info, def, q, accept, ctx.request().getHeader("Content-Type"), body(ctx));
         }
         if (!ctx.request().method().name().equals("GET") && !ctx.request().method().name().equals("HEAD")) {
             throw StatusException.methodNotAllowed("the server does not allow this method on the requested resource");

@@ -29,9 +29,16 @@ public final class Authenticator {
     private final Optional<ServiceAccountTokens> serviceAccounts;
     private final Lookup lookup;
 
-    /** The outcome: the user, or null for a 401; {@code pending} a ServiceAccount token whose objects must still exist. */
-    public record Result(UserInfo user, ServiceAccountTokens.Claims pending) {
-        static final Result UNAUTHORIZED = new Result(null, null);
+    /**
+     * The outcome: the user, or null for a 401; {@code pending} the claims of a ServiceAccount {@code token} whose objects
+     * must still exist ({@link #stillValid}).
+     */
+    public record Result(UserInfo user, ServiceAccountTokens.Claims pending, String token) {
+        static final Result UNAUTHORIZED = new Result(null, null, null);
+
+        Result(UserInfo user) {
+            this(user, null, null);
+        }
     }
 
     public Authenticator(Map<String, UserInfo> tokens, boolean clientCerts, Optional<ServiceAccountTokens> serviceAccounts, Lookup lookup) {
@@ -48,20 +55,20 @@ public final class Authenticator {
     /** Without touching the store (it runs on the event loop); see {@link #stillValid}. */
     public Result authenticate(HttpServerRequest req) {
         if (!enabled()) {
-            return new Result(ADMIN, null);
+            return new Result(ADMIN);
         }
         String auth = req.getHeader("Authorization");
         if (auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
             String token = auth.substring(7).trim();
             UserInfo u = tokens.get(token);
             if (u != null) {
-                return new Result(u, null);
+                return new Result(u);
             }
             Optional<ServiceAccountTokens.Claims> c = serviceAccounts.flatMap(s -> s.verify(token));
             if (c.isEmpty()) {
                 return Result.UNAUTHORIZED;
             }
-            return new Result(serviceAccountUser(c.get()), c.get());
+            return new Result(serviceAccountUser(c.get()), c.get(), token);
         }
         if (auth != null && auth.regionMatches(true, 0, "Basic ", 0, 6)) {
             return Result.UNAUTHORIZED; // basic auth was removed upstream in 1.19
@@ -70,13 +77,13 @@ public final class Authenticator {
             try {
                 var certs = req.connection().peerCertificates();
                 if (certs != null && !certs.isEmpty() && certs.get(0) instanceof X509Certificate x) {
-                    return new Result(certificateUser(x), null);
+                    return new Result(certificateUser(x));
                 }
             } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
                 // no client certificate: anonymous
             }
         }
-        return new Result(UserInfo.ANONYMOUS, null);
+        return new Result(UserInfo.ANONYMOUS);
     }
 
     static UserInfo serviceAccountUser(ServiceAccountTokens.Claims c) {

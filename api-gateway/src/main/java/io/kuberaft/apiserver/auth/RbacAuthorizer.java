@@ -8,6 +8,7 @@ import io.kuberaft.raftstore.ReadConsistency;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * The RBAC authorizer: a request is allowed when a rule of a Role or ClusterRole bound to the user (directly, through
@@ -28,37 +29,25 @@ public final class RbacAuthorizer {
         if (a.user().isMaster()) {
             return true;
         }
-        for (ObjectNode b : list("ClusterRoleBinding", null)) {
-            if (bound(b, a.user(), "") && anyRuleAllows(roleOf(b, ""), a)) {
-                return true;
-            }
-        }
-        if (a.resourceRequest() && !a.namespace().isEmpty()) {
-            for (ObjectNode b : list("RoleBinding", a.namespace())) {
-                if (bound(b, a.user(), a.namespace()) && anyRuleAllows(roleOf(b, a.namespace()), a)) {
-                    return true;
-                }
-            }
-        }
-        return false;
+        return ruleSets(a.user(), a.resourceRequest() ? a.namespace() : "").anyMatch(rules -> anyRuleAllows(rules, a));
     }
 
     /** The rules that apply to {@code user} in {@code namespace} (cluster-wide ones too), for SelfSubjectRulesReview. */
     public List<JsonNode> rulesFor(UserInfo user, String namespace) {
         List<JsonNode> out = new ArrayList<>();
-        for (ObjectNode b : list("ClusterRoleBinding", null)) {
-            if (bound(b, user, "")) {
-                roleOf(b, "").forEach(out::add);
-            }
-        }
-        if (namespace != null && !namespace.isEmpty()) {
-            for (ObjectNode b : list("RoleBinding", namespace)) {
-                if (bound(b, user, namespace)) {
-                    roleOf(b, namespace).forEach(out::add);
-                }
-            }
-        }
+        ruleSets(user, namespace == null ? "" : namespace).forEach(rules -> rules.forEach(out::add));
         return out;
+    }
+
+    /**
+     * The rules of every role bound to {@code user}: ClusterRoleBindings first, then the RoleBindings of
+     * {@code namespace} (none when empty). Lazy, so a check stops reading policy at the first binding that allows.
+     */
+    private Stream<JsonNode> ruleSets(UserInfo user, String namespace) {
+        Stream<JsonNode> cluster = list("ClusterRoleBinding", null).stream().filter(b -> bound(b, user, "")).map(b -> roleOf(b, ""));
+        Stream<JsonNode> local = Stream.of(namespace).filter(ns -> !ns.isEmpty())
+                .flatMap(ns -> list("RoleBinding", ns).stream().filter(b -> bound(b, user, ns)).map(b -> roleOf(b, ns)));
+        return Stream.concat(cluster, local);
     }
 
     private List<ObjectNode> list(String kind, String ns) {
