@@ -67,6 +67,7 @@ public final class KvStateMachine extends BaseStateMachine {
         return t;
     });
     private final AtomicLong leaderChanges = new AtomicLong();
+    private final List<Consumer<RaftPeerId>> leaderChangeListeners = new CopyOnWriteArrayList<>();
     private final Timer applyTimer;
     private volatile StoreEngine engine;
 
@@ -260,6 +261,14 @@ public final class KvStateMachine extends BaseStateMachine {
     @Override
     public void notifyLeaderChanged(RaftGroupMemberId groupMemberId, RaftPeerId newLeaderId) {
         leaderChanges.incrementAndGet();
+        if (newLeaderId != null) {
+            events.execute(() -> leaderChangeListeners.forEach(l -> l.accept(newLeaderId)));
+        }
+    }
+
+    /** {@code l} hears of every new leader this replica learns of (off Ratis' threads, in order). */
+    void onLeaderChange(Consumer<RaftPeerId> l) {
+        leaderChangeListeners.add(l);
     }
 
     /** How many times this replica has seen the leader change (etcd_server_leader_changes_seen_total). */

@@ -67,7 +67,8 @@ public final class RaftReplica implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        this.client = new ReconnectingClient(() -> newClient(props, config.peers()));
+        this.client = new ReconnectingClient(leader -> newClient(props, config.peers(), leader));
+        stateMachine.onLeaderChange(client::follow);
         this.store = new RaftKvStore(client, stateMachine, peerId, config.requestTimeout(), scheduler);
         stateMachine.addLeadershipListener(new LeaderServices(store, () -> stateMachine.engine().mvcc(), config, scheduler));
     }
@@ -108,9 +109,11 @@ public final class RaftReplica implements AutoCloseable {
         return out;
     }
 
-    private static RaftClient newClient(RaftProperties props, Map<String, String> peers) {
+    private static RaftClient newClient(RaftProperties props, Map<String, String> peers, RaftPeerId leader) {
+        RaftGroup group = RaftGroup.valueOf(GROUP_ID, peers(peers));
+        boolean known = leader != null && group.getPeer(leader) != null;
         return RaftClient.newBuilder().setProperties(props).setClientId(ClientId.randomId())
-                .setRaftGroup(RaftGroup.valueOf(GROUP_ID, peers(peers)))
+                .setRaftGroup(group).setLeaderId(known ? leader : null)
                 .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(10, TimeDuration.valueOf(100, TimeUnit.MILLISECONDS)))
                 .build();
     }
@@ -166,6 +169,11 @@ public final class RaftReplica implements AutoCloseable {
     /** Asks this replica to step down (tests, rolling restarts). */
     public void transferLeadership(String toId, long timeoutMs) throws IOException {
         client.get().admin().transferLeadership(RaftPeerId.valueOf(toId), timeoutMs);
+    }
+
+    /** The leader this replica's Raft client sends its next request to. */
+    RaftPeerId clientLeader() {
+        return client.get().getLeaderId();
     }
 
     public ClusterView clusterView() {

@@ -115,6 +115,27 @@ class RaftClusterTest {
     }
 
     @Test
+    void everyReplicasClientFollowsANewLeaderBeforeItsNextRequest() throws Exception {
+        try (TestCluster c = new TestCluster(dir, 3, cfg -> cfg)) {
+            RaftReplica leader = c.awaitLeader(LEADER_WAIT);
+            for (RaftReplica r : c.replicas.values()) {
+                r.store().put(put("before-" + r.id(), "v")).join();
+            }
+            String next = c.replicas.keySet().stream().filter(id -> !id.equals(leader.id())).findFirst().orElseThrow();
+            leader.transferLeadership(next, 10_000);
+            TestCluster.await(next + " leads", LEADER_WAIT, () -> c.replicas.get(next).isLeader());
+            // No request was made since the change: a client still aimed at the old leader would only find out by
+            // timing out on it when that leader hangs (a paused process), delaying every write through its replica.
+            TestCluster.await("every replica's client aims at " + next, Duration.ofSeconds(5),
+                    () -> c.replicas.values().stream().allMatch(r -> next.equals(r.clientLeader().toString())));
+            for (RaftReplica r : c.replicas.values()) {
+                r.store().put(put("after-" + r.id(), "v")).join();
+            }
+            assertThat(value(leader, "after-" + leader.id())).isEqualTo("v");
+        }
+    }
+
+    @Test
     void followerBehindAPurgedLogCatchesUpByInstallingACheckpoint() throws Exception {
         try (TestCluster c = new TestCluster(dir, 3, cfg -> cfg.withSnapshotThreshold(100).withLogSegmentBytes(16 * 1024))) {
             c.awaitLeader(LEADER_WAIT);
