@@ -10,6 +10,7 @@ import io.kuberaft.apiserver.auth.Authenticator;
 import io.kuberaft.apiserver.auth.Impersonation;
 import io.kuberaft.apiserver.auth.RbacAuthorizer;
 import io.kuberaft.apiserver.auth.ServiceAccountTokens;
+import io.kuberaft.apiserver.auth.RequestUser;
 import io.kuberaft.apiserver.auth.UserInfo;
 import io.kuberaft.apiserver.http.Discovery;
 import io.kuberaft.apiserver.http.MediaTypes;
@@ -164,6 +165,7 @@ public final class ApiServer implements AutoCloseable {
             generic.admission().register(new io.kuberaft.apiserver.admission.ServiceAccountTokenSecrets(lookup, serviceAccountTokens.get(), caPem));
         }
         this.authorizer = new RbacAuthorizer(lookup);
+        generic.admission().register(new io.kuberaft.apiserver.auth.RbacEscalationCheck(lookup, authorizer));
         this.accessReviews = new AccessReviews(authorizer, authenticator, serviceAccountTokens);
         this.tokenRequests = new TokenRequests(serviceAccountTokens, lookup, java.time.Clock.systemUTC());
         Patcher patcher = io.kuberaft.apiserver.patch.KubePatcher.install(generic);
@@ -367,7 +369,7 @@ public final class ApiServer implements AutoCloseable {
             sendError(ctx, e);
             return;
         }
-        vertx.<Reply>executeBlocking(() -> ResourceStore.fenced(fence, () -> route(ctx, info, q, accept, user)), false).onComplete(ar -> {
+        vertx.<Reply>executeBlocking(() -> ResourceStore.fenced(fence, () -> RequestUser.as(user, () -> route(ctx, info, q, accept, user))), false).onComplete(ar -> {
             String resource = info == null ? "" : info.resource();
             String verb = info == null ? method : info.verb().toUpperCase();
             if (ar.succeeded()) {

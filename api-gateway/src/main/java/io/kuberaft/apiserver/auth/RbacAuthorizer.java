@@ -95,7 +95,7 @@ public final class RbacAuthorizer {
         return false;
     }
 
-    static boolean anyRuleAllows(JsonNode rules, Attributes a) {
+    static boolean anyRuleAllows(Iterable<JsonNode> rules, Attributes a) {
         for (JsonNode r : rules) {
             if (ruleAllows(r, a)) {
                 return true;

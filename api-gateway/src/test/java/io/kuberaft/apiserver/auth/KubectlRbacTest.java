@@ -75,6 +75,63 @@ class KubectlRbacTest {
     }
 
     @Test
+    void nobodyGrantsPermissionsItDoesNotHoldUnlessItMayEscalateOrBind() throws Exception {
+        String sa = "system:serviceaccount:default:deployer";
+        k.kubectl(30, "create", "serviceaccount", "deployer").ok();
+        k.kubectl(30, "create", "role", "rbac-writer", "--verb=create,get,list,update,patch", "--resource=roles,rolebindings,pods").ok();
+        k.kubectl(30, "create", "rolebinding", "rbac-writer", "--role=rbac-writer", "--serviceaccount=default:deployer").ok();
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(10));
+        while (k.kubectl(30, "get", "pods", "--as", sa).code() != 0) {
+            assertThat(Instant.now()).as("the binding takes effect").isBefore(deadline);
+        }
+        String held = "user \"" + sa + "\" (groups=[\"system:serviceaccounts\" \"system:serviceaccounts:default\" \"system:authenticated\"])"
+                + " is attempting to grant RBAC permissions not currently held:\n";
+
+        // a role within what it holds: fine; one with more: refused, naming what is missing, and nothing is written
+        k.kubectl(30, "create", "role", "pod-reader", "--verb=get,list", "--resource=pods", "--as", sa).ok();
+        InProcessKubectl.Result more = k.kubectl(30, "create", "role", "secret-reader", "--verb=get,list", "--resource=secrets,pods", "--as", sa);
+        assertThat(more.code()).isEqualTo(1);
+        assertThat(more.err()).isEqualTo("Error from server (Forbidden): roles.rbac.authorization.k8s.io \"secret-reader\" is forbidden: " + held
+                + "{APIGroups:[\"\"], Resources:[\"secrets\"], Verbs:[\"get\" \"list\"]}\n");
+        assertThat(k.kubectl(30, "get", "role", "secret-reader").code()).isEqualTo(1);
+        InProcessKubectl.Result patch = k.kubectl(30, "patch", "role", "pod-reader", "--type=json", "-p",
+                "[{\"op\":\"add\",\"path\":\"/rules/-\",\"value\":{\"apiGroups\":[\"\"],\"resources\":[\"secrets\"],\"verbs\":[\"delete\"]}}]",
+                "--as", sa);
+        assertThat(patch.err()).endsWith(held + "{APIGroups:[\"\"], Resources:[\"secrets\"], Verbs:[\"delete\"]}\n");
+        assertThat(k.kubectl(30, "get", "role", "pod-reader", "-o", "jsonpath={.rules[*].resources}").ok().out()).isEqualTo("[\"pods\"]");
+        k.kubectl(30, "label", "role", "pod-reader", "team=a", "--as", sa).ok();
+
+        // binding: a role it holds every permission of, yes; cluster-admin to itself, no
+        k.kubectl(30, "create", "rolebinding", "readers", "--role=pod-reader", "--serviceaccount=default:deployer", "--as", sa).ok();
+        InProcessKubectl.Result admin = k.kubectl(30, "create", "rolebinding", "me-admin", "--clusterrole=cluster-admin",
+                "--serviceaccount=default:deployer", "--as", sa);
+        assertThat(admin.code()).isEqualTo(1);
+        assertThat(admin.err()).startsWith("error: failed to create rolebinding: rolebindings.rbac.authorization.k8s.io \"me-admin\" is forbidden: "
+                + held + "{APIGroups:[\"*\"], Resources:[\"*\"], Verbs:[\"*\"]}\n");
+        assertThat(k.kubectl(30, "auth", "can-i", "delete", "secrets", "--as", sa).out()).isEqualTo("no\n");
+
+        // `bind` on one ClusterRole lets it hand out exactly that one; `escalate` lets it write any Role
+        k.kubectl(30, "create", "role", "view-binder", "--verb=bind", "--resource=clusterroles.rbac.authorization.k8s.io",
+                "--resource-name=view").ok();
+        k.kubectl(30, "create", "rolebinding", "view-binder", "--role=view-binder", "--serviceaccount=default:deployer").ok();
+        deadline = Instant.now().plus(Duration.ofSeconds(10));
+        while (k.kubectl(30, "create", "rolebinding", "viewers", "--clusterrole=view", "--group=viewers", "--as", sa).code() != 0) {
+            assertThat(Instant.now()).as("bind on the view ClusterRole takes effect").isBefore(deadline);
+        }
+        assertThat(k.kubectl(30, "create", "rolebinding", "editors", "--clusterrole=edit", "--group=editors", "--as", sa).err())
+                .contains("is attempting to grant RBAC permissions not currently held");
+        k.kubectl(30, "create", "role", "escalator", "--verb=escalate", "--resource=roles.rbac.authorization.k8s.io").ok();
+        k.kubectl(30, "create", "rolebinding", "escalator", "--role=escalator", "--serviceaccount=default:deployer").ok();
+        deadline = Instant.now().plus(Duration.ofSeconds(10));
+        while (k.kubectl(30, "create", "role", "secret-reader", "--verb=get", "--resource=secrets", "--as", sa).code() != 0) {
+            assertThat(Instant.now()).as("escalate takes effect").isBefore(deadline);
+        }
+        // the binding of a role that does not exist is a 404 for a checked user (an admin may create it dangling)
+        assertThat(k.kubectl(30, "create", "rolebinding", "ghost", "--role=no-such-role", "--group=g", "--as", sa).err())
+                .isEqualTo("error: failed to create rolebinding: roles.rbac.authorization.k8s.io \"no-such-role\" not found\n");
+    }
+
+    @Test
     void whoamiShowsTheImpersonatedUser() throws Exception {
         String out = k.kubectl(30, "auth", "whoami", "--as", "bob", "--as-group", "devs").ok().out();
         assertThat(out).contains("Username    bob").contains("Groups      [devs system:authenticated]");
