@@ -37,6 +37,7 @@ public final class NodeAgent implements AutoCloseable {
     private final ScheduledExecutorService heartbeats;
     private final ExecutorService background;
     private final List<NodeSession> nodes = new ArrayList<>();
+    private PodSource podSource;
     private AgentApiServer api;
 
     /** What one hosted node is made of. */
@@ -79,6 +80,8 @@ public final class NodeAgent implements AutoCloseable {
         if (config.podManifestPath() == null) {
             registerAll(reporters.values());
         }
+        // Not waiting for the first list: the nodes' syncs start once it is in.
+        podSource = PodSource.start(client, new java.util.LinkedHashSet<>(config.nodeNames()));
         for (String name : config.nodeNames()) {
             NodeStatusReporter status = reporters.get(name);
             LeaseHeartbeat lease = new LeaseHeartbeat(heartbeatClient, config, name, status::uid, clock);
@@ -92,7 +95,7 @@ public final class NodeAgent implements AutoCloseable {
                 registerInBackground(s);
             }
             scheduleLease(s, Duration.ZERO);
-            pods.start();
+            pods.start(podSource);
             scheduler.scheduleWithFixedDelay(() -> guarded(s, pods::syncAll), 0, config.syncInterval().toMillis(), TimeUnit.MILLISECONDS);
             scheduler.scheduleWithFixedDelay(() -> guarded(s, status::maybePost), 1, 1, TimeUnit.SECONDS);
         }
@@ -199,7 +202,9 @@ public final class NodeAgent implements AutoCloseable {
         scheduler.shutdownNow();
         heartbeats.shutdownNow();
         heartbeatClient.close();
-        nodes.forEach(s -> s.pods().stop());
+        if (podSource != null) {
+            podSource.close();
+        }
         if (api != null) {
             api.close();
         }

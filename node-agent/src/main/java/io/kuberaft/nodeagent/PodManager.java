@@ -13,7 +13,6 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
-import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.kuberaft.controllers.scheduler.NodeAdmission;
 import io.kuberaft.nodeagent.runtime.ContainerRuntime;
 import io.kuberaft.nodeagent.runtime.PodContext;
@@ -35,7 +34,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 
 /**
- * The pods of one node: an informer on pods with {@code spec.nodeName=<node>}, one {@link PodWorker} per pod,
+ * The pods of one node: its pods as the agent's {@link PodSource} has them, one {@link PodWorker} per pod,
  * and the sync step that runs them and writes what changed through {@code pods/status}. A pod marked for
  * deletion is stopped and then deleted for good (grace period 0, the pod's uid as precondition), as the
  * kubelet does.
@@ -55,7 +54,7 @@ final class PodManager {
     /** Pods refused at admission: never run, finally deleted when deleted. Only the sync loop touches it. */
     private final Set<String> rejected = new HashSet<>();
     private final Map<String, ObjectNode> posted = new HashMap<>();
-    private SharedIndexInformer<Pod> informer;
+    private PodSource source;
     private StaticPodSource staticSource;
     private java.util.function.Supplier<String> nodeUid = () -> null;
     private volatile Map<String, Pod> staticPods = Map.of();
@@ -81,20 +80,13 @@ final class PodManager {
         return this;
     }
 
-    void start() {
-        // Not waiting for the first list: with many nodes in one process the informers sync in parallel.
-        informer = client.pods().inAnyNamespace().withField("spec.nodeName", node).runnableInformer(0);
-        informer.start();
-    }
-
-    void stop() {
-        if (informer != null) {
-            informer.close();
-        }
+    /** Runs the pods {@code source} has for this node (it may be shared with the agent's other nodes). */
+    void start(PodSource source) {
+        this.source = source;
     }
 
     boolean synced() {
-        return informer != null && informer.hasSynced();
+        return source != null && source.synced();
     }
 
     Optional<PodWorker> find(String namespace, String name) {
@@ -112,7 +104,7 @@ final class PodManager {
 
     /** One pass over every pod of the node (the node's sync loop calls this; never concurrently). */
     void syncAll() {
-        boolean synced = informer != null && informer.hasSynced();
+        boolean synced = synced();
         if (!synced && staticSource == null) {
             return;
         }
@@ -138,7 +130,7 @@ final class PodManager {
         }
         if (synced) {
             Map<String, Pod> mirrors = new HashMap<>();
-            for (Pod pod : informer.getStore().list()) {
+            for (Pod pod : source.podsOn(node)) {
                 if (StaticPodSource.isMirror(pod)) {
                     // A mirror pod only shows a static pod to the API: it is never run itself.
                     mirrors.put(pod.getMetadata().getNamespace() + "/" + pod.getMetadata().getName(), pod);

@@ -166,6 +166,21 @@ class SimulatedAgentTest {
     }
 
     @Test
+    void onePodWatchServesEveryHostedNodeAndNoOtherNode() throws Exception {
+        // this agent hosts sim-0 and sim-1 through one watch of all pods; a pod of another node is not its business
+        f.client.pods().inNamespace("default").resource(pod("elsewhere", "not-hosted-here", "Always", Map.of())).create();
+        f.client.pods().inNamespace("default").resource(pod("on-0", "sim-0", "Always", Map.of())).create();
+        f.client.pods().inNamespace("default").resource(pod("on-1", "sim-1", "Always", Map.of())).create();
+        for (String name : new String[]{"on-0", "on-1"}) {
+            await(WAIT, name + " Running", () -> "Running".equals(get(name).getStatus().getPhase()), () -> get(name).getStatus());
+        }
+        assertThat(f.agent.findPod("default", "on-1")).isPresent();
+        assertThat(f.agent.findPod("default", "elsewhere")).isEmpty();
+        Pod other = get("elsewhere");
+        assertThat(other.getStatus() == null ? null : other.getStatus().getContainerStatuses()).isNullOrEmpty();
+    }
+
+    @Test
     void neverPodSucceedsAfterItsRunTime() throws Exception {
         f.client.pods().inNamespace("default").resource(pod("job-like", "sim-1", "Never", Map.of())).create();
         await(WAIT, "pod job-like Succeeded", () -> "Succeeded".equals(get("job-like").getStatus().getPhase()),
