@@ -15,6 +15,7 @@ import io.kuberaft.controllers.nodelifecycle.NodeLifecycleController;
 import io.kuberaft.controllers.nodelifecycle.TaintEvictionController;
 import io.kuberaft.controllers.podautoscaler.HorizontalPodAutoscalerController;
 import io.kuberaft.controllers.podgc.PodGCController;
+import io.kuberaft.controllers.rbac.ClusterRoleAggregationController;
 import io.kuberaft.controllers.replicaset.ReplicaSetController;
 import io.kuberaft.controllers.resourcequota.ResourceQuotaController;
 import io.kuberaft.controllers.rootcacert.RootCaCertPublisher;
@@ -56,6 +57,8 @@ public final class Controllers {
                 HorizontalPodAutoscalerController::new,
                 ResourceQuotaController::new,
                 RootCaCertPublisher::new,
+                // RBAC: the aggregated ClusterRoles (admin, edit, view and users' own)
+                ClusterRoleAggregationController::new,
                 // node lifecycle, taint eviction and the scheduler (issue 4 sections 3-4)
                 NodeLifecycleController::new,
                 TaintEvictionController::new,

@@ -9,7 +9,7 @@ import io.kuberaft.kubeapi.StatusException.Cause;
 import java.util.ArrayList;
 import java.util.List;
 
-/** rbac.authorization.k8s.io/v1 roles and bindings: rule checks, subject apiGroup defaults, an immutable roleRef. */
+/** rbac.authorization.k8s.io/v1 roles and bindings: rule and aggregation-rule checks, subject apiGroup defaults, an immutable roleRef. */
 public final class RbacStrategy extends DefaultStrategy implements io.kuberaft.apiserver.registry.Validation.NameIsPathSegment {
     static final String GROUP = "rbac.authorization.k8s.io";
     private final boolean binding;
@@ -74,6 +74,17 @@ public final class RbacStrategy extends DefaultStrategy implements io.kuberaft.a
                     if (r.path("resources").size() == 0) {
                         out.add(Fields.required(p + ".resources", "resource rules must supply at least one resource"));
                     }
+                }
+            }
+            JsonNode aggregation = obj.path("aggregationRule");
+            if (clusterScoped && aggregation.isObject()) {
+                JsonNode selectors = aggregation.path("clusterRoleSelectors");
+                if (selectors.size() == 0) {
+                    out.add(Fields.required("aggregationRule.clusterRoleSelectors",
+                            "at least one clusterRoleSelector required if aggregationRule is non-nil"));
+                }
+                for (int i = 0; i < selectors.size(); i++) {
+                    Fields.labelSelector(out, Fields.index("aggregationRule.clusterRoleSelectors", i), selectors.path(i));
                 }
             }
             return out;

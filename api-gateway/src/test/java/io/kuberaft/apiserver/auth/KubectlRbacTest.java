@@ -136,4 +136,20 @@ class KubectlRbacTest {
         String out = k.kubectl(30, "auth", "whoami", "--as", "bob", "--as-group", "devs").ok().out();
         assertThat(out).contains("Username    bob").contains("Groups      [devs system:authenticated]");
     }
+
+    @Test
+    void theDefaultEditRoleGrantsFromTheStart() throws Exception {
+        // an API server alone, no controllers: edit is bootstrapped with its aggregated rules filled
+        assertThat(k.kubectl(30, "auth", "can-i", "create", "deployments", "--as", "erin").out()).isEqualTo("no\n");
+        k.kubectl(30, "create", "rolebinding", "erin-edit", "--clusterrole=edit", "--user=erin").ok();
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(10));
+        while (!k.kubectl(30, "auth", "can-i", "create", "deployments", "--as", "erin").out().equals("yes\n")) {
+            assertThat(Instant.now()).as("the binding takes effect").isBefore(deadline);
+        }
+        assertThat(k.kubectl(30, "auth", "can-i", "get", "secrets", "--as", "erin").out()).isEqualTo("yes\n");
+        assertThat(k.kubectl(30, "auth", "can-i", "create", "rolebindings", "--as", "erin").out()).isEqualTo("no\n");
+        assertThat(k.kubectl(30, "auth", "can-i", "create", "deployments", "--as", "erin", "-n", "kube-system").out()).isEqualTo("no\n");
+        assertThat(k.kubectl(30, "get", "clusterrole", "edit", "-o", "jsonpath={.aggregationRule.clusterRoleSelectors[0].matchLabels}")
+                .ok().out()).isEqualTo("{\"rbac.authorization.k8s.io/aggregate-to-edit\":\"true\"}");
+    }
 }

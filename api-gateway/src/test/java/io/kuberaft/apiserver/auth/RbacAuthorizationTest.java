@@ -250,6 +250,49 @@ class RbacAuthorizationTest {
     }
 
     @Test
+    void theDefaultUserFacingRolesGrantFromTheStartWithoutControllers() throws Exception {
+        // this server runs no controllers: edit, view and admin carry their aggregated rules from the bootstrap
+        Resp edit = send("GET", "/apis/rbac.authorization.k8s.io/v1/clusterroles/edit", ADMIN, null, null);
+        assertThat(edit.body().path("aggregationRule").path("clusterRoleSelectors").path(0).path("matchLabels").toString())
+                .isEqualTo(q("{'rbac.authorization.k8s.io/aggregate-to-edit':'true'}"));
+        assertThat(edit.body().path("rules").size()).isGreaterThan(10);
+        for (String[] b : new String[][]{{"dev-edit", "edit", "dana"}, {"dev-view", "view", "victor"}, {"dev-admin", "admin", "ada"}}) {
+            admin("POST", "/apis/rbac.authorization.k8s.io/v1/namespaces/ns-1/rolebindings", "{'metadata':{'name':'" + b[0] + "'},"
+                    + "'roleRef':{'apiGroup':'rbac.authorization.k8s.io','kind':'ClusterRole','name':'" + b[1] + "'},"
+                    + "'subjects':[{'kind':'User','name':'" + b[2] + "'}]}");
+        }
+        String deployment = q("{'apiVersion':'apps/v1','kind':'Deployment','metadata':{'name':'web'},'spec':{'selector':{'matchLabels':"
+                + "{'app':'web'}},'template':{'metadata':{'labels':{'app':'web'}},'spec':{'containers':[{'name':'c','image':'nginx'}]}}}}");
+        Resp viewer = send("POST", "/apis/apps/v1/namespaces/ns-1/deployments", ADMIN, as("victor"), deployment);
+        assertThat(viewer.code()).as(viewer.raw()).isEqualTo(403);
+        assertThat(send("GET", "/apis/apps/v1/namespaces/ns-1/deployments", ADMIN, as("victor"), null).code()).isEqualTo(200);
+        Resp editor = send("POST", "/apis/apps/v1/namespaces/ns-1/deployments", ADMIN, as("dana"), deployment);
+        assertThat(editor.code()).as(editor.raw()).isEqualTo(201);
+        assertThat(send("GET", "/api/v1/namespaces/ns-1/secrets", ADMIN, as("dana"), null).code()).isEqualTo(200);
+        assertThat(send("GET", "/api/v1/namespaces/ns-2/secrets", ADMIN, as("dana"), null).code()).isEqualTo(403);
+        assertThat(send("GET", "/apis/rbac.authorization.k8s.io/v1/namespaces/ns-1/roles", ADMIN, as("dana"), null).code()).isEqualTo(403);
+        assertThat(send("GET", "/apis/rbac.authorization.k8s.io/v1/namespaces/ns-1/roles", ADMIN, as("ada"), null).code()).isEqualTo(200);
+        assertThat(send("DELETE", "/apis/apps/v1/namespaces/ns-1/deployments/web", ADMIN, as("ada"), null).code()).isEqualTo(200);
+    }
+
+    @Test
+    void anAggregationRuleNeedsASelector() throws Exception {
+        Resp empty = send("POST", "/apis/rbac.authorization.k8s.io/v1/clusterroles", ADMIN, null,
+                q("{'metadata':{'name':'agg-empty'},'aggregationRule':{'clusterRoleSelectors':[]}}"));
+        assertThat(empty.code()).isEqualTo(422);
+        assertThat(empty.body().path("message").asText()).isEqualTo("ClusterRole.rbac.authorization.k8s.io \"agg-empty\" is invalid: "
+                + "aggregationRule.clusterRoleSelectors: Required value: at least one clusterRoleSelector required if aggregationRule is non-nil");
+        Resp badOp = send("POST", "/apis/rbac.authorization.k8s.io/v1/clusterroles", ADMIN, null,
+                q("{'metadata':{'name':'agg-bad'},'aggregationRule':{'clusterRoleSelectors':[{'matchExpressions':[{'key':'a','operator':'Like'}]}]}}"));
+        assertThat(badOp.code()).isEqualTo(422);
+        assertThat(badOp.body().path("message").asText()).contains("aggregationRule.clusterRoleSelectors[0].matchExpressions[0].operator");
+        Resp ok = send("POST", "/apis/rbac.authorization.k8s.io/v1/clusterroles", ADMIN, null,
+                q("{'metadata':{'name':'agg-ok'},'aggregationRule':{'clusterRoleSelectors':[{'matchLabels':{'a':'b'}}]}}"));
+        assertThat(ok.code()).as(ok.raw()).isEqualTo(201);
+        assertThat(ok.body().path("aggregationRule").toString()).isEqualTo(q("{'clusterRoleSelectors':[{'matchLabels':{'a':'b'}}]}"));
+    }
+
+    @Test
     void accessReviewsAnswerCanI() throws Exception {
         admin("POST", "/api/v1/namespaces/default/serviceaccounts", "{'metadata':{'name':'reviewer'}}");
         String sa = "system:serviceaccount:default:reviewer";
