@@ -78,9 +78,11 @@ public final class RbacEscalationCheck implements AdmissionPlugin {
                 JsonNode ref = a.object().path("roleRef");
                 String refKind = ref.path("kind").asText("");
                 String refName = ref.path("name").asText("");
+                if (!refKind.equals("ClusterRole") && !refKind.equals("Role")) {
+                    return; // validation refuses it
+                }
                 String refPlural = refKind.equals("ClusterRole") ? "clusterroles" : "roles";
-                if ((refKind.equals("ClusterRole") || refKind.equals("Role"))
-                        && authorizer.allows(io.kuberaft.apiserver.auth.Attributes.resource(user, "bind", GROUP, refPlural, "", ns, refName))) {
+                if (authorizer.allows(io.kuberaft.apiserver.auth.Attributes.resource(user, "bind", GROUP, refPlural, "", ns, refName))) {
                     return;
                 }
                 ObjectNode role = lookup.get(lookup.kind(GROUP, refKind), refKind.equals("ClusterRole") ? null : ns, refName, a.reads());
