@@ -3,6 +3,7 @@ package io.kuberaft.controllers.scheduler;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodCondition;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
@@ -56,6 +57,7 @@ public final class Scheduler implements Controller {
     private ControllerContext ctx;
     private WorkQueue queue;
     private ExecutorService binder;
+    private io.fabric8.kubernetes.client.informers.SharedIndexInformer<PodDisruptionBudget> budgets;
     private int nextStart;
 
     /** Queue state, under {@code this}. */
@@ -111,6 +113,7 @@ public final class Scheduler implements Controller {
         });
         pool.allowCoreThreadTimeOut(true);
         this.binder = pool;
+        this.budgets = ctx.informers().of(PodDisruptionBudget.class);
         ctx.informers().of(Node.class).addEventHandler(new ResourceEventHandler<>() {
             @Override
             public void onAdd(Node n) {
@@ -293,7 +296,7 @@ public final class Scheduler implements Controller {
                 cache.assume(pod, r.node());
             } else if (!nodes.isEmpty()) {
                 notEligible = Preemption.notEligible(pod, nodes);
-                preempt = notEligible == null ? Preemption.find(pod, nodes) : null;
+                preempt = notEligible == null ? Preemption.find(pod, nodes, budgets.getStore().list()) : null;
             }
         }
         if (r.node() == null && preempt != null) {

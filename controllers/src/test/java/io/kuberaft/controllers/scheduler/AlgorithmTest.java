@@ -205,6 +205,31 @@ class AlgorithmTest {
         assertThat(Algorithm.schedule(urgent, nodes, 0, new Random(1), nominated).node()).as("not in its own way").isEqualTo("n1");
     }
 
+    /** Preemption prefers victims whose eviction no PodDisruptionBudget forbids: on a node, and between nodes. */
+    @Test
+    void preemptionSparesPodsProtectedByADisruptionBudget() {
+        var budget = new io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetBuilder().withNewMetadata().withName("db")
+                .withNamespace("default").endMetadata().withNewSpec().withNewSelector().addToMatchLabels("app", "db").endSelector()
+                .endSpec().withNewStatus().withDisruptionsAllowed(0).endStatus().build();
+        PodInfo preemptor = new PodInfo(pod("500m", "100Mi").editSpec().withPriority(100).endSpec().build());
+        // one node: web would be kept first by insertion order, db is protected
+        var one = infos(node("n1", "1", "8Gi", Map.of()));
+        PodInfo web = new PodInfo(pod("500m", "100Mi").editMetadata().addToLabels("app", "web").endMetadata().build());
+        PodInfo db = new PodInfo(pod("500m", "100Mi").editMetadata().addToLabels("app", "db").endMetadata().build());
+        on(one, "n1").addPod(web);
+        on(one, "n1").addPod(db);
+        assertThat(Preemption.find(preemptor, one).victims()).containsExactly(db);
+        Preemption.Candidate spared = Preemption.find(preemptor, one, List.of(budget));
+        assertThat(spared.victims()).containsExactly(web);
+        assertThat(spared.violations()).isZero();
+        // two nodes: n1's only victim is protected (priority 0), n2's is not (priority 50): n2 wins despite the priority
+        var two = infos(node("n1", "1", "8Gi", Map.of()), node("n2", "1", "8Gi", Map.of()));
+        on(two, "n1").addPod(new PodInfo(pod("800m", "100Mi").editMetadata().addToLabels("app", "db").endMetadata().build()));
+        on(two, "n2").addPod(new PodInfo(pod("800m", "100Mi").editSpec().withPriority(50).endSpec().build()));
+        assertThat(Preemption.find(preemptor, two).node()).isEqualTo("n1");
+        assertThat(Preemption.find(preemptor, two, List.of(budget)).node()).isEqualTo("n2");
+    }
+
     static PodBuilder owned(PodBuilder p, String rsUid) {
         return p.editMetadata().addNewOwnerReference().withKind("ReplicaSet").withName(rsUid).withUid(rsUid).withApiVersion("apps/v1")
                 .withController(true).endOwnerReference().endMetadata();
