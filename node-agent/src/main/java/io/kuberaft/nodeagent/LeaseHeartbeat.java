@@ -75,8 +75,8 @@ final class LeaseHeartbeat {
             // a KubernetesClientException with the API's code, or a timeout / connection failure (code 0)
             int code = e instanceof KubernetesClientException k ? k.getCode() : 0;
             last = null; // a conflict (someone else wrote it) or an outage: read it again next time
-            if (code != 409) {
-                heartbeats.reset(); // the replica behind this connection may be frozen or gone
+            if (code == 0 || code >= 500) {
+                heartbeats.reset(client); // no answer: the replica behind this connection may be frozen or gone
             }
             Duration wait = backoff;
             backoff = backoff.multipliedBy(2).compareTo(BACKOFF_MAX) > 0 ? BACKOFF_MAX : backoff.multipliedBy(2);
