@@ -63,6 +63,9 @@ public final class NodesBenchCommand implements Callable<Integer> {
     @Option(names = "--agent-heap", defaultValue = "2g", description = "-Xmx of the agent JVM (default: ${DEFAULT-VALUE}).")
     String agentHeap;
 
+    @Option(names = "--agent-log", description = "Write the agent's log to this file, kept after the run (default: in the cluster directory, deleted with it).")
+    Path agentLogFile;
+
     @Override
     public Integer call() throws Exception {
         if (nodes < 1 || nodes > 20_000 || podsPerNode < 0 || maxPods < 0 || podRate < 1 || windowS < 1) {
@@ -74,7 +77,7 @@ public final class NodesBenchCommand implements Callable<Integer> {
         System.out.println("  load average: " + Machine.loadAverage());
         try (BenchCluster bc = BenchCluster.start(3, System.out)) {
             ClusterFile f = bc.file();
-            Path agentLog = bc.cluster().dir().resolve("logs").resolve("bench-agent.log");
+            Path agentLog = agentLogFile != null ? agentLogFile.toAbsolutePath() : bc.cluster().dir().resolve("logs").resolve("bench-agent.log");
             List<String> cmd = new ArrayList<>(bc.cluster().baseCommand());
             // The agent JVM gets its own heap (many nodes' informers).
             for (int i = 0; i < cmd.size(); i++) {
@@ -87,6 +90,7 @@ public final class NodesBenchCommand implements Callable<Integer> {
                     "--node-lease-renew-interval-ms", String.valueOf(leaseRenewMs)));
             Process agent = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(agentLog.toFile()))
                     .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+            System.out.println("  agent pid " + agent.pid() + ", log " + agentLog);
             try (KubernetesClient client = AgentClient.fromKubeconfig(Path.of(f.kubeconfig), null)) {
                 return run(bc, f, client, agent, pods);
             } finally {
@@ -104,7 +108,7 @@ public final class NodesBenchCommand implements Callable<Integer> {
         int registered = 0;
         while (registered < nodes) {
             if (!agent.isAlive()) {
-                System.err.println("kuberaft bench nodes: the agent exited; see " + bc.cluster().dir().resolve("logs/bench-agent.log"));
+                System.err.println("kuberaft bench nodes: the agent exited; see its log (--agent-log keeps it)");
                 return 1;
             }
             if (System.nanoTime() > deadline) {
@@ -123,11 +127,18 @@ public final class NodesBenchCommand implements Callable<Integer> {
         Thread.sleep(leaseRenewMs + 5000);
         // Heartbeats: Lease updates seen through a watch over the window.
         AtomicLong leaseWrites = new AtomicLong();
-        Watch leaseWatch = client.leases().inNamespace("kube-node-lease").watch(new Watcher<>() {
+        AtomicLong leaseCreates = new AtomicLong();
+        var leaseList = client.leases().inNamespace("kube-node-lease").list();
+        int leasesAtStart = leaseList.getItems().size();
+        // From the list's resourceVersion: only writes after it are counted (no initial ADDED per existing Lease).
+        Watch leaseWatch = client.leases().inNamespace("kube-node-lease").watch(
+                new io.fabric8.kubernetes.api.model.ListOptionsBuilder().withResourceVersion(leaseList.getMetadata().getResourceVersion()).build(), new Watcher<>() {
             @Override
             public void eventReceived(Action action, Lease resource) {
                 if (action == Action.MODIFIED) {
                     leaseWrites.incrementAndGet();
+                } else if (action == Action.ADDED) {
+                    leaseCreates.incrementAndGet();
                 }
             }
 
@@ -142,6 +153,7 @@ public final class NodesBenchCommand implements Callable<Integer> {
         CpuSample afterHeartbeats = CpuSample.of(pids);
         System.out.printf(Locale.ROOT, "  heartbeats: %.0f Lease writes/s over %d s (expected %.0f/s = nodes / renew period); API probe so far p99 %.0f ms%n",
                 leaseRate, windowS, nodes * 1000.0 / leaseRenewMs, probe.pct(99) / 1e6);
+        System.out.printf(Locale.ROOT, "  Leases: %d of %d existed when the window opened, %d created during it%n", leasesAtStart, nodes, leaseCreates.get());
 
         // Pod startup: spec.nodeName preset, created at --pod-rate, Running seen through a watch.
         Map<String, Long> created = new ConcurrentHashMap<>();

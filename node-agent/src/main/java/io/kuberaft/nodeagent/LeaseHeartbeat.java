@@ -33,6 +33,12 @@ final class LeaseHeartbeat {
     private long renewals;
     /** The Lease as the last successful write returned it: renewed without reading it again (as the kubelet). */
     private Lease last;
+    /**
+     * Whether the Lease may exist already: the kubelet reads it before creating it, but a node this agent has just
+     * created has none (a Lease is garbage-collected with its Node), so its first renewal is the create alone, one
+     * request instead of two for each of thousands of nodes registering at once. After any failed create: read first.
+     */
+    private boolean mayExist = true;
 
     LeaseHeartbeat(HeartbeatClient heartbeats, AgentConfig config, String node, Supplier<String> nodeUid, Clock clock) {
         this.heartbeats = heartbeats;
@@ -46,12 +52,18 @@ final class LeaseHeartbeat {
         return renewals;
     }
 
+    /** The node was just created by this agent: no Lease of it can exist yet. */
+    LeaseHeartbeat nodeIsNew() {
+        mayExist = false;
+        return this;
+    }
+
     /** One renewal attempt; the delay before the next one. */
     Duration renew() {
         KubernetesClient client = heartbeats.get();
         try {
             ZonedDateTime now = ZonedDateTime.ofInstant(clock.instant(), ZoneOffset.UTC);
-            Lease current = last != null ? last : client.leases().inNamespace(NAMESPACE).withName(node).get();
+            Lease current = last != null ? last : mayExist ? client.leases().inNamespace(NAMESPACE).withName(node).get() : null;
             if (current == null) {
                 LeaseBuilder b = new LeaseBuilder().withNewMetadata().withName(node).withNamespace(NAMESPACE).endMetadata()
                         .withNewSpec().withHolderIdentity(node).withLeaseDurationSeconds(config.leaseDurationSeconds())
@@ -60,6 +72,7 @@ final class LeaseHeartbeat {
                     b.editMetadata().withOwnerReferences(new OwnerReferenceBuilder().withApiVersion("v1").withKind("Node")
                             .withName(node).withUid(nodeUid.get()).build()).endMetadata();
                 }
+                mayExist = true; // if this create fails (or times out after all), read it next time
                 last = client.leases().inNamespace(NAMESPACE).resource(b.build()).create();
             } else {
                 current.getSpec().setRenewTime(now);
@@ -75,8 +88,8 @@ final class LeaseHeartbeat {
             // a KubernetesClientException with the API's code, or a timeout / connection failure (code 0)
             int code = e instanceof KubernetesClientException k ? k.getCode() : 0;
             last = null; // a conflict (someone else wrote it) or an outage: read it again next time
-            if (code != 409) {
-                heartbeats.reset(); // the replica behind this connection may be frozen or gone
+            if (code == 0 || code >= 500) {
+                heartbeats.reset(client); // no answer: the replica behind this connection may be frozen or gone
             }
             Duration wait = backoff;
             backoff = backoff.multipliedBy(2).compareTo(BACKOFF_MAX) > 0 ? BACKOFF_MAX : backoff.multipliedBy(2);

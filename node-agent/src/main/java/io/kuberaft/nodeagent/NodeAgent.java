@@ -33,8 +33,10 @@ public final class NodeAgent implements AutoCloseable {
     private final Clock clock;
     private final ContainerRuntime runtime;
     private final ScheduledExecutorService scheduler;
-    /** Heartbeats apart from pod work, so that slow pod status writes never delay a Lease renewal. */
+    /** Heartbeats apart from pod work, so that slow pod status writes never delay a Lease renewal: a timer ... */
     private final ScheduledExecutorService heartbeats;
+    /** ... handing each due renewal to a thread of its own pool (see {@link #renewThreads}). */
+    private final java.util.concurrent.ThreadPoolExecutor renewers;
     private final ExecutorService background;
     private final List<NodeSession> nodes = new ArrayList<>();
     private PodSource podSource;
@@ -58,9 +60,23 @@ public final class NodeAgent implements AutoCloseable {
         int threads = Math.max(2, Math.min(32, Runtime.getRuntime().availableProcessors() * 2 + config.nodeNames().size() / 25));
         AtomicInteger n = new AtomicInteger();
         this.scheduler = Executors.newScheduledThreadPool(threads, r -> daemon(r, "agent-sync-" + n.incrementAndGet()));
-        this.heartbeats = Executors.newScheduledThreadPool(Math.max(2, Math.min(16, config.nodeNames().size() / 50)),
-                r -> daemon(r, "agent-lease-" + n.incrementAndGet()));
+        this.heartbeats = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "agent-lease-timer"));
+        int renewThreads = renewThreads(config.nodeNames().size(), config.leaseRenewInterval());
+        this.renewers = new java.util.concurrent.ThreadPoolExecutor(renewThreads, renewThreads, 30, TimeUnit.SECONDS,
+                new java.util.concurrent.LinkedBlockingQueue<>(), r -> daemon(r, "agent-lease-" + n.incrementAndGet()));
+        renewers.allowCoreThreadTimeOut(true); // threads only while renewals wait on the API
         this.background = Executors.newCachedThreadPool(r -> daemon(r, "agent-io-" + n.incrementAndGet()));
+    }
+
+    /**
+     * Renewals that may be in flight at once: a renewal blocks its thread for one request, so N nodes renewing every
+     * interval at a latency L need N × L / interval threads, and the API's latency under load is what it is (hundreds
+     * of ms, seconds when saturated). Sized for 1 s per request: 200 threads for 2,000 nodes at 10 s. The earlier
+     * min(16, N / 50) sustained 16 renewals/s at 1 s — 2,000 nodes need 200/s — and the Leases starved.
+     */
+    static int renewThreads(int nodes, Duration renewInterval) {
+        long perSecond = (long) Math.ceil(nodes * 1000.0 / Math.max(1, renewInterval.toMillis()));
+        return (int) Math.max(2, Math.min(Math.min(256, nodes), perSecond));
     }
 
     private static Thread daemon(Runnable r, String name) {
@@ -74,17 +90,27 @@ public final class NodeAgent implements AutoCloseable {
         api = AgentApiServer.start(config.nodeIP(), config.agentPort(), this, config.clientCaPem(), clock);
         Prober prober = new Prober(runtime);
         Map<String, NodeStatusReporter> reporters = new java.util.LinkedHashMap<>();
+        Map<String, LeaseHeartbeat> leases = new java.util.LinkedHashMap<>();
         for (String name : config.nodeNames()) {
-            reporters.put(name, new NodeStatusReporter(client, config, name, PodIps.cidrFor(name), runtime.version(), api.port(), clock));
+            NodeStatusReporter status = new NodeStatusReporter(client, config, name, PodIps.cidrFor(name), runtime.version(), api.port(), clock);
+            reporters.put(name, status);
+            leases.put(name, new LeaseHeartbeat(heartbeatClient, config, name, status::uid, clock));
         }
         if (config.podManifestPath() == null) {
-            registerAll(reporters.values());
+            // Each node's heartbeat starts as soon as it is registered, not after all of them (thousands take a minute).
+            registerAll(reporters.values(), r -> {
+                LeaseHeartbeat lease = leases.get(r.name());
+                if (r.created()) {
+                    lease.nodeIsNew();
+                }
+                scheduleLease(r.name(), lease, Duration.ZERO);
+            });
         }
         // Not waiting for the first list: the nodes' syncs start once it is in.
         podSource = PodSource.start(client, new java.util.LinkedHashSet<>(config.nodeNames()));
         for (String name : config.nodeNames()) {
             NodeStatusReporter status = reporters.get(name);
-            LeaseHeartbeat lease = new LeaseHeartbeat(heartbeatClient, config, name, status::uid, clock);
+            LeaseHeartbeat lease = leases.get(name);
             EventRecorder events = EventRecorder.posting(client, name, background, clock);
             PodManager pods = new PodManager(client, config, name, runtime, prober, background, events, clock, new PodIps(status.podCidr()));
             NodeSession s = new NodeSession(name, status, lease, pods, new StatsSummary(name, runtime, clock));
@@ -93,8 +119,8 @@ public final class NodeAgent implements AutoCloseable {
                 // Static pods run even while the API server is unreachable (standalone): registration is retried.
                 pods.withStaticPods(new StaticPodSource(config.podManifestPath(), name, clock), status::uid);
                 registerInBackground(s);
+                scheduleLease(name, lease, Duration.ZERO);
             }
-            scheduleLease(s, Duration.ZERO);
             pods.start(podSource);
             scheduler.scheduleWithFixedDelay(() -> guarded(s, pods::syncAll), 0, config.syncInterval().toMillis(), TimeUnit.MILLISECONDS);
             scheduler.scheduleWithFixedDelay(() -> guarded(s, status::maybePost), 1, 1, TimeUnit.SECONDS);
@@ -104,12 +130,16 @@ public final class NodeAgent implements AutoCloseable {
     }
 
     /** Registers the nodes, up to 16 at a time (one process may host thousands); the first failure stops the start. */
-    private void registerAll(java.util.Collection<NodeStatusReporter> reporters) throws IOException {
+    private void registerAll(java.util.Collection<NodeStatusReporter> reporters, java.util.function.Consumer<NodeStatusReporter> registered)
+            throws IOException {
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(16, reporters.size())), r -> daemon(r, "agent-register"));
         try {
             List<java.util.concurrent.Future<?>> done = new ArrayList<>();
             for (NodeStatusReporter r : reporters) {
-                Runnable task = r::register;
+                Runnable task = () -> {
+                    r.register();
+                    registered.accept(r);
+                };
                 done.add(pool.submit(task));
             }
             for (java.util.concurrent.Future<?> f : done) {
@@ -139,20 +169,21 @@ public final class NodeAgent implements AutoCloseable {
         });
     }
 
-    private void scheduleLease(NodeSession s, Duration delay) {
-        if (heartbeats.isShutdown()) {
-            return;
+    private void scheduleLease(String node, LeaseHeartbeat lease, Duration delay) {
+        try {
+            heartbeats.schedule(() -> renewers.execute(() -> {
+                Duration next = Duration.ofMillis(200);
+                try {
+                    next = lease.renew();
+                } catch (RuntimeException e) {
+                    LOG.warn("event=lease-renew-error node={} error={}", node, e.toString());
+                } finally {
+                    scheduleLease(node, lease, next);
+                }
+            }), delay.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // closing down
         }
-        heartbeats.schedule(() -> {
-            Duration next = Duration.ofMillis(200);
-            try {
-                next = s.lease().renew();
-            } catch (RuntimeException e) {
-                LOG.warn("event=lease-renew-error node={} error={}", s.name(), e.toString());
-            } finally {
-                scheduleLease(s, next);
-            }
-        }, delay.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private static void guarded(NodeSession s, Runnable r) {
@@ -201,6 +232,7 @@ public final class NodeAgent implements AutoCloseable {
     public void close() {
         scheduler.shutdownNow();
         heartbeats.shutdownNow();
+        renewers.shutdownNow();
         heartbeatClient.close();
         if (podSource != null) {
             podSource.close();

@@ -33,6 +33,7 @@ final class NodeStatusReporter {
     private final String bootId = UUID.randomUUID().toString();
     private volatile int agentPort;
     private volatile String uid;
+    private volatile boolean created;
     private ObjectNode lastPosted;
     private Instant lastPostedAt = Instant.EPOCH;
     private Instant lastCheckedAt = Instant.EPOCH;
@@ -49,8 +50,17 @@ final class NodeStatusReporter {
         this.clock = clock;
     }
 
+    String name() {
+        return name;
+    }
+
     String uid() {
         return uid;
+    }
+
+    /** Whether the last registration created the Node (rather than adopting one already there). */
+    boolean created() {
+        return created;
     }
 
     String podCidr() {
@@ -96,6 +106,7 @@ final class NodeStatusReporter {
         try {
             Node created = client.nodes().resource(PodWorker.JSON.convertValue(node, Node.class)).create();
             uid = created.getMetadata().getUid();
+            this.created = true;
             LOG.info("event=node-registered node={} uid={}", name, uid);
         } catch (KubernetesClientException e) {
             if (e.getCode() != 409) {
@@ -106,6 +117,7 @@ final class NodeStatusReporter {
             patch.putObject("metadata").set("labels", labels);
             Node existing = client.nodes().withName(name).patch(PatchContext.of(PatchType.JSON_MERGE), patch.toString());
             uid = existing.getMetadata().getUid();
+            this.created = false;
             LOG.info("event=node-adopted node={} uid={}", name, uid);
         }
         post(status);

@@ -22,9 +22,16 @@ final class FreezingProxy implements AutoCloseable {
     final List<AtomicBoolean> flows = new CopyOnWriteArrayList<>();
     final AtomicInteger accepted = new AtomicInteger();
     final int backend;
+    /** Each chunk of a request waits this long before it is forwarded: an API answering slowly. */
+    final long requestDelayMs;
 
     FreezingProxy(int backend) throws IOException {
+        this(backend, 0);
+    }
+
+    FreezingProxy(int backend, long requestDelayMs) throws IOException {
         this.backend = backend;
+        this.requestDelayMs = requestDelayMs;
         this.listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         Thread t = new Thread(this::accept, "freezing-proxy");
         t.setDaemon(true);
@@ -50,15 +57,15 @@ final class FreezingProxy implements AutoCloseable {
                 flows.add(flowing);
                 frozenCandidates.add(in);
                 frozenCandidates.add(out);
-                pump(in.getInputStream(), out.getOutputStream(), flowing);
-                pump(out.getInputStream(), in.getOutputStream(), flowing);
+                pump(in.getInputStream(), out.getOutputStream(), flowing, requestDelayMs);
+                pump(out.getInputStream(), in.getOutputStream(), flowing, 0);
             } catch (IOException e) {
                 return;
             }
         }
     }
 
-    private static void pump(InputStream from, OutputStream to, AtomicBoolean flowing) {
+    private static void pump(InputStream from, OutputStream to, AtomicBoolean flowing, long delayMs) {
         Thread t = new Thread(() -> {
             byte[] buf = new byte[16384];
             try {
@@ -66,6 +73,9 @@ final class FreezingProxy implements AutoCloseable {
                 while ((n = from.read(buf)) >= 0) {
                     while (!flowing.get()) {
                         Thread.sleep(50); // frozen: hold the bytes, keep the socket open
+                    }
+                    if (delayMs > 0) {
+                        Thread.sleep(delayMs);
                     }
                     to.write(buf, 0, n);
                     to.flush();
