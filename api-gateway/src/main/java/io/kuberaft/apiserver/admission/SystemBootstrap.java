@@ -67,7 +67,7 @@ public final class SystemBootstrap {
         if (!policyEnsured) {
             // once per replica start, as upstream's bootstrap-roles hook: a default role a user deleted stays deleted until then
             ResourceDefinition clusterRole = lookup.kind("rbac.authorization.k8s.io", "ClusterRole");
-            io.kuberaft.apiserver.auth.BootstrapPolicy.clusterRoles().forEach(r -> createIfMissing(generic, clusterRole, null, r));
+            io.kuberaft.apiserver.auth.BootstrapPolicy.clusterRoles().forEach(r -> ensureClusterRole(generic, clusterRole, r));
             ResourceDefinition clusterRoleBinding = lookup.kind("rbac.authorization.k8s.io", "ClusterRoleBinding");
             io.kuberaft.apiserver.auth.BootstrapPolicy.clusterRoleBindings().forEach(b -> createIfMissing(generic, clusterRoleBinding, null, b));
             policyEnsured = true;
@@ -93,6 +93,27 @@ public final class SystemBootstrap {
             if (e.code() == 422) {
                 LOG.warn("cannot create {} {}: {}", def.plural(), Objects.name(obj), e.getMessage());
             } else if (e.code() != 409) {
+                throw e;
+            }
+        }
+    }
+
+    /** A bootstrap ClusterRole created, or reconciled with today's policy (upstream's autoupdate). */
+    private static void ensureClusterRole(GenericRegistry generic, ResourceDefinition def, ObjectNode expected) {
+        ObjectNode existing = generic.store().getOrNull(def, null, Objects.name(expected), io.kuberaft.raftstore.ReadConsistency.LINEARIZABLE);
+        if (existing == null) {
+            createIfMissing(generic, def, null, expected);
+            return;
+        }
+        ObjectNode reconciled = io.kuberaft.apiserver.auth.BootstrapPolicy.reconcile(existing, expected);
+        if (reconciled == null) {
+            return;
+        }
+        try {
+            generic.update(def, null, Objects.name(expected), reconciled, GenericRegistry.WriteOptions.DEFAULT);
+            LOG.info("reconciled {} {} with the default policy", def.plural(), Objects.name(expected));
+        } catch (StatusException e) {
+            if (e.code() != 409 && e.code() != 404) { // changed or deleted meanwhile: the next start looks again
                 throw e;
             }
         }

@@ -17,7 +17,8 @@ import java.util.TreeSet;
  * The default RBAC policy every cluster starts with, as upstream's bootstrap policy names it: {@code cluster-admin}
  * (bound to {@code system:masters}), the user-facing {@code admin}, {@code edit} and {@code view} roles, and the
  * discovery, basic-user and public-info-viewer roles every authenticated (or, for the last, every) client has.
- * Created once if missing; users may change them afterwards, as upstream's {@code autoupdate: "false"} allows.
+ * Ensured at every replica start as upstream's: created when missing, and reconciled with {@link #reconcile} (what is
+ * missing added, what users added kept) unless annotated {@code rbac.authorization.kubernetes.io/autoupdate: "false"}.
  *
  * <p>{@code admin}, {@code edit} and {@code view} are aggregated as upstream's: each selects the ClusterRoles labelled
  * {@code rbac.authorization.k8s.io/aggregate-to-<name>: "true"}, and the controllers' ClusterRole aggregation keeps its
@@ -32,6 +33,7 @@ public final class BootstrapPolicy {
     }
 
     public static final String AGGREGATE_TO = "rbac.authorization.k8s.io/aggregate-to-";
+    static final String AUTOUPDATE = "rbac.authorization.kubernetes.io/autoupdate";
     private static final List<String> READ = List.of("get", "list", "watch");
     private static final List<String> WRITE = List.of("create", "delete", "deletecollection", "patch", "update");
 
@@ -160,6 +162,54 @@ public final class BootstrapPolicy {
         }
     }
 
+    /**
+     * Upstream's reconciliation of a bootstrap ClusterRole at start ({@code rbac.authorization.kubernetes.io/autoupdate},
+     * unless it is "false"): missing labels and annotations are added, an aggregated role gets the expected selectors
+     * added to its aggregationRule (its rules are the aggregation controller's), any other role the expected rules it
+     * lacks; what a user added is kept. So a cluster made by an older version gets today's default policy. Returns the
+     * updated role, or null when {@code existing} needs nothing.
+     */
+    public static ObjectNode reconcile(ObjectNode existing, ObjectNode expected) {
+        if ("false".equals(existing.path("metadata").path("annotations").path(AUTOUPDATE).asText(""))) {
+            return null;
+        }
+        ObjectNode out = existing.deepCopy();
+        ObjectNode meta = (ObjectNode) out.path("metadata");
+        for (String field : List.of("labels", "annotations")) {
+            JsonNode want = expected.path("metadata").path(field);
+            if (!want.isObject() || want.isEmpty()) {
+                continue;
+            }
+            ObjectNode have = meta.path(field).isObject() ? (ObjectNode) meta.get(field) : meta.putObject(field);
+            want.fields().forEachRemaining(e -> {
+                if (!have.has(e.getKey())) {
+                    have.set(e.getKey(), e.getValue());
+                }
+            });
+        }
+        if (expected.path("aggregationRule").isObject()) {
+            ObjectNode rule = out.path("aggregationRule").isObject() ? (ObjectNode) out.get("aggregationRule") : out.putObject("aggregationRule");
+            ArrayNode selectors = rule.path("clusterRoleSelectors").isArray() ? (ArrayNode) rule.get("clusterRoleSelectors")
+                    : rule.putArray("clusterRoleSelectors");
+            expected.path("aggregationRule").path("clusterRoleSelectors").forEach(sel -> {
+                if (!contains(selectors, sel)) {
+                    selectors.add(sel.deepCopy());
+                }
+            });
+            if (!out.path("rules").isArray() || out.path("rules").isEmpty()) {
+                out.set("rules", expected.path("rules").deepCopy()); // a flat role becoming aggregated keeps working meanwhile
+            }
+        } else {
+            ArrayNode rules = out.path("rules").isArray() ? (ArrayNode) out.get("rules") : out.putArray("rules");
+            expected.path("rules").forEach(r -> {
+                if (!contains(rules, r)) {
+                    rules.add(r.deepCopy());
+                }
+            });
+        }
+        return out.equals(existing) ? null : out;
+    }
+
     private static boolean contains(ArrayNode rules, JsonNode rule) {
         for (JsonNode r : rules) {
             if (r.equals(rule)) {
@@ -204,7 +254,7 @@ public final class BootstrapPolicy {
     private static void bootstrapMeta(ObjectNode o, String name) {
         ObjectNode meta = o.putObject("metadata").put("name", name);
         meta.putObject("labels").put("kubernetes.io/bootstrapping", "rbac-defaults");
-        meta.putObject("annotations").put("rbac.authorization.kubernetes.io/autoupdate", "true");
+        meta.putObject("annotations").put(AUTOUPDATE, "true");
     }
 
     private static void rule(ObjectNode role, List<String> groups, List<String> resources, List<String> verbs) {

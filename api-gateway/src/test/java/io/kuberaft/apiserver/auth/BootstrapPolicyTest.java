@@ -47,6 +47,30 @@ class BootstrapPolicyTest {
     }
 
     @Test
+    void anOlderFlatEditIsReconciledIntoTheAggregatedOneAndWhatAUserAddedStays() throws Exception {
+        ObjectNode old = (ObjectNode) Objects.JSON.readTree("""
+                {"apiVersion":"rbac.authorization.k8s.io/v1","kind":"ClusterRole","metadata":{"name":"edit","resourceVersion":"12",
+                 "annotations":{"rbac.authorization.kubernetes.io/autoupdate":"true"}},
+                 "rules":[{"apiGroups":[""],"resources":["pods"],"verbs":["get"]},{"apiGroups":["example.com"],"resources":["widgets"],"verbs":["get"]}]}""");
+        ObjectNode r = BootstrapPolicy.reconcile(old, ROLES.get("edit"));
+        assertThat(r.path("aggregationRule")).isEqualTo(ROLES.get("edit").path("aggregationRule"));
+        assertThat(r.path("metadata").path("labels").toString()).isEqualTo(labels("edit"));
+        assertThat(r.path("metadata").path("resourceVersion").asText()).isEqualTo("12");
+        assertThat(r.path("rules")).isEqualTo(old.path("rules")); // the aggregation controller's from now on
+        assertThat(BootstrapPolicy.reconcile(r, ROLES.get("edit"))).as("nothing more to do").isNull();
+
+        ObjectNode basic = ROLES.get("system:basic-user").deepCopy();
+        ((com.fasterxml.jackson.databind.node.ArrayNode) basic.path("rules")).remove(0);
+        ((com.fasterxml.jackson.databind.node.ArrayNode) basic.path("rules")).addObject().putArray("verbs").add("get");
+        ObjectNode fixed = BootstrapPolicy.reconcile(basic, ROLES.get("system:basic-user"));
+        assertThat(fixed.path("rules")).hasSize(ROLES.get("system:basic-user").path("rules").size() + 1).contains(ROLES.get("system:basic-user").path("rules").get(0));
+
+        ObjectNode pinned = basic.deepCopy();
+        ((ObjectNode) pinned.path("metadata").path("annotations")).put("rbac.authorization.kubernetes.io/autoupdate", "false");
+        assertThat(BootstrapPolicy.reconcile(pinned, ROLES.get("system:basic-user"))).as("autoupdate false: left alone").isNull();
+    }
+
+    @Test
     void theAggregatedRulesAreTheUnionInTheControllersOrder() {
         // view: its one source; edit: system:aggregate-to-edit then view (by name); admin: edit then system:aggregate-to-admin
         assertThat(rules("view")).isEqualTo(rules("system:aggregate-to-view"));
