@@ -52,8 +52,8 @@ final class ReconnectingClient implements AutoCloseable {
 
     /** Swaps in a fresh client if {@code broken} is still the current one. */
     void replace(RaftClient broken) {
-        if (closed) {
-            return;
+        if (closed || current.get() != broken) {
+            return; // already replaced (every request in flight on a replaced client fails and lands here)
         }
         swap(broken, factory.apply(broken.getLeaderId()), "replaced a broken Raft client");
     }
