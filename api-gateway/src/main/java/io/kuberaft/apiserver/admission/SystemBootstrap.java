@@ -83,9 +83,13 @@ public final class SystemBootstrap {
     }
 
     private static void createIfMissing(GenericRegistry generic, ResourceDefinition def, String ns, ObjectNode obj) {
-        if (generic.store().getOrNull(def, ns, Objects.name(obj), io.kuberaft.raftstore.ReadConsistency.LINEARIZABLE) != null) {
-            return;
+        if (generic.store().getOrNull(def, ns, Objects.name(obj), io.kuberaft.raftstore.ReadConsistency.LINEARIZABLE) == null) {
+            create(generic, def, ns, obj);
         }
+    }
+
+    /** Creates {@code obj}; one made meanwhile (409) is fine, an invalid one (422) is logged. */
+    private static void create(GenericRegistry generic, ResourceDefinition def, String ns, ObjectNode obj) {
         try {
             generic.create(def, ns, obj, GenericRegistry.WriteOptions.DEFAULT);
             LOG.info("created {} {}", def.plural(), Objects.name(obj));
@@ -102,7 +106,7 @@ public final class SystemBootstrap {
     private static void ensureClusterRole(GenericRegistry generic, ResourceDefinition def, ObjectNode expected) {
         ObjectNode existing = generic.store().getOrNull(def, null, Objects.name(expected), io.kuberaft.raftstore.ReadConsistency.LINEARIZABLE);
         if (existing == null) {
-            createIfMissing(generic, def, null, expected);
+            create(generic, def, null, expected);
             return;
         }
         ObjectNode reconciled = io.kuberaft.apiserver.auth.BootstrapPolicy.reconcile(existing, expected);
