@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.kuberaft.apiserver.admission.AdmissionPlugin;
 import io.kuberaft.apiserver.admission.Lookup;
+import io.kuberaft.apiserver.registry.ResourceDefinition;
 import io.kuberaft.kubeapi.StatusException;
 
 import java.util.ArrayList;
@@ -59,19 +60,18 @@ public final class RbacEscalationCheck implements AdmissionPlugin {
         if (a.operation() == Operation.UPDATE && onlyGcFieldsChanged(a.old(), a.object())) {
             return;
         }
-        String plural = a.def().plural();
         String name = a.name();
         switch (a.def().kind()) {
             case "Role", "ClusterRole" -> {
                 String ns = a.def().kind().equals("Role") ? a.namespace() : "";
-                if (authorizer.allows(io.kuberaft.apiserver.auth.Attributes.resource(user, "escalate", GROUP, plural, "", ns, name))) {
+                if (authorizer.allows(io.kuberaft.apiserver.auth.Attributes.resource(user, "escalate", GROUP, a.def().plural(), "", ns, name))) {
                     return;
                 }
                 JsonNode aggregation = a.object().path("aggregationRule");
                 if (!aggregation.isMissingNode() && !aggregation.isNull()) {
-                    throw forbidden(plural, name, "must have cluster-admin privileges to write aggregated cluster roles");
+                    throw Lookup.forbidden(a.def(), name, "must have cluster-admin privileges to write aggregated cluster roles");
                 }
-                confirmNoEscalation(user, ns, a.object().path("rules"), plural, name);
+                confirmNoEscalation(user, ns, a.object().path("rules"), a.def(), name);
             }
             case "RoleBinding", "ClusterRoleBinding" -> {
                 String ns = a.def().kind().equals("RoleBinding") ? a.namespace() : "";
@@ -89,7 +89,7 @@ public final class RbacEscalationCheck implements AdmissionPlugin {
                 if (role == null) {
                     throw StatusException.notFound(GROUP, refPlural, refName);
                 }
-                confirmNoEscalation(user, ns, role.path("rules"), plural, name);
+                confirmNoEscalation(user, ns, role.path("rules"), a.def(), name);
             }
             default -> {
             }
@@ -97,7 +97,7 @@ public final class RbacEscalationCheck implements AdmissionPlugin {
     }
 
     /** upstream's ConfirmNoEscalation: every permission in {@code rules} is held by {@code user} in {@code namespace}. */
-    private void confirmNoEscalation(UserInfo user, String namespace, JsonNode rules, String plural, String name) {
+    private void confirmNoEscalation(UserInfo user, String namespace, JsonNode rules, ResourceDefinition def, String name) {
         List<JsonNode> held = authorizer.rulesFor(user, namespace);
         // missing permissions, one verb at a time, merged per resource for the message as upstream's CompactRules
         Map<String, TreeSet<String>> missing = new LinkedHashMap<>();
@@ -136,18 +136,13 @@ public final class RbacEscalationCheck implements AdmissionPlugin {
         }
         String lines = missing.entrySet().stream().map(e -> "{" + e.getKey() + ", Verbs:" + quoted(List.copyOf(e.getValue())) + "}")
                 .sorted().collect(Collectors.joining("\n"));
-        throw forbidden(plural, name, "user \"" + user.name() + "\" (groups=" + quoted(user.groups())
+        throw Lookup.forbidden(def, name, "user \"" + user.name() + "\" (groups=" + quoted(user.groups())
                 + ") is attempting to grant RBAC permissions not currently held:\n" + lines);
     }
 
     /** Go's %q of a []string: {@code ["a" "b"]}. */
     private static String quoted(List<String> values) {
         return values.stream().map(v -> "\"" + v.replace("\\", "\\\\").replace("\"", "\\\"") + "\"").collect(Collectors.joining(" ", "[", "]"));
-    }
-
-    private static StatusException forbidden(String plural, String name, String why) {
-        return new StatusException(403, "Forbidden", plural + "." + GROUP + " \"" + name + "\" is forbidden: " + why, GROUP, plural, name,
-                List.of(), null);
     }
 
     private static boolean onlyGcFieldsChanged(ObjectNode old, ObjectNode cur) {
