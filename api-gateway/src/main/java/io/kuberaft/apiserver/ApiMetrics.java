@@ -25,6 +25,29 @@ final class ApiMetrics {
                 .register(registry).record(nanos, TimeUnit.NANOSECONDS);
     }
 
+    private static final java.util.Set<String> CONNECT = java.util.Set.of("exec", "attach", "portforward", "proxy");
+
+    /**
+     * The {@code verb} label as upstream's cleanVerb reports it: the installer's verb of the route (POST, PUT, PATCH, DELETE,
+     * DELETECOLLECTION, GET, LIST, WATCH, CONNECT for exec/attach/portforward/proxy) and APPLY for a server-side apply
+     * patch; a request outside the resource API (health, discovery, metrics) is its HTTP method.
+     */
+    static String verb(io.kuberaft.apiserver.http.RequestInfo info, String method, String contentType) {
+        if (info == null) {
+            return method;
+        }
+        if (info.subresource() != null && CONNECT.contains(info.subresource())) {
+            return "CONNECT";
+        }
+        return switch (info.verb()) {
+            case "create" -> "POST";
+            case "update" -> "PUT";
+            case "patch" -> contentType != null && io.kuberaft.apiserver.http.MediaTypes.base(contentType)
+                    .equals(io.kuberaft.apiserver.http.MediaTypes.APPLY_PATCH) ? "APPLY" : "PATCH";
+            default -> info.verb().toUpperCase(java.util.Locale.ROOT);
+        };
+    }
+
     void longRunning(int delta) {
         longRunning.addAndGet(delta);
     }

@@ -132,6 +132,7 @@ public final class ApiServer implements AutoCloseable {
     private final TokenRequests tokenRequests;
     private final java.util.Optional<ServiceAccountTokens> serviceAccountTokens;
     private final io.kuberaft.apiserver.metrics.ResourceMetrics resourceMetrics;
+    private final io.kuberaft.apiserver.http.ComponentStatuses componentStatuses;
 
     private ApiServer(Options options, WatchableKvStore kv, ClusterView view, MeterRegistry meters, Supplier<String> metrics) {
         this.options = options;
@@ -183,6 +184,7 @@ public final class ApiServer implements AutoCloseable {
         // Custom resources are served on this replica as soon as its own store has their CRD.
         this.crds = io.kuberaft.apiserver.crd.CrdRegistrar.start(store, registry);
         this.discovery = new Discovery(registry);
+        this.componentStatuses = new io.kuberaft.apiserver.http.ComponentStatuses(view);
         this.apiMetrics = new ApiMetrics(meters);
         this.podStreams = new io.kuberaft.apiserver.http.PodStreams(vertx, store, registry, options.kubeletClientCert(), options.kubeletClientKey());
         this.proxies = new io.kuberaft.apiserver.http.ProxySubresource(vertx, store, registry, podStreams.agentClient());
@@ -227,6 +229,14 @@ public final class ApiServer implements AutoCloseable {
                 advertiseAddress(options.host()), s.port(), java.time.Clock.systemUTC());
         s.timers.scheduleWithFixedDelay(kubernetesService::run, 1_000,
                 io.kuberaft.apiserver.admission.KubernetesServiceController.INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+        var storageObjects = new io.kuberaft.apiserver.metrics.StorageObjects(s.registry, s.generic.store(), s.meters);
+        s.timers.scheduleWithFixedDelay(() -> {
+            try {
+                storageObjects.refresh();
+            } catch (RuntimeException e) {
+                LOG.debug("apiserver_storage_objects: {}", e.toString());
+            }
+        }, 0, io.kuberaft.apiserver.metrics.StorageObjects.INTERVAL_MS, TimeUnit.MILLISECONDS);
         LOG.info("API server listening on {}://{}:{}", options.tlsCert() != null ? "https" : "http", options.host(), s.port());
         return s;
     }
@@ -292,7 +302,8 @@ public final class ApiServer implements AutoCloseable {
         }, false).onComplete(ar -> {
             if (ar.failed()) {
                 StatusException e = ar.cause() instanceof StatusException se ? se : ResourceStore.translate(ar.cause());
-                apiMetrics.record(info == null ? method : info.verb().toUpperCase(), info == null ? "" : info.resource(), e.code(), System.nanoTime() - start);
+                apiMetrics.record(ApiMetrics.verb(info, method, ctx.request().getHeader("Content-Type")), info == null ? "" : info.resource(),
+                        e.code(), System.nanoTime() - start);
                 sendError(ctx, e);
             } else {
                 dispatch(ctx, info, q, params, ar.result(), start);
@@ -314,6 +325,11 @@ public final class ApiServer implements AutoCloseable {
         String method = ctx.request().method().name();
         Context eventLoop = Vertx.currentContext();
         String accept = ctx.request().getHeader("Accept");
+        if (io.kuberaft.apiserver.http.PodStreams.handles(info) || io.kuberaft.apiserver.http.ProxySubresource.handles(info)) {
+            // counted when the stream or proxied exchange ends, as upstream's CONNECT requests
+            ctx.addEndHandler(ar -> apiMetrics.record(ApiMetrics.verb(info, method, null), info.resource(), ctx.response().getStatusCode(),
+                    System.nanoTime() - start));
+        }
         if (io.kuberaft.apiserver.http.PodStreams.handles(info)) {
             podStreams.serve(ctx, info, params, isWebSocketUpgrade(ctx), e -> sendError(ctx, e));
             return;
@@ -325,7 +341,7 @@ public final class ApiServer implements AutoCloseable {
         if (io.kuberaft.apiserver.metrics.ResourceMetrics.handles(info)) {
             resourceMetrics.serve(info, params, accept).onComplete(ar -> {
                 StatusException e = ar.failed() ? ar.cause() instanceof StatusException se ? se : ResourceStore.translate(ar.cause()) : null;
-                apiMetrics.record(info.verb().toUpperCase(), info.resource(), e == null ? 200 : e.code(), System.nanoTime() - start);
+                apiMetrics.record(ApiMetrics.verb(info, "GET", null), info.resource(), e == null ? 200 : e.code(), System.nanoTime() - start);
                 if (e == null) {
                     send(ctx, ar.result(), accept);
                 } else {
@@ -371,7 +387,7 @@ public final class ApiServer implements AutoCloseable {
         }
         vertx.<Reply>executeBlocking(() -> ResourceStore.fenced(fence, () -> RequestUser.as(user, () -> route(ctx, info, q, accept, user))), false).onComplete(ar -> {
             String resource = info == null ? "" : info.resource();
-            String verb = info == null ? method : info.verb().toUpperCase();
+            String verb = ApiMetrics.verb(info, method, ctx.request().getHeader("Content-Type"));
             if (ar.succeeded()) {
                 Reply r = ar.result();
                 apiMetrics.record(verb, resource, r.code(), System.nanoTime() - start);
@@ -397,6 +413,9 @@ public final class ApiServer implements AutoCloseable {
         }
         if (info != null) {
             ResourceDefinition def = resources.resolve(info);
+            if (io.kuberaft.apiserver.http.ComponentStatuses.handles(info)) {
+                return componentStatuses.handle(info, def, accept);
+            }
             return resources.handle(info, def, q, accept, ctx.request().getHeader("Content-Type"), body(ctx));
         }
         if (!ctx.request().method().name().equals("GET") && !ctx.request().method().name().equals("HEAD")) {

@@ -82,7 +82,9 @@ public class StatusException extends RuntimeException {
                     ObjectNode cn = arr.addObject();
                     cn.put("reason", c.reason());
                     cn.put("message", c.message());
-                    cn.put("field", c.field());
+                    if (c.field() != null) {
+                        cn.put("field", c.field());
+                    }
                 }
             }
             if (retryAfterSeconds != null) {

@@ -29,6 +29,15 @@ public interface ClusterView {
 
     List<Member> members();
 
+    /**
+     * How many milliseconds ago this replica last heard from each member over Raft, by member name; 0 for itself. A
+     * leader knows it of every follower, a follower only of its leader: a member missing from the map is one this
+     * replica cannot tell about (componentstatuses, `kubectl get cs`).
+     */
+    default java.util.Map<String, Long> lastContactMillis() {
+        return java.util.Map.of(replicaId(), 0L);
+    }
+
     record Member(long id, String name, String peerUrl, String clientUrl) {
     }
 

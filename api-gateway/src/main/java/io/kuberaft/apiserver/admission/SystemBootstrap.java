@@ -36,7 +36,7 @@ public final class SystemBootstrap {
         ObjectNode ns = Objects.JSON.createObjectNode();
         ns.put("apiVersion", "v1").put("kind", "Namespace");
         ns.putObject("metadata").put("name", name).put("uid", UUID.randomUUID().toString())
-                .put("creationTimestamp", Objects.now()).put("generation", 1);
+                .put("creationTimestamp", Objects.now());
         def.strategy().prepareForCreate(def, ns);
         try {
             lookup.store().create(def, null, name, ns);

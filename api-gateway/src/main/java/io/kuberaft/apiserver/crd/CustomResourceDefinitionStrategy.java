@@ -27,6 +27,11 @@ import java.util.regex.PatternSyntaxException;
  * replica serves the resource as soon as it sees the stored CRD).
  */
 public final class CustomResourceDefinitionStrategy implements ResourceStrategy {
+    @Override
+    public Generation generation() {
+        return Generation.SPEC;
+    }
+
     private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
 
     @Override

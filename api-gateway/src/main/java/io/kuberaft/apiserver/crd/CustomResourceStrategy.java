@@ -15,6 +15,11 @@ import java.util.List;
  * the request body is decoded, before the strategy runs. Updates need a resourceVersion, as upstream's CR strategy.
  */
 final class CustomResourceStrategy implements ResourceStrategy {
+    @Override
+    public Generation generation() {
+        return Generation.SPEC;
+    }
+
     private final JsonNode schema;
 
     CustomResourceStrategy(JsonNode schema) {

@@ -240,13 +240,36 @@ public final class PodStreams {
             WebSocketConnectOptions o = new WebSocketConnectOptions().setHost(t.host()).setPort(t.port()).setURI(uri).setSsl(true)
                     .setSubProtocols(List.of(protocol == null ? EXEC_PROTOCOLS.get(0) : protocol));
             ws.connect(o).onSuccess(agent -> bridge(client, agent)).onFailure(x -> {
-                String msg = "error dialing the node agent at " + t.host() + ":" + t.port() + ": " + x.getMessage();
-                byte[] status = ("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\",\"message\":"
-                        + io.kuberaft.apiserver.registry.Objects.JSON.getNodeFactory().textNode(msg) + ",\"reason\":\"InternalError\",\"code\":500}")
-                        .getBytes(StandardCharsets.UTF_8);
+                byte[] status = internalError(dialError(t, x)).toString().getBytes(StandardCharsets.UTF_8);
                 client.writeBinaryMessage(Buffer.buffer().appendByte((byte) 3).appendBytes(status)).onComplete(v -> client.close());
             });
         }).onFailure(x -> error.accept(StatusException.badRequest("cannot upgrade the connection: " + x.getMessage())));
+    }
+
+    /**
+     * Why the agent could not be reached for exec or attach, as kube-apiserver's stream translator has it from its SPDY
+     * client: a refused upgrade is "unable to upgrade connection: " and the kubelet's answer (e.g. {@code container not
+     * found ("c")} for a container that is not running).
+     */
+    private static String dialError(Target t, Throwable x) {
+        if (x instanceof io.vertx.core.http.UpgradeRejectedException r) {
+            String body = r.getBody() == null ? "" : r.getBody().toString(StandardCharsets.UTF_8).strip();
+            return "unable to upgrade connection: " + (body.isEmpty() ? r.getStatus() : body);
+        }
+        return "error dialing the node agent at " + t.host() + ":" + t.port() + ": " + x.getMessage();
+    }
+
+    /**
+     * Upstream's apierrors.NewInternalError, the Status the stream translator writes on the error channel once the client's
+     * WebSocket is upgraded (kubectl prints its message: {@code error: Internal error occurred: …}).
+     */
+    private static ObjectNode internalError(String err) {
+        ObjectNode s = io.kuberaft.apiserver.registry.Objects.JSON.createObjectNode();
+        s.put("kind", "Status").put("apiVersion", "v1").putObject("metadata");
+        s.put("status", "Failure").put("message", "Internal error occurred: " + err).put("reason", "InternalError");
+        s.putObject("details").putArray("causes").addObject().put("message", err);
+        s.put("code", 500);
+        return s;
     }
 
     /**

@@ -218,9 +218,22 @@ public final class ResourceHandler {
             throw StatusException.invalid("meta.k8s.io", "ListOptions", "", List.of(new StatusException.Cause("FieldValueNotSupported",
                     "Unsupported value: \"" + match + "\": supported values: \"Exact\", \"NotOlderThan\"", "resourceVersionMatch")));
         }
+        boolean hasRv = rv != null && !rv.isEmpty();
+        if (match != null && !match.isEmpty() && !hasRv) {
+            throw StatusException.invalid("meta.k8s.io", "ListOptions", "", List.of(new StatusException.Cause("FieldValueForbidden",
+                    "Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided", "resourceVersionMatch")));
+        }
+        if ("Exact".equals(match) && "0".equals(rv)) {
+            throw StatusException.invalid("meta.k8s.io", "ListOptions", "", List.of(new StatusException.Cause("FieldValueForbidden",
+                    "Forbidden: resourceVersionMatch \"exact\" is forbidden for resourceVersion \"0\"", "resourceVersionMatch")));
+        }
         long at = 0;
-        if (rv != null && !rv.isEmpty() && !rv.equals("0") && "Exact".equals(q.get("resourceVersionMatch"))) {
-            at = q.longValue("resourceVersion", 0);
+        if (hasRv && !rv.equals("0")) {
+            long wanted = q.longValue("resourceVersion", 0);
+            awaitRevision(wanted);
+            if ("Exact".equals(match)) {
+                at = wanted;
+            }
         }
         ResourceStore.Page page = generic.store().list(def, ns, filter, q.longValue("limit", 0), q.get("continue"), consistency, at);
         String revision = String.valueOf(page.revision());
@@ -239,6 +252,31 @@ public final class ResourceHandler {
         ArrayNode items = list.putArray("items");
         page.items().forEach(items::add);
         return Reply.ok(list);
+    }
+
+    /** How long a list waits for this replica to reach a resourceVersion it has not seen yet (upstream's watch cache: 3 s). */
+    static final long TOO_LARGE_WAIT_MS = 3_000;
+
+    /**
+     * Waits until this replica's store has applied {@code revision}, as upstream's watch cache waits to be fresh enough;
+     * then, still behind, the list fails as upstream's: 504 Timeout, cause ResourceVersionTooLarge, Retry-After 1.
+     */
+    private void awaitRevision(long revision) {
+        long deadline = System.nanoTime() + TOO_LARGE_WAIT_MS * 1_000_000;
+        long current = generic.store().kv().currentRevision();
+        while (current < revision && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            current = generic.store().kv().currentRevision();
+        }
+        if (current < revision) {
+            throw new StatusException(504, "Timeout", "Too large resource version: " + revision + ", current: " + current, null, null, null,
+                    List.of(new StatusException.Cause("ResourceVersionTooLarge", "Too large resource version", null)), 1);
+        }
     }
 
     private Reply delete(ResourceDefinition def, String ns, String name, Query q, String contentType, byte[] body) {

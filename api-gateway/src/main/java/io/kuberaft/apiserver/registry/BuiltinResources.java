@@ -36,7 +36,10 @@ public final class BuiltinResources {
         ResourceStrategy d = DefaultStrategy.INSTANCE;
         ResourceStrategy label = new DefaultStrategy.LabelNamed();
         // core/v1
-        r.register(def("", "v1", "namespaces", "Namespace", false, List.of("ns"), List.of(), List.of("status", "finalize"), label));
+        // upstream serves no deletecollection of namespaces
+        r.register(new ResourceDefinition("", "v1", "namespaces", "namespace", "Namespace", false, List.of("ns"), List.of(),
+                Set.of("create", "delete", "get", "list", "patch", "update", "watch"), List.of("status", "finalize"),
+                BuiltinStrategies.forKind("", "Namespace", label), BuiltinTables.forKind("", "Namespace")));
         r.register(def("", "v1", "pods", "Pod", true, List.of("po"), ALL_CATEGORY,
                 List.of("status", "binding", "eviction", "log", "exec", "attach", "portforward", "proxy", "ephemeralcontainers"), d));
         r.register(def("", "v1", "nodes", "Node", false, List.of("no"), List.of(), List.of("status", "proxy"), d));
@@ -53,8 +56,12 @@ public final class BuiltinResources {
         r.register(def("", "v1", "replicationcontrollers", "ReplicationController", true, List.of("rc"), ALL_CATEGORY,
                 List.of("scale", "status"), d));
         r.register(ns("", "podtemplates", "PodTemplate"));
+        // the legacy top-level binding of a pod to a node (POST namespaces/{ns}/bindings): create only, never stored
+        // (SubresourceHandler binds the pod named by the Binding)
+        r.register(new ResourceDefinition("", "v1", "bindings", "binding", "Binding", true, List.of(), List.of(), Set.of("create"),
+                List.of(), d, BuiltinTables.forKind("", "Binding")));
         r.register(new ResourceDefinition("", "v1", "componentstatuses", "componentstatus", "ComponentStatus", false,
-                List.of("cs"), List.of(), ResourceDefinition.READ_ONLY, List.of(), d, BuiltinTables.forKind("", "ComponentStatus")));
+                List.of("cs"), List.of(), Set.of("get", "list"), List.of(), d, BuiltinTables.forKind("", "ComponentStatus")));
         // apps/v1
         r.register(def("apps", "v1", "deployments", "Deployment", true, List.of("deploy"), ALL_CATEGORY, List.of("scale", "status"), d));
         r.register(def("apps", "v1", "replicasets", "ReplicaSet", true, List.of("rs"), ALL_CATEGORY, List.of("scale", "status"), d));

@@ -114,7 +114,11 @@ public final class GenericRegistry {
         meta.remove("resourceVersion");
         meta.remove("deletionTimestamp");
         meta.remove("deletionGracePeriodSeconds");
-        meta.put("generation", 1);
+        if (def.strategy().generation() == ResourceStrategy.Generation.NONE) {
+            meta.remove("generation");
+        } else {
+            meta.put("generation", 1);
+        }
         def.strategy().prepareForCreate(def, obj);
         managedFields.track(def, null, request, obj, opts.fieldManager(), false);
         List<StatusException.Cause> causes = new ArrayList<>(Validation.objectMeta(def, obj));
@@ -306,12 +310,23 @@ public final class GenericRegistry {
                 meta.remove(immutable);
             }
         }
-        long generation = oldMeta.path("generation").asLong(1);
-        meta.put("generation", generation);
+        // clients cannot set the generation; only the kinds that keep one move it
+        ResourceStrategy.Generation policy = def.strategy().generation();
+        if (oldMeta.has("generation")) {
+            meta.set("generation", oldMeta.get("generation"));
+        } else {
+            meta.remove("generation");
+        }
         if (!statusOnly) {
             def.strategy().prepareForUpdate(def, next, old);
-            if (!java.util.Objects.equals(specOf(conversion.toStorage(def, next)), specOf(conversion.toStorage(def, old)))) {
-                meta.put("generation", generation + 1);
+            if (policy != ResourceStrategy.Generation.NONE) {
+                boolean status = def.hasSubresource("status");
+                boolean changed = !java.util.Objects.equals(specOf(conversion.toStorage(def, next), status), specOf(conversion.toStorage(def, old), status))
+                        || (policy == ResourceStrategy.Generation.SPEC_AND_ANNOTATIONS
+                        && !java.util.Objects.equals(meta.path("annotations"), oldMeta.path("annotations")));
+                if (changed) {
+                    meta.put("generation", oldMeta.path("generation").asLong(0) + 1);
+                }
             }
         }
         managedFields.track(def, old, obj, next, opts.fieldManager(), statusOnly);
@@ -333,11 +348,13 @@ public final class GenericRegistry {
         }
     }
 
-    /** Everything but metadata and status (of the storage form): a change here bumps metadata.generation. */
-    private static JsonNode specOf(ObjectNode obj) {
+    /** Everything but metadata (and status, when it has its own subresource) of the storage form: a change here bumps metadata.generation. */
+    private static JsonNode specOf(ObjectNode obj, boolean withoutStatus) {
         ObjectNode copy = obj.deepCopy();
         copy.remove("metadata");
-        copy.remove("status");
+        if (withoutStatus) {
+            copy.remove("status");
+        }
         return copy;
     }
 

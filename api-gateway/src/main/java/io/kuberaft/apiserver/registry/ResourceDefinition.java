@@ -36,7 +36,6 @@ public record ResourceDefinition(String group, String version, String plural, St
     }
 
     public static final Set<String> ALL_VERBS = Set.of("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch");
-    public static final Set<String> READ_ONLY = Set.of("get", "list", "watch");
 
     public String apiVersion() {
         return group.isEmpty() ? version : group + "/" + version;

@@ -86,6 +86,13 @@ public final class ResourceStore {
         return prefix(def, namespace) + name;
     }
 
+    /** How many objects of the resource this replica's store holds: a count-only range, which reads no values. */
+    public long count(ResourceDefinition def) {
+        String p = prefix(def, null);
+        return await(kv.range(RangeRequest.newBuilder().setKey(bytes(p)).setRangeEnd(prefixEnd(p)).setCountOnly(true).build(),
+                ReadConsistency.SERIALIZABLE)).getCount();
+    }
+
     static ByteString bytes(String s) {
         return ByteString.copyFromUtf8(s);
     }

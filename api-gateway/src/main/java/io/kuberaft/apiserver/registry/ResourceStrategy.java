@@ -28,6 +28,23 @@ public interface ResourceStrategy {
         return validate(def, obj);
     }
 
+    /**
+     * How {@code metadata.generation} moves for this kind, as upstream's strategy sets it. Most kinds have none; workloads,
+     * pod templates, autoscalers, budgets, ingresses, network policies, CRDs and custom resources count changes of their spec.
+     */
+    enum Generation {
+        /** No generation (the server never sets one, and keeps a stored one unchanged). */
+        NONE,
+        /** 1 on create, +1 on an update that changes anything but metadata (and status, with a status subresource). */
+        SPEC,
+        /** As SPEC, and also +1 when the annotations change (Deployments: they are copied to the ReplicaSets). */
+        SPEC_AND_ANNOTATIONS
+    }
+
+    default Generation generation() {
+        return Generation.NONE;
+    }
+
     default void canonicalize(ResourceDefinition def, ObjectNode obj) {
     }
 

@@ -17,6 +17,11 @@ public final class AutoscalingPolicyStrategies {
 
     public static final class HorizontalPodAutoscalerStrategy extends DefaultStrategy {
         @Override
+        public Generation generation() {
+            return Generation.SPEC;
+        }
+
+        @Override
         public void prepareForCreate(ResourceDefinition def, ObjectNode obj) {
             super.prepareForCreate(def, obj);
             defaults(def, obj);
@@ -177,6 +182,11 @@ public final class AutoscalingPolicyStrategies {
     }
 
     public static final class PodDisruptionBudgetStrategy extends DefaultStrategy {
+        @Override
+        public Generation generation() {
+            return Generation.SPEC;
+        }
+
         @Override
         public void prepareForCreate(ResourceDefinition def, ObjectNode obj) {
             obj.putObject("status").put("currentHealthy", 0).put("desiredHealthy", 0).put("disruptionsAllowed", 0).put("expectedPods", 0);

@@ -25,16 +25,19 @@ public final class BuiltinStrategies {
             Map.entry("/PersistentVolumeClaim", new PersistentVolumeClaimStrategy()),
             Map.entry("/ReplicationController", new ReplicationControllerStrategy()),
             Map.entry("/PodTemplate", new PodTemplateStrategy()),
+            Map.entry("/ServiceAccount", new MetadataKindStrategies.ServiceAccountStrategy()),
             // apps/v1
             Map.entry("apps/Deployment", new DeploymentStrategy()),
             Map.entry("apps/ReplicaSet", new ReplicaSetStrategy()),
             Map.entry("apps/StatefulSet", new StatefulSetStrategy()),
             Map.entry("apps/DaemonSet", new DaemonSetStrategy()),
+            Map.entry("apps/ControllerRevision", new MetadataKindStrategies.ControllerRevisionStrategy()),
             // batch/v1
             Map.entry("batch/Job", new JobStrategy()),
             Map.entry("batch/CronJob", new CronJobStrategy()),
             // networking, policy, autoscaling
             Map.entry("networking.k8s.io/Ingress", new NetworkingStrategies.IngressStrategy()),
+            Map.entry("networking.k8s.io/IngressClass", new NetworkingStrategies.IngressClassStrategy()),
             Map.entry("networking.k8s.io/NetworkPolicy", new NetworkingStrategies.NetworkPolicyStrategy()),
             Map.entry("policy/PodDisruptionBudget", new AutoscalingPolicyStrategies.PodDisruptionBudgetStrategy()),
             Map.entry("autoscaling/HorizontalPodAutoscaler", new AutoscalingPolicyStrategies.HorizontalPodAutoscalerStrategy()),
@@ -46,6 +49,7 @@ public final class BuiltinStrategies {
             // storage, scheduling, events, discovery
             Map.entry("storage.k8s.io/StorageClass", new StorageStrategies.StorageClassStrategy()),
             Map.entry("scheduling.k8s.io/PriorityClass", new StorageStrategies.PriorityClassStrategy()),
+            Map.entry("coordination.k8s.io/Lease", new MetadataKindStrategies.LeaseStrategy()),
             Map.entry("events.k8s.io/Event", new EventStrategy(true)),
             Map.entry("discovery.k8s.io/EndpointSlice", new EndpointsStrategy(true)),
             Map.entry("apiextensions.k8s.io/CustomResourceDefinition", new io.kuberaft.apiserver.crd.CustomResourceDefinitionStrategy()));

@@ -13,6 +13,11 @@ import java.util.Set;
 
 /** batch/v1 CronJob: concurrencyPolicy Allow, suspend false, history limits 3/1, schedule and jobTemplate validation. */
 public final class CronJobStrategy extends DefaultStrategy {
+    @Override
+    public Generation generation() {
+        return Generation.SPEC;
+    }
+
     private static final Set<String> DESCRIPTORS = Set.of("@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly");
 
     @Override

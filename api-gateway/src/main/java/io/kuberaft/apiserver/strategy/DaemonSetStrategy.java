@@ -12,6 +12,11 @@ import java.util.List;
 /** apps/v1 DaemonSet: RollingUpdate maxUnavailable 1 / maxSurge 0, history 10, validation, immutable selector. */
 public final class DaemonSetStrategy extends DefaultStrategy {
     @Override
+    public Generation generation() {
+        return Generation.SPEC;
+    }
+
+    @Override
     public void prepareForCreate(ResourceDefinition def, ObjectNode obj) {
         defaults(def, obj);
         obj.putObject("status").put("currentNumberScheduled", 0).put("desiredNumberScheduled", 0)

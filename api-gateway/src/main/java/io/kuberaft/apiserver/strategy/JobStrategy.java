@@ -15,6 +15,11 @@ import java.util.List;
  * job's uid (unless {@code manualSelector}), validation, an immutable template and selector.
  */
 public final class JobStrategy extends DefaultStrategy {
+    @Override
+    public Generation generation() {
+        return Generation.SPEC;
+    }
+
     static final String CONTROLLER_UID = "batch.kubernetes.io/controller-uid";
     static final String JOB_NAME = "batch.kubernetes.io/job-name";
 

@@ -16,6 +16,11 @@ public final class NetworkingStrategies {
     }
 
     public static final class IngressStrategy extends DefaultStrategy {
+        @Override
+        public Generation generation() {
+            return Generation.SPEC;
+        }
+
         private static final List<String> PATH_TYPES = List.of("Exact", "ImplementationSpecific", "Prefix");
 
         @Override
@@ -110,6 +115,11 @@ public final class NetworkingStrategies {
 
     public static final class NetworkPolicyStrategy extends DefaultStrategy {
         @Override
+        public Generation generation() {
+            return Generation.SPEC;
+        }
+
+        @Override
         public void prepareForCreate(ResourceDefinition def, ObjectNode obj) {
             defaults(obj);
         }
@@ -151,6 +161,112 @@ public final class NetworkingStrategies {
                 }
             }
             return out;
+        }
+    }
+
+    /** IngressClass: a domain-prefixed controller (immutable) and an optional reference to its parameters. */
+    public static final class IngressClassStrategy extends DefaultStrategy {
+        @Override
+        public Generation generation() {
+            return Generation.SPEC;
+        }
+
+        static final int MAX_CONTROLLER = 250;
+        private static final java.util.regex.Pattern HTTP_PATH = java.util.regex.Pattern.compile("[A-Za-z0-9/\\-._~%!$&'()*+,;=:]+");
+
+        /** The v1 default: a parameters reference without scope is cluster-scoped. */
+        private static void defaults(ObjectNode obj) {
+            if (obj.path("spec").path("parameters") instanceof ObjectNode params && !params.has("scope")) {
+                params.put("scope", "Cluster");
+            }
+        }
+
+        @Override
+        public void prepareForCreate(ResourceDefinition def, ObjectNode obj) {
+            defaults(obj);
+        }
+
+        @Override
+        public void prepareForUpdate(ResourceDefinition def, ObjectNode obj, ObjectNode old) {
+            defaults(obj);
+        }
+
+        @Override
+        public List<Cause> validate(ResourceDefinition def, ObjectNode obj) {
+            List<Cause> out = new ArrayList<>();
+            String controller = obj.path("spec").path("controller").asText("");
+            if (controller.length() > MAX_CONTROLLER) {
+                out.add(Fields.tooLong("spec.controller", MAX_CONTROLLER));
+            }
+            domainPrefixedPath(out, "spec.controller", controller);
+            JsonNode params = obj.path("spec").path("parameters");
+            if (params.isObject()) {
+                parameters(out, "spec.parameters", params);
+            }
+            return out;
+        }
+
+        @Override
+        public List<Cause> validateUpdate(ResourceDefinition def, ObjectNode obj, ObjectNode old) {
+            List<Cause> out = new ArrayList<>();
+            if (!Json.same(obj.path("spec").path("controller"), old.path("spec").path("controller"))) {
+                out.add(Fields.invalid("spec.controller", obj.path("spec").path("controller").asText(""), Fields.IMMUTABLE));
+            }
+            out.addAll(validate(def, obj));
+            return out;
+        }
+
+        /** upstream's IsDomainPrefixedPath ("acme.io/foo"). */
+        static void domainPrefixedPath(List<Cause> out, String field, String value) {
+            if (value.isEmpty()) {
+                out.add(Fields.required(field));
+                return;
+            }
+            int slash = value.indexOf('/');
+            if (slash <= 0 || slash == value.length() - 1) {
+                out.add(Fields.invalid(field, value, "must be a domain-prefixed path (such as \"acme.io/foo\")"));
+                return;
+            }
+            out.addAll(Fields.dns1123Subdomain(field, value.substring(0, slash)));
+            String path = value.substring(slash + 1);
+            if (!HTTP_PATH.matcher(path).matches()) {
+                out.add(Fields.invalid(field, path, "Invalid path (regex used for validation is '" + HTTP_PATH.pattern() + "')"));
+            }
+        }
+
+        private static void parameters(List<Cause> out, String field, JsonNode params) {
+            if (params.hasNonNull("apiGroup")) {
+                out.addAll(Fields.dns1123Subdomain(field + ".apiGroup", params.path("apiGroup").asText()));
+            }
+            for (String f : new String[] {"kind", "name"}) {
+                String v = params.path(f).asText("");
+                if (v.isEmpty()) {
+                    out.add(Fields.required(field + "." + f, f + " is required"));
+                } else {
+                    out.addAll(io.kuberaft.apiserver.registry.Validation.pathSegment(field + "." + f, v));
+                }
+            }
+            if (!params.hasNonNull("scope")) {
+                out.add(Fields.required(field + ".scope"));
+                return;
+            }
+            String scope = params.path("scope").asText();
+            boolean hasNamespace = params.hasNonNull("namespace");
+            switch (scope) {
+                case "Namespace" -> {
+                    if (!hasNamespace) {
+                        out.add(Fields.required(field + ".namespace", "`parameters.scope` is set to 'Namespace'"));
+                    } else {
+                        out.addAll(Fields.dns1123Label(field + ".namespace", params.path("namespace").asText()));
+                    }
+                }
+                case "Cluster" -> {
+                    if (hasNamespace) {
+                        out.add(Fields.forbidden(field + ".namespace", "`parameters.scope` is set to 'Cluster'"));
+                    }
+                }
+                default -> out.add(Fields.notSupported(field + ".scope", scope, List.of("Cluster", "Namespace")));
+            }
         }
     }
 }

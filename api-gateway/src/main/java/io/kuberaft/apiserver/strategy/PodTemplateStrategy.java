@@ -10,6 +10,11 @@ import java.util.List;
 /** core/v1 PodTemplate: the template's defaults and validation. */
 public final class PodTemplateStrategy extends DefaultStrategy {
     @Override
+    public Generation generation() {
+        return Generation.SPEC;
+    }
+
+    @Override
     public void prepareForCreate(ResourceDefinition def, ObjectNode obj) {
         Templates.defaults(def, Json.obj(obj, "template"));
     }

@@ -12,6 +12,11 @@ import java.util.List;
 /** apps/v1 ReplicaSet: replicas 1, selector required and matching, immutable selector, {@code status.replicas} field selector. */
 public final class ReplicaSetStrategy extends DefaultStrategy {
     @Override
+    public Generation generation() {
+        return Generation.SPEC;
+    }
+
+    @Override
     public void prepareForCreate(ResourceDefinition def, ObjectNode obj) {
         defaults(def, obj);
         obj.putObject("status").put("replicas", 0);

@@ -12,6 +12,11 @@ import java.util.List;
 /** core/v1 ReplicationController: selector and labels default to the template's labels, replicas 1. */
 public final class ReplicationControllerStrategy extends DefaultStrategy {
     @Override
+    public Generation generation() {
+        return Generation.SPEC;
+    }
+
+    @Override
     public void prepareForCreate(ResourceDefinition def, ObjectNode obj) {
         defaults(def, obj);
         obj.putObject("status").put("replicas", 0);

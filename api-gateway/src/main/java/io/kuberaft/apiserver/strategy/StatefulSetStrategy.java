@@ -12,6 +12,11 @@ import java.util.List;
 /** apps/v1 StatefulSet: defaults, validation and the fields an update may change. */
 public final class StatefulSetStrategy extends DefaultStrategy {
     @Override
+    public Generation generation() {
+        return Generation.SPEC;
+    }
+
+    @Override
     public void prepareForCreate(ResourceDefinition def, ObjectNode obj) {
         defaults(def, obj);
         obj.putObject("status").put("replicas", 0).put("availableReplicas", 0);

@@ -236,4 +236,90 @@ class OtherStrategiesTest {
                 "spec.metrics[3].object.target.value: Required value: must set either a target value or averageValue");
         assertThat(c.list("autoscaling", "horizontalpodautoscalers", "default")).isEmpty();
     }
+
+    @Test
+    void ingressClassesNeedADomainPrefixedImmutableControllerAndAWellFormedParametersReference() {
+        fails(() -> c.create("networking.k8s.io", "ingressclasses", null, "metadata: {name: none}"), 422,
+                "IngressClass.networking.k8s.io \"none\" is invalid: spec.controller: Required value");
+        fails(() -> c.create("networking.k8s.io", "ingressclasses", null, "metadata: {name: bare}\nspec: {controller: nginx}"), 422,
+                "IngressClass.networking.k8s.io \"bare\" is invalid: spec.controller: Invalid value: \"nginx\": must be a domain-prefixed path "
+                        + "(such as \"acme.io/foo\")");
+        fails(() -> c.create("networking.k8s.io", "ingressclasses", null, "metadata: {name: host}\nspec: {controller: Acme.io/a b}"), 422,
+                "IngressClass.networking.k8s.io \"host\" is invalid: [spec.controller: Invalid value: \"Acme.io\": a lowercase RFC 1123 subdomain "
+                        + "must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character "
+                        + "(e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*'), "
+                        + "spec.controller: Invalid value: \"a b\": Invalid path (regex used for validation is '[A-Za-z0-9/\\-._~%!$&'()*+,;=:]+')]");
+        fails(() -> c.create("networking.k8s.io", "ingressclasses", null, "metadata: {name: long}\nspec: {controller: acme.io/" + "x".repeat(250) + "}"),
+                422, "IngressClass.networking.k8s.io \"long\" is invalid: spec.controller: Too long: may not be more than 250 bytes");
+        fails(() -> c.create("networking.k8s.io", "ingressclasses", null, """
+                metadata: {name: params}
+                spec:
+                  controller: acme.io/ingress
+                  parameters: {apiGroup: k8s.example.com, kind: IngressParameters, scope: Namespace}
+                """), 422, "IngressClass.networking.k8s.io \"params\" is invalid: [spec.parameters.name: Required value: name is required, "
+                + "spec.parameters.namespace: Required value: `parameters.scope` is set to 'Namespace']");
+        fails(() -> c.create("networking.k8s.io", "ingressclasses", null, """
+                metadata: {name: params}
+                spec:
+                  controller: acme.io/ingress
+                  parameters: {kind: IngressParameters, name: p, scope: Global}
+                """), 422, "IngressClass.networking.k8s.io \"params\" is invalid: spec.parameters.scope: Unsupported value: \"Global\": "
+                + "supported values: \"Cluster\", \"Namespace\"");
+        fails(() -> c.create("networking.k8s.io", "ingressclasses", null, """
+                metadata: {name: params}
+                spec:
+                  controller: acme.io/ingress
+                  parameters: {kind: IngressParameters, name: p, namespace: default}
+                """), 422, "IngressClass.networking.k8s.io \"params\" is invalid: spec.parameters.namespace: Forbidden: "
+                + "`parameters.scope` is set to 'Cluster'");
+        ObjectNode ok = c.create("networking.k8s.io", "ingressclasses", null, """
+                metadata: {name: nginx}
+                spec: {controller: k8s.io/ingress-nginx, parameters: {kind: IngressParameters, name: p}}
+                """);
+        assertThat(ok.path("spec").path("parameters").path("scope").asText()).isEqualTo("Cluster");
+        ((ObjectNode) ok.get("spec")).put("controller", "acme.io/other");
+        fails(() -> c.update("networking.k8s.io", "ingressclasses", null, ok), 422,
+                "IngressClass.networking.k8s.io \"nginx\" is invalid: spec.controller: Invalid value: \"acme.io/other\": field is immutable");
+    }
+
+    @Test
+    void leasesNeedAPositiveDurationAndNonNegativeTransitions() {
+        fails(() -> c.create("coordination.k8s.io", "leases", "default", "metadata: {name: l}\nspec: {leaseDurationSeconds: 0, leaseTransitions: -1}"),
+                422, "Lease.coordination.k8s.io \"l\" is invalid: [spec.leaseDurationSeconds: Invalid value: 0: must be greater than 0, "
+                        + "spec.leaseTransitions: Invalid value: -1: must be greater than or equal to 0]");
+        ObjectNode lease = c.create("coordination.k8s.io", "leases", "default", """
+                metadata: {name: l}
+                spec: {holderIdentity: node-1, leaseDurationSeconds: 40, strategy: OldestEmulationVersion, preferredHolder: node-2}
+                """);
+        // the CoordinatedLeaderElection fields are off in 1.32, and dropped
+        assertThat(lease.path("spec").has("strategy")).isFalse();
+        assertThat(lease.path("spec").has("preferredHolder")).isFalse();
+        ((ObjectNode) lease.get("spec")).put("leaseDurationSeconds", -5);
+        fails(() -> c.update("coordination.k8s.io", "leases", "default", lease), 422,
+                "Lease.coordination.k8s.io \"l\" is invalid: spec.leaseDurationSeconds: Invalid value: -5: must be greater than 0");
+    }
+
+    @Test
+    void controllerRevisionsNeedDataThatNeverChangesAndANonNegativeRevision() {
+        fails(() -> c.create("apps", "controllerrevisions", "default", "metadata: {name: r}\nrevision: -1"), 422,
+                "ControllerRevision.apps \"r\" is invalid: [data: Required value: data is mandatory, "
+                        + "revision: Invalid value: -1: must be greater than or equal to 0]");
+        ObjectNode rev = c.create("apps", "controllerrevisions", "default", "metadata: {name: r}\nrevision: 1\ndata: {spec: {a: 1}}");
+        rev.put("revision", 2);
+        assertThat(c.update("apps", "controllerrevisions", "default", rev).path("revision").asLong()).isEqualTo(2);
+        ObjectNode changed = c.get("apps", "controllerrevisions", "default", "r");
+        changed.putObject("data").put("other", true);
+        fails(() -> c.update("apps", "controllerrevisions", "default", changed), 422,
+                "ControllerRevision.apps \"r\" is invalid: data: Invalid value: {\"other\":true}: field is immutable");
+    }
+
+    @Test
+    void serviceAccountSecretReferencesKeepOnlyTheirNames() {
+        ObjectNode sa = c.create("", "serviceaccounts", "default", "metadata: {name: builder}\nsecrets: [{name: s1, namespace: other, uid: u}]");
+        assertThat(sa.path("secrets").toString()).isEqualTo("[{\"name\":\"s1\"}]");
+        fails(() -> c.create("", "serviceaccounts", "default", "metadata: {name: Builder}"), 422,
+                "ServiceAccount \"Builder\" is invalid: metadata.name: Invalid value: \"Builder\": a lowercase RFC 1123 subdomain must consist of "
+                        + "lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', "
+                        + "regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')");
+    }
 }

@@ -89,6 +89,30 @@ class WorkloadStrategiesTest {
     }
 
     @Test
+    void onlyTheKindsUpstreamCountsHaveAGenerationAndDeploymentsCountAnnotationChangesToo() {
+        ObjectNode d = c.create("apps", "deployments", "default", "metadata: {name: gen}\nspec:\n  selector: {matchLabels: {app: web}}\n" + TEMPLATE);
+        assertThat(d.path("metadata").path("generation").asLong()).isEqualTo(1);
+        ((ObjectNode) d.path("metadata")).putObject("annotations").put("note", "x");
+        ObjectNode annotated = c.update("apps", "deployments", "default", d);
+        assertThat(annotated.path("metadata").path("generation").asLong()).as("annotations are copied to ReplicaSets").isEqualTo(2);
+        ((ObjectNode) annotated.path("metadata")).putObject("labels").put("team", "a");
+        assertThat(c.update("apps", "deployments", "default", annotated).path("metadata").path("generation").asLong())
+                .as("a label change is not counted").isEqualTo(2);
+
+        ObjectNode cm = c.create("", "configmaps", "default", "metadata: {name: cm, generation: 7}\ndata: {a: b}");
+        assertThat(cm.path("metadata").has("generation")).as("configmaps have none, and a client cannot set one").isFalse();
+        ((ObjectNode) cm.path("data")).put("a", "c");
+        ((ObjectNode) cm.path("metadata")).put("generation", 3);
+        assertThat(c.update("", "configmaps", "default", cm).path("metadata").has("generation")).isFalse();
+
+        ObjectNode np = c.create("networking.k8s.io", "networkpolicies", "default", "metadata: {name: np}\nspec: {podSelector: {}}");
+        assertThat(np.path("metadata").path("generation").asLong()).isEqualTo(1);
+        ((ObjectNode) np.path("spec")).putObject("podSelector").putObject("matchLabels").put("app", "x");
+        assertThat(c.update("networking.k8s.io", "networkpolicies", "default", np).path("metadata").path("generation").asLong()).isEqualTo(2);
+        assertThat(c.namespace("gen-ns").path("metadata").has("generation")).isFalse();
+    }
+
+    @Test
     void replacingWithTheOriginalManifestKeepsTheGeneration() {
         String manifest = "metadata: {name: web}\nspec:\n  selector: {matchLabels: {app: web}}\n" + TEMPLATE;
         ObjectNode d = c.create("apps", "deployments", "default", manifest);

@@ -8,6 +8,8 @@ import org.apache.ratis.client.RaftClientConfigKeys;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
+import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
+import org.apache.ratis.proto.RaftProtos.ServerRpcProto;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroup;
@@ -28,6 +30,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -229,6 +232,22 @@ public final class RaftReplica implements AutoCloseable {
             for (RaftPeer p : division().getRaftConf().getCurrentPeers()) {
                 out.add(new Member(ClusterView.memberIdOf(p.getId().toString()), p.getId().toString(),
                         "http://" + p.getAddress(), ""));
+            }
+            return out;
+        }
+
+        @Override
+        public Map<String, Long> lastContactMillis() {
+            Map<String, Long> out = new HashMap<>();
+            out.put(config.id(), 0L);
+            RoleInfoProto role = division().getInfo().getRoleInfoProto();
+            if (role.hasLeaderInfo()) {
+                for (ServerRpcProto f : role.getLeaderInfo().getFollowerInfoList()) {
+                    out.put(f.getId().getId().toStringUtf8(), f.getLastRpcElapsedTimeMs());
+                }
+            } else if (role.hasFollowerInfo() && role.getFollowerInfo().hasLeaderInfo()) {
+                ServerRpcProto l = role.getFollowerInfo().getLeaderInfo();
+                out.put(l.getId().getId().toStringUtf8(), l.getLastRpcElapsedTimeMs());
             }
             return out;
         }

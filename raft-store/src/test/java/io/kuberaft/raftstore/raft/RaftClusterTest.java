@@ -65,6 +65,23 @@ class RaftClusterTest {
     }
 
     @Test
+    void theLeaderKnowsWhenItLastHeardFromEachFollowerAndAFollowerOnlyOfItsLeader() throws Exception {
+        try (TestCluster c = new TestCluster(dir, 3, cfg -> cfg)) {
+            RaftReplica leader = c.awaitLeader(LEADER_WAIT);
+            RaftReplica follower = c.anyFollower();
+            follower.store().put(put("k", "v")).join();
+            TestCluster.await("the leader hears from both followers", Duration.ofSeconds(10),
+                    () -> leader.clusterView().lastContactMillis().size() == 3);
+            assertThat(leader.clusterView().lastContactMillis()).containsEntry(leader.id(), 0L)
+                    .allSatisfy((name, ms) -> assertThat(ms).isLessThan(2_000));
+            assertThat(follower.clusterView().lastContactMillis()).containsOnlyKeys(follower.id(), leader.id());
+            c.stop(follower.id());
+            TestCluster.await("the stopped follower goes quiet", Duration.ofSeconds(20),
+                    () -> leader.clusterView().lastContactMillis().getOrDefault(follower.id(), 0L) > 3_000);
+        }
+    }
+
+    @Test
     void leaderLossElectsANewLeaderAndLosesNoAcknowledgedWrite() throws Exception {
         try (TestCluster c = new TestCluster(dir, 3, cfg -> cfg)) {
             RaftReplica leader = c.awaitLeader(LEADER_WAIT);
