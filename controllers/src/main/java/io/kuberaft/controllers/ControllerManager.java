@@ -30,6 +30,11 @@ public final class ControllerManager implements AutoCloseable {
         return t;
     });
     private volatile LeaderSession session;
+    /** The term this replica leads in, 0 when it does not: a start that failed is retried while it stays the same. */
+    private volatile long leading;
+    private final Object leadershipChanged = new Object();
+    static final long RETRY_MIN_MS = 1_000;
+    static final long RETRY_MAX_MS = 30_000;
 
     public ControllerManager(String apiUrl, String token, ControllerOptions options, Clock clock, List<Supplier<Controller>> controllers) {
         this.apiUrl = apiUrl;
@@ -46,23 +51,65 @@ public final class ControllerManager implements AutoCloseable {
 
     /** This replica leads in {@code term}: start (or restart) the controllers, fenced by it. */
     public void onLeaderReady(long term) {
+        leading = term;
+        wake();
         lifecycle.execute(() -> {
             stopSession();
-            LOG.info("leader in term {}: starting controllers", term);
-            LeaderSession s = new LeaderSession(term, apiUrl, token, options, clock, controllers);
-            session = s;
-            try {
-                s.run();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } catch (Exception e) {
-                LOG.warn("term {}: controllers did not start: {}", term, e.toString());
+            // A start that fails (informers not synced within their timeout, an API error) is retried with backoff
+            // for as long as this term lasts: otherwise the term would pass with no controller running at all.
+            long backoffMs = RETRY_MIN_MS;
+            while (leading == term) {
+                LOG.info("leader in term {}: starting controllers", term);
+                LeaderSession s = null;
+                try {
+                    s = new LeaderSession(term, apiUrl, token, options, clock, controllers);
+                    session = s;
+                    s.run();
+                    return;
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                } catch (Exception e) {
+                    LOG.warn("term {}: controllers did not start ({}); trying again in {} ms", term, e.toString(), backoffMs);
+                    if (s != null) {
+                        s.close();
+                    }
+                    session = null;
+                }
+                if (!waitWhileLeading(term, backoffMs)) {
+                    return;
+                }
+                backoffMs = Math.min(RETRY_MAX_MS, backoffMs * 2);
             }
         });
     }
 
+    /** Waits up to {@code ms}; false when the term ended (or the thread was interrupted) meanwhile. */
+    private boolean waitWhileLeading(long term, long ms) {
+        long deadline = System.nanoTime() + ms * 1_000_000;
+        synchronized (leadershipChanged) {
+            try {
+                for (long left = ms; leading == term && left > 0; left = (deadline - System.nanoTime()) / 1_000_000) {
+                    leadershipChanged.wait(left);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return leading == term;
+    }
+
+    private void wake() {
+        synchronized (leadershipChanged) {
+            leadershipChanged.notifyAll();
+        }
+    }
+
     /** This replica stepped down: stop every controller now (their late writes are fenced anyway). */
     public void onNotLeader() {
+        leading = 0;
+        wake();
         LeaderSession s = session;
         if (s != null) {
             s.close();

@@ -574,8 +574,9 @@ public final class DeploymentController implements Controller {
         copy.getSpec().setReplicas(newScale);
         ctx.client().apps().replicaSets().inNamespace(copy.getMetadata().getNamespace()).resource(copy).update();
         if (sizeChanged) {
+            // upstream 1.32's wording (sync.go scaleReplicaSet): old size first
             ctx.events().normal(d, "ScalingReplicaSet", "Scaled " + op + " replica set " + rs.getMetadata().getName()
-                    + " to " + newScale + " from " + oldScale);
+                    + " from " + oldScale + " to " + newScale);
         }
         return sizeChanged;
     }

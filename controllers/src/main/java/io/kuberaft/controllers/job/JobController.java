@@ -217,7 +217,7 @@ public final class JobController implements Controller {
             if (complete) {
                 successMet = cond("SuccessCriteriaMet", "CompletionsReached", "Reached expected number of succeeded pods", ts);
                 conds.add(successMet);
-            } else if (backoffLimit != null && failed > backoffLimit) {
+            } else if (backoffLimit != null && (failed > backoffLimit || pastBackoffLimitOnFailure(job, owned, backoffLimit))) {
                 failureTarget = cond("FailureTarget", "BackoffLimitExceeded", "Job has reached the specified backoff limit", ts);
                 conds.add(failureTarget);
             } else if (ads != null && st.getStartTime() != null && !suspended
@@ -281,6 +281,31 @@ public final class JobController implements Controller {
                 backoffs.remove(job.getMetadata().getUid());
             }
         }
+    }
+
+    /**
+     * upstream's pastBackoffLimitOnFailure: with {@code restartPolicy: OnFailure} a failing container is restarted in
+     * place and its pod never fails, so the restarts of the pods still running or pending (init and regular
+     * containers) count toward the backoff limit instead; with limit 0 one restart is too many.
+     */
+    static boolean pastBackoffLimitOnFailure(Job job, List<Pod> pods, int backoffLimit) {
+        var template = job.getSpec().getTemplate();
+        if (template == null || template.getSpec() == null || !"OnFailure".equals(template.getSpec().getRestartPolicy())) {
+            return false;
+        }
+        long restarts = 0;
+        for (Pod p : pods) {
+            String phase = Pods.phase(p);
+            if (p.getStatus() == null || !("Running".equals(phase) || "Pending".equals(phase))) {
+                continue;
+            }
+            for (var statuses : List.of(nz(p.getStatus().getInitContainerStatuses()), nz(p.getStatus().getContainerStatuses()))) {
+                for (var c : statuses) {
+                    restarts += c.getRestartCount() == null ? 0 : c.getRestartCount();
+                }
+            }
+        }
+        return backoffLimit == 0 ? restarts > 0 : restarts >= backoffLimit;
     }
 
     /** Creates or deletes pods so that the right number (or the right indexes) run. */

@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.NodeCondition;
 import io.fabric8.kubernetes.api.model.NodeConditionBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Taint;
 import io.fabric8.kubernetes.api.model.TaintBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
@@ -23,6 +24,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -46,6 +48,10 @@ import java.util.Set;
  * make a renewing node Unknown. The NoExecute countdown runs from the taint's replicated
  * {@code timeAdded}, written by a leader: that assumes the control-plane replicas' clocks agree (NTP) well
  * within tolerationSeconds. The eviction rate limiter is in memory and starts full on a new leader, as upstream's.
+ *
+ * <p>When it turns a Ready node Unknown it records {@code NodeNotReady} on the node and marks the node's pods not
+ * ready ({@link PodsNotReady}), as upstream's monitorNodeHealth; it records {@code RegisteredNode} for each node it
+ * first sees (every node, on a new leader, as upstream after a restart) and {@code RemovingNode} when one is gone.
  */
 public final class NodeLifecycleController implements Controller {
     private static final Logger LOG = LoggerFactory.getLogger(NodeLifecycleController.class);
@@ -74,6 +80,11 @@ public final class NodeLifecycleController implements Controller {
     private WorkQueue queue;
     private SharedIndexInformer<Node> nodes;
     private SharedIndexInformer<Lease> leases;
+    private SharedIndexInformer<Pod> pods;
+    /** The nodes seen by the last pass (upstream's knownNodeSet), for the RegisteredNode and RemovingNode events. */
+    private final Map<String, Node> known = new HashMap<>();
+    /** Nodes whose pods could not all be marked not ready: tried again each pass while the node stays not Ready. */
+    private final Set<String> podsToRetry = new HashSet<>();
     private final Map<String, TokenBucket> limiters = new HashMap<>();
     private final Map<String, ZoneState> zoneStates = new HashMap<>();
     private final HeartbeatProbes probes = new HeartbeatProbes();
@@ -84,6 +95,12 @@ public final class NodeLifecycleController implements Controller {
     @Override
     public String name() {
         return "node-lifecycle-controller";
+    }
+
+    /** upstream's node lifecycle controller records its events as {@code node-controller}. */
+    @Override
+    public String eventSource() {
+        return "node-controller";
     }
 
     @Override
@@ -97,6 +114,9 @@ public final class NodeLifecycleController implements Controller {
         this.queue = queue;
         this.nodes = ctx.informers().of(Node.class);
         this.leases = ctx.informers().of(Lease.class);
+        ctx.informers().index(Pod.class, TaintEvictionController.BY_NODE, p -> p.getSpec() == null || p.getSpec().getNodeName() == null
+                ? List.of() : List.of(p.getSpec().getNodeName()));
+        this.pods = ctx.informers().of(Pod.class);
         nodes.addEventHandler(new ResourceEventHandler<>() {
             @Override
             public void onAdd(Node obj) {
@@ -150,9 +170,22 @@ public final class NodeLifecycleController implements Controller {
         Map<String, List<Node>> byZone = new LinkedHashMap<>();
         List<Node> current = new ArrayList<>();
         List<Node> all = nodes.getStore().list();
-        probes.retain(all.stream().map(n -> n.getMetadata().getName()).collect(java.util.stream.Collectors.toSet()));
+        Set<String> names = all.stream().map(n -> n.getMetadata().getName()).collect(java.util.stream.Collectors.toSet());
+        probes.retain(names);
+        podsToRetry.retainAll(names);
+        classify(all);
         for (Node n : all) {
+            String name = n.getMetadata().getName();
+            boolean retry = podsToRetry.contains(name); // failed on an earlier pass (not on this one's transition)
             Node updated = checkHealth(n, now);
+            if (retry) {
+                NodeCondition r = condition(updated, "Ready");
+                if (r != null && "True".equals(r.getStatus())) {
+                    podsToRetry.remove(name); // Ready again: its kubelet reports its pods itself
+                } else {
+                    markPodsNotReady(name);
+                }
+            }
             current.add(updated);
             byZone.computeIfAbsent(zone(updated), z -> new ArrayList<>()).add(updated);
         }
@@ -195,6 +228,38 @@ public final class NodeLifecycleController implements Controller {
             }
         }
         return Math.max(10, next);
+    }
+
+    /** upstream's classifyNodes: RegisteredNode for a node not seen before, RemovingNode for one gone since the last pass. */
+    private void classify(List<Node> all) {
+        Set<String> gone = new HashSet<>(known.keySet());
+        for (Node n : all) {
+            String name = n.getMetadata().getName();
+            gone.remove(name);
+            if (known.put(name, n) == null) {
+                LOG.info("observed a new node {}", name);
+                nodeEvent(n, "RegisteredNode", "Registered Node " + name + " in Controller");
+            }
+        }
+        for (String name : gone) {
+            LOG.info("observed the deletion of node {}", name);
+            nodeEvent(known.remove(name), "RemovingNode", "Removing Node " + name + " from Controller");
+        }
+    }
+
+    /** upstream's RecordNodeEvent: the message says which node, then what happened to it. */
+    private void nodeEvent(Node node, String reason, String event) {
+        ctx.events().normal(node, reason, "Node " + node.getMetadata().getName() + " event: " + event);
+    }
+
+    /** Marks the node's pods not ready; a failure leaves the node for the next pass to try again. */
+    private void markPodsNotReady(String node) {
+        List<Pod> onNode = pods.getIndexer().byIndex(TaintEvictionController.BY_NODE, node);
+        if (PodsNotReady.mark(ctx, onNode, node)) {
+            podsToRetry.remove(node);
+        } else {
+            podsToRetry.add(node);
+        }
     }
 
     /** Marks {@code node}'s conditions Unknown when its heartbeat is older than the grace period; returns the node as it now is. */
@@ -250,11 +315,13 @@ public final class NodeLifecycleController implements Controller {
         copy.getStatus().setConditions(conds);
         try {
             Node out = ctx.client().nodes().resource(copy).updateStatus();
-            if (wasReady || ready == null) {
-                ctx.events().normal(node, "NodeNotReady", "Node " + node.getMetadata().getName() + " status is now: NodeNotReady");
-            }
             LOG.info("node {}: no heartbeat since {} (lease {}): conditions Unknown", node.getMetadata().getName(), heartbeat,
                     lease == null ? "missing" : lease.getSpec().getRenewTime());
+            if (wasReady) {
+                // upstream reports the change only when it moved Ready off True (a node that never posted Ready gets none)
+                ctx.events().normal(node, "NodeNotReady", "Node " + node.getMetadata().getName() + " status is now: NodeNotReady");
+                markPodsNotReady(node.getMetadata().getName());
+            }
             return out;
         } catch (KubernetesClientException e) {
             if (e.getCode() == 409 || e.getCode() == 404) {

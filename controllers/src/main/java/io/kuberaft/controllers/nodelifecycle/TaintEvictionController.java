@@ -30,7 +30,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * timestamp, never from when this leader saw the taint, so a leader change in between does not restart
  * the countdown (upstream does restart it: kubernetes#108268). Before deleting it sets the pod's
  * {@code DisruptionTarget} condition (reason {@code DeletionByTaintManager}) and records
- * {@code TaintManagerEviction}, as upstream 1.32.
+ * {@code TaintManagerEviction}, as upstream 1.32; a countdown that ends without an eviction (the taint went, the pod
+ * came to tolerate it, or the pod was deleted) records upstream's {@code TaintManagerEviction} "Cancelling deletion".
  */
 public final class TaintEvictionController implements Controller {
     static final String BY_NODE = "byNode";
@@ -40,6 +41,8 @@ public final class TaintEvictionController implements Controller {
     private SharedIndexInformer<Node> nodes;
     /** Taints without timeAdded (written by hand, unreplicated): first seen by this leader. */
     private final Map<String, Instant> firstSeen = new ConcurrentHashMap<>();
+    /** Pods with a deletion counting down (upstream's timed workers), as last seen: for the cancelling event. */
+    private final Map<String, Pod> scheduled = new ConcurrentHashMap<>();
 
     @Override
     public String name() {
@@ -55,7 +58,9 @@ public final class TaintEvictionController implements Controller {
         this.pods = ctx.informers().of(Pod.class);
         this.nodes = ctx.informers().of(Node.class);
         pods.addEventHandler(Keys.on(p -> {
-            if (p.getSpec() != null && p.getSpec().getNodeName() != null && p.getMetadata().getDeletionTimestamp() == null) {
+            // a terminating pod only when its deletion was counting down: its removal cancels the countdown
+            if (p.getSpec() != null && p.getSpec().getNodeName() != null
+                    && (p.getMetadata().getDeletionTimestamp() == null || scheduled.containsKey(Keys.of(p)))) {
                 queue.add(Keys.of(p));
             }
         }));
@@ -93,15 +98,17 @@ public final class TaintEvictionController implements Controller {
     @Override
     public void reconcile(String key) {
         Pod pod = pods.getStore().getByKey(key);
-        if (pod == null || pod.getMetadata().getDeletionTimestamp() != null || pod.getSpec().getNodeName() == null) {
+        if (pod == null) {
+            cancel(key); // deleted by someone else before its deadline
+            return;
+        }
+        if (pod.getMetadata().getDeletionTimestamp() != null || pod.getSpec().getNodeName() == null) {
             return;
         }
         Node node = nodes.getStore().getByKey(pod.getSpec().getNodeName());
-        if (node == null) {
-            return;
-        }
-        List<Taint> taints = noExecute(node);
+        List<Taint> taints = node == null ? List.of() : noExecute(node);
         if (taints.isEmpty()) {
+            cancel(key);
             return;
         }
         Instant now = ctx.clock().instant();
@@ -111,13 +118,24 @@ public final class TaintEvictionController implements Controller {
                     : firstSeen.computeIfAbsent(node.getMetadata().getName() + "/" + t.getKey() + "=" + t.getValue(), k -> now);
         });
         if (deadline == null) {
-            return; // tolerated forever
+            cancel(key); // tolerated forever
+            return;
         }
         if (deadline.isAfter(now)) {
+            scheduled.put(key, pod);
             queue.addAfter(key, Math.max(1, deadline.toEpochMilli() - now.toEpochMilli()));
             return;
         }
+        scheduled.remove(key);
         evict(pod);
+    }
+
+    /** upstream's cancelWorkWithEvent: the event only when a deletion was counting down for the pod. */
+    private void cancel(String key) {
+        Pod was = scheduled.remove(key);
+        if (was != null) {
+            ctx.events().normal(was, "TaintManagerEviction", "Cancelling deletion of Pod " + key);
+        }
     }
 
     /**

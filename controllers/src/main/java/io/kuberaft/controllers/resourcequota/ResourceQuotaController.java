@@ -59,10 +59,12 @@ public final class ResourceQuotaController implements Controller {
             @Override
             public void onUpdate(ResourceQuota o, ResourceQuota n) {
                 // spec changes and status.hard out of step: recalculate now (usage changes are the admission's)
+                // (a ResourceQuota has no metadata.generation, as upstream: its spec.hard is compared)
                 Map<String, ?> hard = n.getSpec() == null || n.getSpec().getHard() == null ? Map.of() : n.getSpec().getHard();
+                Map<String, ?> oldHard = o.getSpec() == null || o.getSpec().getHard() == null ? Map.of() : o.getSpec().getHard();
                 Map<String, ?> statusHard = n.getStatus() == null || n.getStatus().getHard() == null ? Map.of() : n.getStatus().getHard();
-                if (!Objects.equals(o.getMetadata().getGeneration(), n.getMetadata().getGeneration())
-                        || !hard.keySet().equals(statusHard.keySet())) {
+                if (!Objects.equals(oldHard, hard) || !Objects.equals(o.getSpec() == null ? null : o.getSpec().getScopes(),
+                        n.getSpec() == null ? null : n.getSpec().getScopes()) || !hard.keySet().equals(statusHard.keySet())) {
                     queue.add(Keys.of(n));
                 }
             }

@@ -9,6 +9,14 @@ public interface Controller {
     /** The upstream name, e.g. {@code replicaset-controller}: the event source and the log name. */
     String name();
 
+    /**
+     * The {@code source.component} of this controller's events, where upstream's recorder is not named after the
+     * controller (the node lifecycle controller records as {@code node-controller}).
+     */
+    default String eventSource() {
+        return name();
+    }
+
     /** Registers informer handlers that add keys to {@code queue}; called before the informers start. */
     void register(ControllerContext ctx, WorkQueue queue);
 

@@ -35,11 +35,8 @@ public final class EventRecorder implements AutoCloseable {
 
     private final KubernetesClient client;
     private final Clock clock;
-    private final ExecutorService writer = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "event-recorder");
-        t.setDaemon(true);
-        return t;
-    });
+    /** One writer per stripe; an event's identity picks its stripe, so identical events are aggregated in order. */
+    private final ExecutorService[] writers;
     /** Identity of an event → the event written for it, least recently used first. */
     private final Map<String, Written> recent = new LinkedHashMap<>(256, 0.75f, true) {
         @Override
@@ -48,53 +45,85 @@ public final class EventRecorder implements AutoCloseable {
         }
     };
 
-    private long lastNanos;
+    private final java.util.concurrent.atomic.AtomicLong lastNanos = new java.util.concurrent.atomic.AtomicLong();
 
     private record Written(String namespace, String name, int count, Instant first, Instant last) {
     }
 
     public EventRecorder(KubernetesClient client, Clock clock) {
+        this(client, clock, 1);
+    }
+
+    /** A recorder writing with {@code writers} threads (a node agent records for many nodes at once). */
+    public EventRecorder(KubernetesClient client, Clock clock, int writers) {
         this.client = client;
         this.clock = clock;
+        this.writers = new ExecutorService[Math.max(1, writers)];
+        for (int i = 0; i < this.writers.length; i++) {
+            this.writers[i] = Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "event-recorder");
+                t.setDaemon(true);
+                return t;
+            });
+        }
     }
 
     /** The recorder of one component ({@code source.component}, the FROM column of describe). */
     public Source source(String component) {
-        return new Source(component);
+        return new Source(component, null);
+    }
+
+    /** The recorder of a component of one node, as the kubelet's: {@code source.host} and the reporting instance are the node. */
+    public Source source(String component, String host) {
+        return new Source(component, host);
     }
 
     public final class Source {
         private final String component;
+        private final String host;
 
-        private Source(String component) {
+        private Source(String component, String host) {
             this.component = component;
+            this.host = host;
         }
 
         public void normal(HasMetadata involved, String reason, String message) {
-            record(component, involved, "Normal", reason, message);
+            event(involved, null, "Normal", reason, message);
         }
 
         public void warning(HasMetadata involved, String reason, String message) {
-            record(component, involved, "Warning", reason, message);
+            event(involved, null, "Warning", reason, message);
+        }
+
+        /** An event about a part of {@code involved} ({@code fieldPath}, e.g. {@code spec.containers{app}}; null: the whole object). */
+        public void event(HasMetadata involved, String fieldPath, String type, String reason, String message) {
+            record(component, host, involved, fieldPath, type, reason, message);
         }
     }
 
-    private void record(String component, HasMetadata involved, String type, String reason, String message) {
+    private void record(String component, String host, HasMetadata involved, String fieldPath, String type, String reason, String message) {
         Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
+        var meta = involved.getMetadata();
+        // Events of cluster-scoped objects (nodes, PVs) live in "default", as upstream's.
+        String ns = meta.getNamespace() == null || meta.getNamespace().isEmpty() ? "default" : meta.getNamespace();
+        // client-go's aggregation key: source, involved object (with its fieldPath), type, reason, message
+        String identity = String.join("\u0000", component, String.valueOf(host), ns, involved.getKind(), meta.getName(),
+                String.valueOf(meta.getUid()), String.valueOf(fieldPath), type, reason, message);
         try {
-            writer.execute(() -> write(component, involved, type, reason, message, now));
+            writers[Math.floorMod(identity.hashCode(), writers.length)]
+                    .execute(() -> write(identity, component, host, involved, fieldPath, ns, type, reason, message, now));
         } catch (RejectedExecutionException e) {
             // closed: the term ended
         }
     }
 
-    private void write(String component, HasMetadata involved, String type, String reason, String message, Instant now) {
+    private void write(String identity, String component, String host, HasMetadata involved, String fieldPath, String ns,
+                       String type, String reason, String message, Instant now) {
         var meta = involved.getMetadata();
-        // Events of cluster-scoped objects (nodes, PVs) live in "default", as upstream's.
-        String ns = meta.getNamespace() == null || meta.getNamespace().isEmpty() ? "default" : meta.getNamespace();
-        String identity = String.join("\u0000", component, ns, involved.getKind(), meta.getName(), String.valueOf(meta.getUid()),
-                type, reason, message);
-        Written prior = recent.get(identity);
+        Written prior;
+        synchronized (recent) {
+            prior = recent.get(identity);
+        }
         try {
             if (prior != null && Duration.between(prior.last(), now).compareTo(AGGREGATION_WINDOW) < 0) {
                 int count = prior.count() + 1;
@@ -102,7 +131,7 @@ public final class EventRecorder implements AutoCloseable {
                 try {
                     client.v1().events().inNamespace(prior.namespace()).withName(prior.name())
                             .patch(PatchContext.of(PatchType.JSON_MERGE), patch);
-                    recent.put(identity, new Written(prior.namespace(), prior.name(), count, prior.first(), now));
+                    remember(identity, new Written(prior.namespace(), prior.name(), count, prior.first(), now));
                     return;
                 } catch (KubernetesClientException e) {
                     if (e.getCode() != 404) {
@@ -113,27 +142,36 @@ public final class EventRecorder implements AutoCloseable {
             }
             // upstream's name: <object>.<unix nanos in hex>; strictly increasing so two events never collide
             Instant t = clock.instant();
-            long nanos = lastNanos = Math.max(lastNanos + 1, t.getEpochSecond() * 1_000_000_000L + t.getNano());
+            long wall = t.getEpochSecond() * 1_000_000_000L + t.getNano();
+            long nanos = lastNanos.updateAndGet(last -> Math.max(last + 1, wall));
             String name = meta.getName() + "." + Long.toHexString(nanos);
             Event ev = new EventBuilder()
                     .withNewMetadata().withName(name).withNamespace(ns).endMetadata()
                     .withInvolvedObject(new ObjectReferenceBuilder().withApiVersion(involved.getApiVersion())
                             .withKind(involved.getKind()).withName(meta.getName()).withNamespace(meta.getNamespace())
-                            .withUid(meta.getUid()).withResourceVersion(meta.getResourceVersion()).build())
+                            .withUid(meta.getUid()).withResourceVersion(meta.getResourceVersion()).withFieldPath(fieldPath).build())
                     .withType(type).withReason(reason).withMessage(message)
-                    .withNewSource().withComponent(component).endSource()
-                    .withReportingComponent(component).withReportingInstance(component)
+                    .withNewSource().withComponent(component).withHost(host).endSource()
+                    .withReportingComponent(component).withReportingInstance(host == null ? component : host)
                     .withFirstTimestamp(now.toString()).withLastTimestamp(now.toString()).withCount(1)
                     .build();
             client.v1().events().inNamespace(ns).resource(ev).create();
-            recent.put(identity, new Written(ns, name, 1, now, now));
+            remember(identity, new Written(ns, name, 1, now, now));
         } catch (RuntimeException e) {
             LOG.debug("event {} {} for {}/{} not recorded: {}", type, reason, ns, meta.getName(), e.toString());
         }
     }
 
+    private void remember(String identity, Written w) {
+        synchronized (recent) {
+            recent.put(identity, w);
+        }
+    }
+
     @Override
     public void close() {
-        writer.shutdownNow();
+        for (ExecutorService w : writers) {
+            w.shutdownNow();
+        }
     }
 }

@@ -38,7 +38,7 @@ public final class LeaderSession implements AutoCloseable {
         for (Supplier<Controller> f : controllers) {
             Controller c = f.get();
             WorkQueue q = new WorkQueue(c.name());
-            c.register(new ControllerContext(client, informers, events.source(c.name()), clock, options, term), q);
+            c.register(new ControllerContext(client, informers, events.source(c.eventSource()), clock, options, term), q);
             loops.add(new ControllerLoop(c, q));
         }
     }

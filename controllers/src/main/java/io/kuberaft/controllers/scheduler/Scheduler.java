@@ -18,6 +18,7 @@ import org.slf4j.LoggerFactory;
 
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -36,8 +37,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * priority (then arrival); one scheduling cycle at a time takes the first, runs {@link Algorithm} on the
  * in-memory {@link SchedulerCache}, assumes the pod on the chosen node and binds it asynchronously through
  * {@code pods/binding}. An unschedulable pod gets upstream's PodScheduled=False/Unschedulable condition and
- * FailedScheduling event and is retried after a backoff (1 s doubling to 10 s), or sooner when the
- * cluster changes (a node added or updated, a pod deleted). Before that, {@link Preemption} looks for
+ * FailedScheduling event and waits, as upstream's unschedulablePods, until the cluster changes in a way that
+ * may let it fit (a node added or its spec, labels or allocatable changed, a pod deleted or finished; for a pod
+ * with required pod affinity or a hard topology spread, also a pod bound), or at the latest 5 minutes
+ * (upstream's podMaxInUnschedulablePodsDuration); it is then tried again once its backoff (1 s doubling to
+ * 10 s per attempt) is over. A pod that failed for another reason (an error, a rejected binding) only backs
+ * off. Before that, {@link Preemption} looks for
  * lower-priority pods whose eviction would make it fit: the pod is nominated to that node and the victims
  * deleted (DisruptionTarget PreemptionByScheduler, a Preempted event). Pods with scheduling gates wait
  * outside the queue until the last gate is removed.
@@ -46,9 +51,13 @@ public final class Scheduler implements Controller {
     private static final Logger LOG = LoggerFactory.getLogger(Scheduler.class);
     public static final String NAME = "default-scheduler";
     static final String CYCLE = "\u0000cycle";
-    static final String RETRY = "\u0000retry/";
+    /** The backoff queue's pods whose backoff is over go to the active queue (upstream's flushBackoffQCompleted). */
+    static final String BACKOFF = "\u0000backoff";
+    /** Pods unschedulable for too long go back to be tried (upstream's flushUnschedulablePodsLeftover). */
+    static final String FLUSH = "\u0000flush";
     static final long INITIAL_BACKOFF_MS = 1_000;
     static final long MAX_BACKOFF_MS = 10_000;
+    static final long MAX_IN_UNSCHEDULABLE_MS = 5 * 60_000;
     /** Concurrent binding writes: each is a Raft round trip, so throughput needs many in flight. */
     static final int BINDERS = 32;
     private final SchedulerCache cache = new SchedulerCache();
@@ -59,20 +68,38 @@ public final class Scheduler implements Controller {
     private ExecutorService binder;
     private io.fabric8.kubernetes.client.informers.SharedIndexInformer<PodDisruptionBudget> budgets;
     private int nextStart;
+    private final long maxInUnschedulableNanos;
 
-    /** Queue state, under {@code this}. */
+    /** Queue state, under {@code this}: every pending pod is in {@code queued} and at most one of the three queues. */
     private final PriorityQueue<Queued> active = new PriorityQueue<>();
+    private final PriorityQueue<Queued> backoff = new PriorityQueue<>(Comparator.comparingLong((Queued q) -> q.backoffUntil)
+            .thenComparingLong(q -> q.seq));
     private final Map<String, Queued> queued = new HashMap<>();
+    /** Pods no node fits, waiting for a cluster change (or the flush). */
     private final Map<String, Queued> unschedulable = new HashMap<>();
+    /** The unschedulable pods that {@link #dependsOnOtherPods}: a binding looks at these only, not at every waiting pod. */
+    private final Map<String, Queued> unschedulableOnPods = new HashMap<>();
+    /** Scheduling cycles started, and the last cycle during which the cluster changed for all pods or for pod-affinity ones. */
+    private long cycles;
+    private long moveRequestCycle = -1;
+    private long podMoveRequestCycle = -1;
+    /** System.nanoTime() at which the pending BACKOFF flush is due; 0 when none. */
+    private long backoffFlushDue;
     /** Nodes this scheduler nominated by preemption, until the informer shows them in the pods' status. */
     private final Map<String, String> nominations = new HashMap<>();
+    /** The queued pods with a nominated node (ours, else their status's), by node: kept by {@link #renominate}. */
+    private final NominatedPods nominatedPods = new NominatedPods();
 
     private static final class Queued implements Comparable<Queued> {
         final String key;
         Pod pod;
         long seq;
         int attempts;
+        /** System.nanoTime() until which it backs off, and since which it is unschedulable. */
         long backoffUntil;
+        long unschedulableSince;
+        /** The scheduling cycle of its last attempt. */
+        long cycle;
 
         Queued(String key, Pod pod, long seq) {
             this.key = key;
@@ -89,6 +116,15 @@ public final class Scheduler implements Controller {
             int c = Integer.compare(o.priority(), priority());
             return c != 0 ? c : Long.compare(seq, o.seq);
         }
+    }
+
+    public Scheduler() {
+        this(MAX_IN_UNSCHEDULABLE_MS);
+    }
+
+    /** With {@code maxInUnschedulableMs} instead of upstream's 5 minutes (tests). */
+    Scheduler(long maxInUnschedulableMs) {
+        this.maxInUnschedulableNanos = TimeUnit.MILLISECONDS.toNanos(maxInUnschedulableMs);
     }
 
     @Override
@@ -155,6 +191,12 @@ public final class Scheduler implements Controller {
                 clusterChanged();
             }
         });
+        queue.addAfter(FLUSH, flushPeriodMs());
+    }
+
+    /** upstream checks every 30 s for pods unschedulable longer than the limit; a shorter limit (tests) is checked as often. */
+    private long flushPeriodMs() {
+        return Math.max(10, Math.min(30_000, TimeUnit.NANOSECONDS.toMillis(maxInUnschedulableNanos)));
     }
 
     private static boolean terminal(Pod p) {
@@ -172,6 +214,10 @@ public final class Scheduler implements Controller {
                 clusterChanged(); // its resources are free again
             } else {
                 cache.addOrUpdatePod(p);
+                boolean newlyAssigned = old == null || old.getSpec().getNodeName() == null || old.getSpec().getNodeName().isEmpty();
+                if (newlyAssigned || !Objects.equals(old.getMetadata().getLabels(), p.getMetadata().getLabels())) {
+                    podsChanged(); // upstream's AssignedPodAdd/Update: may satisfy a pod's affinity or spread
+                }
             }
             return;
         }
@@ -198,9 +244,8 @@ public final class Scheduler implements Controller {
             if (q != null) {
                 q.pod = p;
                 if (unschedulable.containsKey(key) && activate) {
-                    unschedulable.remove(key);
-                    active.add(q);
-                    wake = true;
+                    unpark(key);
+                    wake = requeue(q, System.nanoTime());
                 }
             } else {
                 q = new Queued(key, p, arrivals.incrementAndGet());
@@ -208,6 +253,7 @@ public final class Scheduler implements Controller {
                 active.add(q);
                 wake = true;
             }
+            renominate(key);
         }
         if (wake) {
             queue.add(CYCLE);
@@ -219,22 +265,56 @@ public final class Scheduler implements Controller {
         Queued q = queued.remove(key);
         if (q != null) {
             active.remove(q);
-            unschedulable.remove(key);
+            backoff.remove(q);
+            unpark(key);
         }
+        renominate(key);
     }
 
-    /** upstream's MoveAllToActiveOrBackoffQueue: unschedulable pods past their backoff go back to the active queue. */
+    /** Brings the nominated index up to date for {@code key}, after its pod, its queue entry or our nomination changed. */
+    private void renominate(String key) {
+        assert Thread.holdsLock(this);
+        Queued q = queued.get(key);
+        if (q == null) {
+            nominatedPods.remove(key);
+            return;
+        }
+        String node = nominations.get(key);
+        if (node == null && q.pod.getStatus() != null) {
+            node = q.pod.getStatus().getNominatedNodeName();
+        }
+        nominatedPods.set(key, q.pod, node);
+    }
+
+    /**
+     * upstream's MoveAllToActiveOrBackoffQueue: every unschedulable pod goes back, to the active queue or, while its
+     * backoff lasts, to the backoff queue; a pod in its scheduling cycle now is not parked when that cycle fails.
+     */
     private void clusterChanged() {
+        move(false);
+    }
+
+    /** A pod was bound or relabelled: only pods whose fit depends on other pods' placement may fit now. */
+    private void podsChanged() {
+        move(true);
+    }
+
+    private void move(boolean onlyPodDependent) {
         boolean wake = false;
         synchronized (this) {
-            long now = System.currentTimeMillis();
-            for (var it = unschedulable.values().iterator(); it.hasNext(); ) {
-                Queued q = it.next();
-                if (q.backoffUntil <= now) {
-                    it.remove();
-                    active.add(q);
-                    wake = true;
-                }
+            if (onlyPodDependent) {
+                podMoveRequestCycle = cycles;
+            } else {
+                moveRequestCycle = cycles;
+            }
+            Map<String, Queued> moved = onlyPodDependent ? unschedulableOnPods : unschedulable;
+            if (moved.isEmpty()) {
+                return;
+            }
+            long now = System.nanoTime();
+            for (Queued q : new ArrayList<>(moved.values())) {
+                unpark(q.key);
+                wake |= requeue(q, now);
             }
         }
         if (wake) {
@@ -242,17 +322,96 @@ public final class Scheduler implements Controller {
         }
     }
 
-    @Override
-    public void reconcile(String key) {
-        if (key.startsWith(RETRY)) {
-            String podKey = key.substring(RETRY.length());
-            synchronized (this) {
-                Queued q = unschedulable.remove(podKey);
-                if (q != null) {
-                    active.add(q);
+    /** Required pod affinity or a DoNotSchedule topology spread: the pods bound elsewhere decide whether it fits. */
+    static boolean dependsOnOtherPods(Pod p) {
+        var spec = p.getSpec();
+        boolean affinity = spec.getAffinity() != null && spec.getAffinity().getPodAffinity() != null
+                && spec.getAffinity().getPodAffinity().getRequiredDuringSchedulingIgnoredDuringExecution() != null
+                && !spec.getAffinity().getPodAffinity().getRequiredDuringSchedulingIgnoredDuringExecution().isEmpty();
+        boolean spread = spec.getTopologySpreadConstraints() != null && spec.getTopologySpreadConstraints().stream()
+                .anyMatch(c -> c.getWhenUnsatisfiable() == null || "DoNotSchedule".equals(c.getWhenUnsatisfiable()));
+        return affinity || spread;
+    }
+
+    /** Into the unschedulable pods. Under {@code this}. */
+    private void park(Queued q, long now) {
+        q.unschedulableSince = now;
+        unschedulable.put(q.key, q);
+        if (dependsOnOtherPods(q.pod)) {
+            unschedulableOnPods.put(q.key, q);
+        }
+    }
+
+    /** Out of the unschedulable pods, if there. Under {@code this}. */
+    private void unpark(String key) {
+        unschedulable.remove(key);
+        unschedulableOnPods.remove(key);
+    }
+
+    /** Into the active queue (true: a cycle is needed) or, while it backs off, the backoff queue. Under {@code this}. */
+    private boolean requeue(Queued q, long now) {
+        if (q.backoffUntil - now > 0) {
+            backoff.add(q);
+            armBackoffFlush(q.backoffUntil, now);
+            return false;
+        }
+        active.add(q);
+        return true;
+    }
+
+    /** One BACKOFF timer, at the earliest backoff end. Under {@code this}. */
+    private void armBackoffFlush(long due, long now) {
+        if (backoffFlushDue == 0 || due - backoffFlushDue < 0) {
+            backoffFlushDue = due;
+            queue.addAfter(BACKOFF, Math.max(1, TimeUnit.NANOSECONDS.toMillis(due - now) + 1));
+        }
+    }
+
+    /** The backoff queue's pods whose backoff is over go to the active queue. */
+    private void flushBackoff() {
+        boolean wake = false;
+        synchronized (this) {
+            long now = System.nanoTime();
+            backoffFlushDue = 0;
+            while (!backoff.isEmpty() && backoff.peek().backoffUntil - now <= 0) {
+                active.add(backoff.poll());
+                wake = true;
+            }
+            if (!backoff.isEmpty()) {
+                armBackoffFlush(backoff.peek().backoffUntil, now);
+            }
+        }
+        if (wake) {
+            queue.add(CYCLE);
+        }
+    }
+
+    /** Pods unschedulable for longer than the limit are tried again even though nothing changed. */
+    private void flushUnschedulable() {
+        boolean wake = false;
+        synchronized (this) {
+            long now = System.nanoTime();
+            for (Queued q : new ArrayList<>(unschedulable.values())) {
+                if (now - q.unschedulableSince >= maxInUnschedulableNanos) {
+                    unpark(q.key);
+                    wake |= requeue(q, now);
                 }
             }
+        }
+        if (wake) {
             queue.add(CYCLE);
+        }
+        queue.addAfter(FLUSH, flushPeriodMs());
+    }
+
+    @Override
+    public void reconcile(String key) {
+        if (key.equals(BACKOFF)) {
+            flushBackoff();
+            return;
+        }
+        if (key.equals(FLUSH)) {
+            flushUnschedulable();
             return;
         }
         // a bounded batch per call keeps retries and shutdown responsive
@@ -260,6 +419,9 @@ public final class Scheduler implements Controller {
             Queued q;
             synchronized (this) {
                 q = active.poll();
+                if (q != null) {
+                    q.cycle = ++cycles;
+                }
             }
             if (q == null) {
                 return;
@@ -306,6 +468,7 @@ public final class Scheduler implements Controller {
             Preemption.Candidate c = preempt;
             synchronized (this) {
                 nominations.put(q.key, c.node());
+                renominate(q.key);
             }
             binder.execute(() -> preempt(pod, c));
             return;
@@ -317,6 +480,7 @@ public final class Scheduler implements Controller {
         synchronized (this) {
             queued.remove(q.key);
             nominations.remove(q.key);
+            renominate(q.key);
         }
         String node = r.node();
         binder.execute(() -> bind(pod, node));
@@ -344,6 +508,7 @@ public final class Scheduler implements Controller {
             Queued q = new Queued(pod.key, p, arrivals.incrementAndGet());
             synchronized (this) {
                 queued.putIfAbsent(pod.key, q);
+                renominate(pod.key);
             }
             unschedulable(queued.getOrDefault(pod.key, q), null);
         } catch (RuntimeException e) {
@@ -364,17 +529,7 @@ public final class Scheduler implements Controller {
      * others fit there only next to them, so the room their victims leave is theirs.
      */
     private synchronized Map<String, List<PodInfo>> nominated() {
-        Map<String, List<PodInfo>> out = new HashMap<>();
-        for (Queued q : queued.values()) {
-            String node = nominations.get(q.key);
-            if (node == null && q.pod.getStatus() != null) {
-                node = q.pod.getStatus().getNominatedNodeName();
-            }
-            if (node != null && !node.isEmpty()) {
-                out.computeIfAbsent(node, n -> new ArrayList<>()).add(new PodInfo(q.pod));
-            }
-        }
-        return out;
+        return nominatedPods.snapshot();
     }
 
     /** Nominates the node on the preemptor and deletes the victims, each with DisruptionTarget and a Preempted event. */
@@ -411,18 +566,27 @@ public final class Scheduler implements Controller {
         }
     }
 
+    /**
+     * After a failed attempt: with a {@code message} (no node fits) the pod waits for a cluster change, unless one
+     * came during its cycle (upstream's moveRequestCycle); without one (an error) it only backs off.
+     */
     private void unschedulable(Queued q, String message) {
-        long backoff;
         synchronized (this) {
-            if (!queued.containsKey(q.key)) {
+            if (queued.get(q.key) != q) {
                 return; // deleted or bound meanwhile
             }
             q.attempts++;
-            backoff = Math.min(MAX_BACKOFF_MS, INITIAL_BACKOFF_MS << Math.min(10, q.attempts - 1));
-            q.backoffUntil = System.currentTimeMillis() + backoff;
-            unschedulable.put(q.key, q);
+            long now = System.nanoTime();
+            long backoffMs = Math.min(MAX_BACKOFF_MS, INITIAL_BACKOFF_MS << Math.min(10, q.attempts - 1));
+            q.backoffUntil = now + TimeUnit.MILLISECONDS.toNanos(backoffMs);
+            boolean missedAChange = moveRequestCycle >= q.cycle || (podMoveRequestCycle >= q.cycle && dependsOnOtherPods(q.pod));
+            if (message != null && !missedAChange) {
+                park(q, now);
+            } else {
+                backoff.add(q);
+                armBackoffFlush(q.backoffUntil, now);
+            }
         }
-        queue.addAfter(RETRY + q.key, backoff);
         if (message == null) {
             return;
         }
@@ -460,5 +624,10 @@ public final class Scheduler implements Controller {
         synchronized (this) {
             return new ArrayList<>(unschedulable.keySet());
         }
+    }
+
+    /** For tests: pods in the backoff queue. */
+    synchronized List<String> backoffKeys() {
+        return backoff.stream().map(q -> q.key).toList();
     }
 }

@@ -45,6 +45,7 @@ public final class StatefulSetController implements Controller {
     static final String OWNER_INDEX = "pod-by-statefulset";
 
     private ControllerContext ctx;
+    private WorkQueue queue;
     private SharedIndexInformer<StatefulSet> sets;
     private SharedIndexInformer<Pod> pods;
     private SharedIndexInformer<ControllerRevision> revisions;
@@ -60,6 +61,7 @@ public final class StatefulSetController implements Controller {
     @Override
     public void register(ControllerContext ctx, WorkQueue queue) {
         this.ctx = ctx;
+        this.queue = queue;
         this.sets = ctx.informers().of(StatefulSet.class);
         this.pods = ctx.informers().of(Pod.class);
         this.revisions = ctx.informers().of(ControllerRevision.class);
@@ -124,6 +126,7 @@ public final class StatefulSetController implements Controller {
         int count = 0;
         int ready = 0;
         int available = 0;
+        long untilAvailable = Long.MAX_VALUE;
         int current = 0;
         int updated = 0;
         for (Pod p : owned) {
@@ -136,6 +139,11 @@ public final class StatefulSetController implements Controller {
             }
             if (Pods.available(p, minReady, now)) {
                 available++;
+            } else if (Pods.ready(p)) {
+                long wait = io.kuberaft.controllers.replicaset.Pods.millisUntilAvailable(p, minReady, now);
+                if (wait > 0) {
+                    untilAvailable = Math.min(untilAvailable, wait);
+                }
             }
             String rev = p.getMetadata().getLabels() == null ? null : p.getMetadata().getLabels().get(TemplateRevisions.HASH_LABEL);
             if (currentRevision.equals(rev)) {
@@ -172,6 +180,11 @@ public final class StatefulSetController implements Controller {
                     throw e;
                 }
             }
+        }
+        if (untilAvailable != Long.MAX_VALUE) {
+            // no event marks the moment a ready pod has been ready for minReadySeconds: look again then (upstream's
+            // enqueueSSAfter), or availableReplicas would wait for an unrelated change
+            queue.addAfter(key, untilAvailable + 100);
         }
         int limit = set.getSpec().getRevisionHistoryLimit() == null ? 10 : set.getSpec().getRevisionHistoryLimit();
         Set<String> live = new HashSet<>(List.of(updateRevision, st.getCurrentRevision()));

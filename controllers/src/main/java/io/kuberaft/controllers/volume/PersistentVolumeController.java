@@ -74,6 +74,12 @@ public final class PersistentVolumeController implements Controller {
         return "persistentvolume-binder-controller";
     }
 
+    /** upstream's binder records as {@code persistentvolume-controller} (its recorder's component, not the controller's name). */
+    @Override
+    public String eventSource() {
+        return "persistentvolume-controller";
+    }
+
     @Override
     public void register(ControllerContext ctx, WorkQueue queue) {
         this.ctx = ctx;

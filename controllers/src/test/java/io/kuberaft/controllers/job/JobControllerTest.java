@@ -189,6 +189,43 @@ class JobControllerTest {
                 .anyMatch(e -> e.getType().equals("Warning") && e.getReason().equals("BackoffLimitExceeded")));
     }
 
+    /** restartPolicy OnFailure: restarts in place never fail the pod, so upstream counts container restarts instead. */
+    @Test
+    void containerRestartsCountTowardTheBackoffLimitWithRestartPolicyOnFailure() {
+        Job spec = job("restarting", 1, 1);
+        spec.getSpec().setBackoffLimit(2);
+        spec.getSpec().getTemplate().getSpec().setRestartPolicy("OnFailure");
+        spec.getSpec().getTemplate().getSpec().setInitContainers(List.of(new io.fabric8.kubernetes.api.model.ContainerBuilder()
+                .withName("init").withImage("busybox").build()));
+        k.resources(Job.class).inNamespace("default").resource(spec).create();
+        await(Duration.ofSeconds(20), "pod", () -> pods("restarting").size() == 1);
+        Pod p = pods("restarting").get(0);
+
+        restarts(p, 0, 1);
+        // the same sync that sees the restart reports the pod ready: one restart of a limit of 2 is not yet too many
+        await(Duration.ofSeconds(20), "ready 1", () -> Integer.valueOf(1).equals(get("restarting").getStatus().getReady()));
+        assertThat(get("restarting").getStatus().getConditions()).isNullOrEmpty();
+
+        restarts(p, 1, 1); // one init and one regular restart: 2 >= backoffLimit
+        await(Duration.ofSeconds(20), "restarting Failed", () -> hasCondition(get("restarting"), "Failed", "BackoffLimitExceeded"));
+        Job j = get("restarting");
+        assertThat(j.getStatus().getConditions()).extracting(JobCondition::getType).containsExactly("FailureTarget", "Failed");
+        assertThat(j.getStatus().getConditions().get(1).getMessage()).isEqualTo("Job has reached the specified backoff limit");
+        await(Duration.ofSeconds(10), "pod gone", () -> pods("restarting").stream().noneMatch(JobControllerTest::activePod));
+    }
+
+    /** What a kubelet reports for a running, ready pod whose containers restarted in place. */
+    private void restarts(Pod p, int init, int main) {
+        String now = java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
+        String body = "{\"status\":{\"phase\":\"Running\",\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\",\"lastTransitionTime\":\"" + now + "\"}],"
+                + "\"initContainerStatuses\":[{\"name\":\"init\",\"image\":\"busybox\",\"imageID\":\"\",\"ready\":true,\"restartCount\":" + init
+                + ",\"state\":{\"terminated\":{\"exitCode\":0,\"reason\":\"Completed\"}}}],"
+                + "\"containerStatuses\":[{\"name\":\"c\",\"image\":\"busybox\",\"imageID\":\"\",\"ready\":true,\"started\":true,\"restartCount\":" + main
+                + ",\"state\":{\"running\":{\"startedAt\":\"" + now + "\"}}}]}}";
+        k.pods().inNamespace("default").withName(p.getMetadata().getName()).subresource("status")
+                .patch(io.fabric8.kubernetes.client.dsl.base.PatchContext.of(io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE), body);
+    }
+
     @Test
     void activeDeadlineFailsTheJobAndRemovesItsPods() {
         Job spec = job("slow", 1, 2);

@@ -1,12 +1,19 @@
 package io.kuberaft.controllers.nodelifecycle;
 
+import io.fabric8.kubernetes.api.model.Endpoints;
+import io.fabric8.kubernetes.api.model.EndpointAddress;
 import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.Taint;
 import io.fabric8.kubernetes.api.model.TolerationBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.kuberaft.controllers.ApiFixture;
 import io.kuberaft.controllers.ControllerOptions;
+import io.kuberaft.controllers.TestPods;
+import io.kuberaft.controllers.endpoints.EndpointsController;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -36,11 +43,15 @@ class NodeLifecycleControllerTest {
 
     @BeforeEach
     void start() {
-        ControllerOptions o = ControllerOptions.defaults().withNodeMonitor(PERIOD, GRACE).withNodeStartupGracePeriod(GRACE)
-                .withEvictionRates(100, 100);
+        ControllerOptions o = options();
         api = new ApiFixture(tmp, o, List.of(NodeLifecycleController::new, TaintEvictionController::new));
         k = api.client();
         nodes = new Nodes(k);
+    }
+
+    private static ControllerOptions options() {
+        return ControllerOptions.defaults().withNodeMonitor(PERIOD, GRACE).withNodeStartupGracePeriod(GRACE)
+                .withEvictionRates(100, 100);
     }
 
     @AfterEach
@@ -87,7 +98,7 @@ class NodeLifecycleControllerTest {
         assertThat("True").isEqualTo(nodes.readyStatus("good"));
         assertThat(k.nodes().withName("good").get().getSpec().getTaints()).isNullOrEmpty();
         await(Duration.ofSeconds(5), "NodeNotReady event", () -> k.v1().events().inNamespace("default").list().getItems().stream()
-                .anyMatch(e -> e.getReason().equals("NodeNotReady")
+                .anyMatch(e -> e.getReason().equals("NodeNotReady") && e.getSource().getComponent().equals("node-controller")
                         && e.getMessage().equals("Node quiet status is now: NodeNotReady")));
 
         nodes.renew("quiet", Instant.now());
@@ -99,6 +110,72 @@ class NodeLifecycleControllerTest {
     }
 
     /** Heartbeat ages are measured on the leader's clock from when they change: an agent's clock 5 min behind is fine. */
+    private boolean nodeEvent(String reason, String message) {
+        return k.v1().events().inNamespace("default").list().getItems().stream().anyMatch(e -> e.getReason().equals(reason)
+                && e.getMessage().equals(message) && e.getType().equals("Normal") && e.getSource().getComponent().equals("node-controller")
+                && e.getInvolvedObject().getKind().equals("Node"));
+    }
+
+    @Test
+    void registeredAndRemovingNodeEvents() {
+        healthy("n1");
+        // the first look covers the controllers' start too
+        await(Duration.ofSeconds(30), "RegisteredNode", () -> nodeEvent("RegisteredNode", "Node n1 event: Registered Node n1 in Controller"));
+        k.nodes().withName("n1").delete();
+        await(Duration.ofSeconds(5), "RemovingNode", () -> nodeEvent("RemovingNode", "Node n1 event: Removing Node n1 from Controller"));
+    }
+
+    private static List<String> ips(List<EndpointAddress> addresses) {
+        return addresses == null ? List.of() : addresses.stream().map(EndpointAddress::getIp).toList();
+    }
+
+    /** upstream's MarkPodsNotReady: the pod leaves the Service's ready addresses within the grace period, not at eviction. */
+    @Test
+    void podsOfANodeThatStopsHeartbeatingAreMarkedNotReady() {
+        // with the Endpoints controller too, in a fixture of its own: the other tests keep the lighter one
+        api.close();
+        api = new ApiFixture(tmp.resolve("endpoints"), options(),
+                List.of(NodeLifecycleController::new, TaintEvictionController::new, EndpointsController::new));
+        k = api.client();
+        nodes = new Nodes(k);
+        healthy("good");
+        // the controllers run (a loaded machine may take a while to start them) before the countdown that matters
+        await(Duration.ofSeconds(30), "RegisteredNode good", () -> nodeEvent("RegisteredNode", "Node good event: Registered Node good in Controller"));
+        Instant last = Instant.now();
+        nodes.create("quiet", Map.of(), last);
+        nodes.renew("quiet", last);
+        k.services().inNamespace("default").resource(new ServiceBuilder().withNewMetadata().withName("web").endMetadata()
+                .withNewSpec().addToSelector("app", "web").addNewPort().withPort(80).withTargetPort(new IntOrString(8080)).endPort()
+                .endSpec().build()).create();
+        // tolerates the unreachable taint: stays bound, so only the Ready condition can move it out of the endpoints
+        k.pods().inNamespace("default").resource(new PodBuilder().withNewMetadata().withName("web-1").addToLabels("app", "web").endMetadata()
+                .withNewSpec().withNodeName("quiet").addNewContainer().withName("c").withImage("nginx").endContainer()
+                .addNewToleration().withKey(NodeLifecycleController.UNREACHABLE).withOperator("Exists").withEffect("NoExecute").endToleration()
+                .endSpec().build()).create();
+        TestPods.setStatus(k, "web-1", "10.0.0.1", true);
+        await(Duration.ofSeconds(15), "web-1 a ready address", () -> {
+            Endpoints ep = k.endpoints().inNamespace("default").withName("web").get();
+            return ep != null && ep.getSubsets() != null && !ep.getSubsets().isEmpty()
+                    && ips(ep.getSubsets().get(0).getAddresses()).equals(List.of("10.0.0.1"));
+        });
+
+        await(GRACE.plus(PERIOD).plusSeconds(3), "web-1 Ready=False", () -> {
+            Pod p = k.pods().inNamespace("default").withName("web-1").get();
+            return p.getStatus().getConditions().stream().anyMatch(c -> c.getType().equals("Ready") && c.getStatus().equals("False"));
+        });
+        assertThat(nodes.readyStatus("quiet")).isEqualTo("Unknown");
+        await(Duration.ofSeconds(5), "NodeNotReady on the pod", () -> k.v1().events().inNamespace("default").list().getItems().stream()
+                .anyMatch(e -> e.getReason().equals("NodeNotReady") && e.getType().equals("Warning")
+                        && e.getMessage().equals("Node is not ready") && e.getInvolvedObject().getKind().equals("Pod")
+                        && e.getInvolvedObject().getName().equals("web-1") && e.getSource().getComponent().equals("node-controller")));
+        await(Duration.ofSeconds(5), "web-1 a not-ready address", () -> {
+            Endpoints ep = k.endpoints().inNamespace("default").withName("web").get();
+            return ep.getSubsets() != null && ep.getSubsets().size() == 1 && ips(ep.getSubsets().get(0).getAddresses()).isEmpty()
+                    && ips(ep.getSubsets().get(0).getNotReadyAddresses()).equals(List.of("10.0.0.1"));
+        });
+        assertThat(nodes.deleting("web-1")).isFalse();
+    }
+
     @Test
     void aNodeWhoseClockIsBehindStaysHealthyWhileASilentOneGoesUnknown() {
         Duration behind = Duration.ofMinutes(5);
@@ -163,6 +240,30 @@ class NodeLifecycleControllerTest {
     }
 
     @Test
+    void aCountdownEndedByTheTaintGoingAwayRecordsTheCancellation() {
+        healthy("n1");
+        nodes.pod("canary", "n1");
+        nodes.pod("patient", "n1", new TolerationBuilder().withKey("dedicated").withOperator("Exists")
+                .withEffect("NoExecute").withTolerationSeconds(60L).build());
+        k.nodes().withName("n1").edit(x -> {
+            spec(x).setTaints(List.of(new io.fabric8.kubernetes.api.model.TaintBuilder().withKey("dedicated").withValue("db")
+                    .withEffect("NoExecute").withTimeAdded(Instant.now().toString()).build()));
+            return x;
+        });
+        // the canary's eviction shows the taint was seen (both pods were queued by the same node change)
+        await(Duration.ofSeconds(30), "canary evicted", () -> nodes.deleting("canary"));
+        k.nodes().withName("n1").edit(x -> {
+            spec(x).setTaints(List.of());
+            return x;
+        });
+        await(Duration.ofSeconds(5), "cancelling event", () -> k.v1().events().inNamespace("default").list().getItems().stream()
+                .anyMatch(e -> e.getReason().equals("TaintManagerEviction") && e.getType().equals("Normal")
+                        && e.getMessage().equals("Cancelling deletion of Pod default/patient")
+                        && e.getInvolvedObject().getName().equals("patient")));
+        assertThat(nodes.deleting("patient")).isFalse();
+    }
+
+    @Test
     void theTolerationCountdownSurvivesALeaderChange() {
         healthy("good");
         Instant last = Instant.now();
@@ -192,8 +293,11 @@ class NodeLifecycleControllerTest {
             nodes.create(n, Map.of(), last);
             nodes.renew(n, last);
         }
+        // The controller may first see a and b a pass apart, so a can be alone Unknown for one pass (a healthy
+        // zone: upstream taints it NoExecute too); 2 s of toleration outlast that pass, and the next one, with
+        // both Unknown, lifts the taint before anything is evicted.
         var quick = new TolerationBuilder().withKey(NodeLifecycleController.UNREACHABLE).withOperator("Exists")
-                .withEffect("NoExecute").withTolerationSeconds(0L).build();
+                .withEffect("NoExecute").withTolerationSeconds(2L).build();
         nodes.pod("pa", "a", quick);
         nodes.pod("pb", "b", quick);
         await(GRACE.plus(PERIOD).plusSeconds(3), "both Unknown with NoSchedule taints",
@@ -210,7 +314,7 @@ class NodeLifecycleControllerTest {
         // b comes back: the cluster is no longer fully disrupted, a is tainted and its pod evicted
         nodes.renew("b", Instant.now());
         nodes.postReady("b", Instant.now());
-        await(Duration.ofSeconds(6), "pa evicted", () -> nodes.deleting("pa"));
+        await(Duration.ofSeconds(10), "pa evicted", () -> nodes.deleting("pa"));
         assertThat(nodes.deleting("pb")).isFalse();
         List<Event> events = k.v1().events().inNamespace("default").list().getItems();
         assertThat(events).anyMatch(e -> e.getReason().equals("TaintManagerEviction"));

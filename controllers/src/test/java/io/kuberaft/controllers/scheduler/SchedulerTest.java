@@ -228,11 +228,57 @@ class SchedulerTest {
         Pod urgent = k.pods().inNamespace("default").withName("urgent").get();
         assertThat(urgent.getStatus().getNominatedNodeName()).isEqualTo("only");
         assertThat(urgent.getSpec().getNodeName()).as("waits while its victim terminates").isNull();
+        // it waits among the unschedulable pods; a node change (here a label) has it tried again meanwhile
+        k.nodes().withName("only").edit(n -> new NodeBuilder(n).editMetadata().addToLabels("touched", "yes").endMetadata().build());
         await(Duration.ofSeconds(10), "no second preemption while the victim terminates", () -> events().stream().anyMatch(e ->
                 e.getReason().equals("FailedScheduling") && e.getInvolvedObject().getName().equals("urgent") && e.getMessage().equals(
                         "0/1 nodes are available: 1 Insufficient cpu. preemption: not eligible due to a terminating pod on the nominated node..")));
         k.pods().inNamespace("default").withName("filler").withGracePeriod(0).delete();
         await(Duration.ofSeconds(10), "urgent bound once the victim is gone", () -> "only".equals(nodeOf("urgent")));
+    }
+
+    /** Scheduling attempts that failed for {@code pod}: its FailedScheduling events' counts (identical ones are aggregated). */
+    private int failedAttempts(String pod) {
+        return events().stream().filter(e -> e.getReason().equals("FailedScheduling") && e.getInvolvedObject().getName().equals(pod))
+                .mapToInt(e -> e.getCount() == null ? 1 : e.getCount()).sum();
+    }
+
+    private boolean insufficientCpu(String pod) {
+        return events().stream().anyMatch(e -> e.getReason().equals("FailedScheduling") && e.getInvolvedObject().getName().equals(pod)
+                && e.getMessage().equals("0/1 nodes are available: 1 Insufficient cpu. preemption: 0/1 nodes are available: "
+                + "1 No preemption victims found for incoming pod.."));
+    }
+
+    /** upstream's unschedulablePods: while nothing in the cluster changes the pod is not tried again; a node that fits is used at once. */
+    @Test
+    void anUnschedulablePodWaitsForAClusterChangeInsteadOfATimer() throws InterruptedException {
+        node("small", "1", Map.of(), false);
+        pod("big", "2", Map.of());
+        await(Duration.ofSeconds(10), "FailedScheduling", () -> insufficientCpu("big"));
+        int attempts = failedAttempts("big");
+        // retried on a timer (1, 2, 4, 8, 10 s backoffs) it would have failed 4 more times in 25 s
+        long end = System.nanoTime() + Duration.ofSeconds(25).toNanos();
+        while (System.nanoTime() < end) {
+            assertThat(failedAttempts("big")).as("attempts while nothing changed").isEqualTo(attempts);
+            Thread.sleep(500);
+        }
+        node("huge", "16", Map.of(), false);
+        long added = System.nanoTime();
+        await(Duration.ofSeconds(5), "big bound to huge", () -> "huge".equals(nodeOf("big")));
+        assertThat(Duration.ofNanos(System.nanoTime() - added)).isLessThan(Duration.ofSeconds(3));
+    }
+
+    /** upstream's podMaxInUnschedulablePodsDuration (5 min; 2 s here): an unschedulable pod is tried again at the latest after it. */
+    @Test
+    void anUnschedulablePodIsTriedAgainAfterTheLongestWait() {
+        api.close();
+        api = new ApiFixture(tmp.resolve("flush"), ControllerOptions.defaults(), List.of(() -> new Scheduler(2_000)));
+        k = api.client();
+        node("small", "1", Map.of(), false);
+        pod("big", "2", Map.of());
+        await(Duration.ofSeconds(10), "FailedScheduling", () -> insufficientCpu("big"));
+        int attempts = failedAttempts("big");
+        await(Duration.ofSeconds(15), "another attempt without any change", () -> failedAttempts("big") > attempts);
     }
 
     private List<Event> events() {

@@ -79,6 +79,20 @@ class StatefulSetControllerTest {
         });
     }
 
+    /** No event marks a ready pod becoming available: the set is looked at again when minReadySeconds have passed. */
+    @Test
+    void availableReplicasFollowMinReadySecondsWithoutAnotherEvent() {
+        StatefulSet spec = sts(1);
+        spec.getSpec().setMinReadySeconds(3);
+        k.apps().statefulSets().inNamespace("default").resource(spec).create();
+        expectPods(List.of("web-0"));
+        PodPhases.running(k, pod("web-0"), true);
+        await(Duration.ofSeconds(10), "1 ready", () -> get().getStatus() != null && Integer.valueOf(1).equals(get().getStatus().getReadyReplicas()));
+        await(Duration.ofSeconds(15), "1 available once ready for 3 s", () -> Integer.valueOf(1).equals(get().getStatus().getAvailableReplicas()));
+        var ready = pod("web-0").getStatus().getConditions().stream().filter(c -> c.getType().equals("Ready")).findFirst().orElseThrow();
+        assertThat(java.time.Instant.now()).isAfterOrEqualTo(java.time.Instant.parse(ready.getLastTransitionTime()).plusSeconds(3));
+    }
+
     @Test
     void orderedCreationReverseScaleDownAndClaims() {
         k.apps().statefulSets().inNamespace("default").resource(sts(3)).create();

@@ -76,7 +76,8 @@ class PersistentVolumeControllerTest {
 
     private boolean hasEvent(String object, String reason, String message) {
         return k.v1().events().inNamespace("default").list().getItems().stream().anyMatch((Event e) -> object.equals(e.getInvolvedObject().getName())
-                && reason.equals(e.getReason()) && message.equals(e.getMessage()));
+                && reason.equals(e.getReason()) && message.equals(e.getMessage())
+                && "persistentvolume-controller".equals(e.getSource().getComponent()));
     }
 
     @Test
