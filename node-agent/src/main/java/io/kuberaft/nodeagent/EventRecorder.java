@@ -1,44 +1,20 @@
 package io.kuberaft.nodeagent;
 
-import io.fabric8.kubernetes.api.model.EventBuilder;
-import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
-import java.time.Clock;
-import java.time.format.DateTimeFormatter;
-import java.time.temporal.ChronoUnit;
-import java.util.concurrent.Executor;
-import java.util.concurrent.ThreadLocalRandom;
-
-/** Core/v1 Events about pods (source component kubelet), posted in the background: an event never delays a sync. */
+/**
+ * Core/v1 Events about pods (source component kubelet, host the node), posted in the background: an event never delays
+ * a sync. Identical events within 10 minutes bump the first one's count and lastTimestamp (client-go's correlator, as
+ * the controllers' {@link io.kuberaft.controllers.runtime.EventRecorder} does), so describe shows {@code (x5 over 2m)}.
+ */
 public interface EventRecorder {
     void event(Pod pod, String type, String reason, String message, String fieldPath);
 
     EventRecorder NONE = (pod, type, reason, message, fieldPath) -> { };
 
-    static EventRecorder posting(KubernetesClient client, String nodeName, Executor executor, Clock clock) {
-        Logger log = LoggerFactory.getLogger(EventRecorder.class);
-        return (pod, type, reason, message, fieldPath) -> executor.execute(() -> {
-            String now = DateTimeFormatter.ISO_INSTANT.format(clock.instant().truncatedTo(ChronoUnit.SECONDS));
-            try {
-                client.v1().events().inNamespace(pod.getMetadata().getNamespace()).resource(new EventBuilder()
-                        .withNewMetadata().withName(pod.getMetadata().getName() + "." + Long.toHexString(System.nanoTime())
-                                + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x1000)))
-                        .withNamespace(pod.getMetadata().getNamespace()).endMetadata()
-                        .withInvolvedObject(new ObjectReferenceBuilder().withKind("Pod").withApiVersion("v1")
-                                .withNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName())
-                                .withUid(pod.getMetadata().getUid()).withFieldPath(fieldPath).build())
-                        .withType(type).withReason(reason).withMessage(message).withCount(1)
-                        .withFirstTimestamp(now).withLastTimestamp(now)
-                        .withNewSource().withComponent("kubelet").withHost(nodeName).endSource()
-                        .withReportingComponent("kubelet").withReportingInstance(nodeName)
-                        .build()).create();
-            } catch (RuntimeException e) {
-                log.debug("event {} for {}/{} not posted: {}", reason, pod.getMetadata().getNamespace(), pod.getMetadata().getName(), e.toString());
-            }
-        });
+    /** The events of node {@code nodeName}, written by {@code recorder} (shared by the nodes of one agent). */
+    static EventRecorder of(io.kuberaft.controllers.runtime.EventRecorder recorder, String nodeName) {
+        var source = recorder.source("kubelet", nodeName);
+        return (pod, type, reason, message, fieldPath) -> source.event(pod, fieldPath, type, reason, message);
     }
 }

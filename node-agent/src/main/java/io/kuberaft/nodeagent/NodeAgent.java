@@ -24,6 +24,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * One agent process: the nodes it hosts (each with its registration, Lease and pods), the container runtime
  * they share, and the agent API (logs) on one port for all of them. Work runs on a small shared scheduler
  * so one JVM can host many simulated nodes; each node's pod sync is one task, never run concurrently.
+ * Without a client (no kubeconfig) it is standalone, as a kubelet without one: it runs its static pods and nothing
+ * else, registers no node and posts nothing.
  */
 public final class NodeAgent implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(NodeAgent.class);
@@ -38,6 +40,8 @@ public final class NodeAgent implements AutoCloseable {
     /** ... handing each due renewal to a thread of its own pool (see {@link #renewThreads}). */
     private final java.util.concurrent.ThreadPoolExecutor renewers;
     private final ExecutorService background;
+    /** The events of every node here, aggregated as client-go's recorder does; a few writers for thousands of nodes. */
+    private final io.kuberaft.controllers.runtime.EventRecorder eventWriter;
     private final List<NodeSession> nodes = new ArrayList<>();
     private PodSource podSource;
     private AgentApiServer api;
@@ -48,7 +52,7 @@ public final class NodeAgent implements AutoCloseable {
 
     public NodeAgent(KubernetesClient client, AgentConfig config, Clock clock) {
         this.client = client;
-        this.heartbeatClient = new HeartbeatClient(client.getConfiguration(), config.leaseRenewInterval());
+        this.heartbeatClient = client == null ? null : new HeartbeatClient(client.getConfiguration(), config.leaseRenewInterval());
         this.config = config;
         this.clock = clock;
         this.runtime = switch (config.runtime()) {
@@ -66,6 +70,8 @@ public final class NodeAgent implements AutoCloseable {
                 new java.util.concurrent.LinkedBlockingQueue<>(), r -> daemon(r, "agent-lease-" + n.incrementAndGet()));
         renewers.allowCoreThreadTimeOut(true); // threads only while renewals wait on the API
         this.background = Executors.newCachedThreadPool(r -> daemon(r, "agent-io-" + n.incrementAndGet()));
+        this.eventWriter = client == null ? null
+                : new io.kuberaft.controllers.runtime.EventRecorder(client, clock, Math.min(8, 1 + config.nodeNames().size() / 50));
     }
 
     /**
@@ -87,6 +93,10 @@ public final class NodeAgent implements AutoCloseable {
 
     /** Starts the agent API, registers every node and starts their heartbeats and pod syncs. */
     public NodeAgent start() throws IOException {
+        boolean standalone = client == null;
+        if (standalone && config.podManifestPath() == null) {
+            throw new IllegalStateException("without an API server (no kubeconfig) the agent runs static pods only: give --pod-manifest-path");
+        }
         api = AgentApiServer.start(config.nodeIP(), config.agentPort(), this, config.clientCaPem(), clock);
         Prober prober = new Prober(runtime);
         Map<String, NodeStatusReporter> reporters = new java.util.LinkedHashMap<>();
@@ -96,7 +106,7 @@ public final class NodeAgent implements AutoCloseable {
             reporters.put(name, status);
             leases.put(name, new LeaseHeartbeat(heartbeatClient, config, name, status::uid, clock));
         }
-        if (config.podManifestPath() == null) {
+        if (config.podManifestPath() == null && !standalone) {
             // Each node's heartbeat starts as soon as it is registered, not after all of them (thousands take a minute).
             registerAll(reporters.values(), r -> {
                 LeaseHeartbeat lease = leases.get(r.name());
@@ -107,23 +117,33 @@ public final class NodeAgent implements AutoCloseable {
             });
         }
         // Not waiting for the first list: the nodes' syncs start once it is in.
-        podSource = PodSource.start(client, new java.util.LinkedHashSet<>(config.nodeNames()));
+        podSource = standalone ? null : PodSource.start(client, new java.util.LinkedHashSet<>(config.nodeNames()));
         for (String name : config.nodeNames()) {
             NodeStatusReporter status = reporters.get(name);
             LeaseHeartbeat lease = leases.get(name);
-            EventRecorder events = EventRecorder.posting(client, name, background, clock);
+            EventRecorder events = standalone ? EventRecorder.NONE : EventRecorder.of(eventWriter, name);
             PodManager pods = new PodManager(client, config, name, runtime, prober, background, events, clock, new PodIps(status.podCidr()));
             NodeSession s = new NodeSession(name, status, lease, pods, new StatsSummary(name, runtime, clock));
             nodes.add(s);
             if (config.podManifestPath() != null) {
                 // Static pods run even while the API server is unreachable (standalone): registration is retried.
                 pods.withStaticPods(new StaticPodSource(config.podManifestPath(), name, clock), status::uid);
-                registerInBackground(s);
-                scheduleLease(name, lease, Duration.ZERO);
+                if (!standalone) {
+                    registerInBackground(s);
+                    scheduleLease(name, lease, Duration.ZERO);
+                }
             }
-            pods.start(podSource);
+            if (!standalone) {
+                pods.start(podSource);
+            }
             scheduler.scheduleWithFixedDelay(() -> guarded(s, pods::syncAll), 0, config.syncInterval().toMillis(), TimeUnit.MILLISECONDS);
-            scheduler.scheduleWithFixedDelay(() -> guarded(s, status::maybePost), 1, 1, TimeUnit.SECONDS);
+            if (!standalone) {
+                scheduler.scheduleWithFixedDelay(() -> guarded(s, status::maybePost), 1, 1, TimeUnit.SECONDS);
+            }
+        }
+        if (standalone) {
+            LOG.info("event=agent-standalone nodes={} pod-manifest-path={} message=\"no kubeconfig: running the static pods only, "
+                    + "no node is registered and no status is posted\"", config.nodeNames(), config.podManifestPath());
         }
         LOG.info("event=agent-started nodes={} runtime={} api-port={}", config.nodeNames().size(), config.runtime(), api.port());
         return this;
@@ -233,7 +253,9 @@ public final class NodeAgent implements AutoCloseable {
         scheduler.shutdownNow();
         heartbeats.shutdownNow();
         renewers.shutdownNow();
-        heartbeatClient.close();
+        if (heartbeatClient != null) {
+            heartbeatClient.close();
+        }
         if (podSource != null) {
             podSource.close();
         }
@@ -241,6 +263,9 @@ public final class NodeAgent implements AutoCloseable {
             api.close();
         }
         background.shutdownNow();
+        if (eventWriter != null) {
+            eventWriter.close();
+        }
         runtime.close();
     }
 }

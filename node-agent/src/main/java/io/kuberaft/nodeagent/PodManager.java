@@ -244,7 +244,7 @@ final class PodManager {
             w.update(pod);
         }
         ObjectNode status = w.sync();
-        if (status != null && !status.equals(posted.get(uid))) {
+        if (client != null && status != null && !status.equals(posted.get(uid))) { // no client: standalone, nothing to post
             ObjectNode patch = PodWorker.JSON.createObjectNode();
             patch.set("status", status);
             try {
@@ -449,7 +449,65 @@ final class PodManager {
                 secretData.put(n, d);
             }
         }
-        return new PodContext.Resolved(cmData, secretData, serviceEnv(pod), serviceAccountTokens(pod));
+        return new PodContext.Resolved(cmData, secretData, serviceEnv(pod), serviceAccountTokens(pod), claims(pod));
+    }
+
+    /**
+     * The pod's PersistentVolumeClaims as the kubelet's volume manager resolves them (getPVCExtractPV, getPVSpec): the
+     * claim must exist, not be deleted, be Bound to a PersistentVolume whose claimRef is this claim; the volume's
+     * directory is its hostPath or local path.
+     */
+    private Map<String, PodContext.Claim> claims(Pod pod) {
+        Map<String, PodContext.Claim> out = new HashMap<>();
+        if (pod.getSpec().getVolumes() == null) {
+            return out;
+        }
+        String ns = pod.getMetadata().getNamespace();
+        for (Volume v : pod.getSpec().getVolumes()) {
+            if (v.getPersistentVolumeClaim() == null || out.containsKey(v.getPersistentVolumeClaim().getClaimName())) {
+                continue;
+            }
+            String name = v.getPersistentVolumeClaim().getClaimName();
+            out.put(name, claim(ns, name));
+        }
+        return out;
+    }
+
+    private PodContext.Claim claim(String ns, String name) {
+        var pvc = client.persistentVolumeClaims().inNamespace(ns).withName(name).get();
+        if (pvc == null) {
+            return PodContext.Claim.failed("failed to fetch PVC from API server: persistentvolumeclaims \"" + name + "\" not found");
+        }
+        if (pvc.getMetadata().getDeletionTimestamp() != null) {
+            return PodContext.Claim.failed("PVC is being deleted");
+        }
+        if (pvc.getStatus() == null || !"Bound".equals(pvc.getStatus().getPhase())) {
+            return PodContext.Claim.failed("PVC is not bound");
+        }
+        String pvName = pvc.getSpec().getVolumeName();
+        if (pvName == null || pvName.isEmpty()) {
+            return PodContext.Claim.failed("PVC has empty pvc.Spec.VolumeName");
+        }
+        var pv = client.persistentVolumes().withName(pvName).get();
+        if (pv == null) {
+            return PodContext.Claim.failed("failed to fetch PV " + pvName + " from API server: persistentvolumes \"" + pvName + "\" not found");
+        }
+        var ref = pv.getSpec().getClaimRef();
+        if (ref == null) {
+            return PodContext.Claim.failed("found PV object " + pvName + " but it has a nil pv.Spec.ClaimRef indicating it is not yet bound to the claim");
+        }
+        if (!java.util.Objects.equals(ref.getUid(), pvc.getMetadata().getUid())) {
+            return PodContext.Claim.failed("found PV object " + pvName + " but its pv.Spec.ClaimRef.UID " + ref.getUid()
+                    + " does not point to claim.UID " + pvc.getMetadata().getUid());
+        }
+        if (pv.getSpec().getHostPath() != null) {
+            return PodContext.Claim.bound(pv.getSpec().getHostPath().getPath());
+        }
+        if (pv.getSpec().getLocal() != null) {
+            return PodContext.Claim.bound(pv.getSpec().getLocal().getPath());
+        }
+        return PodContext.Claim.failed("PV " + pvName + " is neither hostPath nor local: the " + config.runtime()
+                + " runtime cannot mount it on this node");
     }
 
     /**

@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.api.model.Probe;
 import io.kuberaft.nodeagent.runtime.CannotStartException;
 import io.kuberaft.nodeagent.runtime.ContainerRuntime;
 import io.kuberaft.nodeagent.runtime.PodContext;
+import io.kuberaft.nodeagent.runtime.PodVolumes;
 import io.kuberaft.nodeagent.runtime.RuntimeContainer;
 
 import java.nio.charset.StandardCharsets;
@@ -54,6 +55,8 @@ final class PodWorker {
     private String terminalPhase;
     private Instant stopRequestedAt;
     private boolean sandboxReady;
+    /** When this agent first saw the pod: the kubelet's {@code kubernetes.io/config.seen}. */
+    private final String seen;
     /** Finished before this agent saw it (an agent restart): its status stays as it was posted. */
     private boolean adoptedTerminal;
 
@@ -71,6 +74,7 @@ final class PodWorker {
         this.podIP = podIP;
         this.resolver = resolver;
         this.hooks = new LifecycleHooks(runtime, prober);
+        this.seen = clock.instant().toString();
         if (pod.getSpec().getInitContainers() != null) {
             for (Container c : pod.getSpec().getInitContainers()) {
                 containers.put(c.getName(), new ContainerRecord(c, true));
@@ -164,7 +168,21 @@ final class PodWorker {
 
     private PodContext context() {
         PodContext.Resolved r = resolver.apply(pod);
-        return new PodContext(pod, podIP, hostIP, nodeName, r.configMaps(), r.secrets(), r.serviceEnv(), r.serviceAccountTokens());
+        return new PodContext(withConfigAnnotations(pod), podIP, hostIP, nodeName, config.capacity(), r.configMaps(), r.secrets(), r.serviceEnv(), r.serviceAccountTokens(), r.claims());
+    }
+
+    /**
+     * The pod as the kubelet holds it: its config source adds {@code kubernetes.io/config.source: api} and
+     * {@code kubernetes.io/config.seen} to its own copy (never to the API object), which the downward API shows
+     * ({@code metadata.annotations}). Static pods have theirs from the file source.
+     */
+    private Pod withConfigAnnotations(Pod p) {
+        Map<String, String> a = p.getMetadata().getAnnotations();
+        if (a != null && a.containsKey(StaticPodSource.SOURCE)) {
+            return p;
+        }
+        return new io.fabric8.kubernetes.api.model.PodBuilder(p).editMetadata()
+                .addToAnnotations(StaticPodSource.SOURCE, "api").addToAnnotations(StaticPodSource.SEEN, seen).endMetadata().build();
     }
 
     /** Advances the pod one step and returns the status it should have now (null: leave the posted status alone). */
@@ -385,6 +403,12 @@ final class PodWorker {
             boolean first = !e.reason().equals(c.waitingReason);
             c.waitingReason = e.reason();
             c.waitingMessage = e.getMessage();
+            if (e.reason().equals(PodVolumes.VOLUMES_NOT_READY)) {
+                // As the kubelet's syncPod when WaitForAttachAndMount fails: still ContainerCreating, a FailedMount event each try.
+                c.waitingMessage = null;
+                first = false;
+                events.event(pod, "Warning", "FailedMount", "Unable to attach or mount volumes: " + e.getMessage(), null);
+            }
             // Retried with the same back-off as a crash, so a broken container does not spin.
             long delay = c.backoffMs == 0 ? config.backoffBase().toMillis() : c.backoffMs;
             c.backoffUntil = now.plusMillis(delay);

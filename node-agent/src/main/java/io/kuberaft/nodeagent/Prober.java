@@ -76,8 +76,11 @@ final class Prober {
                 }
                 int code = http.send(b.build(), HttpResponse.BodyHandlers.discarding()).statusCode();
                 return code >= 200 && code < 400 ? new Result(true, "") : new Result(false, "HTTP probe failed with statuscode: " + code);
+            } catch (java.net.http.HttpTimeoutException e) {
+                return new Result(false, "Get \"" + url + "\": context deadline exceeded (Client.Timeout exceeded while awaiting headers)");
             } catch (IOException e) {
-                return new Result(false, "Get \"" + url + "\": " + e.getMessage());
+                String hostPort = (inPod ? t.podIP() : g.getHost()) + ":" + port;
+                return new Result(false, "Get \"" + url + "\": " + netError(hostPort, e));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return new Result(false, "probe interrupted");
@@ -98,10 +101,47 @@ final class Prober {
                 s.connect(inPod ? reach(t, port) : new InetSocketAddress(host, port), (int) timeout.toMillis());
                 return new Result(true, "");
             } catch (IOException e) {
-                return new Result(false, "dial tcp " + host + ":" + port + ": connect: connection refused");
+                return new Result(false, netError(host + ":" + port, e));
             }
         }
         return new Result(true, "");
+    }
+
+    /**
+     * A failed connection as Go's net package words it, which the kubelet's probe and hook messages show: {@code dial tcp
+     * IP:PORT: connect: connection refused}, {@code dial tcp IP:PORT: i/o timeout}, {@code EOF} for a peer that closed
+     * without answering. (JDK exceptions say less: a refused HttpClient connection has no message at all.)
+     */
+    static String netError(String hostPort, IOException e) {
+        for (Throwable x = e; x != null; x = x.getCause()) {
+            if (x instanceof java.net.ConnectException) {
+                String m = String.valueOf(x.getMessage()).toLowerCase(java.util.Locale.ROOT);
+                if (m.contains("unreachable")) {
+                    return "dial tcp " + hostPort + ": connect: network is unreachable";
+                }
+                if (m.contains("timed out")) {
+                    return "dial tcp " + hostPort + ": i/o timeout";
+                }
+                return "dial tcp " + hostPort + ": connect: connection refused";
+            }
+            if (x instanceof java.net.SocketTimeoutException || x instanceof java.net.http.HttpConnectTimeoutException) {
+                return "dial tcp " + hostPort + ": i/o timeout";
+            }
+            if (x instanceof java.net.UnknownHostException || x instanceof java.nio.channels.UnresolvedAddressException) {
+                return "dial tcp: lookup " + hostPort.substring(0, hostPort.lastIndexOf(':')) + ": no such host";
+            }
+            if (x instanceof java.net.NoRouteToHostException) {
+                return "dial tcp " + hostPort + ": connect: no route to host";
+            }
+        }
+        String m = String.valueOf(e.getMessage());
+        if (e instanceof java.io.EOFException || m.contains("received no bytes") || m.contains("closed")) {
+            return "EOF";
+        }
+        if (m.toLowerCase(java.util.Locale.ROOT).contains("connection reset")) {
+            return "read tcp " + hostPort + ": read: connection reset by peer";
+        }
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     }
 
     /** Where this node reaches the pod's port (the runtime knows; pod IPs are not routed here), else the pod IP. */

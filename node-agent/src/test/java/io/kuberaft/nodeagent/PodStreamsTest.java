@@ -167,6 +167,22 @@ class PodStreamsTest {
         assertThat(r.exit()).isNotZero();
         assertThat(r.stderr()).contains("executable file not found");
 
+        // A container of the pod that is not running: the kubelet's refusal, through the API server's stream translator.
+        f.client.pods().inNamespace("default").resource(new PodBuilder().withNewMetadata().withName("one-done").endMetadata()
+                .withNewSpec().withNodeName("streams").withRestartPolicy("Never").withTerminationGracePeriodSeconds(1L)
+                .addNewContainer().withName("main").withImage("busybox").withCommand("sleep", "300").endContainer()
+                .addNewContainer().withName("done").withImage("busybox").withCommand("true").endContainer().endSpec().build()).create();
+        await(WAIT, "container done terminated", () -> get("one-done").getStatus().getContainerStatuses().stream()
+                .anyMatch(cs -> cs.getName().equals("done") && cs.getState().getTerminated() != null), () -> get("one-done").getStatus());
+        r = kubectl(null, "exec", "one-done", "-c", "done", "--", "true");
+        assertThat(r.exit()).isNotZero();
+        assertThat(r.stderr()).isEqualTo("error: Internal error occurred: unable to upgrade connection: container not found (\"done\")\n");
+        r = kubectl(null, "attach", "one-done", "-c", "done");
+        assertThat(r.exit()).isNotZero();
+        assertThat(r.stderr()).endsWith("error: Internal error occurred: unable to upgrade connection: container not found (\"done\")\n");
+        r = kubectl(null, "exec", "one-done", "-c", "nope", "--", "true");
+        assertThat(r.stderr()).isEqualTo("Error from server (BadRequest): container nope is not valid for pod one-done\n");
+
         r = kubectl(null, "exec", "unbound-exec", "--", "true");
         assertThat(r.exit()).isNotZero();
         assertThat(r.stderr()).contains("not found");

@@ -39,7 +39,7 @@ class ResourceUsageTest {
 
     private RuntimeContainer start(Pod pod, String container) throws Exception {
         Container c = pod.getSpec().getContainers().stream().filter(x -> x.getName().equals(container)).findFirst().orElseThrow();
-        return runtime.start(new PodContext(pod, "10.0.0.2", "127.0.0.1", "n1", Map.of(), Map.of(), Map.of(), Map.of()), c, 0);
+        return runtime.start(new PodContext(pod, "10.0.0.2", "127.0.0.1", "n1", Map.of(), Map.of(), Map.of(), Map.of(), Map.of(), Map.of()), c, 0);
     }
 
     private static Pod annotated(Pod pod, String key, String value) {

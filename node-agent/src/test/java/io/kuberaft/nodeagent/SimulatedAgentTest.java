@@ -221,6 +221,28 @@ class SimulatedAgentTest {
         await(WAIT, "restartCount to keep increasing", () -> get("crasher").getStatus().getContainerStatuses().get(0).getRestartCount() > before);
     }
 
+    /** A failing probe's Unhealthy events are one Event whose count and lastTimestamp grow (describe: "(x5 over 4s)"). */
+    @Test
+    void repeatedEventsAreAggregatedIntoOneWithACount() throws Exception {
+        Pod p = pod("flaky", "sim-1", "Always", Map.of("sim.kuberaft.io/probe-fail", "readiness"));
+        p.getSpec().getContainers().get(0).setReadinessProbe(new io.fabric8.kubernetes.api.model.ProbeBuilder().withNewExec()
+                .withCommand("true").endExec().withPeriodSeconds(1).build());
+        f.client.pods().inNamespace("default").resource(p).create();
+        java.util.function.Supplier<java.util.List<io.fabric8.kubernetes.api.model.Event>> unhealthy = () -> f.client.v1().events()
+                .inNamespace("default").list().getItems().stream()
+                .filter(e -> "flaky".equals(e.getInvolvedObject().getName()) && "Unhealthy".equals(e.getReason())).toList();
+        await(WAIT, "one Unhealthy event counted 5 times", () -> unhealthy.get().size() == 1 && unhealthy.get().get(0).getCount() >= 5,
+                unhealthy::get);
+        var e = unhealthy.get().get(0);
+        assertThat(e.getType()).isEqualTo("Warning");
+        assertThat(e.getMessage()).isEqualTo("Readiness probe failed: simulated readiness probe failure");
+        assertThat(e.getInvolvedObject().getFieldPath()).isEqualTo("spec.containers{app}");
+        assertThat(e.getSource().getComponent()).isEqualTo("kubelet");
+        assertThat(e.getSource().getHost()).isEqualTo("sim-1");
+        assertThat(java.time.Instant.parse(e.getLastTimestamp())).isAfter(java.time.Instant.parse(e.getFirstTimestamp()));
+        f.client.pods().inNamespace("default").withName("flaky").withGracePeriod(0).delete();
+    }
+
     @Test
     void deletedPodIsStoppedThenRemoved() throws Exception {
         f.client.pods().inNamespace("default").resource(pod("doomed", "sim-1", "Always",

@@ -97,4 +97,21 @@ class StaticPodTest {
                     .flatMap(w -> w.container("web")).map(c -> c.exit().isEmpty()).orElse(false));
         }
     }
+
+    /** No client at all (no kubeconfig), as a kubelet without one: the static pods run, and nothing else is attempted. */
+    @Test
+    void withoutAKubeconfigTheAgentRunsItsStaticPodsStandalone(@TempDir Path own) throws Exception {
+        Path dir = Files.createDirectories(own.resolve("manifests"));
+        Files.writeString(dir.resolve("web.yaml"), MANIFEST.replace("image: nginx", "image: busybox\n    command: [\"sleep\", \"300\"]"));
+        try (NodeAgent alone = new NodeAgent(null, AgentConfig.defaults("alone", 1, "process", own.resolve("agent"))
+                .withAgentPort(0).withPodManifestPath(dir), Clock.systemUTC())) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> new NodeAgent(null, AgentConfig.defaults("x", 1, "simulated",
+                    own.resolve("x")).withAgentPort(0), Clock.systemUTC()).start()).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("--pod-manifest-path");
+            alone.start();
+            await(WAIT, "static pod web-alone running as a process", () -> alone.findPod("default", "web-alone")
+                    .flatMap(w -> w.container("web")).map(c -> c.exit().isEmpty()).orElse(false));
+            assertThat(alone.nodeNames()).containsExactly("alone");
+        }
+    }
 }

@@ -104,7 +104,7 @@ public final class PodEnvironment {
             return field(ctx, src.getFieldRef().getFieldPath());
         }
         if (src.getResourceFieldRef() != null) {
-            return resource(c, src.getResourceFieldRef());
+            return resource(c, src.getResourceFieldRef(), ctx.nodeAllocatable());
         }
         if (src.getConfigMapKeyRef() != null) {
             var ref = src.getConfigMapKeyRef();
@@ -180,20 +180,42 @@ public final class PodEnvironment {
         return b.toString();
     }
 
-    /** limits.cpu / requests.memory … divided by the divisor, rounded up (upstream); no limit: 0 (the node's allocatable upstream). */
-    public static String resource(Container c, ResourceFieldSelector sel) {
+    /**
+     * limits.cpu / requests.memory … divided by the divisor, rounded up (upstream); a {@code limits.*} the container does not
+     * set is the node's allocatable (the kubelet's defaultPodLimitsForDownwardAPI), an unset request is 0.
+     */
+    public static String resource(Container c, ResourceFieldSelector sel, Map<String, String> nodeAllocatable) {
         String res = sel.getResource();
+        boolean limit = res.startsWith("limits.");
         Map<String, Quantity> from = null;
         if (c.getResources() != null) {
-            from = res.startsWith("limits.") ? c.getResources().getLimits() : c.getResources().getRequests();
+            from = limit ? c.getResources().getLimits() : c.getResources().getRequests();
         }
         String key = res.substring(res.indexOf('.') + 1);
         Quantity q = from == null ? null : from.get(key);
+        if (q == null && limit && nodeAllocatable.containsKey(key)) {
+            q = new Quantity(nodeAllocatable.get(key));
+        }
         BigDecimal value = q == null ? BigDecimal.ZERO : Quantity.getAmountInBytes(q);
         BigDecimal divisor = sel.getDivisor() == null ? BigDecimal.ONE : Quantity.getAmountInBytes(sel.getDivisor());
         if (divisor.signum() == 0) {
             divisor = BigDecimal.ONE;
         }
         return value.divide(divisor, 0, RoundingMode.CEILING).toPlainString();
+    }
+
+    /** A downwardAPI volume item's resourceFieldRef: the resource of the container it names (the pod's only one if it names none). */
+    public static String resource(PodContext ctx, ResourceFieldSelector sel) throws CannotStartException {
+        List<Container> all = new ArrayList<>(ctx.pod().getSpec().getContainers());
+        if (ctx.pod().getSpec().getInitContainers() != null) {
+            all.addAll(ctx.pod().getSpec().getInitContainers());
+        }
+        String name = sel.getContainerName();
+        for (Container c : all) {
+            if (name == null || name.isEmpty() ? all.size() == 1 : c.getName().equals(name)) {
+                return resource(c, sel, ctx.nodeAllocatable());
+            }
+        }
+        throw new CannotStartException("CreateContainerConfigError", "container " + name + " not found");
     }
 }

@@ -19,10 +19,11 @@ import java.util.Set;
 
 /**
  * A pod's volumes as files in its directory: configMap, secret (items, defaultMode), downwardAPI, projected,
- * emptyDir (an empty directory), hostPath (a symlink to the host path). Mounted into the container's rootfs
+ * emptyDir (an empty directory), hostPath (a symlink to the host path), persistentVolumeClaim (a symlink to its bound
+ * PersistentVolume's hostPath or local path, as {@link PodContext.Claim} has it). Mounted into the container's rootfs
  * as symlinks (subPath: to the one entry).
  */
-final class PodVolumes {
+public final class PodVolumes {
     private PodVolumes() {
     }
 
@@ -30,8 +31,25 @@ final class PodVolumes {
         if (ctx.pod().getSpec().getVolumes() == null) {
             return;
         }
+        List<String> failed = new java.util.ArrayList<>();
+        List<String> errors = new java.util.ArrayList<>();
         for (Volume v : ctx.pod().getSpec().getVolumes()) {
             Path dir = volumes.resolve(v.getName());
+            if (v.getPersistentVolumeClaim() != null) {
+                String claimName = v.getPersistentVolumeClaim().getClaimName();
+                PodContext.Claim claim = ctx.claims().get(claimName);
+                if (claim == null || claim.error() != null) {
+                    failed.add(v.getName());
+                    errors.add("error processing PVC " + ctx.namespace() + "/" + claimName + ": "
+                            + (claim == null ? "PVC is not resolved" : claim.error()));
+                } else if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    Files.createDirectories(volumes);
+                    Path host = Path.of(claim.path());
+                    Files.createDirectories(host); // as a container engine creates a missing bind-mount source
+                    Files.createSymbolicLink(dir, host);
+                }
+                continue;
+            }
             if (v.getHostPath() != null) {
                 if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
                     Files.createDirectories(volumes);
@@ -76,6 +94,18 @@ final class PodVolumes {
             }
             // emptyDir and anything else: the empty directory.
         }
+        if (!failed.isEmpty()) {
+            // The kubelet's WaitForAttachAndMount error: the pod stays ContainerCreating until its volumes can be set up.
+            throw new CannotStartException(VOLUMES_NOT_READY, "unmounted volumes=" + brackets(failed) + ", unattached volumes=[], "
+                    + "failed to process volumes=" + brackets(failed) + ": " + String.join("; ", errors));
+        }
+    }
+
+    /** The reason of a {@link CannotStartException} for volumes that cannot be mounted yet: the container waits in ContainerCreating. */
+    public static final String VOLUMES_NOT_READY = "ContainerCreating";
+
+    private static String brackets(List<String> names) {
+        return "[" + String.join(" ", names) + "]";
     }
 
     private static Map<String, byte[]> strings(Map<String, String> data) {
@@ -111,7 +141,8 @@ final class PodVolumes {
             return;
         }
         for (DownwardAPIVolumeFile f : items) {
-            String value = f.getFieldRef() != null ? PodEnvironment.field(ctx, f.getFieldRef().getFieldPath()) : "";
+            String value = f.getFieldRef() != null ? PodEnvironment.field(ctx, f.getFieldRef().getFieldPath())
+                    : f.getResourceFieldRef() != null ? PodEnvironment.resource(ctx, f.getResourceFieldRef()) : "";
             writeFile(dir.resolve(f.getPath()), value.getBytes(StandardCharsets.UTF_8), f.getMode() != null ? f.getMode() : mode);
         }
     }
