@@ -32,7 +32,10 @@ for masters in $MASTERS; do
         nemesis="${nemesis/,clock-skew/}"
       fi
       before=$(ls "$OUT")
-      ./kuberaft chaos --workload "$workload" --nemesis "$nemesis" --time "$TIME" --masters "$masters" --seed "$SEED" --out "$OUT" \
+      # A rolling restart holds ~38 s after 4-8 s of quiet: shorter runs would never start one.
+      time="$TIME"
+      [ "$nemesis" = rolling-restart ] && [ "$time" -lt 50 ] && time=50
+      ./kuberaft chaos --workload "$workload" --nemesis "$nemesis" --time "$time" --masters "$masters" --seed "$SEED" --out "$OUT" \
         || failed+=("$workload/$nemesis/$masters")
       run=$(comm -13 <(echo "$before") <(ls "$OUT") | grep -v '^summary-' | head -1 || true)
       label=$([ "$nemesis" = "$ALL_NEMESES" ] && echo "all but kill-random/rolling-restart" || echo "$nemesis")

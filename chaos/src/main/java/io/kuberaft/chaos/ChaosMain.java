@@ -78,6 +78,10 @@ public final class ChaosMain implements Callable<Integer> {
                 javaOpts, serverArgs, s, dir);
         System.out.println("chaos: valid=" + results.get("valid") + " ops=" + results.get("ops") + " anomalies=" + results.get("anomalies")
                 + "\nchaos: report " + dir.resolve("report.html"));
+        if (!nemeses.contains("none") && Integer.valueOf(0).equals(results.get("nemesis-events"))) {
+            // valid but untested: e.g. a rolling restart (~46 s with its quiet time) never fits in --time 30
+            System.out.println("chaos: warning: no nemesis event happened within --time " + seconds + " s");
+        }
         return Boolean.FALSE.equals(results.get("valid")) ? 1 : 0;
     }
 
@@ -95,50 +99,58 @@ public final class ChaosMain implements Callable<Integer> {
         Map<String, Object> results = new LinkedHashMap<>();
         long started = System.currentTimeMillis();
         int[] startRetries = new int[2];
+        List<Exception> errors = new java.util.concurrent.CopyOnWriteArrayList<>();
         try (ChaosCluster cluster = new ChaosCluster(root, masters, args, javaOpts, nemeses.stream().anyMatch(Nemesis::needsFakeTime))) {
             cluster.start(Duration.ofSeconds(120));
-            ChaosWorkload.Agents agents = ws.stream().map(ChaosWorkload::agents).filter(java.util.Objects::nonNull).findFirst().orElse(null);
-            if (agents != null) {
-                cluster.startAgents(agents.count(), agents.nodesEach(), agents.args(), Duration.ofSeconds(120));
-            }
-            h = new History();
-            long deadline = System.nanoTime() + seconds * 1_000_000_000L;
-            List<Thread> threads = new ArrayList<>();
-            List<Exception> errors = new java.util.concurrent.CopyOnWriteArrayList<>();
-            for (int i = 0; i < ws.size(); i++) {
-                ChaosWorkload w = ws.get(i);
-                long wseed = seed + i;
+            // the replicas' logs are kept when the run fails too (a replica without a leader at the end, ...)
+            try {
+                ChaosWorkload.Agents agents = ws.stream().map(ChaosWorkload::agents).filter(java.util.Objects::nonNull).findFirst().orElse(null);
+                if (agents != null) {
+                    cluster.startAgents(agents.count(), agents.nodesEach(), agents.args(), Duration.ofSeconds(120));
+                }
+                h = new History();
+                long deadline = System.nanoTime() + seconds * 1_000_000_000L;
+                List<Thread> threads = new ArrayList<>();
+                for (int i = 0; i < ws.size(); i++) {
+                    ChaosWorkload w = ws.get(i);
+                    long wseed = seed + i;
+                    threads.add(new Thread(() -> {
+                        try {
+                            w.run(cluster, h, concurrency, rate, deadline, wseed);
+                        } catch (Exception e) {
+                            errors.add(e);
+                        }
+                    }, "workload-" + w.name()));
+                }
                 threads.add(new Thread(() -> {
                     try {
-                        w.run(cluster, h, concurrency, rate, deadline, wseed);
+                        schedule.run(cluster, h, deadline);
                     } catch (Exception e) {
                         errors.add(e);
                     }
-                }, "workload-" + w.name()));
-            }
-            threads.add(new Thread(() -> {
-                try {
-                    schedule.run(cluster, h, deadline);
-                } catch (Exception e) {
-                    errors.add(e);
+                }, "nemesis"));
+                threads.forEach(Thread::start);
+                for (Thread t : threads) {
+                    t.join();
                 }
-            }, "nemesis"));
-            threads.forEach(Thread::start);
-            for (Thread t : threads) {
-                t.join();
+                cluster.healAll();
+                h.add(new Op(-1, Op.Type.info, "heal", null, History.v("all healed"), h.now(), null, null));
+                cluster.awaitLeader(Duration.ofSeconds(60), cluster.nodes());
+                try {
+                    cluster.awaitApi(Duration.ofSeconds(60), cluster.nodes());
+                } catch (java.io.IOException e) {
+                    System.err.println("chaos: " + e.getMessage().lines().findFirst().orElse("") + " (the final reads go through the others)");
+                }
+                for (ChaosWorkload w : ws) {
+                    w.finish(cluster, h, Duration.ofSeconds(60));
+                }
+            } finally {
+                try {
+                    cluster.saveLogs(dir);
+                } catch (Exception e) {
+                    System.err.println("chaos: saving the replicas' logs failed: " + e);
+                }
             }
-            cluster.healAll();
-            h.add(new Op(-1, Op.Type.info, "heal", null, History.v("all healed"), h.now(), null, null));
-            cluster.awaitLeader(Duration.ofSeconds(60), cluster.nodes());
-            try {
-                cluster.awaitApi(Duration.ofSeconds(60), cluster.nodes());
-            } catch (java.io.IOException e) {
-                System.err.println("chaos: " + e.getMessage().lines().findFirst().orElse("") + " (the final reads go through the others)");
-            }
-            for (ChaosWorkload w : ws) {
-                w.finish(cluster, h, Duration.ofSeconds(60));
-            }
-            cluster.saveLogs(dir);
             startRetries[0] = cluster.startRetries();
             startRetries[1] = cluster.execRetries();
             if (!errors.isEmpty()) {

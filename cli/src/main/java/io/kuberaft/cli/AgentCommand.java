@@ -24,7 +24,8 @@ import java.util.concurrent.CountDownLatch;
 public final class AgentCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(AgentCommand.class);
 
-    @Option(names = "--kubeconfig", required = true, description = "Credentials and CA for the API (e.g. .kuberaft/kubeconfig).")
+    @Option(names = "--kubeconfig", description = "Credentials and CA for the API (e.g. .kuberaft/kubeconfig). Without it the agent is "
+            + "standalone, as a kubelet without one: it runs the static pods of --pod-manifest-path only.")
     Path kubeconfig;
 
     @Option(names = "--server", description = "API URL; overrides the kubeconfig's (e.g. the load balancer https://127.0.0.1:6443).")
@@ -89,19 +90,24 @@ public final class AgentCommand implements Callable<Integer> {
             System.err.println("kuberaft agent: " + e.getMessage());
             return 2;
         }
-        KubernetesClient client;
-        try {
-            client = AgentClient.fromKubeconfig(kubeconfig, server, watchIdleTimeout);
-        } catch (Exception e) {
-            System.err.println("kuberaft agent: " + e.getMessage());
-            return 2;
+        KubernetesClient client = null; // none: standalone (NodeAgent logs event=agent-standalone)
+        if (kubeconfig != null) {
+            try {
+                client = AgentClient.fromKubeconfig(kubeconfig, server, watchIdleTimeout);
+            } catch (Exception e) {
+                System.err.println("kuberaft agent: " + e.getMessage());
+                return 2;
+            }
         }
+        KubernetesClient apiClient = client;
         NodeAgent agent = new NodeAgent(client, config, Clock.systemUTC());
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             LOG.info("event=agent-stopping");
             agent.close();
-            client.close();
+            if (apiClient != null) {
+                apiClient.close();
+            }
             stopped.countDown();
         }, "agent-shutdown"));
         try {
@@ -122,6 +128,12 @@ public final class AgentCommand implements Callable<Integer> {
         if (agentPort < 0 || agentPort > 65535) {
             throw new IllegalArgumentException("--agent-port must be 0..65535, got " + agentPort);
         }
+        if (kubeconfig == null && podManifestPath == null) {
+            throw new IllegalArgumentException("--kubeconfig is required unless --pod-manifest-path is given (standalone: static pods only)");
+        }
+        if (kubeconfig == null && server != null) {
+            throw new IllegalArgumentException("--server needs --kubeconfig (its credentials and CA)");
+        }
         if (leaseRenewMs <= 0 || statusReportS <= 0 || backoffMs <= 0 || simulatedRunSeconds < 0) {
             throw new IllegalArgumentException("intervals must be positive");
         }
@@ -135,11 +147,14 @@ public final class AgentCommand implements Callable<Integer> {
                 Duration.ofMillis(backoffMs), Duration.ofMinutes(5), Duration.ofMillis(Math.round(simulatedRunSeconds * 1000)), clientCa());
     }
 
-    /** The client CA of the agent API: --client-ca-file, else the CA the kubeconfig trusts for the API server. */
+    /** The client CA of the agent API: --client-ca-file, else the CA the kubeconfig trusts for the API server (none standalone). */
     private String clientCa() {
         try {
             if (clientCaFile != null) {
                 return java.nio.file.Files.readString(clientCaFile);
+            }
+            if (kubeconfig == null) {
+                return null; // standalone: the agent API accepts no caller (logs, exec) unless --client-ca-file says whom
             }
             return AgentClient.kubeconfigCa(kubeconfig);
         } catch (java.io.IOException e) {

@@ -29,6 +29,8 @@ public final class ClusterFile {
     public List<String> serverArgs = new ArrayList<>();
     /** Flags `up --agent-arg` passed to every agent, kept so restarted agents get them too. */
     public List<String> agentArgs = new ArrayList<>();
+    /** Extra names of the serving certificate (`up --tls-san`), kept so a restart issues no certificate without them. */
+    public List<String> tlsSans = new ArrayList<>();
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
     @JsonIgnoreProperties(ignoreUnknown = true)

@@ -61,6 +61,11 @@ public final class LocalCluster {
 
     /** @param lbKind "builtin" or "haproxy": used when the cluster is new (a restart keeps its kind) */
     public ClusterFile up(int masters, List<String> serverArgs, String lbKind) throws IOException {
+        return up(masters, serverArgs, lbKind, List.of());
+    }
+
+    /** @param tlsSans extra names of the serving certificate, added to those the cluster already has */
+    public ClusterFile up(int masters, List<String> serverArgs, String lbKind, List<String> tlsSans) throws IOException {
         this.lbKind = lbKind;
         ClusterFile f;
         if (ClusterFile.exists(dir)) {
@@ -73,8 +78,13 @@ public final class LocalCluster {
             }
         }
         Files.createDirectories(dir.resolve("logs"));
+        for (String san : tlsSans) {
+            if (!f.tlsSans.contains(san)) {
+                f.tlsSans.add(san);
+            }
+        }
         Pki pki = new Pki(dir);
-        pki.ensure(List.of());
+        pki.ensure(f.tlsSans);
         List<ClusterFile.Master> started = new ArrayList<>();
         for (ClusterFile.Master m : f.masters) {
             if (!alive(m.pid)) {
@@ -204,13 +214,22 @@ public final class LocalCluster {
         }
     }
 
+    /**
+     * JVM options of every process `up` starts (replicas, agents, the load balancer) unless
+     * KUBERAFT_SERVER_JAVA_OPTS replaces them. C1 only: a local cluster puts three replicas and their agents on
+     * the cores of one machine, where C2 kept compiling for minutes (half of a busy leader's CPU, 5 minutes
+     * after start) and the API served 1.6-2x more requests per replica CPU second with C1 alone (README,
+     * bench api). A long-lived production replica on its own cores can drop the flag.
+     */
+    static final String DEFAULT_JAVA_OPTS = "-Xmx768m -XX:+UseG1GC -XX:TieredStopAtLevel=1";
+
     List<String> baseCommand() {
         List<String> cmd = new ArrayList<>();
         if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
             cmd.add("/usr/bin/setsid");
         }
         cmd.add(javaBinary());
-        cmd.addAll(List.of(System.getenv().getOrDefault("KUBERAFT_SERVER_JAVA_OPTS", "-Xmx768m -XX:+UseG1GC").trim().split("\\s+")));
+        cmd.addAll(List.of(System.getenv().getOrDefault("KUBERAFT_SERVER_JAVA_OPTS", DEFAULT_JAVA_OPTS).trim().split("\\s+")));
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
         return cmd;
     }

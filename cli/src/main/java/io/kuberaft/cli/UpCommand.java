@@ -55,6 +55,11 @@ public final class UpCommand implements Callable<Integer> {
     @Option(names = "--agent-runtime", defaultValue = "simulated", description = "Runtime of the agents: simulated or process (default: ${DEFAULT-VALUE}).")
     String agentRuntime;
 
+    @Option(names = "--tls-san", description = "An extra DNS name or IP address of the API's serving certificate, for clients that reach "
+            + "the cluster by another name than 127.0.0.1/localhost (repeatable); kept in cluster.json, and the certificate is issued "
+            + "again by the same CA when a name is added.")
+    List<String> tlsSans = new ArrayList<>();
+
     @Option(names = "--server-arg", description = "Any other `server` flag, passed through verbatim (repeatable).")
     List<String> serverArgs = new ArrayList<>();
 
@@ -101,9 +106,15 @@ public final class UpCommand implements Callable<Integer> {
             System.err.println("kuberaft up: --lb haproxy needs the haproxy binary (apt-get install haproxy)");
             return 2;
         }
+        for (String san : tlsSans) {
+            if (!Pki.validName(san)) {
+                System.err.println("kuberaft up: --tls-san " + san + " is neither a DNS name nor an IP address");
+                return 2;
+            }
+        }
         ClusterFile f;
         try {
-            f = cluster.up(masters, args, lb);
+            f = cluster.up(masters, args, lb, tlsSans);
             if (agents > 0 || !f.agents.isEmpty()) {
                 cluster.startAgents(f, agents, agentRuntime, agentArgs);
                 if (!cluster.awaitAgentNodes(f, java.time.Duration.ofSeconds(60))) {

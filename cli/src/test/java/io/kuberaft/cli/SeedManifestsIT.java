@@ -30,7 +30,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Issue 3 §8: real kubectl 1.32 against `./kuberaft up` (3 replicas, built-in load balancer): `apply -f` every
  * seed manifest with default validation, in file order (later files update objects of earlier ones), and check
  * kubectl's output against what upstream prints. Then a handful of get/describe/label/diff outputs that already
- * match upstream.
+ * match upstream. Last, the same kubectl session (create, scale, get in every output format, describe, edit,
+ * label/annotate, three patch types, diff, server-side apply, explain, cascading deletes, get -w) runs once,
+ * the leader is SIGKILLed, and it runs again through the load balancer.
  *
  * <p>Where kuberaft still differs from upstream, the file is in {@link #KNOWN_GAPS}: it is applied (so later
  * files see the same state) and its output printed, but not asserted.
@@ -209,8 +211,13 @@ class SeedManifestsIT {
     }
 
     static Result run(List<String> cmd, long timeoutS) throws IOException, InterruptedException {
+        return run(cmd, Map.of(), timeoutS);
+    }
+
+    static Result run(List<String> cmd, Map<String, String> env, long timeoutS) throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).directory(ROOT.toFile());
         pb.environment().put("KUBERAFT_NO_BUILD", "1");
+        pb.environment().putAll(env);
         Path out = Files.createTempFile(tmp, "out-", ".txt");
         pb.redirectOutput(out.toFile());
         Process p = pb.start();
@@ -228,9 +235,13 @@ class SeedManifestsIT {
     }
 
     Result kubectl(String... args) throws IOException, InterruptedException {
+        return kubectlEnv(Map.of(), args);
+    }
+
+    Result kubectlEnv(Map<String, String> env, String... args) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of(KUBECTL.toString(), "--kubeconfig", kubeconfig, "--request-timeout=20s"));
         cmd.addAll(List.of(args));
-        return run(cmd, 30);
+        return run(cmd, env, 30);
     }
 
     /** kubectl that must succeed; returns its output. */
@@ -410,6 +421,127 @@ class SeedManifestsIT {
         assertThat(read(watchOut)).containsPattern("(?m)^NAME +DATA +AGE$").containsPattern("(?m)^watched-cm +0 +\\S+$");
     }
 
+    @Test
+    @Order(3)
+    @Timeout(value = 300, unit = TimeUnit.SECONDS)
+    void theKubectlSessionWorksAgainAfterTheLeaderIsKilled() throws Exception {
+        session("session-before");
+        E2eCluster cluster = new E2eCluster(tmp);
+        assertThat(cluster.dir).isEqualTo(dir);
+        var leader = cluster.awaitLeader();
+        long pid = cluster.masterPid(leader);
+        E2eCluster.sigkill(pid);
+        long killed = System.nanoTime();
+        int[] failures = {0};
+        // kubectl through the load balancer: the first calls may meet the dead replica (until the next health
+        // check) or the election; every call after the first success must succeed.
+        E2eCluster.await("a kubectl write after SIGKILL of leader " + leader.path("id").asText(), 30_000, () -> {
+            Result r = kubectl("create", "configmap", "after-kill-probe", "--from-literal=k=v");
+            if (r.code() != 0 && !r.out().contains("AlreadyExists")) {
+                failures[0]++;
+                return false;
+            }
+            return true;
+        });
+        System.out.printf("SeedManifestsIT: writes through kubectl resumed %d ms after SIGKILL of %s (%d failed calls before)%n",
+                (System.nanoTime() - killed) / 1_000_000, leader.path("id").asText(), failures[0]);
+        // What the seeds created survived the kill.
+        assertThat(ok("get", "all")).contains("service/kubernetes", "deployment.apps/sample-node-app", "job.batch/job");
+        assertThat(ok("get", "pod", "app-node", "-o", "jsonpath={.metadata.labels.tier}/{.metadata.annotations.note}"))
+                .isEqualTo("db/b");
+        session("session-after");
+    }
+
+    /** One user's kubectl session in namespace {@code ns}: every command must succeed at its first attempt. */
+    private void session(String ns) throws Exception {
+        assertThat(ok("create", "namespace", ns)).contains("namespace/" + ns + " created");
+        assertThat(ok("create", "deployment", "web", "--image=nginx", "--replicas=2", "-n", ns))
+                .contains("deployment.apps/web created");
+        assertThat(ok("scale", "deployment", "web", "--replicas=3", "-n", ns)).contains("deployment.apps/web scaled");
+        await("3 pods of deployment web in " + ns, 60_000, () -> kubectl("get", "pods", "-n", ns, "-l", "app=web", "-o", "name")
+                .out().lines().filter(l -> l.startsWith("pod/web-")).count() == 3);
+        assertThat(ok("get", "deployment", "web", "-n", ns, "-o", "yaml"))
+                .contains("kind: Deployment", "  replicas: 3", "  namespace: " + ns);
+        assertThat(ok("get", "deployment", "web", "-n", ns, "-o", "json")).contains("\"kind\": \"Deployment\"", "\"replicas\": 3");
+        assertThat(ok("get", "deployment", "web", "-n", ns, "-o", "wide").lines().findFirst().orElse(""))
+                .matches("NAME +READY +UP-TO-DATE +AVAILABLE +AGE +CONTAINERS +IMAGES +SELECTOR");
+        String rs = ok("get", "rs", "-n", ns, "-l", "app=web", "-o", "name").strip();
+        assertThat(rs).startsWith("replicaset.apps/web-");
+        // Events are recorded after the scale itself: describe until the scale-up to 3 shows ("from 0 to 3" when the
+        // controller saw the Deployment only after the scale).
+        java.util.regex.Pattern scaled = java.util.regex.Pattern.compile(
+                "(?m)^  Normal +ScalingReplicaSet +\\S+ +deployment-controller +Scaled up replica set web-\\S+ from [02] to 3$");
+        String[] describe = {""};
+        try {
+            await("the ScalingReplicaSet event in describe deployment web -n " + ns, 60_000,
+                    () -> scaled.matcher(describe[0] = ok("describe", "deployment", "web", "-n", ns)).find());
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "\n" + describe[0] + "\nkubectl get events -n " + ns + ":\n"
+                    + kubectl("get", "events", "-n", ns).out(), e);
+        }
+        assertThat(describe[0]).containsPattern("(?m)^Replicas: +3 desired \\| 3 updated \\| 3 total \\| 0 available \\| 3 unavailable$")
+                .containsPattern("(?m)^StrategyType: +RollingUpdate$");
+
+        // edit (KUBE_EDITOR), label/annotate --overwrite, and the three patch types on a ConfigMap.
+        assertThat(ok("create", "configmap", "cm", "--from-literal=a=b", "-n", ns)).contains("configmap/cm created");
+        Path editor = Files.createTempFile(tmp, "editor-", ".sh");
+        Files.writeString(editor, "#!/bin/sh\nsed -i 's/^  a: b$/  a: edited/' \"$1\"\n");
+        editor.toFile().setExecutable(true);
+        Result edited = kubectlEnv(Map.of("KUBE_EDITOR", editor.toString()), "edit", "configmap", "cm", "-n", ns);
+        assertThat(edited.code()).as(edited.out()).isZero();
+        assertThat(edited.out()).contains("configmap/cm edited");
+        assertThat(ok("label", "configmap", "cm", "tier=web", "-n", ns)).contains("configmap/cm labeled");
+        assertThat(ok("label", "configmap", "cm", "tier=db", "--overwrite", "-n", ns)).contains("configmap/cm labeled");
+        assertThat(ok("annotate", "configmap", "cm", "note=b", "--overwrite", "-n", ns)).contains("configmap/cm annotated");
+        assertThat(ok("patch", "configmap", "cm", "-n", ns, "-p", "{\"data\":{\"s\":\"1\"}}")).contains("configmap/cm patched");
+        assertThat(ok("patch", "configmap", "cm", "-n", ns, "--type", "merge", "-p", "{\"data\":{\"m\":\"2\"}}"))
+                .contains("configmap/cm patched");
+        assertThat(ok("patch", "configmap", "cm", "-n", ns, "--type", "json", "-p",
+                "[{\"op\":\"replace\",\"path\":\"/data/s\",\"value\":\"3\"}]")).contains("configmap/cm patched");
+        assertThat(ok("get", "configmap", "cm", "-n", ns, "-o",
+                "jsonpath={.data.a}/{.data.s}/{.data.m}/{.metadata.labels.tier}/{.metadata.annotations.note}"))
+                .isEqualTo("edited/3/2/db/b");
+
+        // diff of a changed object (exit 1 and a unified diff), then server-side apply of it.
+        Path changed = Files.createTempFile(tmp, "cm-", ".yaml");
+        Files.writeString(changed, "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: applied\n  namespace: " + ns
+                + "\ndata:\n  a: one\n");
+        assertThat(ok("apply", "--server-side", "-f", changed.toString())).contains("configmap/applied serverside-applied");
+        Files.writeString(changed, Files.readString(changed).replace("a: one", "a: two"));
+        Result diff = kubectl("diff", "-f", changed.toString());
+        assertThat(diff.code()).as(diff.out()).isEqualTo(1);
+        assertThat(diff.out()).contains("-  a: one", "+  a: two");
+        assertThat(ok("apply", "--server-side", "-f", changed.toString())).contains("configmap/applied serverside-applied");
+        assertThat(ok("get", "configmap", "applied", "-n", ns, "-o", "jsonpath={.data.a}")).isEqualTo("two");
+
+        assertThat(ok("explain", "pod.spec.containers.livenessProbe")).contains("FIELD: livenessProbe <Probe>",
+                "Probe describes a health check", "initialDelaySeconds");
+
+        // Cascading deletes: orphan keeps the ReplicaSet (its owner reference removed), foreground takes the pods first.
+        assertThat(ok("delete", "deployment", "web", "-n", ns, "--cascade=orphan")).contains("deployment.apps \"web\" deleted");
+        await("ReplicaSet " + rs + " orphaned", 30_000, () -> {
+            Result r = kubectl("get", rs, "-n", ns, "-o", "jsonpath={.metadata.ownerReferences}");
+            return r.code() == 0 && r.out().isBlank();
+        });
+        assertThat(ok("delete", rs, "-n", ns, "--cascade=foreground")).contains(rs.replace("replicaset.apps/", "replicaset.apps \"") + "\" deleted");
+        await("the pods of " + rs + " deleted", 60_000, () -> kubectl("get", "pods", "-n", ns, "-l", "app=web", "-o", "name").out().isBlank());
+
+        // get -w, bounded by --request-timeout, sees a create made while it watches.
+        Path watchOut = Files.createTempFile(tmp, "watch-", ".txt");
+        Process watch = new ProcessBuilder(KUBECTL.toString(), "--kubeconfig", kubeconfig, "--request-timeout=8s",
+                "get", "configmaps", "-w", "-n", ns).redirectErrorStream(true).redirectOutput(watchOut.toFile()).start();
+        try {
+            await("the watch's initial list in " + ns, 8_000, () -> read(watchOut).contains("applied"));
+            assertThat(ok("create", "configmap", "watched", "-n", ns)).contains("configmap/watched created");
+            await("the watch event for watched in " + ns, 8_000, () -> read(watchOut).contains("watched"));
+        } finally {
+            if (!watch.waitFor(15, TimeUnit.SECONDS)) {
+                watch.destroyForcibly();
+            }
+        }
+        assertThat(ok("delete", "namespace", ns, "--wait=false")).contains("namespace \"" + ns + "\" deleted");
+    }
+
     static String read(Path p) {
         try {
             return Files.readString(p, StandardCharsets.UTF_8);
@@ -418,14 +550,7 @@ class SeedManifestsIT {
         }
     }
 
-    static void await(String what, long timeoutMs, java.util.function.BooleanSupplier cond) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + timeoutMs;
-        while (System.currentTimeMillis() < deadline) {
-            if (cond.getAsBoolean()) {
-                return;
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("timed out waiting for " + what);
+    static void await(String what, long timeoutMs, E2eCluster.Check cond) throws Exception {
+        E2eCluster.await(what, timeoutMs, cond);
     }
 }
