@@ -7,8 +7,12 @@ import io.kuberaft.nodeagent.Flags;
 import io.kuberaft.nodeagent.NodeAgent;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import io.kuberaft.kubeapi.Quantity;
+import io.kuberaft.nodeagent.KubeletConfigFile;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 import java.nio.file.Path;
 import java.time.Clock;
@@ -81,6 +85,38 @@ public final class AgentCommand implements Callable<Integer> {
                     + "through a TCP load balancer that is how a frozen API replica is noticed (default: ${DEFAULT-VALUE}).")
     Duration watchIdleTimeout;
 
+    @Option(names = "--config", description = "A kubelet config file (kubelet.config.k8s.io/v1beta1 KubeletConfiguration): staticPodPath, "
+            + "address, port, readOnlyPort, enableServer, containerLogMaxSize, containerLogMaxFiles, maxPods, nodeLeaseDurationSeconds, "
+            + "registerWithTaints, authentication.x509.clientCAFile are applied, other fields logged as ignored; flags given win over it.")
+    Path configFile;
+
+    @Option(names = "--address", description = "Where the agent API and the read-only port listen (default: --node-ip).")
+    String address;
+
+    @Option(names = "--read-only-port", defaultValue = "0",
+            description = "The kubelet's unauthenticated plain-HTTP port (/healthz, /pods, /stats/summary); 0 = off (default: ${DEFAULT-VALUE}).")
+    int readOnlyPort;
+
+    @Option(names = "--container-log-max-size", defaultValue = "10Mi",
+            description = "A process-runtime container log file is rotated at this size (default: ${DEFAULT-VALUE}).")
+    String containerLogMaxSize;
+
+    @Option(names = "--container-log-max-files", defaultValue = "5",
+            description = "Log files kept per container run, the current one included; at least 2 (default: ${DEFAULT-VALUE}).")
+    int containerLogMaxFiles;
+
+    @Spec
+    CommandSpec spec;
+
+    /** Only from a --config file (the kubelet has no flag for them). */
+    private boolean enableServer = true;
+    private int leaseDurationSeconds = 40;
+
+    /** Whether a flag was given on the command line (then it wins over the --config file). */
+    private boolean given(String flag) {
+        return spec != null && spec.commandLine().getParseResult() != null && spec.commandLine().getParseResult().hasMatchedOption(flag);
+    }
+
     @Override
     public Integer call() throws Exception {
         AgentConfig config;
@@ -121,12 +157,73 @@ public final class AgentCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** Copies what the --config file sets onto the options not given as flags. */
+    private void applyConfigFile() {
+        KubeletConfigFile f = KubeletConfigFile.read(configFile);
+        if (f.staticPodPath() != null && !given("--pod-manifest-path")) {
+            podManifestPath = Path.of(f.staticPodPath());
+        }
+        if (f.address() != null && !given("--address")) {
+            address = f.address();
+        }
+        if (f.port() != null && !given("--agent-port")) {
+            agentPort = f.port();
+        }
+        if (f.readOnlyPort() != null && !given("--read-only-port")) {
+            readOnlyPort = f.readOnlyPort();
+        }
+        if (f.enableServer() != null) {
+            enableServer = f.enableServer();
+        }
+        if (f.containerLogMaxBytes() != null && !given("--container-log-max-size")) {
+            containerLogMaxSize = String.valueOf(f.containerLogMaxBytes());
+        }
+        if (f.containerLogMaxFiles() != null && !given("--container-log-max-files")) {
+            containerLogMaxFiles = f.containerLogMaxFiles();
+        }
+        if (f.maxPods() != null && !given("--capacity")) {
+            capacity = capacity.replaceAll("pods=[^,]*", "pods=" + f.maxPods());
+        }
+        if (f.nodeLeaseDurationSeconds() != null && !given("--node-lease-renew-interval-ms")) {
+            leaseDurationSeconds = f.nodeLeaseDurationSeconds();
+            leaseRenewMs = f.nodeLeaseDurationSeconds() * 250L; // upstream renews at a quarter of the duration
+        }
+        if (f.registerWithTaints() != null && !given("--register-with-taints")) {
+            taints = String.join(",", f.registerWithTaints().stream()
+                    .map(t -> t.key() + (t.value() == null ? "" : "=" + t.value()) + ":" + t.effect()).toList());
+        }
+        if (f.clientCAFile() != null && !given("--client-ca-file")) {
+            clientCaFile = Path.of(f.clientCAFile());
+        }
+        if (!f.ignored().isEmpty()) {
+            LOG.info("event=kubelet-config-ignored file={} fields={}", configFile, f.ignored());
+        }
+    }
+
     AgentConfig config() {
+        if (configFile != null) {
+            applyConfigFile();
+        }
         if (!runtime.equals("simulated") && !runtime.equals("process")) {
             throw new IllegalArgumentException("--runtime must be simulated or process, got \"" + runtime + "\"");
         }
         if (agentPort < 0 || agentPort > 65535) {
             throw new IllegalArgumentException("--agent-port must be 0..65535, got " + agentPort);
+        }
+        if (readOnlyPort < 0 || readOnlyPort > 65535) {
+            throw new IllegalArgumentException("--read-only-port must be 0..65535, got " + readOnlyPort);
+        }
+        if (containerLogMaxFiles < 2) {
+            throw new IllegalArgumentException("--container-log-max-files must be at least 2, got " + containerLogMaxFiles);
+        }
+        long logMaxBytes;
+        try {
+            logMaxBytes = Quantity.parse(containerLogMaxSize).value();
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("--container-log-max-size: \"" + containerLogMaxSize + "\" is not a quantity (e.g. 10Mi)");
+        }
+        if (logMaxBytes <= 0) {
+            throw new IllegalArgumentException("--container-log-max-size must be positive, got " + containerLogMaxSize);
         }
         if (kubeconfig == null && podManifestPath == null) {
             throw new IllegalArgumentException("--kubeconfig is required unless --pod-manifest-path is given (standalone: static pods only)");
@@ -143,8 +240,9 @@ public final class AgentCommand implements Callable<Integer> {
         List<Flags.Taint> t = Flags.taints(taints);
         Map<String, String> cap = Flags.capacity(capacity);
         return new AgentConfig(names, runtime, l, t, cap, nodeIP, agentPort, rootDir.toAbsolutePath(), podManifestPath == null ? null : podManifestPath.toAbsolutePath(),
-                Duration.ofMillis(leaseRenewMs), 40, Duration.ofSeconds(statusReportS), Duration.ofMillis(200),
-                Duration.ofMillis(backoffMs), Duration.ofMinutes(5), Duration.ofMillis(Math.round(simulatedRunSeconds * 1000)), clientCa());
+                Duration.ofMillis(leaseRenewMs), leaseDurationSeconds, Duration.ofSeconds(statusReportS), Duration.ofMillis(200),
+                Duration.ofMillis(backoffMs), Duration.ofMinutes(5), Duration.ofMillis(Math.round(simulatedRunSeconds * 1000)), clientCa(),
+                address, enableServer, readOnlyPort, logMaxBytes, containerLogMaxFiles);
     }
 
     /** The client CA of the agent API: --client-ca-file, else the CA the kubeconfig trusts for the API server (none standalone). */

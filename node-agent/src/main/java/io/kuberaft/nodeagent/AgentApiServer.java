@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.kuberaft.nodeagent.runtime.CannotStartException;
+import io.kuberaft.nodeagent.runtime.ContainerRuntime;
 import io.kuberaft.nodeagent.runtime.RuntimeContainer;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -56,6 +57,7 @@ final class AgentApiServer implements AutoCloseable {
     private static final java.util.Set<String> HOP_BY_HOP = java.util.Set.of("connection", "keep-alive", "proxy-authenticate",
             "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade", "host");
     private final Vertx vertx;
+    private final HttpServer readOnly;
     private final HttpServer server;
     private final HttpClient proxyClient;
     private final NodeAgent agent;
@@ -63,54 +65,99 @@ final class AgentApiServer implements AutoCloseable {
     private final Clock clock;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private AgentApiServer(Vertx vertx, HttpServer server, NodeAgent agent, boolean clientCa, Clock clock) {
+    private AgentApiServer(Vertx vertx, HttpServer server, HttpServer readOnly, NodeAgent agent, boolean clientCa, Clock clock) {
         this.vertx = vertx;
         this.server = server;
+        this.readOnly = readOnly;
         this.agent = agent;
         this.clientCa = clientCa;
         this.clock = clock;
         this.proxyClient = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(5000).setTrustAll(true).setVerifyHost(false));
     }
 
-    static AgentApiServer start(String host, int port, NodeAgent agent, String clientCaPem, Clock clock) {
+    /**
+     * Starts the agent API on {@code host:port} (unless {@code enableServer} is false) and, when {@code readOnlyPort}
+     * is not 0, the kubelet's read-only port on {@code host:readOnlyPort}.
+     */
+    static AgentApiServer start(String host, int port, boolean enableServer, int readOnlyPort, NodeAgent agent, String clientCaPem, Clock clock) {
         Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2).setWorkerPoolSize(32));
-        ServingCertificate.Pem pem = ServingCertificate.selfSignedPem(host);
-        HttpServerOptions o = new HttpServerOptions().setHost(host).setPort(port).setSsl(true)
-                .setKeyCertOptions(new PemKeyCertOptions().addCertValue(Buffer.buffer(pem.cert())).addKeyValue(Buffer.buffer(pem.key())))
-                .setWebSocketSubProtocols(PROTOCOLS).setMaxWebSocketFrameSize(1024 * 1024).setMaxWebSocketMessageSize(4 * 1024 * 1024);
         boolean withCa = clientCaPem != null && !clientCaPem.isBlank();
-        if (withCa) {
-            o.setClientAuth(ClientAuth.REQUEST).setTrustOptions(new PemTrustOptions().addCertValue(Buffer.buffer(clientCaPem)));
-        } else {
-            LOG.warn("event=agent-api-no-client-ca message=\"no client CA: the agent API refuses every caller (logs, exec)\"");
-        }
-        HttpServer s = vertx.createHttpServer(o);
-        AgentApiServer api = new AgentApiServer(vertx, s, agent, withCa, clock);
-        s.requestHandler(api::handle);
+        HttpServer s = null;
+        HttpServer ro = null;
         try {
-            s.listen().await();
+            if (enableServer) {
+                ServingCertificate.Pem pem = ServingCertificate.selfSignedPem(host);
+                HttpServerOptions o = new HttpServerOptions().setHost(host).setPort(port).setSsl(true)
+                        .setKeyCertOptions(new PemKeyCertOptions().addCertValue(Buffer.buffer(pem.cert())).addKeyValue(Buffer.buffer(pem.key())))
+                        .setWebSocketSubProtocols(PROTOCOLS).setMaxWebSocketFrameSize(1024 * 1024).setMaxWebSocketMessageSize(4 * 1024 * 1024);
+                if (withCa) {
+                    o.setClientAuth(ClientAuth.REQUEST).setTrustOptions(new PemTrustOptions().addCertValue(Buffer.buffer(clientCaPem)));
+                } else {
+                    LOG.warn("event=agent-api-no-client-ca message=\"no client CA: the agent API refuses every caller (logs, exec)\"");
+                }
+                s = vertx.createHttpServer(o);
+            }
+            if (readOnlyPort != 0) {
+                ro = vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(readOnlyPort));
+            }
+            AgentApiServer api = new AgentApiServer(vertx, s, ro, agent, withCa, clock);
+            if (s != null) {
+                s.requestHandler(api::handle);
+                s.listen().await();
+                LOG.info("event=agent-api-listening address=https://{}:{} client-ca={}", host, s.actualPort(), withCa);
+            }
+            if (ro != null) {
+                ro.requestHandler(api::handleReadOnly);
+                ro.listen().await();
+                LOG.info("event=agent-read-only-port-listening address=http://{}:{}", host, ro.actualPort());
+            }
+            return api;
         } catch (RuntimeException e) {
             vertx.close();
             throw e;
         }
-        LOG.info("event=agent-api-listening address=https://{}:{} client-ca={}", host, s.actualPort(), withCa);
-        return api;
     }
 
+    /** The agent API's port; 0 when it does not run ({@code enableServer: false}). */
     int port() {
-        return server.actualPort();
+        return server == null ? 0 : server.actualPort();
+    }
+
+    int readOnlyPort() {
+        return readOnly == null ? 0 : readOnly.actualPort();
+    }
+
+    /**
+     * The kubelet's read-only port: plain HTTP, no authentication, only what upstream serves there without its
+     * debugging handlers ({@code /healthz}, {@code /pods}, {@code /stats/summary}); logs, exec and the proxy are not.
+     */
+    private void handleReadOnly(HttpServerRequest req) {
+        String path = req.path();
+        if (path.equals("/healthz") || path.equals("/pods") || path.equals("/pods/") || path.equals("/stats/summary")) {
+            if (!req.method().name().equals("GET") && !path.equals("/healthz")) {
+                send(req.response(), 405, "405: Method Not Allowed");
+                return;
+            }
+            route(req, path);
+        } else {
+            send(req.response(), 404, "404 page not found");
+        }
     }
 
     private void handle(HttpServerRequest req) {
         String path = req.path();
+        if (!path.equals("/healthz") && !authenticated(req)) {
+            send(req.response(), 401, "Unauthorized");
+            return;
+        }
+        route(req, path);
+    }
+
+    private void route(HttpServerRequest req, String path) {
         Map<String, String> q = new HashMap<>();
         req.params().forEach(e -> q.putIfAbsent(e.getKey(), e.getValue()));
         if (path.equals("/healthz")) {
             send(req.response(), 200, q.containsKey("verbose") ? "[+]ping ok\n[+]log ok\n[+]syncloop ok\nhealthz check passed\n" : "ok");
-            return;
-        }
-        if (!authenticated(req)) {
-            send(req.response(), 401, "Unauthorized");
             return;
         }
         String upgrade = req.getHeader("Upgrade");
@@ -139,9 +186,14 @@ final class AgentApiServer implements AutoCloseable {
                 ObjectNode list = PodWorker.JSON.createObjectNode();
                 list.put("kind", "PodList").put("apiVersion", "v1");
                 list.putObject("metadata");
-                ArrayNode items = list.putArray("items");
-                for (Pod p : agent.pods()) {
-                    items.add(PodWorker.JSON.valueToTree(p));
+                List<Pod> pods = agent.pods();
+                if (pods.isEmpty()) {
+                    list.putNull("items"); // the kubelet's nil slice
+                } else {
+                    ArrayNode items = list.putArray("items");
+                    for (Pod p : pods) {
+                        items.add(PodWorker.JSON.valueToTree(p));
+                    }
                 }
                 return list.toString();
             }, false).onSuccess(body -> req.response().putHeader("Content-Type", "application/json").end(body))
@@ -294,8 +346,10 @@ final class AgentApiServer implements AutoCloseable {
             send(resp, 400, e.getMessage());
             return;
         }
-        byte[] initial = agent.runtime().log(rc, 0).orElse(new byte[0]);
-        long offset = LogRequest.consumed(initial);
+        long start = agent.runtime().logStart(rc);
+        ContainerRuntime.LogChunk first = agent.runtime().log(rc, start).orElse(new ContainerRuntime.LogChunk(start, new byte[0]));
+        byte[] initial = first.bytes();
+        long offset = first.next(LogRequest.consumed(initial));
         LogLimit limit = new LogLimit(lr.limitBytes());
         resp.setChunked(true).setStatusCode(200).putHeader("Content-Type", "text/plain; charset=utf-8");
         boolean more = limit.write(resp, lr.first(LogRequest.entries(initial)));
@@ -309,13 +363,14 @@ final class AgentApiServer implements AutoCloseable {
         // Follow: poll the log until the container has ended and its log is read, the caller went, or the agent stops.
         boolean exited = false;
         while (!gone.get() && !closed.get()) {
-            byte[] next = agent.runtime().log(rc, offset).orElse(null);
-            if (next == null) {
+            ContainerRuntime.LogChunk chunk = agent.runtime().log(rc, offset).orElse(null);
+            if (chunk == null) {
                 break;
             }
+            byte[] next = chunk.bytes();
             int used = LogRequest.consumed(next);
             if (used > 0) {
-                offset += used;
+                offset = chunk.next(used);
                 if (!limit.write(resp, lr.render(LogRequest.entries(next)))) {
                     break;
                 }
@@ -481,10 +536,14 @@ final class AgentApiServer implements AutoCloseable {
     @Override
     public void close() {
         closed.set(true);
-        try {
-            server.close().await();
-        } catch (RuntimeException e) {
-            LOG.debug("event=agent-api-close error={}", e.toString());
+        for (HttpServer s : new HttpServer[]{server, readOnly}) {
+            try {
+                if (s != null) {
+                    s.close().await();
+                }
+            } catch (RuntimeException e) {
+                LOG.debug("event=agent-api-close error={}", e.toString());
+            }
         }
         vertx.close();
     }

@@ -54,7 +54,8 @@ final class AttachSession {
 
     void start() {
         // From now on: what is already in the log is what `kubectl logs` is for.
-        long from = LogRequest.consumed(runtime.log(container, 0).orElse(new byte[0]));
+        long start = runtime.logStart(container);
+        long from = runtime.log(container, start).map(c -> c.next(LogRequest.consumed(c.bytes()))).orElse(start);
         ws.binaryMessageHandler(m -> {
             if (m.length() == 0 || stdin == null) {
                 return; // no stdin to feed; resizes (4): no terminal
@@ -91,13 +92,14 @@ final class AttachSession {
         boolean exited = false;
         try {
             while (!gone.get() && !ws.isClosed()) {
-                byte[] next = runtime.log(container, offset).orElse(null);
-                if (next == null) {
+                ContainerRuntime.LogChunk chunk = runtime.log(container, offset).orElse(null);
+                if (chunk == null) {
                     break;
                 }
+                byte[] next = chunk.bytes();
                 int used = LogRequest.consumed(next);
                 if (used > 0) {
-                    offset += used;
+                    offset = chunk.next(used);
                     for (CriLog.Line l : LogRequest.entries(next)) {
                         boolean err = l.stream().equals("stderr");
                         if (err ? stderr : stdout) {

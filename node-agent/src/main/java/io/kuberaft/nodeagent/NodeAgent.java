@@ -57,7 +57,7 @@ public final class NodeAgent implements AutoCloseable {
         this.clock = clock;
         this.runtime = switch (config.runtime()) {
             case "simulated" -> new SimulatedRuntime(clock, config.simulatedRunTime());
-            case "process" -> new ProcessRuntime(config.rootDir(), clock);
+            case "process" -> new ProcessRuntime(config.rootDir(), clock, config.containerLogMaxBytes(), config.containerLogMaxFiles());
             default -> throw new IllegalArgumentException("--runtime must be simulated or process, got " + config.runtime());
         };
         // Syncs and Lease renewals mostly wait on the API: many hosted nodes need more threads than cores.
@@ -97,7 +97,8 @@ public final class NodeAgent implements AutoCloseable {
         if (standalone && config.podManifestPath() == null) {
             throw new IllegalStateException("without an API server (no kubeconfig) the agent runs static pods only: give --pod-manifest-path");
         }
-        api = AgentApiServer.start(config.nodeIP(), config.agentPort(), this, config.clientCaPem(), clock);
+        api = AgentApiServer.start(config.bindAddress(), config.agentPort(), config.enableServer(), config.readOnlyPort(), this,
+                config.clientCaPem(), clock);
         Prober prober = new Prober(runtime);
         Map<String, NodeStatusReporter> reporters = new java.util.LinkedHashMap<>();
         Map<String, LeaseHeartbeat> leases = new java.util.LinkedHashMap<>();
@@ -145,7 +146,8 @@ public final class NodeAgent implements AutoCloseable {
             LOG.info("event=agent-standalone nodes={} pod-manifest-path={} message=\"no kubeconfig: running the static pods only, "
                     + "no node is registered and no status is posted\"", config.nodeNames(), config.podManifestPath());
         }
-        LOG.info("event=agent-started nodes={} runtime={} api-port={}", config.nodeNames().size(), config.runtime(), api.port());
+        LOG.info("event=agent-started nodes={} runtime={} api-port={} read-only-port={}", config.nodeNames().size(), config.runtime(),
+                api.port(), api.readOnlyPort());
         return this;
     }
 
@@ -216,6 +218,10 @@ public final class NodeAgent implements AutoCloseable {
 
     public int apiPort() {
         return api.port();
+    }
+
+    public int readOnlyPort() {
+        return api.readOnlyPort();
     }
 
     public List<String> nodeNames() {

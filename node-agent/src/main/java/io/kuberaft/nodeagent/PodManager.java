@@ -98,8 +98,9 @@ final class PodManager {
         return List.copyOf(workers.values());
     }
 
+    /** The node's pods as the agent knows them: with the status it computed last (the kubelet's status manager). */
     List<Pod> pods() {
-        return workers.values().stream().map(PodWorker::pod).toList();
+        return workers.values().stream().map(PodWorker::podWithStatus).toList();
     }
 
     /** One pass over every pod of the node (the node's sync loop calls this; never concurrently). */

@@ -109,8 +109,21 @@ final class PodWorker {
         this.pod = latest;
     }
 
+    private volatile ObjectNode lastStatus;
+
     Pod pod() {
         return pod;
+    }
+
+    /** The pod with the status this worker computed last (a standalone agent has no other). */
+    Pod podWithStatus() {
+        ObjectNode status = lastStatus;
+        if (status == null) {
+            return pod;
+        }
+        ObjectNode tree = JSON.valueToTree(pod);
+        tree.set("status", status);
+        return JSON.convertValue(tree, Pod.class);
     }
 
     String podIP() {
@@ -187,6 +200,14 @@ final class PodWorker {
 
     /** Advances the pod one step and returns the status it should have now (null: leave the posted status alone). */
     ObjectNode sync() {
+        ObjectNode status = step();
+        if (status != null) {
+            lastStatus = status;
+        }
+        return status;
+    }
+
+    private ObjectNode step() {
         Instant now = clock.instant();
         if (adoptedTerminal) {
             if (terminating()) {

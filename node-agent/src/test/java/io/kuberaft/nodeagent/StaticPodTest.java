@@ -114,4 +114,47 @@ class StaticPodTest {
             assertThat(alone.nodeNames()).containsExactly("alone");
         }
     }
+
+    /**
+     * The tutorial's standalone kubelet (seed 003: {@code enableServer: false}, {@code readOnlyPort: 10255}): the static
+     * pod runs, {@code /healthz?verbose} and {@code /pods} answer on the plain-HTTP read-only port without credentials,
+     * logs and exec are not served there, and no agent API listens.
+     */
+    @Test
+    void theReadOnlyPortServesHealthAndPodsWithoutCredentials(@TempDir Path own) throws Exception {
+        Path dir = Files.createDirectories(own.resolve("manifests"));
+        Files.writeString(dir.resolve("web.yaml"), MANIFEST);
+        int port;
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+            port = free.getLocalPort();
+        }
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        String base = "http://127.0.0.1:" + port;
+        try (NodeAgent alone = new NodeAgent(null, AgentConfig.defaults("ro", 1, "simulated", own.resolve("agent"))
+                .withPodManifestPath(dir).withServing("127.0.0.1", false, port), Clock.systemUTC())) {
+            alone.start();
+            assertThat(alone.apiPort()).as("enableServer: false").isZero();
+            assertThat(alone.readOnlyPort()).isEqualTo(port);
+            assertThat(get(http, base + "/healthz?verbose").body()).isEqualTo("[+]ping ok\n[+]log ok\n[+]syncloop ok\nhealthz check passed\n");
+            await(WAIT, "web-ro in /pods", () -> bodyOf(http, base + "/pods").contains("\"name\":\"web-ro\""));
+            com.fasterxml.jackson.databind.JsonNode pods = new com.fasterxml.jackson.databind.ObjectMapper().readTree(get(http, base + "/pods").body());
+            assertThat(pods.path("kind").asText()).isEqualTo("PodList");
+            assertThat(pods.path("items").get(0).path("metadata").path("annotations").path("kubernetes.io/config.source").asText()).isEqualTo("file");
+            await(WAIT, "web-ro has a pod IP", () -> bodyOf(http, base + "/pods").contains("\"podIP\""));
+            assertThat(get(http, base + "/containerLogs/default/web-ro/web").statusCode()).isEqualTo(404);
+            assertThat(get(http, base + "/runningpods/").statusCode()).isEqualTo(404);
+        }
+    }
+
+    private static String bodyOf(java.net.http.HttpClient http, String url) {
+        try {
+            return get(http, url).body();
+        } catch (Exception e) {
+            return "";
+        }
+    }
+
+    private static java.net.http.HttpResponse<String> get(java.net.http.HttpClient http, String url) throws Exception {
+        return http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+    }
 }

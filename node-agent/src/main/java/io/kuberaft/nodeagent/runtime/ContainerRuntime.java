@@ -29,10 +29,27 @@ public interface ContainerRuntime extends AutoCloseable {
     void stop(RuntimeContainer container, Duration grace);
 
     /**
-     * The container's log (stdout and stderr) in the {@link CriLog} format, from byte {@code from} on; empty when
-     * the runtime has none for it (any more). The log only grows while the container runs.
+     * The container's log (stdout and stderr) in the {@link CriLog} format, from byte {@code from} on (or from the
+     * oldest byte still kept, when the runtime rotated older ones away: {@link LogChunk#from()} says where the bytes
+     * start); empty when the runtime has none for it (any more). The log only grows while the container runs.
      */
-    Optional<byte[]> log(RuntimeContainer container, long from);
+    Optional<LogChunk> log(RuntimeContainer container, long from);
+
+    /** Log bytes and the offset of their first byte. */
+    record LogChunk(long from, byte[] bytes) {
+        /** The offset after the complete lines of this chunk. */
+        public long next(int consumed) {
+            return from + consumed;
+        }
+    }
+
+    /**
+     * Where {@code kubectl logs} starts reading: the beginning of the current log file. Offsets of {@link #log} are
+     * counted from the run's first byte, so a runtime that rotates logs starts later than 0 once it has rotated.
+     */
+    default long logStart(RuntimeContainer container) {
+        return 0;
+    }
 
     /**
      * Starts {@code command} in the running {@code container} for {@code kubectl exec}, its stdin, stdout and

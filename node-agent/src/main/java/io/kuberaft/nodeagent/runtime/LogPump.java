@@ -5,33 +5,28 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * Copies a process's stdout and stderr into its log file in the {@link CriLog} format, one thread per stream
+ * Copies a process's stdout and stderr into its (rotated) log file in the {@link CriLog} format, one thread per stream
  * (as containerd's shim does): each line gets the time it was read. A line longer than 16 KiB, or the end of
  * the output without a newline, is written as a partial entry.
  */
 final class LogPump {
     private static final Logger LOG = LoggerFactory.getLogger(LogPump.class);
     private static final int MAX_LINE = 16 * 1024;
-    private final OutputStream out;
+    private final ContainerLogFile out;
     private final Clock clock;
 
-    private LogPump(OutputStream out, Clock clock) {
+    private LogPump(ContainerLogFile out, Clock clock) {
         this.out = out;
         this.clock = clock;
     }
 
     /** Starts the two copiers; {@code drained} counts down once per stream at its end (the file is closed after both). */
-    static void start(Process p, Path log, Clock clock, CountDownLatch drained, String id) throws IOException {
-        OutputStream out = Files.newOutputStream(log, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+    static void start(Process p, ContainerLogFile out, Clock clock, CountDownLatch drained, String id) {
         LogPump pump = new LogPump(out, clock);
         CountDownLatch both = new CountDownLatch(2);
         for (String stream : new String[]{"stdout", "stderr"}) {
@@ -82,9 +77,6 @@ final class LogPump {
     private void write(String stream, java.io.ByteArrayOutputStream line, boolean partial) throws IOException {
         String entry = CriLog.format(clock.instant(), stream, line.toString(StandardCharsets.UTF_8), partial);
         line.reset();
-        synchronized (out) {
-            out.write(entry.getBytes(StandardCharsets.UTF_8));
-            out.flush();
-        }
+        out.append(entry.getBytes(StandardCharsets.UTF_8));
     }
 }

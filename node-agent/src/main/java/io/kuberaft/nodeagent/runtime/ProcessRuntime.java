@@ -43,9 +43,19 @@ public final class ProcessRuntime implements ContainerRuntime {
         return t;
     });
 
+    private final long logMaxBytes;
+    private final int logMaxFiles;
+
     public ProcessRuntime(Path root, Clock clock) {
+        this(root, clock, io.kuberaft.nodeagent.AgentConfig.CONTAINER_LOG_MAX_BYTES, io.kuberaft.nodeagent.AgentConfig.CONTAINER_LOG_MAX_FILES);
+    }
+
+    /** {@code logMaxBytes}, {@code logMaxFiles}: the kubelet's containerLogMaxSize and containerLogMaxFiles. */
+    public ProcessRuntime(Path root, Clock clock, long logMaxBytes, int logMaxFiles) {
         this.root = root;
         this.clock = clock;
+        this.logMaxBytes = logMaxBytes;
+        this.logMaxFiles = logMaxFiles;
     }
 
     @Override
@@ -89,8 +99,9 @@ public final class ProcessRuntime implements ContainerRuntime {
             Path workDir = c.getWorkingDir() == null || c.getWorkingDir().isEmpty() ? rootfs
                     : rootfs.resolve(c.getWorkingDir().replaceFirst("^/+", ""));
             Files.createDirectories(workDir);
-            Path log = dir.resolve("logs").resolve(c.getName()).resolve(attempt + ".log");
-            Files.createDirectories(log.getParent());
+            Path logPath = dir.resolve("logs").resolve(c.getName()).resolve(attempt + ".log");
+            Files.createDirectories(logPath.getParent());
+            ContainerLogFile log = new ContainerLogFile(logPath, logMaxBytes, logMaxFiles, clock);
             // spec.stdin: a pipe that kubectl attach -i writes to; otherwise /dev/null, as a container engine does.
             boolean stdin = Boolean.TRUE.equals(c.getStdin());
             ProcessBuilder pb = new ProcessBuilder(cmd).directory(workDir.toFile())
@@ -101,7 +112,13 @@ public final class ProcessRuntime implements ContainerRuntime {
             pb.environment().put("KUBERAFT_ROOTFS", rootfs.toString());
             pb.environment().put("HOSTNAME", pod.name());
             pb.environment().putAll(env);
-            Process p = pb.start();
+            Process p;
+            try {
+                p = pb.start();
+            } catch (IOException e) {
+                log.close();
+                throw e;
+            }
             Proc proc = new Proc(version().replace("0.1.0", "") + pod.uid().substring(0, Math.min(8, pod.uid().length())) + "-" + c.getName()
                     + "-" + attempt + "-" + p.pid(), c.getName(), c.getImage(), clock.instant(), p, log, env, workDir, pod.uid(), stdin);
             p.onExit().thenRun(() -> proc.finishedAt = clock.instant());
@@ -142,20 +159,17 @@ public final class ProcessRuntime implements ContainerRuntime {
     }
 
     @Override
-    public Optional<byte[]> log(RuntimeContainer container, long from) {
-        Path log = ((Proc) container).log;
-        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(log.toFile(), "r")) {
-            long len = f.length();
-            if (from >= len) {
-                return Optional.of(new byte[0]);
-            }
-            byte[] b = new byte[(int) Math.min(len - Math.max(0, from), 64L * 1024 * 1024)];
-            f.seek(Math.max(0, from));
-            f.readFully(b);
-            return Optional.of(b);
+    public Optional<LogChunk> log(RuntimeContainer container, long from) {
+        try {
+            return Optional.of(((Proc) container).log.read(from, 64 * 1024 * 1024));
         } catch (IOException e) {
             return Optional.empty();
         }
+    }
+
+    @Override
+    public long logStart(RuntimeContainer container) {
+        return ((Proc) container).log.currentStart();
     }
 
     @Override
@@ -272,14 +286,14 @@ public final class ProcessRuntime implements ContainerRuntime {
 
     private static final class Proc extends ContainerRun {
         final Process process;
-        final Path log;
+        final ContainerLogFile log;
         final Map<String, String> env;
         final Path workDir;
         final java.util.concurrent.CountDownLatch drained = new java.util.concurrent.CountDownLatch(2);
         final boolean stdin;
         volatile Instant finishedAt;
 
-        Proc(String containerId, String name, String image, Instant startedAt, Process process, Path log, Map<String, String> env,
+        Proc(String containerId, String name, String image, Instant startedAt, Process process, ContainerLogFile log, Map<String, String> env,
              Path workDir, String podUid, boolean stdin) {
             super(containerId, name, image, startedAt, podUid);
             this.stdin = stdin;

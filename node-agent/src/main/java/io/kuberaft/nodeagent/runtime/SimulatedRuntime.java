@@ -179,7 +179,7 @@ public final class SimulatedRuntime implements ContainerRuntime {
     }
 
     @Override
-    public Optional<byte[]> log(RuntimeContainer container, long from) {
+    public Optional<LogChunk> log(RuntimeContainer container, long from) {
         Sim sim = (Sim) container;
         StringBuilder b = new StringBuilder();
         for (String line : sim.log.split("\n")) {
@@ -188,7 +188,7 @@ public final class SimulatedRuntime implements ContainerRuntime {
         sim.exit().ifPresent(e -> b.append(CriLog.format(e.finishedAt(), "stdout", "simulated container " + sim.name + " exited with code " + e.exitCode(), false)));
         byte[] all = b.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
         int start = (int) Math.min(Math.max(0, from), all.length);
-        return Optional.of(java.util.Arrays.copyOfRange(all, start, all.length));
+        return Optional.of(new LogChunk(start, java.util.Arrays.copyOfRange(all, start, all.length)));
     }
 
     @Override
