@@ -84,9 +84,19 @@ public final class RaftReplica implements AutoCloseable {
         return r;
     }
 
+    private static boolean isLoopback(String host) {
+        return host.equals("localhost") || host.startsWith("127.") || host.equals("::1") || host.equals("[::1]");
+    }
+
     static RaftProperties properties(ReplicaConfig c) {
         RaftProperties p = new RaftProperties();
         GrpcConfigKeys.Server.setPort(p, ReplicaConfig.portOf(c.address()));
+        String host = c.address().substring(0, c.address().lastIndexOf(':'));
+        if (isLoopback(host)) {
+            // A local cluster (`up`, tests) must not listen on every interface, Ratis' default. Other addresses may be
+            // names of a container or an interface behind NAT: those keep the wildcard, as etcd's listen-peer-urls would.
+            GrpcConfigKeys.Server.setHost(p, host);
+        }
         RaftServerConfigKeys.setStorageDir(p, List.of(c.dataDir().resolve("raft").toFile()));
         RaftServerConfigKeys.Rpc.setTimeoutMin(p, TimeDuration.valueOf(c.electionTimeoutMin().toMillis(), TimeUnit.MILLISECONDS));
         RaftServerConfigKeys.Rpc.setTimeoutMax(p, TimeDuration.valueOf(c.electionTimeoutMax().toMillis(), TimeUnit.MILLISECONDS));
