@@ -56,6 +56,55 @@ public final class ProcessRuntime implements ContainerRuntime {
         this.clock = clock;
         this.logMaxBytes = logMaxBytes;
         this.logMaxFiles = logMaxFiles;
+        reapOrphans();
+    }
+
+    /**
+     * Processes a previous agent on this root started and left behind (it was killed, so it could not stop them): they
+     * would run twice next to the ones this agent starts for the same pods, holding their ports. Their stdout went to
+     * the dead agent, so they cannot be adopted; they are stopped (SIGTERM, SIGKILL 2 s later). A pid file names the
+     * process and its start time, so a pid reused by an unrelated process is left alone.
+     */
+    private void reapOrphans() {
+        Path pods = root.resolve("pods");
+        if (!Files.isDirectory(pods)) {
+            return;
+        }
+        try (Stream<Path> files = Files.find(pods, 3, (f, a) -> f.getFileName().toString().endsWith(".pid") && f.getParent().getFileName().toString().equals("run"))) {
+            for (Path f : files.toList()) {
+                try {
+                    String[] pidAndStart = Files.readString(f).trim().split(" ");
+                    Optional<ProcessHandle> h = ProcessHandle.of(Long.parseLong(pidAndStart[0]));
+                    if (h.isPresent() && h.get().isAlive()
+                            && h.get().info().startInstant().map(i -> i.toEpochMilli() == Long.parseLong(pidAndStart[1])).orElse(false)) {
+                        ProcessHandle p = h.get();
+                        LOG.info("event=orphan-process-stopped pid={} pid-file={}", p.pid(), f);
+                        p.descendants().forEach(ProcessHandle::destroy);
+                        p.destroy();
+                        killer.schedule(() -> {
+                            p.descendants().forEach(ProcessHandle::destroyForcibly);
+                            p.destroyForcibly();
+                        }, 2, TimeUnit.SECONDS);
+                    }
+                    Files.deleteIfExists(f);
+                } catch (IOException | RuntimeException e) {
+                    LOG.warn("event=pid-file-unreadable file={} error={}", f, e.toString());
+                }
+            }
+        } catch (IOException e) {
+            LOG.warn("event=orphan-scan-failed dir={} error={}", pods, e.toString());
+        }
+    }
+
+    /** Remembers a started process (pid and start time) for {@link #reapOrphans} of the next agent on this root. */
+    private void writePidFile(Path podDir, String container, int attempt, Process p) {
+        try {
+            Path run = Files.createDirectories(podDir.resolve("run"));
+            long started = p.info().startInstant().map(Instant::toEpochMilli).orElse(0L);
+            Files.writeString(run.resolve(container + "-" + attempt + ".pid"), p.pid() + " " + started + "\n");
+        } catch (IOException e) {
+            LOG.warn("event=pid-file-not-written pid={} error={}", p.pid(), e.toString());
+        }
     }
 
     @Override
@@ -121,6 +170,7 @@ public final class ProcessRuntime implements ContainerRuntime {
             }
             Proc proc = new Proc(version().replace("0.1.0", "") + pod.uid().substring(0, Math.min(8, pod.uid().length())) + "-" + c.getName()
                     + "-" + attempt + "-" + p.pid(), c.getName(), c.getImage(), clock.instant(), p, log, env, workDir, pod.uid(), stdin);
+            writePidFile(dir, c.getName(), attempt, p);
             p.onExit().thenRun(() -> proc.finishedAt = clock.instant());
             LogPump.start(p, log, clock, proc.drained, proc.containerId);
             containers.put(proc.containerId, proc);
