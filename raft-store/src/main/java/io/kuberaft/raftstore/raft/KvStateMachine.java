@@ -10,6 +10,7 @@ import io.kuberaft.raftstore.proto.CommandResult;
 import io.kuberaft.raftstore.proto.Query;
 import io.kuberaft.raftstore.proto.QueryResult;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroupId;
@@ -66,16 +67,27 @@ public final class KvStateMachine extends BaseStateMachine {
         t.setDaemon(true);
         return t;
     });
-    private final AtomicLong leaderChanges = new AtomicLong();
+    /** The replica's, not this instance's: a replica may replace its state machine (RaftReplica#rejoin). */
+    private final AtomicLong leaderChanges;
     private final List<Consumer<RaftPeerId>> leaderChangeListeners = new CopyOnWriteArrayList<>();
     private final Timer applyTimer;
     private volatile StoreEngine engine;
+    private volatile Runnable divisionShutdownListener = () -> { };
 
     public KvStateMachine(Path dataDir) {
         this(dataDir, Metrics.globalRegistry);
     }
 
     public KvStateMachine(Path dataDir, MeterRegistry registry) {
+        this(dataDir, registry, new AtomicLong());
+    }
+
+    KvStateMachine(Path dataDir, AtomicLong leaderChanges) {
+        this(dataDir, Metrics.globalRegistry, leaderChanges);
+    }
+
+    private KvStateMachine(Path dataDir, MeterRegistry registry, AtomicLong leaderChanges) {
+        this.leaderChanges = leaderChanges;
         this.applyTimer = Timer.builder("etcd_server_apply_duration_seconds")
                 .description("The latency of applying one committed entry to the store").publishPercentileHistogram()
                 .register(registry);
@@ -297,6 +309,24 @@ public final class KvStateMachine extends BaseStateMachine {
             readyTerm = 0;
             listeners.forEach(LeadershipListener::onNotLeader);
         });
+    }
+
+    /** {@code l} runs when Ratis closes this state machine's division by itself (not a stop of the server). */
+    void onDivisionShutdown(Runnable l) {
+        divisionShutdownListener = l;
+    }
+
+    /**
+     * {@code allServer} is a stop of the whole server. Otherwise Ratis closed only this division, and
+     * already closed this state machine: an election found this replica outside the configuration
+     * (LeaderElection's NOT_IN_CONF or a voter's shouldShutdown). Called on Ratis' election thread.
+     */
+    @Override
+    public void notifyServerShutdown(RoleInfoProto roleInfo, boolean allServer) {
+        if (!allServer) {
+            LOG.warn("{}: Ratis shut this replica's Raft division down (as {})", getId(), roleInfo.getRole());
+            divisionShutdownListener.run();
+        }
     }
 
     @Override

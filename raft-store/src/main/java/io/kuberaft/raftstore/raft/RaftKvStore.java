@@ -4,6 +4,7 @@ import io.etcd.jetcd.api.WatchCreateRequest;
 import io.kuberaft.raftstore.KvStore;
 import io.kuberaft.raftstore.ProposingKvStore;
 import io.kuberaft.raftstore.ReadConsistency;
+import io.kuberaft.raftstore.StoreEngine;
 import io.kuberaft.raftstore.Watch;
 import io.kuberaft.raftstore.WatchListener;
 import io.kuberaft.raftstore.errors.ErrorCode;
@@ -26,6 +27,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * The store as seen from one replica: writes are proposed to the Raft leader (the Ratis client
@@ -36,12 +38,13 @@ import java.util.function.Function;
  */
 public final class RaftKvStore extends ProposingKvStore {
     private final ReconnectingClient client;
-    private final KvStateMachine stateMachine;
+    /** Read at each use: the replica replaces its state machine when it re-adds its Raft group (RaftReplica#rejoin). */
+    private final Supplier<KvStateMachine> stateMachine;
     private final RaftPeerId localPeer;
     private final Duration timeout;
     private final ScheduledExecutorService scheduler;
 
-    RaftKvStore(ReconnectingClient client, KvStateMachine stateMachine, RaftPeerId localPeer, Duration timeout,
+    RaftKvStore(ReconnectingClient client, Supplier<KvStateMachine> stateMachine, RaftPeerId localPeer, Duration timeout,
                 ScheduledExecutorService scheduler) {
         this.client = client;
         this.stateMachine = stateMachine;
@@ -69,7 +72,7 @@ public final class RaftKvStore extends ProposingKvStore {
     @Override
     protected CompletableFuture<QueryResult> query(Query query, ReadConsistency consistency) {
         if (consistency == ReadConsistency.SERIALIZABLE) {
-            return CompletableFuture.completedFuture(stateMachine.queryLocal(UnsafeByteOperations.unsafeWrap(query.toByteArray())));
+            return CompletableFuture.completedFuture(stateMachine.get().queryLocal(UnsafeByteOperations.unsafeWrap(query.toByteArray())));
         }
         Message m = Message.valueOf(UnsafeByteOperations.unsafeWrap(query.toByteArray()));
         return retrying(c -> c.async().sendReadOnlyUnordered(m, localPeer), System.nanoTime() + timeout.toNanos(), 0)
@@ -150,12 +153,20 @@ public final class RaftKvStore extends ProposingKvStore {
 
     @Override
     public Watch watch(WatchCreateRequest request, WatchListener listener) {
-        return stateMachine.engine().mvcc().watchHub().register(request, listener);
+        return engine().mvcc().watchHub().register(request, listener);
     }
 
     @Override
     public long currentRevision() {
-        return stateMachine.engine().mvcc().currentRevision();
+        return engine().mvcc().currentRevision();
+    }
+
+    private StoreEngine engine() {
+        StoreEngine e = stateMachine.get().engine();
+        if (e == null) {
+            throw new StoreException(ErrorCode.UNAVAILABLE, "kuberaft: the replica's store is closed or not open yet");
+        }
+        return e;
     }
 
     @Override

@@ -11,6 +11,7 @@ import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
 import org.apache.ratis.proto.RaftProtos.ServerRpcProto;
 import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.GroupManagementRequest;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
@@ -34,9 +35,12 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One control-plane replica's Raft peer: the Ratis server with its {@link KvStateMachine}, the
@@ -49,31 +53,90 @@ public final class RaftReplica implements AutoCloseable {
     public static final RaftGroupId GROUP_ID = RaftGroupId.valueOf(UUID.nameUUIDFromBytes("kuberaft".getBytes(StandardCharsets.UTF_8)));
 
     private final ReplicaConfig config;
-    private final KvStateMachine stateMachine;
     private final RaftServer server;
     private final ReconnectingClient client;
     private final RaftKvStore store;
     private final ScheduledExecutorService scheduler;
     private final RaftPeerId peerId;
+    /** Handed to every state machine of this replica, so that a {@link #rejoin} does not lose them. */
+    private final List<LeadershipListener> leadershipListeners = new CopyOnWriteArrayList<>();
+    private final AtomicLong leaderChanges = new AtomicLong();
+    /** The state machine of the current division; replaced by {@link #rejoin}. */
+    private volatile KvStateMachine stateMachine;
+    private volatile boolean closing;
 
     private RaftReplica(ReplicaConfig config) throws IOException {
         this.config = config;
         this.peerId = RaftPeerId.valueOf(config.id());
         Files.createDirectories(config.dataDir());
         RaftProperties props = properties(config);
-        this.stateMachine = new KvStateMachine(config.dataDir());
-        RaftGroup group = config.join() ? RaftGroup.valueOf(GROUP_ID) : RaftGroup.valueOf(GROUP_ID, peers(config.peers()));
-        this.server = RaftServer.newBuilder().setServerId(peerId).setGroup(group).setStateMachine(stateMachine)
-                .setProperties(props).setOption(RaftStorage.StartupOption.RECOVER).build();
         this.scheduler = Executors.newScheduledThreadPool(2, r -> {
             Thread t = new Thread(r, "kuberaft-store-" + config.id());
             t.setDaemon(true);
             return t;
         });
         this.client = new ReconnectingClient(leader -> newClient(props, config.peers(), leader));
-        stateMachine.onLeaderChange(client::follow);
-        this.store = new RaftKvStore(client, stateMachine, peerId, config.requestTimeout(), scheduler);
-        stateMachine.addLeadershipListener(new LeaderServices(store, () -> stateMachine.engine().mvcc(), config, scheduler));
+        this.store = new RaftKvStore(client, this::stateMachine, peerId, config.requestTimeout(), scheduler);
+        leadershipListeners.add(new LeaderServices(store, () -> engine().mvcc(), config, scheduler));
+        this.stateMachine = newStateMachine();
+        RaftGroup group = config.join() ? RaftGroup.valueOf(GROUP_ID) : RaftGroup.valueOf(GROUP_ID, peers(config.peers()));
+        // A registry rather than one state machine: Ratis asks it again when rejoin adds the group back.
+        this.server = RaftServer.newBuilder().setServerId(peerId).setGroup(group).setStateMachineRegistry(id -> stateMachine)
+                .setProperties(props).setOption(RaftStorage.StartupOption.RECOVER).build();
+    }
+
+    private KvStateMachine newStateMachine() {
+        KvStateMachine sm = new KvStateMachine(config.dataDir(), leaderChanges);
+        sm.onLeaderChange(client::follow);
+        leadershipListeners.forEach(sm::addLeadershipListener);
+        sm.onDivisionShutdown(() -> onDivisionShutdown(sm));
+        return sm;
+    }
+
+    /** On Ratis' election thread, which holds the division's lock: the work is done on another thread. */
+    private void onDivisionShutdown(KvStateMachine closed) {
+        if (!config.join()) {
+            LOG.error("replica {}: Ratis shut its Raft division down (removed from the group?); it stays out until restarted",
+                    config.id());
+            return;
+        }
+        try {
+            scheduler.execute(() -> rejoin(closed));
+        } catch (RejectedExecutionException e) {
+            LOG.debug("replica {} is closing: not adding its Raft group back", config.id());
+        }
+    }
+
+    /**
+     * A joining replica can be shut down by Ratis before it is a member: once the leader counts it as
+     * caught up, its heartbeats start the joiner's election timer, and if the timer fires before the
+     * configuration entry that adds it has arrived, the election finds the joiner outside its own
+     * configuration (or a voter answers shouldShutdown) and Ratis closes the division for good, while the
+     * process runs on without a group (chaos seed 1795421100: "replica m2 has no leader after 60 s").
+     * Adding the group back, empty as at start and over the same data, makes it wait for the leader again,
+     * which goes on sending it the configuration. Its watches were cancelled when Ratis closed the old
+     * state machine; clients watch again, as after a snapshot install.
+     */
+    private synchronized void rejoin(KvStateMachine closed) {
+        if (closing || closed != stateMachine) {
+            return;
+        }
+        LOG.warn("replica {}: adding its Raft group back to wait for the leader again", config.id());
+        stateMachine = newStateMachine();
+        try {
+            RaftClientReply removed = server.groupManagement(GroupManagementRequest.newRemove(ClientId.randomId(), peerId, 0,
+                    GROUP_ID, false, false));
+            if (!removed.isSuccess()) {
+                LOG.warn("replica {}: removing the closed Raft division: {}", config.id(), removed.getException());
+            }
+            RaftClientReply added = server.groupManagement(GroupManagementRequest.newAdd(ClientId.randomId(), peerId, 0,
+                    RaftGroup.valueOf(GROUP_ID), false));
+            if (!added.isSuccess()) {
+                LOG.error("replica {}: adding its Raft group back failed: {}", config.id(), added.getException());
+            }
+        } catch (IOException e) {
+            LOG.error("replica {}: adding its Raft group back failed: {}", config.id(), e.toString());
+        }
     }
 
     /** Starts the replica; it joins elections at once (or waits to be added, when joining). */
@@ -155,7 +218,8 @@ public final class RaftReplica implements AutoCloseable {
         return stateMachine;
     }
 
-    public void addLeadershipListener(LeadershipListener l) {
+    public synchronized void addLeadershipListener(LeadershipListener l) {
+        leadershipListeners.add(l);
         stateMachine.addLeadershipListener(l);
     }
 
@@ -265,6 +329,7 @@ public final class RaftReplica implements AutoCloseable {
 
     @Override
     public void close() {
+        closing = true;
         scheduler.shutdownNow();
         client.close();
         try {
