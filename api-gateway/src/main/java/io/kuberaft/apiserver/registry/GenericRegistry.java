@@ -293,7 +293,9 @@ public final class GenericRegistry {
         if (statusOnly) {
             // The status subresource changes status only: everything else stays as stored.
             next = conversion.toStorage(def, old).deepCopy();
-            setStatus(next, conversion.toStorage(def, obj));
+            ObjectNode requested = conversion.toStorage(def, obj);
+            setStatus(next, requested);
+            def.strategy().prepareForStatusUpdate(next, requested);
         } else {
             next = conversion.toStorage(def, obj);
             if (def.hasSubresource("status")) {

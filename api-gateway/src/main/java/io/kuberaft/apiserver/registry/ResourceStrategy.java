@@ -41,6 +41,13 @@ public interface ResourceStrategy {
         SPEC_AND_ANNOTATIONS
     }
 
+    /**
+     * A status-subresource write: {@code next} is the stored object with the requested status; most kinds keep nothing
+     * else of {@code requested}. Upstream's status strategies that take more from the request override this.
+     */
+    default void prepareForStatusUpdate(ObjectNode next, ObjectNode requested) {
+    }
+
     default Generation generation() {
         return Generation.NONE;
     }

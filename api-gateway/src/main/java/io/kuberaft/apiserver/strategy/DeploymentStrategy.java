@@ -16,6 +16,22 @@ public final class DeploymentStrategy extends DefaultStrategy {
         return Generation.SPEC_AND_ANNOTATIONS;
     }
 
+    /**
+     * Upstream's deploymentStatusStrategy keeps the spec and labels but takes the rest of the request: the deployment
+     * controller writes its {@code deployment.kubernetes.io/revision} annotation through UpdateStatus, so it does not
+     * bump the generation (a new Deployment reads generation 1, revision "1").
+     */
+    @Override
+    public void prepareForStatusUpdate(ObjectNode next, ObjectNode requested) {
+        JsonNode annotations = requested.path("metadata").path("annotations");
+        ObjectNode meta = Json.obj(next, "metadata");
+        if (annotations.isObject()) {
+            meta.set("annotations", annotations.deepCopy());
+        } else {
+            meta.remove("annotations");
+        }
+    }
+
     @Override
     public void prepareForCreate(ResourceDefinition def, ObjectNode obj) {
         defaults(def, obj);

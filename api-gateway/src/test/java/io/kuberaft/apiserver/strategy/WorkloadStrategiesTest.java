@@ -98,6 +98,20 @@ class WorkloadStrategiesTest {
         ((ObjectNode) annotated.path("metadata")).putObject("labels").put("team", "a");
         assertThat(c.update("apps", "deployments", "default", annotated).path("metadata").path("generation").asLong())
                 .as("a label change is not counted").isEqualTo(2);
+        // the deployment controller's revision annotation goes through the status subresource (UpdateStatus): it is
+        // stored without a generation bump, while a label or spec change sent there is dropped
+        ObjectNode viaStatus = c.api.guaranteedUpdate(c.def("apps", "deployments"), "default", "gen", true, x -> {
+            ((ObjectNode) x.path("metadata").path("annotations")).put("deployment.kubernetes.io/revision", "1");
+            ((ObjectNode) x.path("metadata").path("labels")).put("team", "b");
+            ((ObjectNode) x.path("spec")).put("replicas", 5);
+            ((ObjectNode) x.path("status")).put("observedGeneration", 2);
+            return x;
+        }, io.kuberaft.apiserver.registry.GenericRegistry.WriteOptions.DEFAULT);
+        assertThat(viaStatus.path("metadata").path("annotations").path("deployment.kubernetes.io/revision").asText()).isEqualTo("1");
+        assertThat(viaStatus.path("metadata").path("generation").asLong()).isEqualTo(2);
+        assertThat(viaStatus.path("metadata").path("labels").path("team").asText()).isEqualTo("a");
+        assertThat(viaStatus.path("spec").path("replicas").asInt()).isEqualTo(1);
+        assertThat(viaStatus.path("status").path("observedGeneration").asInt()).isEqualTo(2);
 
         ObjectNode cm = c.create("", "configmaps", "default", "metadata: {name: cm, generation: 7}\ndata: {a: b}");
         assertThat(cm.path("metadata").has("generation")).as("configmaps have none, and a client cannot set one").isFalse();

@@ -396,7 +396,10 @@ public final class DeploymentController implements Controller {
         return created;
     }
 
-    /** The deployment's own revision annotation (a metadata change, written through the main resource). */
+    /**
+     * The deployment's own revision annotation, written through the status subresource as upstream's controller
+     * (UpdateStatus): through the main resource the annotation change would bump metadata.generation.
+     */
     private boolean setDeploymentRevision(Deployment d, String revision) {
         Map<String, String> a = d.getMetadata().getAnnotations() == null ? new HashMap<>() : new HashMap<>(d.getMetadata().getAnnotations());
         if (revision.equals(a.get(REVISION))) {
@@ -405,7 +408,7 @@ public final class DeploymentController implements Controller {
         a.put(REVISION, revision);
         d.getMetadata().setAnnotations(a);
         Deployment patched = ctx.client().apps().deployments().inNamespace(d.getMetadata().getNamespace()).withName(d.getMetadata().getName())
-                .patch(PatchContext.of(PatchType.JSON_MERGE), Serialization.asJson(Map.of("metadata", Map.of("annotations", Map.of(REVISION, revision)))));
+                .subresource("status").patch(PatchContext.of(PatchType.JSON_MERGE), Serialization.asJson(Map.of("metadata", Map.of("annotations", Map.of(REVISION, revision)))));
         d.getMetadata().setResourceVersion(patched.getMetadata().getResourceVersion());
         return false; // the status needs no write for it
     }

@@ -192,6 +192,7 @@ class DeploymentControllerTest {
                 .containsEntry("deployment.kubernetes.io/max-replicas", "5")
                 .containsEntry("kubernetes.io/change-cause", "v1");
         assertThat(get("web").getMetadata().getAnnotations()).containsEntry("deployment.kubernetes.io/revision", "1");
+        assertThat(get("web").getMetadata().getGeneration()).as("the revision annotation is written as status: no generation bump").isEqualTo(1L);
         assertThat(cond(get("web"), "Available").getReason()).isEqualTo("MinimumReplicasAvailable");
 
         try (Census census = new Census(k, "web")) {
