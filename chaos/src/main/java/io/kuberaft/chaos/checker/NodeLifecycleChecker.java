@@ -54,6 +54,19 @@ public final class NodeLifecycleChecker {
     record TaintAdd(long addedMs, long rv, List<String> pods) {
     }
 
+    /** One recorded version of a node: its revision and its unreachable NoExecute taint's timeAdded (0: none). */
+    record NodeVersion(long rv, long unreachableSinceMs) {
+    }
+
+    /**
+     * Lease renewals (of any node) as a clock of the commit order: a renewal with renewTime T is committed after T,
+     * so every revision from the first renewal at or after T on was committed after T. Node objects carry no commit
+     * time of their own (their heartbeat is the agent's clock when it built the status, which may be committed much
+     * later, e.g. when its agent was cut off right after building it).
+     */
+    record Renewal(long rv, long renewMs) {
+    }
+
     public CheckResult check(List<Op> history) {
         CheckResult r = new CheckResult("node-lifecycle");
         Pairing ops = Pairing.of(history);
@@ -85,8 +98,10 @@ public final class NodeLifecycleChecker {
         r.stats.put("horizon-rv", timeline.horizon);
         Map<String, List<TaintAdd>> taints = new HashMap<>();
         Map<String, Long> evictedAt = new HashMap<>();
-        replay(timeline, r, taints, evictedAt);
-        judgeFaults(faults, disturbances, taints, evictedAt, r);
+        Map<String, List<NodeVersion>> versions = new HashMap<>();
+        List<Renewal> renewals = new ArrayList<>();
+        replay(timeline, r, taints, evictedAt, versions, renewals);
+        judgeFaults(faults, disturbances, taints, evictedAt, versions, renewals, r);
         if (fin == null) {
             return r.unknown("no final state");
         }
@@ -108,7 +123,8 @@ public final class NodeLifecycleChecker {
         return what.startsWith("start") || what.startsWith("all healed") || o.f().endsWith("majority") || o.f().equals("rolling-restart");
     }
 
-    private void replay(Timeline timeline, CheckResult r, Map<String, List<TaintAdd>> taintAdds, Map<String, Long> evictedAt) {
+    private void replay(Timeline timeline, CheckResult r, Map<String, List<TaintAdd>> taintAdds, Map<String, Long> evictedAt,
+                        Map<String, List<NodeVersion>> versions, List<Renewal> renewals) {
         Map<String, JsonNode> nodes = new HashMap<>();
         Map<String, JsonNode> pods = new HashMap<>();
         // the last two distinct heartbeats of each node (Lease renewals and Ready heartbeats)
@@ -129,9 +145,21 @@ public final class NodeLifecycleChecker {
                 String name = o.path("name").asText();
                 boolean deleted = "DELETED".equals(e.type());
                 switch (e.kind()) {
-                    case "lease" -> beat(beats, name, o.path("renewMs").asLong());
+                    case "lease" -> {
+                        beat(beats, name, o.path("renewMs").asLong());
+                        if (!e.isList()) {
+                            renewals.add(new Renewal(e.rv(), o.path("renewMs").asLong()));
+                        }
+                    }
                     case "node" -> {
                         beat(beats, name, o.path("heartbeatMs").asLong());
+                        long since = 0;
+                        for (JsonNode t : o.path("taints")) {
+                            if (t.path("key").asText().equals(UNREACHABLE) && t.path("effect").asText().equals("NoExecute")) {
+                                since = Math.max(1, t.path("addedMs").asLong());
+                            }
+                        }
+                        versions.computeIfAbsent(name, k -> new ArrayList<>()).add(new NodeVersion(e.rv(), deleted ? 0 : since));
                         JsonNode before = nodes.get(name);
                         for (JsonNode t : o.path("taints")) {
                             if (!t.path("key").asText().equals(UNREACHABLE) || !t.path("effect").asText().equals("NoExecute") || hasTaint(before, UNREACHABLE)) {
@@ -212,10 +240,29 @@ public final class NodeLifecycleChecker {
         return out;
     }
 
-    private void judgeFaults(List<Fault> faults, List<Long> disturbances, Map<String, List<TaintAdd>> taintAdds, Map<String, Long> evictedAt, CheckResult r) {
+    /**
+     * Whether {@code node} still carried an unreachable NoExecute taint added before {@code startMs} when {@code byMs}
+     * had passed: its last version committed before the first Lease renewal at or after {@code byMs}. A node that never
+     * got healthy again between two faults keeps the first one's taint (upstream removes it only once the node is
+     * Ready), so the second fault needs no taint of its own.
+     */
+    private static boolean taintedSinceBefore(List<NodeVersion> versions, List<Renewal> renewals, long startMs, long byMs) {
+        long bound = renewals.stream().filter(x -> x.renewMs() >= byMs).mapToLong(Renewal::rv).min().orElse(Long.MAX_VALUE);
+        NodeVersion at = null;
+        for (NodeVersion v : versions) {
+            if (v.rv() < bound && (at == null || v.rv() >= at.rv())) {
+                at = v;
+            }
+        }
+        return at != null && at.unreachableSinceMs() > 0 && at.unreachableSinceMs() < startMs - PRECISION_MS;
+    }
+
+    private void judgeFaults(List<Fault> faults, List<Long> disturbances, Map<String, List<TaintAdd>> taintAdds, Map<String, Long> evictedAt,
+                             Map<String, List<NodeVersion>> versions, List<Renewal> renewals, CheckResult r) {
         List<Long> taintLatency = new ArrayList<>();
         List<Long> evictionLatency = new ArrayList<>();
         int due = 0;
+        int stillTainted = 0;
         for (Fault f : faults) {
             // a new leader continues the old one's wait, but trusts a heartbeat time no further back than grace/2 (HeartbeatProbes)
             long taintBy = deadline(f.startMs(), f.startMs() + RENEW_MS + graceMs + MONITOR_MS + ELECTION_MS, disturbances, graceMs / 2 + MONITOR_MS + ELECTION_MS);
@@ -224,6 +271,10 @@ public final class NodeLifecycleChecker {
             }
             due++;
             TaintAdd taint = taintAdds.getOrDefault(f.node(), List.of()).stream().filter(t -> t.addedMs() >= f.startMs() - PRECISION_MS).findFirst().orElse(null);
+            if (taint == null && taintedSinceBefore(versions.getOrDefault(f.node(), List.of()), renewals, f.startMs(), taintBy)) {
+                stillTainted++; // its pods went with the earlier taint
+                continue;
+            }
             if (taint == null || taint.addedMs() > taintBy) {
                 r.anomaly("late-taint", f.node(), f.kind() + " from " + f.startMs() + " to " + f.endMs() + ": "
                         + (taint == null ? "never tainted unreachable" : "tainted at " + taint.addedMs()) + ", due by " + taintBy);
@@ -246,6 +297,7 @@ public final class NodeLifecycleChecker {
         }
         r.stats.put("faults", faults.size());
         r.stats.put("faults-due-a-taint", due);
+        r.stats.put("faults-on-a-still-tainted-node", stillTainted);
         r.stats.put("taint-latency-ms", taintLatency);
         r.stats.put("eviction-after-taint-ms", evictionLatency);
     }

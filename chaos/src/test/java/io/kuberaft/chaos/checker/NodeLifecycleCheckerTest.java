@@ -107,6 +107,42 @@ class NodeLifecycleCheckerTest {
         assertThat(new NodeLifecycleChecker(10, 4).check(ops).anomalies).extracting(CheckResult.Anomaly::kind).containsExactly("eviction-from-healthy-node");
     }
 
+    /**
+     * ci-short seed 1795436736: the agent came back from a first fault, built a Ready status (heartbeat just before the
+     * second fault) and was cut off before it was committed; the node stayed tainted from the first fault until the
+     * cut-off ended and that status landed. The second fault needed no taint of its own. Healthy a2's renewals date
+     * the revisions.
+     */
+    @Test
+    void aNodeStillTaintedFromAnEarlierFaultNeedsNoNewTaint() {
+        done(800_000, "clock", History.JSON.createObjectNode().put("wallMs", T0).put("atNs", 0));
+        done(0, "agent-fault", History.JSON.createObjectNode().put("node", "a1-0").put("kind", "isolate").put("startMs", T0 + 20_000).put("endMs", T0 + 50_000));
+        done(900_000, "final", History.JSON.createObjectNode().put("healthy", true));
+        reflect("lease", new ObjectNode[] {lease("a1-0", T0), lease("a2-0", T0 + 18_000)}, lease("a2-0", T0 + 20_000), 21L,
+                lease("a2-0", T0 + 30_000), 31L, lease("a2-0", T0 + 40_000), 41L, lease("a2-0", T0 + 52_000), 55L, lease("a1-0", T0 + 52_500), 58L);
+        ObjectNode back = node("a1-0", "True", Long.toString(T0 + 11_000)).put("heartbeatMs", T0 + 19_500);
+        reflect("node", new ObjectNode[] {node("a1-0", "Unknown", Long.toString(T0 + 11_000)), node("a2-0", "True")},
+                back, 60L, node("a1-0", "True").put("heartbeatMs", T0 + 19_500), 61L);
+        reflect("pod", new ObjectNode[] {});
+        CheckResult r = new NodeLifecycleChecker(10, 4).check(ops);
+        assertThat(r.anomalies).isEmpty();
+        assertThat(r.stats).containsEntry("faults-on-a-still-tainted-node", 1);
+    }
+
+    /** The same, but the first taint was removed (the node Ready) before the second fault began: it needs its own taint. */
+    @Test
+    void aTaintRemovedBeforeTheFaultDoesNotCountForIt() {
+        done(800_000, "clock", History.JSON.createObjectNode().put("wallMs", T0).put("atNs", 0));
+        done(0, "agent-fault", History.JSON.createObjectNode().put("node", "a1-0").put("kind", "isolate").put("startMs", T0 + 20_000).put("endMs", T0 + 50_000));
+        done(900_000, "final", History.JSON.createObjectNode().put("healthy", true));
+        reflect("lease", new ObjectNode[] {lease("a1-0", T0), lease("a2-0", T0 + 18_000)}, lease("a2-0", T0 + 20_000), 21L,
+                lease("a2-0", T0 + 30_000), 31L, lease("a2-0", T0 + 40_000), 41L, lease("a2-0", T0 + 52_000), 55L);
+        reflect("node", new ObjectNode[] {node("a1-0", "Unknown", Long.toString(T0 + 11_000)), node("a2-0", "True")},
+                node("a1-0", "True").put("heartbeatMs", T0 + 19_000), 15L);
+        reflect("pod", new ObjectNode[] {});
+        assertThat(new NodeLifecycleChecker(10, 4).check(ops).anomalies).extracting(CheckResult.Anomaly::kind).containsExactly("late-taint");
+    }
+
     @Test
     void aLongFaultWithoutTaintOrEvictionIsLate() {
         base(T0 + 1_000, T0 + 40_000);
