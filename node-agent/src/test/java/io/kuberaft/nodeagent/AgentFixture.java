@@ -25,6 +25,8 @@ final class AgentFixture implements AutoCloseable {
     final KubernetesClient client;
     final NodeAgent agent;
     final TestPki pki;
+    /** The (first) node this fixture's agent runs. */
+    final String node;
     private volatile java.net.http.HttpClient agentHttp;
 
     AgentFixture(Path tmp, String runtime, String name, int nodes) throws Exception {
@@ -42,6 +44,19 @@ final class AgentFixture implements AutoCloseable {
                 .withTimings(Duration.ofSeconds(1), Duration.ofMinutes(5), Duration.ofSeconds(1), Duration.ofSeconds(1))
                 .withAgentPort(0).withClientCa(pki.caPem()));
         agent = new NodeAgent(client, config, Clock.systemUTC()).start();
+        node = config.nodeNames().get(0);
+    }
+
+    /** The default-namespace pod as the API server has it now (null when there is none). */
+    io.fabric8.kubernetes.api.model.Pod pod(String name) {
+        return client.pods().inNamespace("default").withName(name).get();
+    }
+
+    /** A pod bound to this fixture's node, one container "main" running {@code command} (grace period 5 s). */
+    io.fabric8.kubernetes.api.model.PodBuilder podRunning(String name, String restartPolicy, String... command) {
+        return new io.fabric8.kubernetes.api.model.PodBuilder().withNewMetadata().withName(name).withNamespace("default").endMetadata()
+                .withNewSpec().withNodeName(node).withRestartPolicy(restartPolicy).withTerminationGracePeriodSeconds(5L)
+                .addNewContainer().withName("main").withImage("busybox").withCommand(command).endContainer().endSpec();
     }
 
     /** GET {@code pathAndQuery} from the agent API over HTTPS with the API server's client certificate, as the API server calls it. */

@@ -54,7 +54,7 @@ class PodStreamsTest {
     }
 
     private static Pod get(String name) {
-        return f.client.pods().inNamespace("default").withName(name).get();
+        return f.pod(name);
     }
 
     private static void create(String name, String restartPolicy, String... command) {

@@ -77,7 +77,7 @@ class PortForwardAttachTest {
     }
 
     private static Pod get(String name) {
-        return f.client.pods().inNamespace("default").withName(name).get();
+        return f.pod(name);
     }
 
     private static void create(String name, Map<String, String> labels, String... command) {

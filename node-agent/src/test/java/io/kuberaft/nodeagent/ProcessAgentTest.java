@@ -44,13 +44,11 @@ class ProcessAgentTest {
     }
 
     private static Pod get(String name) {
-        return f.client.pods().inNamespace("default").withName(name).get();
+        return f.pod(name);
     }
 
     private static PodBuilder pod(String name, String restartPolicy, String... command) {
-        return new PodBuilder().withNewMetadata().withName(name).withNamespace("default").endMetadata()
-                .withNewSpec().withNodeName("proc").withRestartPolicy(restartPolicy).withTerminationGracePeriodSeconds(5L)
-                .addNewContainer().withName("main").withImage("busybox").withCommand(command).endContainer().endSpec();
+        return f.podRunning(name, restartPolicy, command);
     }
 
     @Test

@@ -49,7 +49,7 @@ class SimulatedAgentTest {
     }
 
     private static Pod get(String name) {
-        return f.client.pods().inNamespace("default").withName(name).get();
+        return f.pod(name);
     }
 
     private static String condition(Pod p, String type) {
