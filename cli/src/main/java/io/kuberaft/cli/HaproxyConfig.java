@@ -7,7 +7,8 @@ import java.util.List;
 
 /**
  * The HAProxy configuration of `up --lb haproxy`: TCP pass-through of TLS to every replica's API,
- * a replica in rotation while its /readyz answers 200 (checked every second over TLS).
+ * a replica in rotation while its /readyz answers 200 (checked every second over TLS); when none is, every replica
+ * as an unchecked backup.
  */
 final class HaproxyConfig {
     private HaproxyConfig() {
@@ -34,6 +35,12 @@ final class HaproxyConfig {
                 .append("  default-server check check-ssl verify none inter 1s fall 2 rise 1 on-marked-down shutdown-sessions\n");
         for (ClusterFile.Master m : masters) {
             b.append("  server ").append(m.id).append(' ').append(m.apiUrl.replaceFirst("^https://", "")).append('\n');
+        }
+        // When no replica is ready (no Raft quorum), the same replicas unchecked as backups: a client then reads a
+        // replica's 503 Status with Retry-After instead of a closed connection (retries + redispatch skip dead ones).
+        b.append("  option allbackups\n");
+        for (ClusterFile.Master m : masters) {
+            b.append("  server ").append(m.id).append("-unready ").append(m.apiUrl.replaceFirst("^https://", "")).append(" backup no-check\n");
         }
         Path p = clusterDir.resolve("haproxy.cfg");
         Files.writeString(p, b.toString());

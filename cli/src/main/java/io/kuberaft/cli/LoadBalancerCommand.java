@@ -27,7 +27,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * The built-in TCP load balancer of `up --lb builtin`: forwards each connection to a healthy API
  * replica, round robin; a replica is healthy while its /readyz answers 200 (checked every second,
- * like HAProxy's httpchk). TLS passes through untouched.
+ * like HAProxy's httpchk). When none is, any replica that accepts the connection gets it (so clients read its 503
+ * instead of an EOF). TLS passes through untouched.
  */
 @Command(name = "lb", mixinStandardHelpOptions = true,
         description = "Run the built-in TCP load balancer in front of the API replicas (health checks on /readyz).")
@@ -45,6 +46,21 @@ public final class LoadBalancerCommand implements Callable<Integer> {
 
     @Option(names = "--check-interval-ms", defaultValue = "1000", description = "Health check period (default: ${DEFAULT-VALUE}).")
     long intervalMs;
+
+    /** Connects {@code in} to {@code candidates[i]}, or to the next ones when it refuses ({@code left} tries). */
+    private static void connect(NetClient client, NetSocket in, List<String> candidates, int i, int left, Map<String, Boolean> healthy) {
+        String b = candidates.get(i % candidates.size());
+        client.connect(Integer.parseInt(b.substring(b.lastIndexOf(':') + 1)), b.substring(0, b.lastIndexOf(':')))
+                .onSuccess(out -> splice(in, out))
+                .onFailure(t -> {
+                    healthy.put(b, false);
+                    if (left > 1) {
+                        connect(client, in, candidates, i + 1, left - 1, healthy);
+                    } else {
+                        in.close();
+                    }
+                });
+    }
 
     @Override
     public Integer call() throws Exception {
@@ -88,16 +104,12 @@ public final class LoadBalancerCommand implements Callable<Integer> {
                 }
             }
             if (up.isEmpty()) {
-                in.close();
-                return;
+                // No replica is ready (no Raft quorum, or all of them starting). As Envoy's panic mode, any replica
+                // that accepts the connection gets it: its 503 Status with Retry-After tells the client why, where
+                // closing the connection would leave kubectl with a bare EOF.
+                up.addAll(backends);
             }
-            String b = up.get(Math.floorMod(next.getAndIncrement(), up.size()));
-            client.connect(Integer.parseInt(b.substring(b.lastIndexOf(':') + 1)), b.substring(0, b.lastIndexOf(':')))
-                    .onSuccess(out -> splice(in, out))
-                    .onFailure(t -> {
-                        healthy.put(b, false);
-                        in.close();
-                    });
+            connect(client, in, up, Math.floorMod(next.getAndIncrement(), up.size()), up.size(), healthy);
         });
         server.listen(lport, lhost).toCompletionStage().toCompletableFuture().join();
         LOG.info("load balancer listening on {} for {}", listen, backends);

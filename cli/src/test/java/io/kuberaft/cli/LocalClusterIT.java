@@ -226,6 +226,36 @@ class LocalClusterIT {
             }
         });
 
+        if (kubectl) {
+            // No quorum: two of three replicas SIGKILLed. Every /readyz fails, so the load balancer hands the connection to
+            // any replica (its panic mode) and the client reads that replica's 503 Status with Retry-After within the
+            // store's request timeout, not a closed connection; `up` then restores the quorum.
+            ClusterFile before = ClusterFile.read(dir);
+            for (ClusterFile.Master m : before.masters.subList(1, 3)) {
+                ProcessHandle h = ProcessHandle.of(m.pid).orElseThrow();
+                h.destroyForcibly();
+                h.onExit().get(10, TimeUnit.SECONDS); // a connection to a dying replica is a dropped one, as anywhere
+            }
+            String token = Files.readString(Path.of(before.kubeconfig)).lines().map(String::strip).filter(l -> l.startsWith("token:"))
+                    .findFirst().orElseThrow().substring("token:".length()).strip();
+            long asked = System.nanoTime();
+            Result noQuorum = run(List.of("curl", "-sk", "-D", "-", "-H", "Authorization: Bearer " + token,
+                    before.loadBalancer.url + "/api/v1/namespaces/default/configmaps"), 60);
+            long answeredMs = (System.nanoTime() - asked) / 1_000_000;
+            System.out.println("without quorum, answered in " + answeredMs + " ms: " + noQuorum.out().replace('\n', ' '));
+            assertThat(noQuorum.out()).startsWith("HTTP/1.1 503").containsIgnoringCase("Retry-After: 1")
+                    .contains("\"reason\":\"ServiceUnavailable\"").contains("no quorum");
+            assertThat(answeredMs).isLessThan(15_000);
+            assertThat(kuberaft("up", "--dir", dir.toString()).code()).isZero();
+            await("a write with the quorum back", 60_000, () -> {
+                try {
+                    return etcdctl(all, "put", "quorum-back", "yes").out().contains("OK");
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+        }
+
         // Membership: add m4, then remove m1.
         Result add = kuberaft("member", "add", "--dir", dir.toString());
         assertThat(add.code()).as(add.out()).isZero();
