@@ -633,7 +633,9 @@ public final class DeploymentController implements Controller {
         int cleaned = 0;
         for (int i = 0; i < olds.size() && cleaned < maxScaledDown; i++) {
             ReplicaSet rs = olds.get(i);
-            if (spec(rs) == 0 || spec(rs) == available(rs)) {
+            // available above spec is a status that has not caught up with a scale-down yet: nothing unhealthy to
+            // clean, and spec - available < 0 would scale the old RS back up (upstream refuses it with an error)
+            if (spec(rs) == 0 || spec(rs) <= available(rs)) {
                 continue;
             }
             int n = Math.min(maxScaledDown - cleaned, spec(rs) - available(rs));

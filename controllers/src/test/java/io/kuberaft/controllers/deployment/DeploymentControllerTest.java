@@ -199,8 +199,12 @@ class DeploymentControllerTest {
             setImage("web", "nginx:2", "v2");
             await(Duration.ofSeconds(40), "v2 rolled out", () -> rolledOut("web") && replicaSets("web").size() == 2);
             await(Duration.ofSeconds(10), "old pods gone", () -> census.live.size() == 4);
-            assertThat(census.maxLive.get()).as("never more than replicas + maxSurge; census: %s", census.timeline).isLessThanOrEqualTo(5);
-            assertThat(census.minReady.get()).as("never fewer ready than replicas - maxUnavailable; census: %s", census.timeline).isGreaterThanOrEqualTo(3);
+            List<String> scalings = k.v1().events().inNamespace("default").list().getItems().stream()
+                    .filter(e -> e.getReason().equals("ScalingReplicaSet")).map(e -> e.getMessage()).toList();
+            assertThat(census.maxLive.get()).as("never more than replicas + maxSurge; census: %s; scalings: %s", census.timeline, scalings)
+                    .isLessThanOrEqualTo(5);
+            assertThat(census.minReady.get()).as("never fewer ready than replicas - maxUnavailable; census: %s; scalings: %s", census.timeline, scalings)
+                    .isGreaterThanOrEqualTo(3);
         }
         ReplicaSet rs2 = replicaSets("web").stream().filter(rs -> !rs.getMetadata().getUid().equals(rs1.getMetadata().getUid())).findFirst().orElseThrow();
         assertThat(rs2.getMetadata().getAnnotations()).containsEntry("deployment.kubernetes.io/revision", "2")

@@ -156,6 +156,10 @@ class HorizontalPodAutoscalerControllerTest {
             // 200m shared by 2 pods requesting 100m: 100 % against a 50 % target, ratio 2 → 4 pods
             load.set(200);
             deployment("web", 2);
+            // both pods Running before the HPA looks: with one, its metric alone reads 200 % (the other counts as 0 % for the
+            // scale-up, so the size is the same, but the status would report 200)
+            await(WAIT, "2 pods running", () -> k.pods().inNamespace("default").withLabel("app", "web").list().getItems().stream()
+                    .filter(p -> p.getStatus() != null && "Running".equals(p.getStatus().getPhase())).count() == 2);
             hpa("web", "Deployment", "web", 2, 5);
             await(WAIT, "scaled to 4", () -> replicas("web") == 4);
             await(WAIT, "the rescale's event", () -> !events("web", "SuccessfulRescale").isEmpty());
