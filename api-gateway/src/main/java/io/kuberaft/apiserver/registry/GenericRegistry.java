@@ -325,7 +325,9 @@ public final class GenericRegistry {
                 boolean status = def.hasSubresource("status");
                 boolean changed = !java.util.Objects.equals(specOf(conversion.toStorage(def, next), status), specOf(conversion.toStorage(def, old), status))
                         || (policy == ResourceStrategy.Generation.SPEC_AND_ANNOTATIONS
-                        && !java.util.Objects.equals(meta.path("annotations"), oldMeta.path("annotations")));
+                        && !java.util.Objects.equals(meta.path("annotations"), oldMeta.path("annotations")))
+                        || (policy == ResourceStrategy.Generation.SPEC_AND_LABELS
+                        && !java.util.Objects.equals(meta.path("labels"), oldMeta.path("labels")));
                 if (changed) {
                     meta.put("generation", oldMeta.path("generation").asLong(0) + 1);
                 }

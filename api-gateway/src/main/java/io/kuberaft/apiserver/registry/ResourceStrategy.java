@@ -38,7 +38,9 @@ public interface ResourceStrategy {
         /** 1 on create, +1 on an update that changes anything but metadata (and status, with a status subresource). */
         SPEC,
         /** As SPEC, and also +1 when the annotations change (Deployments: they are copied to the ReplicaSets). */
-        SPEC_AND_ANNOTATIONS
+        SPEC_AND_ANNOTATIONS,
+        /** As SPEC, and also +1 when the labels change (EndpointSlices: their controller tells a stale cache by it). */
+        SPEC_AND_LABELS
     }
 
     /**

@@ -18,6 +18,12 @@ public final class EndpointsStrategy extends DefaultStrategy {
         this.slice = slice;
     }
 
+    /** upstream's EndpointSlice strategy counts changes of endpoints, ports and labels; Endpoints have no generation. */
+    @Override
+    public Generation generation() {
+        return slice ? Generation.SPEC_AND_LABELS : Generation.NONE;
+    }
+
     @Override
     public void prepareForCreate(ResourceDefinition def, ObjectNode obj) {
         defaults(obj);

@@ -12,6 +12,7 @@ import io.fabric8.kubernetes.api.model.discovery.v1.EndpointPortBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.kuberaft.controllers.endpoints.EndpointsController;
@@ -31,6 +32,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.TreeMap;
 
@@ -55,6 +57,8 @@ public final class EndpointSliceController implements Controller {
     private SharedIndexInformer<Pod> pods;
     private SharedIndexInformer<Node> nodes;
     private SharedIndexInformer<EndpointSlice> slices;
+    private WorkQueue queue;
+    private final EndpointSliceTracker tracker = new EndpointSliceTracker();
 
     @Override
     public String name() {
@@ -64,6 +68,7 @@ public final class EndpointSliceController implements Controller {
     @Override
     public void register(ControllerContext ctx, WorkQueue queue) {
         this.ctx = ctx;
+        this.queue = queue;
         services = ctx.informers().of(Service.class);
         pods = ctx.informers().of(Pod.class);
         nodes = ctx.informers().of(Node.class);
@@ -77,12 +82,34 @@ public final class EndpointSliceController implements Controller {
         slices = ctx.informers().of(EndpointSlice.class);
         services.addEventHandler(Keys.enqueue(queue));
         pods.addEventHandler(EndpointsController.podHandler(services, queue));
-        slices.addEventHandler(Keys.on(s -> {
-            Map<String, String> l = s.getMetadata().getLabels();
-            if (l != null && CONTROLLER_NAME.equals(l.get(MANAGED_BY)) && l.get(SERVICE_NAME) != null) {
-                queue.add(Keys.of(s.getMetadata().getNamespace(), l.get(SERVICE_NAME)));
+        slices.addEventHandler(new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(EndpointSlice s) {
+                serviceOf(s).ifPresent(queue::add);
             }
-        }));
+
+            @Override
+            public void onUpdate(EndpointSlice old, EndpointSlice s) {
+                serviceOf(s).ifPresent(queue::add);
+            }
+
+            @Override
+            public void onDelete(EndpointSlice s, boolean finalStateUnknown) {
+                serviceOf(s).ifPresent(key -> {
+                    tracker.deletionObserved(key, s);
+                    queue.add(key);
+                });
+            }
+        });
+    }
+
+    /** The Service key of a slice this controller manages. */
+    private static Optional<String> serviceOf(EndpointSlice s) {
+        Map<String, String> l = s == null ? null : s.getMetadata().getLabels();
+        if (l != null && CONTROLLER_NAME.equals(l.get(MANAGED_BY)) && l.get(SERVICE_NAME) != null) {
+            return Optional.of(Keys.of(s.getMetadata().getNamespace(), l.get(SERVICE_NAME)));
+        }
+        return Optional.empty();
     }
 
     @Override
@@ -94,7 +121,13 @@ public final class EndpointSliceController implements Controller {
         if (svc == null || !PodEndpoints.managed(svc)) {
             // The garbage collector would remove them through the owner reference; a selector that went away
             // leaves slices nobody maintains: both go now.
-            existing.forEach(this::delete);
+            existing.forEach(s -> delete(key, s));
+            tracker.forget(key);
+            return;
+        }
+        if (tracker.stale(key, existing)) {
+            // the event of our own write queues the Service again; the delay is a backstop
+            queue.addAfter(key, 1000);
             return;
         }
         if (svc.getMetadata().getDeletionTimestamp() != null) {
@@ -110,14 +143,14 @@ public final class EndpointSliceController implements Controller {
             labels.remove(PodEndpoints.HEADLESS_LABEL);
         }
         if (desired.byPorts.isEmpty()) {
-            placeholder(svc, ns, existing, labels, desired.trigger);
+            placeholder(key, svc, ns, existing, labels, desired.trigger);
             return;
         }
         Map<String, List<EndpointSlice>> slicesByPorts = new HashMap<>();
         for (EndpointSlice s : existing) {
             String pk = portsKey(s.getPorts());
             if (!"IPv4".equals(s.getAddressType()) || !desired.byPorts.containsKey(pk)) {
-                delete(s);
+                delete(key, s);
             } else {
                 slicesByPorts.computeIfAbsent(pk, x -> new ArrayList<>()).add(s);
             }
@@ -148,34 +181,34 @@ public final class EndpointSliceController implements Controller {
                 EndpointSlice s = mine.get(i);
                 List<Endpoint> c = contents.get(i);
                 if (c.isEmpty()) {
-                    delete(s);
+                    delete(key, s);
                 } else if (!same(s.getEndpoints(), c) || !labels.equals(s.getMetadata().getLabels())) {
                     EndpointSlice next = new EndpointSliceBuilder(s).editMetadata().withLabels(labels)
                             .addToAnnotations(annotations(desired.trigger)).endMetadata().withEndpoints(c).build();
-                    ctx.client().discovery().v1().endpointSlices().inNamespace(ns).resource(next).update();
+                    tracker.written(key, ctx.client().discovery().v1().endpointSlices().inNamespace(ns).resource(next).update());
                 }
             }
             for (int from = 0; from < rest.size(); from += MAX_ENDPOINTS_PER_SLICE) {
-                create(svc, labels, desired.trigger, e.getValue().ports, rest.subList(from, Math.min(rest.size(), from + MAX_ENDPOINTS_PER_SLICE)));
+                create(key, svc, labels, desired.trigger, e.getValue().ports, rest.subList(from, Math.min(rest.size(), from + MAX_ENDPOINTS_PER_SLICE)));
             }
         }
     }
 
-    private void placeholder(Service svc, String ns, List<EndpointSlice> existing, Map<String, String> labels, Instant trigger) {
+    private void placeholder(String key, Service svc, String ns, List<EndpointSlice> existing, Map<String, String> labels, Instant trigger) {
         EndpointSlice keep = null;
         for (EndpointSlice s : existing) {
             boolean empty = (s.getEndpoints() == null || s.getEndpoints().isEmpty()) && (s.getPorts() == null || s.getPorts().isEmpty());
             if (keep == null && empty && "IPv4".equals(s.getAddressType())) {
                 keep = s;
             } else {
-                delete(s);
+                delete(key, s);
             }
         }
         if (keep == null) {
-            create(svc, labels, trigger, List.of(), List.of());
+            create(key, svc, labels, trigger, List.of(), List.of());
         } else if (!labels.equals(keep.getMetadata().getLabels())) {
-            ctx.client().discovery().v1().endpointSlices().inNamespace(ns)
-                    .resource(new EndpointSliceBuilder(keep).editMetadata().withLabels(labels).endMetadata().build()).update();
+            tracker.written(key, ctx.client().discovery().v1().endpointSlices().inNamespace(ns)
+                    .resource(new EndpointSliceBuilder(keep).editMetadata().withLabels(labels).endMetadata().build()).update());
         }
     }
 
@@ -244,13 +277,13 @@ public final class EndpointSliceController implements Controller {
         return b.build();
     }
 
-    private void create(Service svc, Map<String, String> labels, Instant trigger, List<EndpointPort> ports, List<Endpoint> endpoints) {
+    private void create(String key, Service svc, Map<String, String> labels, Instant trigger, List<EndpointPort> ports, List<Endpoint> endpoints) {
         EndpointSlice slice = new EndpointSliceBuilder().withNewMetadata().withGenerateName(svc.getMetadata().getName() + "-")
                 .withNamespace(svc.getMetadata().getNamespace()).withLabels(labels).withAnnotations(annotations(trigger))
                 .withOwnerReferences(ControllerRefs.controllerRef(svc)).endMetadata()
                 .withAddressType("IPv4").withPorts(new ArrayList<>(ports)).withEndpoints(new ArrayList<>(endpoints)).build();
         try {
-            ctx.client().discovery().v1().endpointSlices().inNamespace(svc.getMetadata().getNamespace()).resource(slice).create();
+            tracker.written(key, ctx.client().discovery().v1().endpointSlices().inNamespace(svc.getMetadata().getNamespace()).resource(slice).create());
         } catch (KubernetesClientException e) {
             if (e.getCode() != 403 && e.getCode() != 404) {
                 throw e;
@@ -262,9 +295,10 @@ public final class EndpointSliceController implements Controller {
         return trigger == null ? Map.of() : Map.of(PodEndpoints.LAST_CHANGE_TRIGGER_TIME, trigger.toString());
     }
 
-    private void delete(EndpointSlice s) {
+    private void delete(String key, EndpointSlice s) {
         try {
             ctx.client().discovery().v1().endpointSlices().inNamespace(s.getMetadata().getNamespace()).withName(s.getMetadata().getName()).delete();
+            tracker.deleted(key, s);
         } catch (KubernetesClientException e) {
             if (e.getCode() != 404) {
                 throw e;

@@ -71,6 +71,7 @@ class EndpointSliceControllerTest {
             assertThat(r.getController()).isTrue();
         });
         assertThat(s.getAddressType()).isEqualTo("IPv4");
+        assertThat(s.getMetadata().getGeneration()).as("EndpointSlices count their changes, as upstream's strategy").isPositive();
         assertThat(s.getPorts()).singleElement().satisfies(p -> {
             assertThat(p.getName()).isEqualTo("http");
             assertThat(p.getPort()).isEqualTo(8080);
