@@ -650,8 +650,10 @@ public final class DeploymentController implements Controller {
         if (newRS != null) {
             allAfter.add(newRS);
         }
-        // then as many as availability allows
-        int availableNow = allAfter.stream().mapToInt(Rollouts::available).sum();
+        // then as many as availability allows. A status that lags a scale-down still counts pods the RS is about to
+        // delete: only min(spec, available) of its pods stay available (upstream sums the status and can, for a
+        // moment, go below replicas - maxUnavailable)
+        int availableNow = allAfter.stream().mapToInt(rs -> Math.min(spec(rs), available(rs))).sum();
         int scaledDown = 0;
         if (availableNow > minAvailable) {
             int total = availableNow - minAvailable;

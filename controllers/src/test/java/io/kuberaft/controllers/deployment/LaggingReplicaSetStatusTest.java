@@ -99,6 +99,8 @@ class LaggingReplicaSetStatusTest {
             // the new pod is available: availability (4 + 1 counted) allows scaling the old one further down
             reportAvailable(neu, 1);
             await(Duration.ofSeconds(20), "old scaled below 3", () -> spec(old) < 3);
+            // of the old 4 "available" only the 3 its spec keeps stay: 3 + 1 new allow one more down, not two
+            assertThat(spec(old)).as("replicas - maxUnavailable = 3 stay available: 2 old + 1 new").isEqualTo(2);
             await(Duration.ofSeconds(5), "the watch caught up", () -> oldSpecs.contains(spec(old)));
             assertThat(oldSpecs).as("the old ReplicaSet's spec.replicas, event by event").isSortedAccordingTo((a, b) -> Integer.compare(b, a));
         }
