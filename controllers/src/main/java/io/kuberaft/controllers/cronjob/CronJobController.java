@@ -95,8 +95,13 @@ public final class CronJobController implements Controller {
             String finished = finishedType(j);
             if (!listed && finished == null && !deletedUids.contains(j.getMetadata().getUid())
                     && j.getMetadata().getDeletionTimestamp() == null) {
-                ctx.events().normal(cj, "UnexpectedJob", "Saw a job that the controller did not create or forgot: " + j.getMetadata().getName());
-                active.add(ref(j));
+                ctx.events().warning(cj, "UnexpectedJob", "Saw a job that the controller did not create or forgot: " + j.getMetadata().getName());
+                // A job we created for a scheduled time but never recorded (the leader died between the create and
+                // the status write) is ours: listing it keeps Forbid/Replace right across a failover. Upstream lists
+                // no unexpected job at all, so one made by hand (`kubectl create job --from=cronjob/x`) stays out.
+                if (j.getMetadata().getAnnotations() != null && j.getMetadata().getAnnotations().containsKey(SCHEDULED_TIMESTAMP)) {
+                    active.add(ref(j));
+                }
             } else if (listed && finished != null) {
                 active.removeIf(r -> Objects.equals(r.getUid(), j.getMetadata().getUid()));
                 ctx.events().normal(cj, "SawCompletedJob", "Saw completed job: " + j.getMetadata().getName() + ", condition: " + finished);

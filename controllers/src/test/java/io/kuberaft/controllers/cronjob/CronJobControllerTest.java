@@ -213,6 +213,26 @@ class CronJobControllerTest {
         await(Duration.ofSeconds(10), "next job", () -> jobNames().contains(jobName("late", b1.plusSeconds(60))));
     }
 
+    @Test
+    void aJobMadeByHandFromTheCronJobIsAWarningNotAnActiveJob() {
+        CronJob cj = cron("byhand", "Forbid");
+        cj.getSpec().setSuspend(true);
+        create(cj);
+        CronJob created = get("byhand");
+        // what `kubectl create job manual --from=cronjob/byhand` sends
+        Job manual = new io.fabric8.kubernetes.api.model.batch.v1.JobBuilder().withNewMetadata().withName("manual")
+                .addToAnnotations("cronjob.kubernetes.io/instantiate", "manual")
+                .addNewOwnerReference().withApiVersion("batch/v1").withKind("CronJob").withName("byhand")
+                .withUid(created.getMetadata().getUid()).withController(true).endOwnerReference().endMetadata()
+                .withSpec(created.getSpec().getJobTemplate().getSpec()).build();
+        k.resources(Job.class).inNamespace("default").resource(manual).create();
+        await(Duration.ofSeconds(10), "UnexpectedJob warning", () -> k.v1().events().inNamespace("default").list().getItems().stream()
+                .anyMatch(e -> e.getReason().equals("UnexpectedJob") && e.getType().equals("Warning")
+                        && e.getMessage().equals("Saw a job that the controller did not create or forgot: manual")));
+        CronJob after = get("byhand");
+        assertThat(after.getStatus() == null ? null : after.getStatus().getActive()).isNullOrEmpty();
+    }
+
     static void sleepQuietly(long ms) {
         try {
             Thread.sleep(ms);
