@@ -374,12 +374,18 @@ final class PodManager {
         return out;
     }
 
-    /** ConfigMaps and Secrets the pod references (only the process runtime materialises them). */
+    /**
+     * ConfigMaps and Secrets the pod references. The process runtime materialises all of them, its Service env vars,
+     * tokens and claims; the simulated one only needs what the containers' environment names (what {@code env} prints,
+     * and a missing one stops the start as upstream), and no per-pod Service list or token, so thousands of simulated
+     * pods cost no API calls.
+     */
     PodContext.Resolved resolve(Pod pod) {
         // Static pods may not reference API objects (as upstream), so they run without an API server.
-        if (!"process".equals(config.runtime()) || isStatic(pod)) {
+        if (isStatic(pod)) {
             return PodContext.Resolved.NONE;
         }
+        boolean process = "process".equals(config.runtime());
         Set<String> cms = new HashSet<>();
         Set<String> secrets = new HashSet<>();
         List<Container> all = new ArrayList<>(pod.getSpec().getContainers());
@@ -408,7 +414,7 @@ final class PodManager {
                 }
             }
         }
-        if (pod.getSpec().getVolumes() != null) {
+        if (process && pod.getSpec().getVolumes() != null) {
             for (Volume v : pod.getSpec().getVolumes()) {
                 if (v.getConfigMap() != null) {
                     cms.add(v.getConfigMap().getName());
@@ -450,7 +456,8 @@ final class PodManager {
                 secretData.put(n, d);
             }
         }
-        return new PodContext.Resolved(cmData, secretData, serviceEnv(pod), serviceAccountTokens(pod), claims(pod));
+        return process ? new PodContext.Resolved(cmData, secretData, serviceEnv(pod), serviceAccountTokens(pod), claims(pod))
+                : new PodContext.Resolved(cmData, secretData, Map.of(), Map.of(), Map.of());
     }
 
     /**

@@ -10,6 +10,7 @@ import java.math.RoundingMode;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -131,11 +132,23 @@ public final class SimulatedRuntime implements ContainerRuntime {
         String runSeconds = setting(pod, name, "run-seconds");
         String exitCode = setting(pod, name, "exit-code");
         String policy = pod.pod().getSpec().getRestartPolicy();
+        Instant now = clock.instant();
+        // as the kubelet: the environment (a missing ConfigMap or Secret key stops the start), $(VAR) in command and args
+        Map<String, String> env = PodEnvironment.of(pod, container);
+        List<String> argv = new ArrayList<>();
+        argv.addAll(PodEnvironment.expand(container.getCommand() == null ? List.of() : container.getCommand(), env));
+        argv.addAll(PodEnvironment.expand(container.getArgs() == null ? List.of() : container.getArgs(), env));
+        // args alone replace the image's CMD: `kubectl run x --image=busybox -- sleep 3600` (busybox has no ENTRYPOINT);
+        // args that are not a program we know (an ENTRYPOINT's arguments) are not understood
+        SimulatedCommand.Run script = SimulatedCommand.parse(argv).map(c -> c.start(now, env, pod)).orElse(null);
         Duration runFor;
         if (runSeconds != null) {
             runFor = seconds(runSeconds, "run-seconds");
         } else if (crashLoop) {
             runFor = Duration.ofSeconds(1);
+        } else if (script != null) {
+            // a script that exits at once still takes the run time a short command is given
+            runFor = script.exitsAfter().map(d -> d.isZero() ? runTime : d).orElse(null);
         } else if ("Never".equals(policy) || "OnFailure".equals(policy)) {
             runFor = runTime;
         } else {
@@ -143,7 +156,7 @@ public final class SimulatedRuntime implements ContainerRuntime {
         }
         int code;
         try {
-            code = exitCode != null ? Integer.parseInt(exitCode.trim()) : crashLoop ? 1 : 0;
+            code = exitCode != null ? Integer.parseInt(exitCode.trim()) : crashLoop ? 1 : script != null ? script.exitCode() : 0;
         } catch (NumberFormatException e) {
             throw new CannotStartException("CreateContainerConfigError", "annotation " + PREFIX + "exit-code: not an integer: " + exitCode);
         }
@@ -151,7 +164,6 @@ public final class SimulatedRuntime implements ContainerRuntime {
         Duration stopTime = stop == null ? Duration.ZERO : seconds(stop, "stop-seconds");
         String probeFail = setting(pod, name, "probe-fail");
         List<String> failing = probeFail == null ? List.of() : Arrays.stream(probeFail.split(",")).map(String::trim).toList();
-        Instant now = clock.instant();
         StringBuilder log = new StringBuilder();
         log.append("simulated container ").append(name).append(" of pod ").append(pod.namespace()).append('/').append(pod.name())
                 .append(" started (image ").append(container.getImage()).append(", run ").append(attempt + 1).append(")\n");
@@ -160,7 +172,8 @@ public final class SimulatedRuntime implements ContainerRuntime {
             log.append(lines.endsWith("\n") ? lines : lines + "\n");
         }
         Sim sim = new Sim("simulated://" + Long.toHexString(0x5100_0000_0000L + ids.incrementAndGet()),
-                name, container.getImage(), now, runFor == null ? null : now.plus(runFor), code, stopTime, failing, log.toString(), pod.uid());
+                name, container.getImage(), now, runFor == null ? null : now.plus(runFor), code, stopTime, failing, log.toString(), script,
+                env, pod);
         containers.put(sim.containerId, sim);
         return sim;
     }
@@ -182,10 +195,18 @@ public final class SimulatedRuntime implements ContainerRuntime {
     public Optional<LogChunk> log(RuntimeContainer container, long from) {
         Sim sim = (Sim) container;
         StringBuilder b = new StringBuilder();
-        for (String line : sim.log.split("\n")) {
-            b.append(CriLog.format(sim.startedAt, "stdout", line, false));
+        Optional<RuntimeContainer.Exit> exit = sim.exit();
+        if (sim.script != null) {
+            // what the command printed, up to now or its end
+            for (SimulatedCommand.Run.Line l : sim.script.linesUntil(exit.map(RuntimeContainer.Exit::finishedAt).orElse(clock.instant()))) {
+                b.append(CriLog.format(sim.startedAt.plus(l.at()), "stdout", l.text(), false));
+            }
+        } else {
+            for (String line : sim.log.split("\n")) {
+                b.append(CriLog.format(sim.startedAt, "stdout", line, false));
+            }
+            exit.ifPresent(e -> b.append(CriLog.format(e.finishedAt(), "stdout", "simulated container " + sim.name + " exited with code " + e.exitCode(), false)));
         }
-        sim.exit().ifPresent(e -> b.append(CriLog.format(e.finishedAt(), "stdout", "simulated container " + sim.name + " exited with code " + e.exitCode(), false)));
         byte[] all = b.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
         int start = (int) Math.min(Math.max(0, from), all.length);
         return Optional.of(new LogChunk(start, java.util.Arrays.copyOfRange(all, start, all.length)));
@@ -198,8 +219,18 @@ public final class SimulatedRuntime implements ContainerRuntime {
 
     @Override
     public Process startExec(RuntimeContainer container, List<String> command, boolean tty) throws CannotStartException {
-        throw new CannotStartException("ExecNotSupported", "the simulated runtime cannot run commands: container " + container.name()
-                + " only pretends to run (use --runtime process to exec)");
+        Sim sim = (Sim) container;
+        // the commands a simulated container can play (env, cat /etc/hosts, echo, …) answer at once; anything else cannot run
+        SimulatedCommand.Run run = SimulatedCommand.parse(command).map(c -> c.start(clock.instant(), sim.env, sim.pod))
+                .filter(r -> r.exitsAfter().isPresent()).orElse(null);
+        if (run == null) {
+            throw new CannotStartException("ExecNotSupported", "the simulated runtime cannot run " + String.join(" ", command)
+                    + ": container " + container.name() + " only pretends to run (it plays echo, date, env, printenv, hostname, "
+                    + "cat /etc/hosts, sleep and exit; use --runtime process to exec anything else)");
+        }
+        StringBuilder out = new StringBuilder();
+        run.linesUntil(run.start.plus(run.exitsAfter().get())).forEach(l -> out.append(l.text()).append('\n'));
+        return new PlayedProcess(out.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8), run.exitCode());
     }
 
     @Override
@@ -224,6 +255,11 @@ public final class SimulatedRuntime implements ContainerRuntime {
         final Duration stopTime;
         final List<String> failingProbes;
         final String log;
+        /** The container's command as played by {@link SimulatedCommand}, when understood. */
+        final SimulatedCommand.Run script;
+        /** The container's environment and pod, for what {@code kubectl exec} plays in it. */
+        final Map<String, String> env;
+        final PodContext pod;
         Instant stopAt;
         int stopCode;
         /** CPU time used up to {@link #usageAt} (see {@link #usage}). */
@@ -233,8 +269,11 @@ public final class SimulatedRuntime implements ContainerRuntime {
         Instant usageAt;
 
         Sim(String containerId, String name, String image, Instant startedAt, Instant exitAt, int exitCode, Duration stopTime,
-            List<String> failingProbes, String log, String podUid) {
-            super(containerId, name, image, startedAt, podUid);
+            List<String> failingProbes, String log, SimulatedCommand.Run script, Map<String, String> env, PodContext pod) {
+            super(containerId, name, image, startedAt, pod.uid());
+            this.script = script;
+            this.env = env;
+            this.pod = pod;
             this.exitAt = exitAt;
             this.exitCode = exitCode;
             this.stopTime = stopTime;

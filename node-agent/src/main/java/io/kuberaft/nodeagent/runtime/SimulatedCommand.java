@@ -1,0 +1,488 @@
+package io.kuberaft.nodeagent.runtime;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * What a simulated container's command would do, for the few programs tutorials run in their pods: {@code echo},
+ * {@code date}, {@code sleep N|infinity}, {@code env}/{@code printenv}, {@code hostname}, {@code cat /etc/hosts},
+ * {@code tail -f}, {@code exit N}, {@code true}/{@code :}, variable assignments (with {@code $((i+1))}), a
+ * {@code for x in …} loop over words and a {@code while true} loop — given directly or as a {@code sh -c} script
+ * joined by {@code ;}, {@code &&} or newlines. Nothing is executed: the script is played on the simulation's clock,
+ * so {@code sleep 3600} runs for an hour, {@code echo "Hello Job"} is what {@code kubectl logs} prints, and the
+ * docs' counter pod logs a line a second. Anything else (a pipe, a redirect, an unknown program) is not understood
+ * and the simulated runtime keeps its defaults for the container.
+ */
+final class SimulatedCommand {
+    /** A loop whose body never sleeps still takes this long per round, so it cannot print without end in no time. */
+    static final Duration BUSY_LOOP_ROUND = Duration.ofSeconds(1);
+    /** Lines kept per container run: a long-running loop's log stops growing there. */
+    static final int MAX_LINES = 20_000;
+    private static final Set<String> SHELLS = Set.of("sh", "bash", "ash", "dash");
+    private static final Set<String> PROGRAMS = Set.of("echo", "date", "sleep", "env", "printenv", "hostname", "cat", "tail",
+            "exit", "true", ":");
+    private static final Pattern ASSIGNMENT = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*=.*", Pattern.DOTALL);
+    private static final Pattern SHELL_VAR = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)}|\\$([A-Za-z_][A-Za-z0-9_]*)");
+    /** What busybox and GNU {@code date} print. */
+    static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("EEE MMM ppd HH:mm:ss zzz yyyy", Locale.ROOT).withZone(ZoneId.of("UTC"));
+
+    /** The program: statements run once, then (when {@code loop} is non-empty) the loop body round after round. */
+    private final List<List<String>> once;
+    private final List<List<String>> loop;
+
+    /** Words are taken as they are (a command without a shell), not expanded. */
+    private final boolean literal;
+
+    private SimulatedCommand(List<List<String>> once, List<List<String>> loop, boolean literal) {
+        this.once = once;
+        this.loop = loop;
+        this.literal = literal;
+    }
+
+    /** The container's command line ({@code command} + {@code args}, already {@code $(VAR)}-expanded), when understood. */
+    static Optional<SimulatedCommand> parse(List<String> argv) {
+        if (argv.isEmpty()) {
+            return Optional.empty();
+        }
+        String program = basename(argv.get(0));
+        if (SHELLS.contains(program) && argv.size() >= 3 && argv.get(1).matches("-[a-z]*c")) {
+            List<List<String>> statements = split(argv.get(2));
+            return statements == null ? Optional.empty() : structure(statements);
+        }
+        // a direct command: its words are literal (no shell to expand them)
+        List<List<String>> once = List.of(argv);
+        return understood(once) ? Optional.of(new SimulatedCommand(once, List.of(), true)) : Optional.empty();
+    }
+
+    private static String basename(String path) {
+        return path.substring(path.lastIndexOf('/') + 1);
+    }
+
+    /** Statements of raw words (quotes kept for expansion), or null when the script uses what is not simulated. */
+    private static List<List<String>> split(String script) {
+        List<List<String>> out = new ArrayList<>();
+        List<String> words = new ArrayList<>();
+        StringBuilder w = new StringBuilder();
+        boolean inWord = false;
+        int i = 0;
+        int n = script.length();
+        while (i < n) {
+            char c = script.charAt(i);
+            if (c == '\'' || c == '"') {
+                int end = script.indexOf(c, i + 1);
+                if (end < 0) {
+                    return null;
+                }
+                w.append(script, i, end + 1);
+                inWord = true;
+                i = end + 1;
+            } else if (c == '$' && i + 1 < n && script.charAt(i + 1) == '(') {
+                int depth = 0;
+                int j = i + 1;
+                for (; j < n; j++) {
+                    if (script.charAt(j) == '(') {
+                        depth++;
+                    } else if (script.charAt(j) == ')' && --depth == 0) {
+                        break;
+                    }
+                }
+                if (j >= n) {
+                    return null;
+                }
+                w.append(script, i, j + 1);
+                inWord = true;
+                i = j + 1;
+            } else if (c == '#' && !inWord) {
+                while (i < n && script.charAt(i) != '\n') {
+                    i++;
+                }
+            } else if (c == ' ' || c == '\t' || c == ';' || c == '\n' || (c == '&' && i + 1 < n && script.charAt(i + 1) == '&')) {
+                if (inWord) {
+                    words.add(w.toString());
+                    w.setLength(0);
+                    inWord = false;
+                }
+                if (c != ' ' && c != '\t') {
+                    if (!words.isEmpty()) {
+                        out.add(words);
+                        words = new ArrayList<>();
+                    }
+                    i += c == '&' ? 2 : 1;
+                } else {
+                    i++;
+                }
+            } else if (c == '|' || c == '&' || c == '>' || c == '<' || c == '`' || c == '(' || c == ')' || c == '\\') {
+                return null;
+            } else {
+                w.append(c);
+                inWord = true;
+                i++;
+            }
+        }
+        if (inWord) {
+            words.add(w.toString());
+        }
+        if (!words.isEmpty()) {
+            out.add(words);
+        }
+        return out;
+    }
+
+    /** Finds the loops ({@code do} glued to the first statement of a body by {@link #split}) and checks every program. */
+    private static Optional<SimulatedCommand> structure(List<List<String>> statements) {
+        List<List<String>> once = new ArrayList<>();
+        List<List<String>> loop = new ArrayList<>();
+        for (int i = 0; i < statements.size(); i++) {
+            List<String> s = statements.get(i);
+            String head = s.get(0);
+            if (head.equals("while") || head.equals("until") || head.equals("for")) {
+                List<List<String>> body = new ArrayList<>();
+                int j = i + 1;
+                for (; j < statements.size() && !statements.get(j).get(0).equals("done"); j++) {
+                    List<String> b = statements.get(j);
+                    if (j == i + 1) {
+                        if (!b.get(0).equals("do") || b.size() < 2) {
+                            return Optional.empty();
+                        }
+                        b = b.subList(1, b.size());
+                    }
+                    body.add(b);
+                }
+                // an exit inside a loop would make the exit time unknowable when the container starts
+                if (j >= statements.size() || statements.get(j).size() != 1 || body.isEmpty() || !understood(body)
+                        || (!head.equals("for") && body.stream().anyMatch(b -> b.get(0).equals("exit")))) {
+                    return Optional.empty();
+                }
+                if (head.equals("for")) {
+                    if (s.size() < 3 || !s.get(2).equals("in") || !s.get(1).matches("[A-Za-z_][A-Za-z0-9_]*")) {
+                        return Optional.empty();
+                    }
+                    for (String value : s.subList(3, s.size())) {
+                        once.add(List.of(s.get(1) + "=" + value));
+                        once.addAll(body);
+                    }
+                    i = j;
+                    continue;
+                }
+                String cond = String.join(" ", s.subList(1, s.size()));
+                boolean forever = head.equals("while") ? Set.of("true", ":", "[ 1 ]", "[ true ]").contains(cond) : cond.equals("false");
+                if (!forever || j != statements.size() - 1) {
+                    return Optional.empty();
+                }
+                loop.addAll(body);
+                break;
+            }
+            once.add(s);
+        }
+        return understood(once) ? Optional.of(new SimulatedCommand(once, loop, false)) : Optional.empty();
+    }
+
+    private static boolean understood(List<List<String>> statements) {
+        for (List<String> s : statements) {
+            String head = s.get(0);
+            if (ASSIGNMENT.matcher(head).matches() && s.size() == 1) {
+                continue;
+            }
+            if (!PROGRAMS.contains(basename(head))) {
+                return false;
+            }
+            if (basename(head).equals("cat") && !(s.size() == 2 && s.get(1).equals("/etc/hosts"))) {
+                return false;
+            }
+            if (basename(head).equals("tail") && !s.contains("-f")) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Plays the program from {@code start} for a container with environment {@code env} in the pod {@code pod}. */
+    Run start(Instant start, Map<String, String> env, PodContext pod) {
+        Run r = new Run(start, env, pod);
+        r.advance(Duration.ZERO);
+        return r;
+    }
+
+    /** One container run of the program: what it printed when, and whether and when it exits. */
+    final class Run {
+        final Instant start;
+        private final Map<String, String> vars;
+        private final PodContext pod;
+        private final List<Line> lines = new ArrayList<>();
+        /** The script's own time: the offset from {@link #start} the next statement runs at. */
+        private Duration t = Duration.ZERO;
+        private int pc;
+        private boolean inLoop;
+        private boolean roundSlept;
+        private boolean blocked;
+        private Integer exitCode;
+
+        record Line(Duration at, String text) {
+        }
+
+        private Run(Instant start, Map<String, String> env, PodContext pod) {
+            this.start = start;
+            this.vars = new LinkedHashMap<>(env);
+            this.pod = pod;
+        }
+
+        /** When the container exits of itself (its exit code then in {@link #exitCode()}); empty while it runs for ever. */
+        synchronized Optional<Duration> exitsAfter() {
+            return exitCode == null ? Optional.empty() : Optional.of(t);
+        }
+
+        synchronized int exitCode() {
+            return exitCode == null ? 0 : exitCode;
+        }
+
+        /** The lines printed up to {@code now}. */
+        synchronized List<Line> linesUntil(Instant now) {
+            Duration elapsed = Duration.between(start, now);
+            advance(elapsed);
+            List<Line> out = new ArrayList<>();
+            for (Line l : lines) {
+                if (l.at().compareTo(elapsed) > 0) {
+                    break;
+                }
+                out.add(l);
+            }
+            return out;
+        }
+
+        /** Runs statements due by {@code elapsed} (all of a program without a loop: its exit time is then known). */
+        private void advance(Duration elapsed) {
+            while (exitCode == null && !blocked && lines.size() < MAX_LINES && (!inLoop || t.compareTo(elapsed) <= 0)) {
+                List<List<String>> code = inLoop ? loop : once;
+                if (pc >= code.size()) {
+                    if (loop.isEmpty()) {
+                        exitCode = 0;
+                        return;
+                    }
+                    if (inLoop && !roundSlept) {
+                        t = t.plus(BUSY_LOOP_ROUND);
+                    }
+                    inLoop = true;
+                    roundSlept = false;
+                    pc = 0;
+                    continue;
+                }
+                execute(code.get(pc++));
+            }
+        }
+
+        private void execute(List<String> words) {
+            List<String> args = new ArrayList<>();
+            words.forEach(w -> args.add(literal ? w : expand(w)));
+            String program = basename(args.get(0));
+            if (!literal && ASSIGNMENT.matcher(words.get(0)).matches() && words.size() == 1) {
+                String a = args.get(0);
+                vars.put(a.substring(0, a.indexOf('=')), a.substring(a.indexOf('=') + 1));
+                return;
+            }
+            switch (program) {
+                case "echo" -> {
+                    int from = 1;
+                    while (from < args.size() && args.get(from).matches("-[neE]+")) {
+                        from++;
+                    }
+                    print(String.join(" ", args.subList(from, args.size())));
+                }
+                case "date" -> print(DATE.format(start.plus(t)));
+                case "hostname" -> print(hostname());
+                case "env", "printenv" -> {
+                    if (args.size() > 1) {
+                        args.subList(1, args.size()).forEach(name -> {
+                            if (environment().containsKey(name)) {
+                                print(environment().get(name));
+                            }
+                        });
+                    } else {
+                        environment().forEach((k, v) -> print(k + "=" + v));
+                    }
+                }
+                case "cat" -> hostsFile().forEach(this::print);
+                case "sleep" -> {
+                    Duration d = args.size() > 1 ? sleepTime(args.get(1)) : null;
+                    if (d == null) {
+                        blocked = true;
+                    } else {
+                        t = t.plus(d);
+                        roundSlept = true;
+                    }
+                }
+                case "tail" -> blocked = true;
+                case "exit" -> {
+                    try {
+                        exitCode = args.size() > 1 ? Integer.parseInt(args.get(1)) & 0xff : 0;
+                    } catch (NumberFormatException e) {
+                        exitCode = 2;
+                    }
+                }
+                default -> {
+                    // true and ':' do nothing
+                }
+            }
+        }
+
+        private void print(String line) {
+            for (String l : line.split("\n", -1)) {
+                lines.add(new Line(t, l));
+            }
+        }
+
+        /** {@code sleep}'s argument: seconds, or with an s/m/h/d suffix; {@code infinity} (or nonsense: sleep fails … and we wait) is null. */
+        private static Duration sleepTime(String arg) {
+            Matcher m = Pattern.compile("(\\d+(?:\\.\\d+)?)([smhd]?)").matcher(arg);
+            if (!m.matches()) {
+                return null;
+            }
+            double v = Double.parseDouble(m.group(1));
+            long unit = switch (m.group(2)) {
+                case "m" -> 60_000;
+                case "h" -> 3_600_000;
+                case "d" -> 86_400_000;
+                default -> 1000;
+            };
+            return Duration.ofMillis(Math.round(v * unit));
+        }
+
+        private String hostname() {
+            String h = pod.pod().getSpec() == null ? null : pod.pod().getSpec().getHostname();
+            return h == null || h.isEmpty() ? pod.name() : h;
+        }
+
+        /** What {@code env} prints in a container: the image's PATH, HOSTNAME, the container's variables, HOME. */
+        private Map<String, String> environment() {
+            Map<String, String> e = new LinkedHashMap<>();
+            e.put("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+            e.put("HOSTNAME", hostname());
+            e.putAll(vars);
+            e.putIfAbsent("HOME", "/root");
+            return e;
+        }
+
+        /** The kubelet's managed /etc/hosts. */
+        private List<String> hostsFile() {
+            List<String> h = new ArrayList<>(List.of("# Kubernetes-managed hosts file.", "127.0.0.1\tlocalhost",
+                    "::1\tlocalhost ip6-localhost ip6-loopback", "fe00::0\tip6-localnet", "fe00::0\tip6-mcastprefix",
+                    "fe00::1\tip6-allnodes", "fe00::2\tip6-allrouters"));
+            var spec = pod.pod().getSpec();
+            String sub = spec == null ? null : spec.getSubdomain();
+            if (pod.podIP() != null) {
+                h.add(sub == null || sub.isEmpty() ? pod.podIP() + "\t" + hostname()
+                        : pod.podIP() + "\t" + hostname() + "." + sub + "." + pod.namespace() + ".svc.cluster.local\t" + hostname());
+            }
+            if (spec != null && spec.getHostAliases() != null && !spec.getHostAliases().isEmpty()) {
+                h.add("");
+                h.add("# Entries added by HostAliases.");
+                spec.getHostAliases().forEach(a -> h.add(a.getIp() + "\t" + String.join("\t", a.getHostnames() == null ? List.of() : a.getHostnames())));
+            }
+            return h;
+        }
+
+        /** The shell's word expansion: quotes removed, $VAR, ${VAR}, $((arithmetic)) and $(date|hostname) outside single quotes. */
+        private String expand(String word) {
+            StringBuilder b = new StringBuilder();
+            int i = 0;
+            while (i < word.length()) {
+                char c = word.charAt(i);
+                if (c == '\'') {
+                    int end = word.indexOf('\'', i + 1);
+                    b.append(word, i + 1, end);
+                    i = end + 1;
+                } else if (c == '"') {
+                    int end = word.indexOf('"', i + 1);
+                    b.append(substitute(word.substring(i + 1, end)));
+                    i = end + 1;
+                } else {
+                    int next = i;
+                    while (next < word.length() && word.charAt(next) != '\'' && word.charAt(next) != '"') {
+                        if (word.charAt(next) == '$' && next + 1 < word.length() && word.charAt(next + 1) == '(') {
+                            next = closing(word, next + 1) + 1;
+                        } else {
+                            next++;
+                        }
+                    }
+                    b.append(substitute(word.substring(i, next)));
+                    i = next;
+                }
+            }
+            return b.toString();
+        }
+
+        private String substitute(String s) {
+            StringBuilder b = new StringBuilder();
+            int i = 0;
+            while (i < s.length()) {
+                if (s.startsWith("$((", i)) {
+                    int end = closing(s, i + 1);
+                    b.append(arithmetic(s.substring(i + 3, end - 1)));
+                    i = end + 1;
+                } else if (s.startsWith("$(", i)) {
+                    int end = closing(s, i + 1);
+                    String inner = s.substring(i + 2, end).trim();
+                    b.append(inner.equals("date") ? DATE.format(start.plus(t)) : inner.equals("hostname") ? hostname() : "");
+                    i = end + 1;
+                } else {
+                    Matcher m = SHELL_VAR.matcher(s).region(i, s.length());
+                    if (s.charAt(i) == '$' && m.lookingAt()) {
+                        String name = m.group(1) != null ? m.group(1) : m.group(2);
+                        b.append(name.equals("HOSTNAME") ? hostname() : vars.getOrDefault(name, ""));
+                        i = m.end();
+                    } else {
+                        b.append(s.charAt(i++));
+                    }
+                }
+            }
+            return b.toString();
+        }
+
+        /** Integer + - * / of numbers and variables, left to right (enough for counters). */
+        private String arithmetic(String expr) {
+            Matcher m = Pattern.compile("\\s*([+\\-*/]?)\\s*\\$?([A-Za-z_][A-Za-z0-9_]*|\\d+)").matcher(expr);
+            long acc = 0;
+            int at = 0;
+            while (m.find() && m.start() == at) {
+                String operand = m.group(2);
+                long v;
+                try {
+                    v = Character.isDigit(operand.charAt(0)) ? Long.parseLong(operand) : Long.parseLong(vars.getOrDefault(operand, "0").trim());
+                } catch (NumberFormatException e) {
+                    v = 0;
+                }
+                acc = switch (m.group(1)) {
+                    case "-" -> acc - v;
+                    case "*" -> acc * v;
+                    case "/" -> v == 0 ? acc : acc / v;
+                    default -> acc + v;
+                };
+                at = m.end();
+            }
+            return Long.toString(acc);
+        }
+    }
+
+    /** The index of the parenthesis closing the one at {@code open}. */
+    private static int closing(String s, int open) {
+        int depth = 0;
+        for (int j = open; j < s.length(); j++) {
+            if (s.charAt(j) == '(') {
+                depth++;
+            } else if (s.charAt(j) == ')' && --depth == 0) {
+                return j;
+            }
+        }
+        return s.length() - 1;
+    }
+}
