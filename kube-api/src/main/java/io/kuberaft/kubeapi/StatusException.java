@@ -64,8 +64,9 @@ public class StatusException extends RuntimeException {
         s.put("kind", "Status").put("apiVersion", "v1");
         s.putObject("metadata");
         s.put("status", "Failure").put("message", getMessage()).put("reason", reason);
-        // upstream's field order (details before code), and details always present on a Forbidden, even empty
-        if (name != null || kind != null || !causes.isEmpty() || retryAfterSeconds != null || code == 403) {
+        // upstream's field order (details before code), and details always present on a Forbidden or a NotFound, even empty
+        // (kubectl debug reads details.name of a 404 to tell a missing subresource from a missing pod)
+        if (name != null || kind != null || !causes.isEmpty() || retryAfterSeconds != null || code == 403 || code == 404) {
             ObjectNode d = s.putObject("details");
             if (name != null) {
                 d.put("name", name);

@@ -34,9 +34,22 @@ final class ContainerRecord {
     final ProbeState liveness = new ProbeState("Liveness");
     final ProbeState readiness = new ProbeState("Readiness");
 
+    /** Added by {@code kubectl debug} (pods/ephemeralcontainers): run once, never restarted, never part of readiness. */
+    final boolean ephemeral;
+
     ContainerRecord(Container spec, boolean init) {
+        this(spec, init, false);
+    }
+
+    ContainerRecord(Container spec, boolean init, boolean ephemeral) {
         this.spec = spec;
         this.init = init;
+        this.ephemeral = ephemeral;
+    }
+
+    /** One of the pod's regular containers (spec.containers). */
+    boolean app() {
+        return !init && !ephemeral;
     }
 
     boolean running() {

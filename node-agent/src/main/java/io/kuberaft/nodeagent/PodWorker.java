@@ -48,7 +48,8 @@ final class PodWorker {
     private final String podIP;
     private final Function<Pod, PodContext.Resolved> resolver;
     private final LifecycleHooks hooks;
-    private final Map<String, ContainerRecord> containers = new LinkedHashMap<>();
+    /** Replaced, never changed, once the worker runs: the agent API's threads read it while ephemeral containers are added. */
+    private volatile Map<String, ContainerRecord> containers = new LinkedHashMap<>();
     private final Map<String, String> conditionTimes = new LinkedHashMap<>();
     private Pod pod;
     private Instant startTime;
@@ -83,6 +84,7 @@ final class PodWorker {
         for (Container c : pod.getSpec().getContainers()) {
             containers.put(c.getName(), new ContainerRecord(c, false));
         }
+        addEphemeralContainers(pod);
         // A restarted agent takes over the pod's start time and condition history from its last status.
         if (pod.getStatus() != null && pod.getStatus().getStartTime() != null) {
             startTime = Instant.parse(pod.getStatus().getStartTime());
@@ -107,6 +109,20 @@ final class PodWorker {
 
     void update(Pod latest) {
         this.pod = latest;
+        addEphemeralContainers(latest);
+    }
+
+    /** Records the ephemeral containers the pod gained (they can only be added). */
+    private void addEphemeralContainers(Pod p) {
+        if (p.getSpec().getEphemeralContainers() == null
+                || p.getSpec().getEphemeralContainers().stream().allMatch(e -> containers.containsKey(e.getName()))) {
+            return;
+        }
+        Map<String, ContainerRecord> next = new LinkedHashMap<>(containers);
+        for (var e : p.getSpec().getEphemeralContainers()) {
+            next.computeIfAbsent(e.getName(), n -> new ContainerRecord(JSON.convertValue(e, Container.class), false, true));
+        }
+        containers = next;
     }
 
     private volatile ObjectNode lastStatus;
@@ -233,8 +249,10 @@ final class PodWorker {
         boolean initDone = runInitContainers(now);
         if (initDone && terminalPhase == null) {
             for (ContainerRecord c : containers.values()) {
-                if (!c.init) {
+                if (c.app()) {
                     runAppContainer(c, now);
+                } else if (c.ephemeral && c.current == null && c.terminated == null) {
+                    start(c, now);
                 }
             }
         }
@@ -275,14 +293,14 @@ final class PodWorker {
                 continue;
             }
             String policy = restartPolicy();
-            boolean restart = allowRestart && !c.stopping && (policy.equals("Always") || (policy.equals("OnFailure") && e.exitCode() != 0)
+            boolean restart = allowRestart && !c.stopping && !c.ephemeral && (policy.equals("Always") || (policy.equals("OnFailure") && e.exitCode() != 0)
                     || (c.init && !policy.equals("Never") && e.exitCode() != 0));
             if (c.init && policy.equals("Always") && e.exitCode() == 0) {
                 restart = false;
             }
             if (!restart) {
                 c.terminated = term;
-                if (!c.init && e.exitCode() == 0) {
+                if (c.app() && e.exitCode() == 0) {
                     c.succeeded = true;
                 }
                 continue;
@@ -441,7 +459,7 @@ final class PodWorker {
     }
 
     private String fieldPath(ContainerRecord c) {
-        return (c.init ? "spec.initContainers{" : "spec.containers{") + c.spec.getName() + "}";
+        return (c.init ? "spec.initContainers{" : c.ephemeral ? "spec.ephemeralContainers{" : "spec.containers{") + c.spec.getName() + "}";
     }
 
     // ---------------------------------------------------------------- probes
@@ -536,7 +554,7 @@ final class PodWorker {
         if (terminalPhase != null) {
             return;
         }
-        List<ContainerRecord> app = containers.values().stream().filter(c -> !c.init).toList();
+        List<ContainerRecord> app = containers.values().stream().filter(ContainerRecord::app).toList();
         if (app.stream().allMatch(c -> c.terminated != null)) {
             terminalPhase = app.stream().allMatch(c -> c.succeeded) ? "Succeeded" : "Failed";
         }
@@ -550,7 +568,7 @@ final class PodWorker {
         if (!initDone) {
             return "Pending";
         }
-        List<ContainerRecord> app = containers.values().stream().filter(c -> !c.init).toList();
+        List<ContainerRecord> app = containers.values().stream().filter(ContainerRecord::app).toList();
         boolean anyStarted = app.stream().anyMatch(c -> c.current != null || c.restartCount > 0 || c.terminated != null);
         return anyStarted ? "Running" : "Pending";
     }
@@ -569,7 +587,7 @@ final class PodWorker {
         String phase = phase();
         st.put("phase", phase);
         List<String> notInit = containers.values().stream().filter(c -> c.init && !c.succeeded).map(c -> c.spec.getName()).toList();
-        List<String> notReady = containers.values().stream().filter(c -> !c.init && !ready(c)).map(c -> c.spec.getName()).toList();
+        List<String> notReady = containers.values().stream().filter(c -> c.app() && !ready(c)).map(c -> c.spec.getName()).toList();
         boolean completed = "Succeeded".equals(phase) || "Failed".equals(phase);
         ArrayNode conds = st.putArray("conditions");
         condition(conds, "PodReadyToStartContainers", sandboxReady && !completed, null, null);
@@ -591,13 +609,17 @@ final class PodWorker {
         st.put("startTime", format(startTime));
         ArrayNode init = JSON.createArrayNode();
         ArrayNode app = JSON.createArrayNode();
+        ArrayNode ephemeral = JSON.createArrayNode();
         for (ContainerRecord c : containers.values()) {
-            (c.init ? init : app).add(containerStatus(c, notInit));
+            (c.init ? init : c.ephemeral ? ephemeral : app).add(containerStatus(c, notInit));
         }
         if (!init.isEmpty()) {
             st.set("initContainerStatuses", init);
         }
         st.set("containerStatuses", app);
+        if (!ephemeral.isEmpty()) {
+            st.set("ephemeralContainerStatuses", ephemeral);
+        }
         return st;
     }
 
@@ -652,7 +674,7 @@ final class PodWorker {
         if (c.lastTerminated != null) {
             last.set("terminated", c.lastTerminated);
         }
-        s.put("ready", c.init ? c.succeeded : ready(c));
+        s.put("ready", c.init ? c.succeeded : !c.ephemeral && ready(c));
         s.put("restartCount", c.restartCount);
         s.put("image", c.spec.getImage());
         s.put("imageID", imageId(c.spec.getImage()));

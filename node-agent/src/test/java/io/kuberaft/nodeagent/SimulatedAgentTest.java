@@ -166,6 +166,34 @@ class SimulatedAgentTest {
     }
 
     @Test
+    void ephemeralContainersRunOnceBesideThePodsOwn() throws Exception {
+        f.client.pods().inNamespace("default").resource(pod("debugged", "sim-0", "Always", Map.of())).create();
+        await(WAIT, "debugged Running", () -> "Running".equals(get("debugged").getStatus().getPhase()), () -> get("debugged").getStatus());
+        // what `kubectl debug debugged --image=busybox -c shell -- sleep infinity` and `-c once -- echo hi` patch
+        for (String c : new String[] {"{'name':'shell','image':'busybox','command':['sleep','infinity'],'targetContainerName':'app'}",
+                "{'name':'once','image':'busybox','command':['echo','hi']}"}) {
+            f.client.pods().inNamespace("default").withName("debugged").subresource("ephemeralcontainers")
+                    .patch(io.fabric8.kubernetes.client.dsl.base.PatchContext.of(io.fabric8.kubernetes.client.dsl.base.PatchType.JSON),
+                            ("[{'op':'add','path':'/spec/ephemeralContainers" + (c.contains("shell") ? "','value':[" + c + "]}]"
+                                    : "/-','value':" + c + "}]")).replace('\'', '"'));
+        }
+        await(WAIT, "shell running, once completed", () -> {
+            var st = get("debugged").getStatus().getEphemeralContainerStatuses();
+            return st != null && st.size() == 2 && st.get(0).getState().getRunning() != null && st.get(1).getState().getTerminated() != null;
+        }, () -> get("debugged").getStatus());
+        Pod p = get("debugged");
+        ContainerStatus once = p.getStatus().getEphemeralContainerStatuses().get(1);
+        assertThat(once.getName()).isEqualTo("once");
+        assertThat(once.getState().getTerminated().getReason()).isEqualTo("Completed");
+        assertThat(once.getRestartCount()).as("an ephemeral container is never restarted").isZero();
+        assertThat(once.getReady()).isFalse();
+        assertThat(p.getStatus().getContainerStatuses()).extracting(ContainerStatus::getName).containsExactly("app");
+        assertThat(p.getStatus().getPhase()).isEqualTo("Running");
+        assertThat(condition(p, "Ready")).as("ephemeral containers take no part in readiness").isEqualTo("True");
+        assertThat(f.client.pods().inNamespace("default").withName("debugged").inContainer("once").getLog()).isEqualTo("hi\n");
+    }
+
+    @Test
     void onePodWatchServesEveryHostedNodeAndNoOtherNode() throws Exception {
         // this agent hosts sim-0 and sim-1 through one watch of all pods; a pod of another node is not its business
         f.client.pods().inNamespace("default").resource(pod("elsewhere", "not-hosted-here", "Always", Map.of())).create();

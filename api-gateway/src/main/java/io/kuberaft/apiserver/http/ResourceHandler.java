@@ -98,6 +98,9 @@ public final class ResourceHandler {
             throw new StatusException(404, "NotFound", "the server could not find the requested resource");
         }
         String sub = info.subresource();
+        if ("ephemeralcontainers".equals(sub)) {
+            return new EphemeralContainersSubresource(generic, patcher).handle(info, def, q, contentType, body);
+        }
         if ((sub != null && !sub.equals("status")) || SubresourceHandler.isLegacyBindings(info)) {
             return new SubresourceHandler(registry, generic).handle(info, def, q, contentType, body);
         }

@@ -85,7 +85,7 @@ public final class StoreOps {
     }
 
     /** Short randomized pause before running admission again, so contending replicas spread out. */
-    static void backoff(int attempt) {
+    public static void backoff(int attempt) {
         try {
             Thread.sleep(ThreadLocalRandom.current().nextLong(1, 2L << Math.min(attempt, 5)));
         } catch (InterruptedException e) {

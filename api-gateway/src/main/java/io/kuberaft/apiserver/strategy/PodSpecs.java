@@ -89,6 +89,11 @@ public final class PodSpecs {
         Json.defaultBool(spec, "enableServiceLinks", true);
     }
 
+    /** An ephemeral container is defaulted as any container (SetDefaults_EphemeralContainer). */
+    public static void ephemeralContainerDefaults(ObjectNode c) {
+        containerDefaults(c);
+    }
+
     static void containerDefaults(ObjectNode c) {
         if (Json.blank(c, "imagePullPolicy")) {
             c.put("imagePullPolicy", "latest".equals(imageTag(c.path("image").asText(""))) ? "Always" : "IfNotPresent");
@@ -302,6 +307,43 @@ public final class PodSpecs {
         if (v.has("hostPath") && v.path("hostPath").path("path").asText("").isEmpty()) {
             out.add(Fields.required(p + ".hostPath.path"));
         }
+    }
+
+    /**
+     * The ephemeral containers of a pod spec, as upstream's validateEphemeralContainers: a container's checks, names unique
+     * across the pod, a targetContainerName that names a container, and none of what an ephemeral container cannot have.
+     */
+    public static List<Cause> validateEphemeralContainers(JsonNode spec, String path) {
+        List<Cause> out = new ArrayList<>();
+        Set<String> volumes = new HashSet<>();
+        spec.path("volumes").forEach(v -> volumes.add(v.path("name").asText("")));
+        Set<String> targets = new HashSet<>();
+        for (String kind : List.of("initContainers", "containers")) {
+            spec.path(kind).forEach(c -> targets.add(c.path("name").asText("")));
+        }
+        Set<String> names = new HashSet<>(targets);
+        JsonNode list = spec.path("ephemeralContainers");
+        for (int i = 0; i < list.size(); i++) {
+            String p = Fields.index(path + ".ephemeralContainers", i);
+            JsonNode c = list.get(i);
+            ObjectNode checked = c.deepCopy();
+            // restartPolicy has its own message below, not the app containers' one
+            checked.remove("restartPolicy");
+            validateContainer(out, p, checked, names, volumes, false);
+            for (String f : List.of("ports", "livenessProbe", "readinessProbe", "startupProbe", "lifecycle", "restartPolicy")) {
+                if (c.hasNonNull(f) && !(c.get(f).isContainerNode() && c.get(f).isEmpty())) {
+                    out.add(Fields.forbidden(p + "." + f, "cannot be set for an Ephemeral Container"));
+                }
+            }
+            if (c.path("resources").path("limits").size() > 0 || c.path("resources").path("requests").size() > 0) {
+                out.add(Fields.forbidden(p + ".resources", "cannot be set for an Ephemeral Container"));
+            }
+            String target = c.path("targetContainerName").asText("");
+            if (!target.isEmpty() && !targets.contains(target)) {
+                out.add(Fields.notFound(p + ".targetContainerName", target));
+            }
+        }
+        return out;
     }
 
     private static void validateContainer(List<Cause> out, String p, JsonNode c, Set<String> names, Set<String> volumes, boolean init) {

@@ -47,17 +47,29 @@ public final class PodStrategy extends DefaultStrategy {
 
     @Override
     public List<Cause> validate(ResourceDefinition def, ObjectNode obj) {
-        return PodSpecs.validate(obj.path("spec"), "spec");
+        List<Cause> out = new ArrayList<>(PodSpecs.validate(obj.path("spec"), "spec"));
+        if (obj.path("spec").path("ephemeralContainers").size() > 0) {
+            out.add(Fields.forbidden("spec.ephemeralContainers", "cannot be set on create"));
+        }
+        return out;
     }
 
     @Override
     public void prepareForUpdate(ResourceDefinition def, ObjectNode obj, ObjectNode old) {
         applyDefaults(def, obj);
+        // only the ephemeralcontainers subresource changes them (upstream's PrepareForUpdate keeps the old ones)
+        if (obj.get("spec") instanceof ObjectNode spec) {
+            if (old.path("spec").has("ephemeralContainers")) {
+                spec.set("ephemeralContainers", old.path("spec").get("ephemeralContainers").deepCopy());
+            } else {
+                spec.remove("ephemeralContainers");
+            }
+        }
     }
 
     @Override
     public List<Cause> validateUpdate(ResourceDefinition def, ObjectNode obj, ObjectNode old) {
-        List<Cause> out = new ArrayList<>(validate(def, obj));
+        List<Cause> out = new ArrayList<>(PodSpecs.validate(obj.path("spec"), "spec"));
         JsonNode spec = obj.path("spec");
         JsonNode oldSpec = old.path("spec");
         if (Json.same(spec, oldSpec)) {

@@ -337,6 +337,57 @@ class SubresourceTest {
     }
 
     @Test
+    void ephemeralContainersCanOnlyBeAddedThroughTheirSubresource() throws Exception {
+        pod("dbg", null, "{'app':'dbg'}");
+        String sub = PODS + "/dbg/ephemeralcontainers";
+        // what kubectl debug sends: a strategic merge patch adding one
+        Resp added = send("PATCH", sub, "application/strategic-merge-patch+json",
+                q("{'spec':{'ephemeralContainers':[{'name':'debugger','image':'busybox','command':['sh'],'targetContainerName':'c','stdin':true,'tty':true}]}}"));
+        assertThat(added.code()).as(added.body().toString()).isEqualTo(200);
+        JsonNode ec = added.body().path("spec").path("ephemeralContainers");
+        assertThat(ec).hasSize(1);
+        assertThat(ec.get(0).path("terminationMessagePolicy").asText()).as("defaulted as a container").isEqualTo("File");
+        assertThat(send("GET", sub, null, null).body().path("spec").path("ephemeralContainers").get(0).path("name").asText())
+                .isEqualTo("debugger");
+
+        // the pod's own update neither adds, changes nor removes them
+        JsonNode pod = send("GET", PODS + "/dbg", null, null).body();
+        ((com.fasterxml.jackson.databind.node.ObjectNode) pod.path("spec")).remove("ephemeralContainers");
+        Resp put = send("PUT", PODS + "/dbg", null, pod.toString());
+        assertThat(put.code()).as(put.body().toString()).isEqualTo(200);
+        assertThat(put.body().path("spec").path("ephemeralContainers")).hasSize(1);
+
+        Resp removed = send("PATCH", sub, "application/json-patch+json", q("[{'op':'remove','path':'/spec/ephemeralContainers/0'}]"));
+        assertThat(removed.code()).isEqualTo(422);
+        assertThat(removed.body().path("message").asText())
+                .isEqualTo("Pod \"dbg\" is invalid: spec.ephemeralContainers: Forbidden: existing ephemeral containers \"debugger\" may not be removed\n");
+        Resp changed = send("PATCH", sub, "application/json-patch+json", q("[{'op':'replace','path':'/spec/ephemeralContainers/0/image','value':'alpine'}]"));
+        assertThat(changed.code()).isEqualTo(422);
+        assertThat(changed.body().path("details").path("causes").get(0).path("field").asText()).isEqualTo("spec.ephemeralContainers[0]");
+
+        Resp bad = send("PATCH", sub, "application/json-patch+json", q("[{'op':'add','path':'/spec/ephemeralContainers/-','value':{'name':'c',"
+                + "'image':'busybox','targetContainerName':'nope','ports':[{'containerPort':80}]}}]"));
+        assertThat(bad.code()).isEqualTo(422);
+        List<String> causes = new ArrayList<>();
+        bad.body().path("details").path("causes").forEach(c -> causes.add(c.path("field").asText() + ": " + c.path("message").asText()));
+        assertThat(causes).contains("spec.ephemeralContainers[1].name: Duplicate value: \"c\"",
+                "spec.ephemeralContainers[1].targetContainerName: Not found: \"nope\"",
+                "spec.ephemeralContainers[1].ports: Forbidden: cannot be set for an Ephemeral Container");
+        assertThat(send("GET", sub, null, null).body().path("spec").path("ephemeralContainers")).as("nothing written").hasSize(1);
+
+        Resp onCreate = post(PODS, "{'metadata':{'name':'dbg2'},'spec':{'containers':[{'name':'c','image':'nginx'}],"
+                + "'ephemeralContainers':[{'name':'e','image':'busybox'}]}}");
+        assertThat(onCreate.code()).isEqualTo(422);
+        assertThat(onCreate.body().path("message").asText()).contains("spec.ephemeralContainers: Forbidden: cannot be set on create");
+
+        // a subresource that is not served is a NotFound whose details name nothing (kubectl tells it from a missing pod)
+        Resp missing = send("GET", PODS + "/dbg/nosuchthing", null, null);
+        assertThat(missing.code()).isEqualTo(404);
+        assertThat(missing.body().has("details")).isTrue();
+        assertThat(missing.body().path("details").path("name").asText()).isEmpty();
+    }
+
+    @Test
     void discoveryListsEvictionAsPolicyV1() throws Exception {
         JsonNode l = send("GET", "/api/v1", null, null).body();
         boolean found = false;
