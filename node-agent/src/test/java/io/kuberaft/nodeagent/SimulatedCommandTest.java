@@ -129,6 +129,14 @@ class SimulatedCommandTest {
     }
 
     @Test
+    void unbalancedSubstitutionsAreNotUnderstoodOrKeptAsWritten() throws Exception {
+        RuntimeContainer open = start(pod("Never", List.of("sh", "-c", "echo $(date; sleep 5"), null));
+        assertThat(log(open)).as("not understood").startsWith("simulated container c");
+        RuntimeContainer quoted = start(pod("Never", List.of("sh", "-c", "echo \"$(date\""), null));
+        assertThat(log(quoted)).isEqualTo("$(date\n");
+    }
+
+    @Test
     void whatIsNotUnderstoodKeepsTheDefaults() throws Exception {
         RuntimeContainer server = start(pod("Always", List.of("nginx", "-g", "daemon off;"), null));
         RuntimeContainer piped = start(pod("Never", List.of("sh", "-c", "echo hi | tee /tmp/x; sleep 100"), null));

@@ -88,16 +88,8 @@ final class SimulatedCommand {
                 inWord = true;
                 i = end + 1;
             } else if (c == '$' && i + 1 < n && script.charAt(i + 1) == '(') {
-                int depth = 0;
-                int j = i + 1;
-                for (; j < n; j++) {
-                    if (script.charAt(j) == '(') {
-                        depth++;
-                    } else if (script.charAt(j) == ')' && --depth == 0) {
-                        break;
-                    }
-                }
-                if (j >= n) {
+                int j = closing(script, i + 1);
+                if (j < 0) {
                     return null;
                 }
                 w.append(script, i, j + 1);
@@ -409,7 +401,8 @@ final class SimulatedCommand {
                     int next = i;
                     while (next < word.length() && word.charAt(next) != '\'' && word.charAt(next) != '"') {
                         if (word.charAt(next) == '$' && next + 1 < word.length() && word.charAt(next + 1) == '(') {
-                            next = closing(word, next + 1) + 1;
+                            int end = closing(word, next + 1);
+                            next = end < 0 ? word.length() : end + 1;
                         } else {
                             next++;
                         }
@@ -425,6 +418,11 @@ final class SimulatedCommand {
             StringBuilder b = new StringBuilder();
             int i = 0;
             while (i < s.length()) {
+                if (s.startsWith("$(", i) && closing(s, i + 1) < 0) {
+                    // unbalanced inside double quotes (split checks only what is unquoted): kept as written
+                    b.append(s, i, s.length());
+                    break;
+                }
                 if (s.startsWith("$((", i)) {
                     int end = closing(s, i + 1);
                     b.append(arithmetic(s.substring(i + 3, end - 1)));
@@ -473,7 +471,7 @@ final class SimulatedCommand {
         }
     }
 
-    /** The index of the parenthesis closing the one at {@code open}. */
+    /** The index of the parenthesis closing the one at {@code open}, -1 when there is none ({@link #split} rejects those scripts). */
     private static int closing(String s, int open) {
         int depth = 0;
         for (int j = open; j < s.length(); j++) {
@@ -483,6 +481,6 @@ final class SimulatedCommand {
                 return j;
             }
         }
-        return s.length() - 1;
+        return -1;
     }
 }
