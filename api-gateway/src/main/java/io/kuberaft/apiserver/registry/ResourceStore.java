@@ -20,6 +20,7 @@ import io.kuberaft.raftstore.ReadConsistency;
 import io.kuberaft.raftstore.Watch;
 import io.kuberaft.raftstore.WatchListener;
 import io.kuberaft.raftstore.WatchableKvStore;
+import io.kuberaft.raftstore.errors.ErrorCode;
 import io.kuberaft.raftstore.errors.StoreException;
 
 import java.io.IOException;
@@ -127,7 +128,11 @@ public final class ResourceStore {
         try {
             return await(f);
         } catch (StatusException e) {
-            if (e.code() == 503) {
+            // NO_LEADER: refused before anything was proposed (the replica has known no leader for a while), so it is
+            // certainly not applied and stays a 503 that client-go may resend
+            boolean neverProposed = f.isCompletedExceptionally() && f.handle((v, t) -> t != null
+                    && StoreException.unwrap(t).code() == ErrorCode.NO_LEADER).getNow(false);
+            if (e.code() == 503 && !neverProposed) {
                 throw new StatusException(504, "Timeout", "Timeout: request did not complete within requested timeout - "
                         + e.getMessage() + " (it may still be applied)");
             }

@@ -38,6 +38,15 @@ class WriteTimeoutTest {
     }
 
     @Test
+    void aWriteRefusedForWantOfALeaderWasNeverProposedAndMayBeResent() {
+        StatusException e = catchThrowableOfType(StatusException.class, () -> ResourceStore.awaitWrite(CompletableFuture
+                .<Object>failedFuture(new StoreException(ErrorCode.NO_LEADER, "etcdserver: no leader")).thenApply(x -> x)));
+        assertThat(e.code()).isEqualTo(503);
+        assertThat(e.retryAfterSeconds()).isEqualTo(1);
+        assertThat(e.getMessage()).contains("etcdserver: no leader");
+    }
+
+    @Test
     void otherWriteErrorsAreUnchanged() {
         StatusException e = catchThrowableOfType(StatusException.class, () -> ResourceStore.awaitWrite(CompletableFuture.failedFuture(
                 new StoreException(ErrorCode.FENCE_MISMATCH, "kuberaft: fenced write refused: proposed for term 3 but committed in term 4"))));

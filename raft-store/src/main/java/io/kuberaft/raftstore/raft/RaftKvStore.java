@@ -43,14 +43,16 @@ public final class RaftKvStore extends ProposingKvStore {
     private final RaftPeerId localPeer;
     private final Duration timeout;
     private final ScheduledExecutorService scheduler;
+    private final LeaderlessClock leaderless;
 
     RaftKvStore(ReconnectingClient client, Supplier<KvStateMachine> stateMachine, RaftPeerId localPeer, Duration timeout,
-                ScheduledExecutorService scheduler) {
+                ScheduledExecutorService scheduler, LeaderlessClock leaderless) {
         this.client = client;
         this.stateMachine = stateMachine;
         this.localPeer = localPeer;
         this.timeout = timeout;
         this.scheduler = scheduler;
+        this.leaderless = leaderless;
     }
 
     private RaftKvStore(RaftKvStore parent, long fence) {
@@ -60,6 +62,7 @@ public final class RaftKvStore extends ProposingKvStore {
         this.localPeer = parent.localPeer;
         this.timeout = parent.timeout;
         this.scheduler = parent.scheduler;
+        this.leaderless = parent.leaderless;
     }
 
     @Override
@@ -94,6 +97,12 @@ public final class RaftKvStore extends ProposingKvStore {
     private CompletableFuture<RaftClientReply> retrying(Function<RaftClient, CompletableFuture<RaftClientReply>> attempt,
                                                         long deadline, int tries) {
         CompletableFuture<RaftClientReply> result = new CompletableFuture<>();
+        Duration overdue = tries == 0 ? leaderless.overdue() : Duration.ZERO;
+        if (!overdue.isZero()) {
+            // NO_LEADER means "never sent": the API answers 503 with Retry-After even for a write
+            return CompletableFuture.failedFuture(new StoreException(ErrorCode.NO_LEADER,
+                    "etcdserver: no leader (this replica has known no Raft leader for " + overdue.toMillis() + " ms)"));
+        }
         CompletableFuture<RaftClientReply> f;
         RaftClient used = client.get();
         try {

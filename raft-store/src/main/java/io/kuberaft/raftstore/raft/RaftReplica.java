@@ -64,6 +64,7 @@ public final class RaftReplica implements AutoCloseable {
     /** The state machine of the current division; replaced by {@link #rejoin}. */
     private volatile KvStateMachine stateMachine;
     private volatile boolean closing;
+    private final LeaderlessClock leaderless;
 
     private RaftReplica(ReplicaConfig config) throws IOException {
         this.config = config;
@@ -76,7 +77,10 @@ public final class RaftReplica implements AutoCloseable {
             return t;
         });
         this.client = new ReconnectingClient(leader -> newClient(props, config.peers(), leader));
-        this.store = new RaftKvStore(client, this::stateMachine, peerId, config.requestTimeout(), scheduler);
+        // three election timeouts without a leader is no ordinary election any more
+        this.leaderless = new LeaderlessClock(() -> division().getInfo().getLeaderId() != null, System::nanoTime,
+                config.electionTimeoutMax().multipliedBy(3));
+        this.store = new RaftKvStore(client, this::stateMachine, peerId, config.requestTimeout(), scheduler, leaderless);
         leadershipListeners.add(new LeaderServices(store, () -> engine().mvcc(), config, scheduler));
         this.stateMachine = newStateMachine();
         RaftGroup group = config.join() ? RaftGroup.valueOf(GROUP_ID) : RaftGroup.valueOf(GROUP_ID, peers(config.peers()));
@@ -143,6 +147,7 @@ public final class RaftReplica implements AutoCloseable {
     public static RaftReplica start(ReplicaConfig config) throws IOException {
         RaftReplica r = new RaftReplica(config);
         r.server.start();
+        r.scheduler.scheduleWithFixedDelay(r.leaderless::sample, 0, 200, TimeUnit.MILLISECONDS);
         LOG.info("replica {} started on {} (peers {})", config.id(), config.address(), config.peers());
         return r;
     }

@@ -222,6 +222,17 @@ class RaftClusterTest {
         }
     }
 
+    /** True when the request fails with NO_LEADER within 500 ms. */
+    private static boolean refusedAtOnce(java.util.function.Supplier<CompletableFuture<?>> request) {
+        long t0 = System.nanoTime();
+        try {
+            request.get().join();
+            return false;
+        } catch (RuntimeException e) {
+            return StoreException.unwrap(e).code() == ErrorCode.NO_LEADER && System.nanoTime() - t0 < 500_000_000L;
+        }
+    }
+
     @Test
     void withoutQuorumWritesFailWithinTheRequestTimeoutAndNothingIsHalfApplied() throws Exception {
         try (TestCluster c = new TestCluster(dir, 3, cfg -> cfg.withRequestTimeout(Duration.ofSeconds(3)))) {
@@ -235,13 +246,20 @@ class RaftClusterTest {
                     .satisfies(t -> assertThat(StoreException.unwrap(t).retryable()).isTrue());
             long ms = (System.nanoTime() - start) / 1_000_000;
             assertThat(ms).isLessThan(8_000);
+            // Once the lone replica has known no leader for three election timeouts it refuses at once, proposing
+            // nothing (NO_LEADER: the API's 503 that a client may resend), reads and writes alike.
+            Duration patience = c.config(leader.id()).electionTimeoutMax().multipliedBy(3);
+            TestCluster.await("a read refused at once for want of a leader", patience.plusSeconds(20),
+                    () -> refusedAtOnce(() -> leader.store().range(RangeRequest.newBuilder().setKey(ByteString.copyFromUtf8("q")).build(),
+                            io.kuberaft.raftstore.ReadConsistency.LINEARIZABLE)));
+            assertThat(refusedAtOnce(() -> leader.store().put(put("q", "never")))).as("a write refused at once").isTrue();
             Map<String, String> restartIds = new HashMap<>();
             for (String id : others) {
                 c.start(id);
                 restartIds.put(id, id);
             }
             RaftReplica l = c.awaitLeader(LEADER_WAIT);
-            // The unacknowledged write may or may not have been committed, but never partially.
+            // The unacknowledged write may or may not have been committed, but never partially; the refused one never.
             assertThat(value(l, "q")).isIn("before", "after");
             c.awaitConverged(Duration.ofSeconds(30));
         }
