@@ -1,5 +1,6 @@
 package io.kuberaft.controllers.statefulset;
 
+import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -34,7 +35,8 @@ import java.util.Set;
 /**
  * The StatefulSet controller, as upstream 1.32's: pods {@code <set>-<ordinal>} with stable identity
  * (hostname, subdomain from serviceName, the pod-name and pod-index labels), PVCs
- * {@code <claim>-<set>-<ordinal>} from volumeClaimTemplates made before their pod and kept (Retain);
+ * {@code <claim>-<set>-<ordinal>} from volumeClaimTemplates made before their pod, kept or handed to the garbage collector
+ * by persistentVolumeClaimRetentionPolicy ({@link ClaimRetention});
  * OrderedReady (one at a time, each Running and Ready before the next, scale-down from the highest
  * ordinal) or Parallel; RollingUpdate from the highest ordinal down to the partition, or OnDelete;
  * ControllerRevisions and upstream's status and event wording.
@@ -66,6 +68,8 @@ public final class StatefulSetController implements Controller {
         this.pods = ctx.informers().of(Pod.class);
         this.revisions = ctx.informers().of(ControllerRevision.class);
         this.claims = ctx.informers().of(PersistentVolumeClaim.class);
+        // a claim whose owner references we changed (or someone else did) is looked at again with its set
+        claims.addEventHandler(Keys.on(this::enqueueClaimsSets));
         ctx.informers().index(Pod.class, OWNER_INDEX, p -> ControllerRefs.controllerOf(p).filter(r -> "StatefulSet".equals(r.getKind()))
                 .map(r -> List.of(Keys.of(p.getMetadata().getNamespace(), r.getName()))).orElse(List.of()));
         sets.addEventHandler(Keys.enqueue(queue));
@@ -117,6 +121,10 @@ public final class StatefulSetController implements Controller {
         boolean expectationsMet = creations.satisfied(key, n -> owned.stream().anyMatch(p -> p.getMetadata().getName().equals(n)))
                 && deletions.satisfied(key, n -> owned.stream().noneMatch(p -> p.getMetadata().getName().equals(n) && !Pods.terminating(p)));
         if (expectationsMet) {
+            // claims first: a condemned pod's claim must be its dependent before the pod goes
+            for (Pod p : owned) {
+                retainOrRelease(set, p, ordinal(name, p.getMetadata().getName()) >= replicas);
+            }
             manage(set, key, replicas, byOrdinal, condemned, parallel, updateRevision, currentRevision);
         }
 
@@ -310,6 +318,43 @@ public final class StatefulSetController implements Controller {
         }
     }
 
+    /** The sets a claim named {@code <template>-<set>-<ordinal>} belongs to. */
+    private void enqueueClaimsSets(PersistentVolumeClaim c) {
+        String ns = c.getMetadata().getNamespace();
+        String claim = c.getMetadata().getName();
+        for (StatefulSet set : sets.getStore().list()) {
+            if (!ns.equals(set.getMetadata().getNamespace()) || set.getSpec().getVolumeClaimTemplates() == null) {
+                continue;
+            }
+            for (PersistentVolumeClaim t : set.getSpec().getVolumeClaimTemplates()) {
+                String prefix = t.getMetadata().getName() + "-" + set.getMetadata().getName() + "-";
+                if (claim.startsWith(prefix) && claim.substring(prefix.length()).matches("\\d+")) {
+                    queue.add(Keys.of(ns, set.getMetadata().getName()));
+                }
+            }
+        }
+    }
+
+    /** Sets the owner references {@link ClaimRetention} wants on the pod's claims. */
+    private void retainOrRelease(StatefulSet set, Pod pod, boolean scaledDown) {
+        String ns = set.getMetadata().getNamespace();
+        for (PersistentVolumeClaim t : set.getSpec().getVolumeClaimTemplates() == null ? List.<PersistentVolumeClaim>of()
+                : set.getSpec().getVolumeClaimTemplates()) {
+            PersistentVolumeClaim claim = claims.getStore().getByKey(Keys.of(ns, t.getMetadata().getName() + "-" + pod.getMetadata().getName()));
+            if (claim == null || claim.getMetadata().getDeletionTimestamp() != null) {
+                continue;
+            }
+            List<OwnerReference> wanted = ClaimRetention.wanted(set, claim, pod, scaledDown);
+            if (ClaimRetention.matches(claim, wanted)) {
+                continue;
+            }
+            PersistentVolumeClaim copy = ctx.client().getKubernetesSerialization().clone(claim);
+            copy.getMetadata().setOwnerReferences(wanted.isEmpty() ? null : wanted);
+            // with the cached resourceVersion: a stale cache is a 409, and the claim's event brings us back
+            ctx.client().persistentVolumeClaims().inNamespace(ns).resource(copy).update();
+        }
+    }
+
     private void ensureClaim(StatefulSet set, PersistentVolumeClaim template, String claim, String podName) {
         String ns = set.getMetadata().getNamespace();
         if (claims.getStore().getByKey(Keys.of(ns, claim)) != null) {
@@ -322,6 +367,8 @@ public final class StatefulSetController implements Controller {
         PersistentVolumeClaim pvc = new PersistentVolumeClaimBuilder().withNewMetadata().withName(claim).withNamespace(ns)
                 .withLabels(labels).withAnnotations(template.getMetadata().getAnnotations()).endMetadata()
                 .withSpec(ctx.client().getKubernetesSerialization().clone(template.getSpec())).build();
+        List<OwnerReference> refs = ClaimRetention.wanted(set, pvc, null, false);
+        pvc.getMetadata().setOwnerReferences(refs.isEmpty() ? null : refs);
         try {
             ctx.client().persistentVolumeClaims().inNamespace(ns).resource(pvc).create();
             ctx.events().normal(set, "SuccessfulCreate", "create Claim " + claim + " Pod " + podName + " in StatefulSet "

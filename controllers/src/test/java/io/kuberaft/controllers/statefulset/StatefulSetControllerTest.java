@@ -129,8 +129,42 @@ class StatefulSetControllerTest {
         k.apps().statefulSets().inNamespace("default").withName("web").patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"replicas\":1}}");
         await(Duration.ofSeconds(60), "web-2 gone first", () -> podNames().equals(List.of("web-0", "web-1")));
         await(Duration.ofSeconds(20), "then web-1", () -> podNames().equals(List.of("web-0")));
-        // the claims are retained
-        assertThat(k.persistentVolumeClaims().inNamespace("default").list().getItems()).hasSize(3);
+        // the claims are retained (the default policy Retain/Retain: no owner references for the garbage collector)
+        assertThat(k.persistentVolumeClaims().inNamespace("default").list().getItems()).hasSize(3)
+                .allMatch(c -> c.getMetadata().getOwnerReferences() == null || c.getMetadata().getOwnerReferences().isEmpty());
+    }
+
+    /** whenScaled/whenDeleted Delete: the claims are the dependents of the condemned pod, then of the set (garbage collector). */
+    @Test
+    void claimRetentionPolicyDeleteLetsTheGarbageCollectorTakeTheClaims() {
+        api.close();
+        api = new ApiFixture(tmp.resolve("gc"), ControllerOptions.defaults(),
+                List.of(StatefulSetController::new, io.kuberaft.controllers.gc.GarbageCollector::new));
+        k = api.client();
+        StatefulSet spec = sts(2);
+        spec.getSpec().setPersistentVolumeClaimRetentionPolicy(new io.fabric8.kubernetes.api.model.apps
+                .StatefulSetPersistentVolumeClaimRetentionPolicy("Delete", "Delete"));
+        StatefulSet created = k.apps().statefulSets().inNamespace("default").resource(spec).create();
+        expectPods(List.of("web-0"));
+        PodPhases.running(k, pod("web-0"), true);
+        expectPods(List.of("web-0", "web-1"));
+        PodPhases.running(k, pod("web-1"), true);
+        for (String c : List.of("www-web-0", "www-web-1")) {
+            await(Duration.ofSeconds(10), c + " owned by the set", () -> {
+                var refs = k.persistentVolumeClaims().inNamespace("default").withName(c).get().getMetadata().getOwnerReferences();
+                return refs != null && refs.size() == 1 && refs.get(0).getKind().equals("StatefulSet")
+                        && refs.get(0).getUid().equals(created.getMetadata().getUid());
+            });
+        }
+        // scaled down: web-1's claim goes with web-1, web-0's stays
+        k.apps().statefulSets().inNamespace("default").withName("web").patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"replicas\":1}}");
+        await(Duration.ofSeconds(30), "web-1 and its claim gone", () -> podNames().equals(List.of("web-0"))
+                && k.persistentVolumeClaims().inNamespace("default").withName("www-web-1").get() == null);
+        assertThat(k.persistentVolumeClaims().inNamespace("default").withName("www-web-0").get()).isNotNull();
+        // the set deleted: its pod and the last claim go too
+        k.apps().statefulSets().inNamespace("default").withName("web").delete();
+        await(Duration.ofSeconds(30), "pods and claims gone with the set", () -> podNames().isEmpty()
+                && k.persistentVolumeClaims().inNamespace("default").list().getItems().isEmpty());
     }
 
     @Test
