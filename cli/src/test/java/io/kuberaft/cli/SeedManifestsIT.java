@@ -452,6 +452,48 @@ class SeedManifestsIT {
         session("session-after");
     }
 
+    /**
+     * Issue 5: the seeds' pods on nodes. Two simulated agents join the cluster the seeds were applied to (`up --agents 2`
+     * on the running cluster); every pod must then reach what it reaches on upstream: Running and Ready, Succeeded
+     * (Jobs, and the seeds' commands that end), or Pending because no node fits it (the scheduler says why) or because
+     * it names a scheduler that does not run. None may stay in ContainerCreating or another waiting state.
+     */
+    @Test
+    @Order(4)
+    @Timeout(value = 240, unit = TimeUnit.SECONDS)
+    void theSeedsPodsRunOnTwoSimulatedNodes() throws Exception {
+        Result up = kuberaft("up", "--dir", dir.toString(), "--agents", "2");
+        assertThat(up.code()).as(up.out()).isZero();
+        String jsonpath = "{range .items[*]}{.metadata.namespace}/{.metadata.name} {.metadata.deletionTimestamp} {.status.phase} "
+                + "{.status.conditions[?(@.type==\"Ready\")].status} {.status.conditions[?(@.type==\"PodScheduled\")].reason} "
+                + "{.spec.schedulerName} {.status.containerStatuses[*].state.waiting.reason}{\"\\n\"}{end}";
+        List<String> stuck = new ArrayList<>();
+        try {
+            await("every seed pod Running and Ready, Succeeded, or unschedulable", 150_000, () -> {
+                stuck.clear();
+                for (String line : kubectl("get", "pods", "-A", "-o", "jsonpath=" + jsonpath).out().lines().toList()) {
+                    String[] f = line.split(" ", -1);
+                    if (f.length < 7) {
+                        continue;
+                    }
+                    boolean done = !f[1].isEmpty() // being deleted (a namespace of the session)
+                            || (f[2].equals("Running") && f[3].equals("True")) || f[2].equals("Succeeded")
+                            || (f[2].equals("Pending") && f[4].equals("Unschedulable"))
+                            // a pod for a scheduler that does not run here waits, untouched, as upstream
+                            || (f[2].equals("Pending") && !f[5].equals("default-scheduler"));
+                    if (!done) {
+                        stuck.add(line);
+                    }
+                }
+                return stuck.isEmpty();
+            });
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "; pods not there yet (ns/name deletion phase ready scheduled scheduler waiting):\n"
+                    + String.join("\n", stuck) + "\n" + ok("get", "pods", "-A", "-o", "wide"), e);
+        }
+        System.out.println("SeedManifestsIT: seed pods on two simulated nodes:\n" + ok("get", "pods", "-A", "-o", "wide"));
+    }
+
     /** One user's kubectl session in namespace {@code ns}: every command must succeed at its first attempt. */
     private void session(String ns) throws Exception {
         assertThat(ok("create", "namespace", ns)).contains("namespace/" + ns + " created");
