@@ -317,7 +317,9 @@ public final class LocalCluster {
             cmd.addAll(List.of("--api-port", String.valueOf(port(m.apiUrl)), "--tls-cert-file", pki.serverCert().toString(),
                     "--tls-private-key-file", pki.serverKey().toString(), "--token-auth-file", pki.tokenFile().toString(),
                     // the cluster CA: client certificates it signed authenticate, and it is published as kube-root-ca.crt
-                    "--client-ca-file", pki.caCert().toString()));
+                    "--client-ca-file", pki.caCert().toString(),
+                    // and it signs approved CertificateSigningRequests (kubectl certificate approve)
+                    "--cluster-signing-cert-file", pki.caCert().toString(), "--cluster-signing-key-file", pki.caKey().toString()));
             if (Files.exists(pki.kubeletClientCert())) {
                 cmd.addAll(List.of("--kubelet-client-certificate", pki.kubeletClientCert().toString(),
                         "--kubelet-client-key", pki.kubeletClientKey().toString()));

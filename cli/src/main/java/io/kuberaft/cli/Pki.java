@@ -52,6 +52,10 @@ final class Pki {
         return dir.resolve("ca.crt");
     }
 
+    Path caKey() {
+        return dir.resolve("ca.key");
+    }
+
     Path serverCert() {
         return dir.resolve("server.crt");
     }

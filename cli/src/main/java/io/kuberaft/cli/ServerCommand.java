@@ -145,6 +145,17 @@ public final class ServerCommand implements Callable<Integer> {
             description = "A pod unready within this of its start counts as not yet ready for cpu (default: ${DEFAULT-VALUE}).")
     Duration hpaInitialReadinessDelay;
 
+    @Option(names = "--cluster-signing-cert-file", description = "PEM CA certificate that signs approved CertificateSigningRequests "
+            + "of the kubernetes.io signers (with --cluster-signing-key-file; none: they stay unissued).")
+    Path clusterSigningCert;
+
+    @Option(names = "--cluster-signing-key-file", description = "PEM private key of --cluster-signing-cert-file.")
+    Path clusterSigningKey;
+
+    @Option(names = "--cluster-signing-duration", defaultValue = "8760h", converter = GoDuration.class,
+            description = "The longest validity of a signed certificate (default: ${DEFAULT-VALUE}).")
+    Duration clusterSigningDuration;
+
     @Option(names = "--watch-bookmark-interval", defaultValue = "10s", converter = GoDuration.class,
             description = "How often watches that allow bookmarks get one; node agents take a watch silent for 3 intervals "
                     + "as a frozen replica and reconnect (default: ${DEFAULT-VALUE}).")
@@ -184,7 +195,11 @@ public final class ServerCommand implements Callable<Integer> {
                         .withEvictionRates(nodeEvictionRate, secondaryNodeEvictionRate)
                         .toBuilder().hpaSyncPeriod(hpaSyncPeriod).hpaDownscaleStabilization(hpaDownscaleStabilization)
                         .hpaTolerance(hpaTolerance).hpaCpuInitializationPeriod(hpaCpuInitializationPeriod)
-                        .hpaInitialReadinessDelay(hpaInitialReadinessDelay).build();
+                        .hpaInitialReadinessDelay(hpaInitialReadinessDelay).clusterSigningDuration(clusterSigningDuration).build();
+                if (clusterSigningCert != null && clusterSigningKey != null) {
+                    options = options.toBuilder().clusterSigning(java.nio.file.Files.readString(clusterSigningCert),
+                            java.nio.file.Files.readString(clusterSigningKey)).build();
+                }
                 if (clientCa != null) {
                     // published to every namespace as kube-root-ca.crt (the cluster CA, as kube-controller-manager's --root-ca-file)
                     options = options.withRootCaPem(java.nio.file.Files.readString(clientCa));

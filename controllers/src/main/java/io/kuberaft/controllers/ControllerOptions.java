@@ -31,6 +31,10 @@ import java.time.Duration;
  *                                  turning ready (--horizontal-pod-autoscaler-cpu-initialization-period, 5 min)
  * @param hpaInitialReadinessDelay  an unready pod that turned unready within this of its start is taken as never
  *                                  ready yet (--horizontal-pod-autoscaler-initial-readiness-delay, 30 s)
+ * @param clusterSigningCertPem     the CA certificate (PEM) that signs approved CertificateSigningRequests
+ *                                  (--cluster-signing-cert-file); null: no signer runs
+ * @param clusterSigningKeyPem      its private key (PEM, --cluster-signing-key-file)
+ * @param clusterSigningDuration    the longest validity of a signed certificate (--cluster-signing-duration, 8760h)
  */
 public record ControllerOptions(Duration nodeMonitorPeriod, Duration nodeMonitorGracePeriod, Duration nodeStartupGracePeriod,
                                 double nodeEvictionRate, double secondaryNodeEvictionRate, double unhealthyZoneThreshold,
@@ -38,7 +42,8 @@ public record ControllerOptions(Duration nodeMonitorPeriod, Duration nodeMonitor
                                 Duration jobPodFailureBackoff, Duration jobPodFailureBackoffMax,
                                 Duration resourceQuotaSyncPeriod, String hostPathProvisionerDir, boolean defaultStorageClass,
                                 String rootCaPem, Duration hpaSyncPeriod, Duration hpaDownscaleStabilization, double hpaTolerance,
-                                Duration hpaCpuInitializationPeriod, Duration hpaInitialReadinessDelay) {
+                                Duration hpaCpuInitializationPeriod, Duration hpaInitialReadinessDelay,
+                                String clusterSigningCertPem, String clusterSigningKeyPem, Duration clusterSigningDuration) {
     public static ControllerOptions defaults() {
         return new Builder().build();
     }
@@ -96,6 +101,9 @@ public record ControllerOptions(Duration nodeMonitorPeriod, Duration nodeMonitor
         private double hpaTolerance = 0.1;
         private Duration hpaCpuInitializationPeriod = Duration.ofMinutes(5);
         private Duration hpaInitialReadinessDelay = Duration.ofSeconds(30);
+        private String clusterSigningCertPem;
+        private String clusterSigningKeyPem;
+        private Duration clusterSigningDuration = Duration.ofHours(8760);
 
         public Builder() {
         }
@@ -120,6 +128,9 @@ public record ControllerOptions(Duration nodeMonitorPeriod, Duration nodeMonitor
             hpaTolerance = o.hpaTolerance;
             hpaCpuInitializationPeriod = o.hpaCpuInitializationPeriod;
             hpaInitialReadinessDelay = o.hpaInitialReadinessDelay;
+            clusterSigningCertPem = o.clusterSigningCertPem;
+            clusterSigningKeyPem = o.clusterSigningKeyPem;
+            clusterSigningDuration = o.clusterSigningDuration;
         }
 
         public Builder nodeMonitorPeriod(Duration v) { nodeMonitorPeriod = v; return this; }
@@ -141,13 +152,16 @@ public record ControllerOptions(Duration nodeMonitorPeriod, Duration nodeMonitor
         public Builder hpaTolerance(double v) { hpaTolerance = v; return this; }
         public Builder hpaCpuInitializationPeriod(Duration v) { hpaCpuInitializationPeriod = v; return this; }
         public Builder hpaInitialReadinessDelay(Duration v) { hpaInitialReadinessDelay = v; return this; }
+        public Builder clusterSigning(String certPem, String keyPem) { clusterSigningCertPem = certPem; clusterSigningKeyPem = keyPem; return this; }
+        public Builder clusterSigningDuration(Duration v) { clusterSigningDuration = v; return this; }
 
         public ControllerOptions build() {
             return new ControllerOptions(nodeMonitorPeriod, nodeMonitorGracePeriod, nodeStartupGracePeriod, nodeEvictionRate,
                     secondaryNodeEvictionRate, unhealthyZoneThreshold, largeClusterSizeThreshold, terminatedPodGcThreshold,
                     jobPodFailureBackoff, jobPodFailureBackoffMax, resourceQuotaSyncPeriod, hostPathProvisionerDir,
                     defaultStorageClass, rootCaPem, hpaSyncPeriod, hpaDownscaleStabilization, hpaTolerance,
-                    hpaCpuInitializationPeriod, hpaInitialReadinessDelay);
+                    hpaCpuInitializationPeriod, hpaInitialReadinessDelay, clusterSigningCertPem, clusterSigningKeyPem,
+                    clusterSigningDuration);
         }
     }
 }

@@ -57,6 +57,7 @@ public final class Controllers {
                 HorizontalPodAutoscalerController::new,
                 ResourceQuotaController::new,
                 RootCaCertPublisher::new,
+                io.kuberaft.controllers.certificates.CertificateSigningController::new,
                 // RBAC: the aggregated ClusterRoles (admin, edit, view and users' own)
                 ClusterRoleAggregationController::new,
                 // node lifecycle, taint eviction and the scheduler (issue 4 sections 3-4)

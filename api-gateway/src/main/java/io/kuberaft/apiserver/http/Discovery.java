@@ -113,7 +113,7 @@ public final class Discovery {
                     : d.kind().equals("Node") ? "NodeProxyOptions" : "ServiceProxyOptions",
                     Set.of("create", "delete", "get", "patch", "update"));
             case "finalize" -> new SubresourceInfo(d.group(), d.version(), d.kind(), Set.of("update"));
-            case "ephemeralcontainers" -> new SubresourceInfo(d.group(), d.version(), d.kind(), Set.of("get", "patch", "update"));
+            case "ephemeralcontainers", "approval" -> new SubresourceInfo(d.group(), d.version(), d.kind(), Set.of("get", "patch", "update"));
             default -> new SubresourceInfo(d.group(), d.version(), d.kind(), Set.of("get"));
         };
     }

@@ -101,6 +101,9 @@ public final class ResourceHandler {
         if ("ephemeralcontainers".equals(sub)) {
             return new EphemeralContainersSubresource(generic, patcher).handle(info, def, q, contentType, body);
         }
+        if ("approval".equals(sub)) {
+            return new CertificateApprovalSubresource(generic, patcher).handle(info, def, q, contentType, body);
+        }
         if ((sub != null && !sub.equals("status")) || SubresourceHandler.isLegacyBindings(info)) {
             return new SubresourceHandler(registry, generic).handle(info, def, q, contentType, body);
         }

@@ -105,6 +105,9 @@ public final class BuiltinResources {
         r.register(review("authorization.k8s.io", "selfsubjectrulesreviews", "SelfSubjectRulesReview", false));
         r.register(review("authentication.k8s.io", "selfsubjectreviews", "SelfSubjectReview", false));
         r.register(review("authentication.k8s.io", "tokenreviews", "TokenReview", false));
+        // certificates.k8s.io/v1
+        r.register(def("certificates.k8s.io", "v1", "certificatesigningrequests", "CertificateSigningRequest", false, List.of("csr"),
+                List.of(), List.of("status", "approval"), d));
         // apiextensions.k8s.io/v1
         r.register(def("apiextensions.k8s.io", "v1", "customresourcedefinitions", "CustomResourceDefinition", false,
                 List.of("crd", "crds"), List.of(), List.of("status"), d));

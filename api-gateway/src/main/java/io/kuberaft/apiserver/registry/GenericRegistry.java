@@ -295,7 +295,7 @@ public final class GenericRegistry {
             next = conversion.toStorage(def, old).deepCopy();
             ObjectNode requested = conversion.toStorage(def, obj);
             setStatus(next, requested);
-            def.strategy().prepareForStatusUpdate(next, requested);
+            def.strategy().prepareForStatusUpdate(next, requested, conversion.toStorage(def, old));
         } else {
             next = conversion.toStorage(def, obj);
             if (def.hasSubresource("status")) {

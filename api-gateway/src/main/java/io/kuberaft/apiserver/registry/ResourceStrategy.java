@@ -50,6 +50,11 @@ public interface ResourceStrategy {
     default void prepareForStatusUpdate(ObjectNode next, ObjectNode requested) {
     }
 
+    /** As {@link #prepareForStatusUpdate(ObjectNode, ObjectNode)}, for status strategies that keep part of the stored status. */
+    default void prepareForStatusUpdate(ObjectNode next, ObjectNode requested, ObjectNode old) {
+        prepareForStatusUpdate(next, requested);
+    }
+
     default Generation generation() {
         return Generation.NONE;
     }

@@ -52,6 +52,7 @@ public final class BuiltinStrategies {
             Map.entry("coordination.k8s.io/Lease", new MetadataKindStrategies.LeaseStrategy()),
             Map.entry("events.k8s.io/Event", new EventStrategy(true)),
             Map.entry("discovery.k8s.io/EndpointSlice", new EndpointsStrategy(true)),
+            Map.entry("certificates.k8s.io/CertificateSigningRequest", new CertificateSigningRequestStrategy()),
             Map.entry("apiextensions.k8s.io/CustomResourceDefinition", new io.kuberaft.apiserver.crd.CustomResourceDefinitionStrategy()));
 
     public static ResourceStrategy forKind(String group, String kind, ResourceStrategy fallback) {

@@ -56,6 +56,48 @@ final class MiscTables {
                     // defaulted on create
                     text(o.path("preemptionPolicy"), "PreemptLowerPriority")));
 
+    /** Upstream's printCertificateSigningRequest: CONDITION is Denied, Approved or Pending, then ",Failed" and ",Issued". */
+    static final TableConvertor CERTIFICATE_SIGNING_REQUEST = new RowTable(List.of(
+            Columns.NAME,
+            Columns.AGE,
+            Columns.col("SignerName", "string", "signerName indicates the requested signer, and is a qualified name."),
+            Columns.col("Requestor", "string", "Name of the user who created the CertificateSigningRequest."),
+            Columns.col("RequestedDuration", "string", "The requested duration of the issued certificate."),
+            Columns.col("Condition", "string", "The approval, failure and issuance of the CertificateSigningRequest.")),
+            (o, now) -> {
+                JsonNode spec = o.path("spec");
+                String signer = text(spec.path("signerName"));
+                JsonNode exp = spec.path("expirationSeconds");
+                return List.of(Cells.name(o), Cells.age(o, now), signer.isEmpty() ? Cells.NONE : signer, text(spec.path("username")),
+                        exp.isNumber() ? Ages.human(exp.asLong()) : Cells.NONE, csrCondition(o.path("status")));
+            });
+
+    static String csrCondition(JsonNode status) {
+        boolean approved = false;
+        boolean denied = false;
+        boolean failed = false;
+        for (JsonNode c : status.path("conditions")) {
+            if (c.path("status").asText("True").equals("False")) {
+                continue;
+            }
+            switch (c.path("type").asText()) {
+                case "Approved" -> approved = true;
+                case "Denied" -> denied = true;
+                case "Failed" -> failed = true;
+                default -> {
+                }
+            }
+        }
+        String s = denied ? "Denied" : approved ? "Approved" : "Pending";
+        if (failed) {
+            s += ",Failed";
+        }
+        if (!status.path("certificate").asText("").isEmpty()) {
+            s += ",Issued";
+        }
+        return s;
+    }
+
     private static final JsonNode DEFAULT_V2_METRICS = defaultMetrics();
 
     private static JsonNode defaultMetrics() {
