@@ -494,6 +494,47 @@ class SeedManifestsIT {
         System.out.println("SeedManifestsIT: seed pods on two simulated nodes:\n" + ok("get", "pods", "-A", "-o", "wide"));
     }
 
+    /**
+     * The docs' "normal user" flow: a key and a CSR made here, `kubectl apply` of the CertificateSigningRequest,
+     * `kubectl certificate approve`, the issued certificate in a kubeconfig user, and RBAC deciding what it may do.
+     */
+    @Test
+    @Order(5)
+    void aNormalUserGetsACertificateThroughACertificateSigningRequest() throws Exception {
+        java.security.KeyPairGenerator gen = java.security.KeyPairGenerator.getInstance("RSA");
+        gen.initialize(2048);
+        java.security.KeyPair kp = gen.generateKeyPair();
+        byte[] csr = new org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder(
+                new org.bouncycastle.asn1.x500.X500Name("CN=myuser,O=dev-team"), kp.getPublic())
+                .build(new org.bouncycastle.operator.jcajce.JcaContentSignerBuilder("SHA256withRSA").build(kp.getPrivate())).getEncoded();
+        java.util.Base64.Encoder mime = java.util.Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII));
+        String csrPem = "-----BEGIN CERTIFICATE REQUEST-----\n" + mime.encodeToString(csr) + "\n-----END CERTIFICATE REQUEST-----\n";
+        Path key = tmp.resolve("myuser.key");
+        Files.writeString(key, "-----BEGIN PRIVATE KEY-----\n" + mime.encodeToString(kp.getPrivate().getEncoded()) + "\n-----END PRIVATE KEY-----\n");
+        Path manifest = tmp.resolve("csr.yaml");
+        Files.writeString(manifest, "apiVersion: certificates.k8s.io/v1\nkind: CertificateSigningRequest\nmetadata:\n  name: myuser\nspec:\n"
+                + "  request: " + java.util.Base64.getEncoder().encodeToString(csrPem.getBytes(StandardCharsets.US_ASCII)) + "\n"
+                + "  signerName: kubernetes.io/kube-apiserver-client\n  expirationSeconds: 86400\n  usages:\n  - client auth\n");
+        assertThat(ok("apply", "-f", manifest.toString())).contains("certificatesigningrequest.certificates.k8s.io/myuser created");
+        assertThat(ok("get", "csr")).containsPattern("(?m)^NAME +AGE +SIGNERNAME +REQUESTOR +REQUESTEDDURATION +CONDITION$")
+                .containsPattern("(?m)^myuser +\\S+ +kubernetes\\.io/kube-apiserver-client +admin +24h +Pending$");
+        assertThat(ok("certificate", "approve", "myuser")).contains("certificatesigningrequest.certificates.k8s.io/myuser approved");
+        await("the certificate issued", 30_000, () -> ok("get", "csr", "myuser").contains("Approved,Issued"));
+        Path cert = tmp.resolve("myuser.crt");
+        Files.write(cert, java.util.Base64.getDecoder().decode(ok("get", "csr", "myuser", "-o", "jsonpath={.status.certificate}").strip()));
+        ok("create", "role", "developer", "--verb=get", "--verb=list", "--resource=pods");
+        ok("create", "rolebinding", "developer-binding-myuser", "--role=developer", "--user=myuser");
+        ok("config", "set-credentials", "myuser", "--client-key=" + key, "--client-certificate=" + cert, "--embed-certs=true");
+        String cluster = ok("config", "view", "-o", "jsonpath={.clusters[0].name}").strip();
+        ok("config", "set-context", "myuser", "--cluster=" + cluster, "--user=myuser");
+        assertThat(ok("--context", "myuser", "auth", "whoami")).containsPattern("Username +myuser").contains("dev-team");
+        assertThat(kubectl("--context", "myuser", "get", "pods").code()).isZero();
+        Result svc = kubectl("--context", "myuser", "get", "services");
+        assertThat(svc.code()).isNotZero();
+        assertThat(svc.out()).contains("Error from server (Forbidden): services is forbidden: User \"myuser\" cannot list resource "
+                + "\"services\" in API group \"\" in the namespace \"default\"");
+    }
+
     /** One user's kubectl session in namespace {@code ns}: every command must succeed at its first attempt. */
     private void session(String ns) throws Exception {
         assertThat(ok("create", "namespace", ns)).contains("namespace/" + ns + " created");
