@@ -178,8 +178,39 @@ final class PodWorker {
         if (prev != null) {
             return prev;
         }
+        Optional<RuntimeContainer> restored = adoptedTerminal ? restore(r) : Optional.empty();
+        if (restored.isPresent()) {
+            return restored.get();
+        }
         String reason = r.waitingReason == null ? "ContainerCreating" : r.waitingReason;
         throw new IllegalStateException("container \"" + name + "\" in pod \"" + podName + "\" is waiting to start: " + reason);
+    }
+
+    /** The run of a container that finished before this agent started, from the status posted then (once). */
+    private synchronized Optional<RuntimeContainer> restore(ContainerRecord r) {
+        if (r.current != null) {
+            return Optional.of(r.current);
+        }
+        var status = pod.getStatus();
+        if (status == null) {
+            return Optional.empty();
+        }
+        List<io.fabric8.kubernetes.api.model.ContainerStatus> all = new ArrayList<>();
+        for (var list : List.of(status.getContainerStatuses(), status.getInitContainerStatuses())) {
+            if (list != null) {
+                all.addAll(list);
+            }
+        }
+        for (var cs : all) {
+            var t = cs.getState() == null ? null : cs.getState().getTerminated();
+            if (cs.getName().equals(r.spec.getName()) && t != null && t.getStartedAt() != null && t.getFinishedAt() != null) {
+                Optional<RuntimeContainer> run = runtime.restore(context(), r.spec, t.getExitCode() == null ? 0 : t.getExitCode(),
+                        Instant.parse(t.getStartedAt()), Instant.parse(t.getFinishedAt()));
+                run.ifPresent(x -> r.current = x);
+                return run;
+            }
+        }
+        return Optional.empty();
     }
 
     List<String> containerNames() {

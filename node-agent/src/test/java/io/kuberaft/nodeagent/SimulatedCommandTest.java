@@ -137,6 +137,19 @@ class SimulatedCommandTest {
     }
 
     @Test
+    void aRunThatEndedBeforeAnAgentRestartIsPlayedAgainForItsLogs() throws Exception {
+        Pod p = pod("Never", List.of("sh", "-c", "echo start; sleep 5; echo $NAME done; exit 2"), null);
+        PodContext ctx = new PodContext(p, "10.244.1.5", "127.0.0.1", "n1", Map.of(), Map.of(), Map.of(), Map.of(), Map.of(), Map.of());
+        Instant started = T0.minusSeconds(600);
+        RuntimeContainer c = runtime.restore(ctx, p.getSpec().getContainers().get(0), 2, started, started.plusSeconds(5)).orElseThrow();
+        assertThat(c.exit()).hasValueSatisfying(e -> {
+            assertThat(e.exitCode()).isEqualTo(2);
+            assertThat(e.finishedAt()).isEqualTo(started.plusSeconds(5));
+        });
+        assertThat(log(c)).isEqualTo("start\nKubernetes done\n");
+    }
+
+    @Test
     void whatIsNotUnderstoodKeepsTheDefaults() throws Exception {
         RuntimeContainer server = start(pod("Always", List.of("nginx", "-g", "daemon off;"), null));
         RuntimeContainer piped = start(pod("Never", List.of("sh", "-c", "echo hi | tee /tmp/x; sleep 100"), null));

@@ -92,6 +92,16 @@ public interface ContainerRuntime extends AutoCloseable {
     ExecResult exec(RuntimeContainer container, List<String> command, Duration timeout);
 
     /**
+     * A run that ended before this agent started (its pod finished, then the agent restarted), rebuilt from the
+     * terminated state the pod's status recorded, so that {@code kubectl logs} still has it; empty when the runtime
+     * cannot (its logs went with the old agent).
+     */
+    default Optional<RuntimeContainer> restore(PodContext pod, Container container, int exitCode, java.time.Instant startedAt,
+                                               java.time.Instant finishedAt) {
+        return Optional.empty();
+    }
+
+    /**
      * A runtime that simulates its containers answers their probes itself (present); a real one lets the
      * agent run the probe (empty).
      */

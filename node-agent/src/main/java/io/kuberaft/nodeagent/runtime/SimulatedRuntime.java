@@ -178,6 +178,26 @@ public final class SimulatedRuntime implements ContainerRuntime {
         return sim;
     }
 
+    /** The simulation is deterministic: the command is played again from the recorded start, up to the recorded end. */
+    @Override
+    public Optional<RuntimeContainer> restore(PodContext pod, Container container, int exitCode, Instant startedAt, Instant finishedAt) {
+        Map<String, String> env;
+        try {
+            env = PodEnvironment.of(pod, container);
+        } catch (CannotStartException e) {
+            env = Map.of();
+        }
+        List<String> argv = new ArrayList<>();
+        argv.addAll(PodEnvironment.expand(container.getCommand() == null ? List.of() : container.getCommand(), env));
+        argv.addAll(PodEnvironment.expand(container.getArgs() == null ? List.of() : container.getArgs(), env));
+        Map<String, String> e = env;
+        SimulatedCommand.Run script = SimulatedCommand.parse(argv).map(c -> c.start(startedAt, e, pod)).orElse(null);
+        String log = "simulated container " + container.getName() + " of pod " + pod.namespace() + "/" + pod.name()
+                + " started (image " + container.getImage() + ", restored after an agent restart)\n";
+        return Optional.of(new Sim("simulated://" + Long.toHexString(0x5100_0000_0000L + ids.incrementAndGet()), container.getName(),
+                container.getImage(), startedAt, finishedAt, exitCode, Duration.ZERO, List.of(), log, script, env, pod));
+    }
+
     @Override
     public void stop(RuntimeContainer container, Duration grace) {
         Sim sim = (Sim) container;
