@@ -125,6 +125,19 @@ public final class ServerCommand implements Callable<Integer> {
             description = "Nodes per second evicted in a partially disrupted zone of a large cluster (default: ${DEFAULT-VALUE}).")
     double secondaryNodeEvictionRate;
 
+    @Option(names = "--unhealthy-zone-threshold", defaultValue = "0.55",
+            description = "Fraction of NotReady nodes (at least 3) that makes a zone partially disrupted (default: ${DEFAULT-VALUE}).")
+    double unhealthyZoneThreshold;
+
+    @Option(names = "--large-cluster-size-threshold", defaultValue = "50",
+            description = "A partially disrupted zone of more nodes keeps evicting at --secondary-node-eviction-rate; "
+                    + "smaller ones stop (default: ${DEFAULT-VALUE}).")
+    int largeClusterSizeThreshold;
+
+    @Option(names = "--terminated-pod-gc-threshold", defaultValue = "12500",
+            description = "Terminated pods kept before PodGC deletes the oldest; 0 turns that off (default: ${DEFAULT-VALUE}).")
+    int terminatedPodGcThreshold;
+
     @Option(names = "--horizontal-pod-autoscaler-sync-period", defaultValue = "15s", converter = GoDuration.class,
             description = "How often every HorizontalPodAutoscaler is synced (default: ${DEFAULT-VALUE}).")
     Duration hpaSyncPeriod;
@@ -195,7 +208,9 @@ public final class ServerCommand implements Callable<Integer> {
                         .withEvictionRates(nodeEvictionRate, secondaryNodeEvictionRate)
                         .toBuilder().hpaSyncPeriod(hpaSyncPeriod).hpaDownscaleStabilization(hpaDownscaleStabilization)
                         .hpaTolerance(hpaTolerance).hpaCpuInitializationPeriod(hpaCpuInitializationPeriod)
-                        .hpaInitialReadinessDelay(hpaInitialReadinessDelay).clusterSigningDuration(clusterSigningDuration).build();
+                        .hpaInitialReadinessDelay(hpaInitialReadinessDelay).clusterSigningDuration(clusterSigningDuration)
+                        .unhealthyZoneThreshold(unhealthyZoneThreshold).largeClusterSizeThreshold(largeClusterSizeThreshold)
+                        .terminatedPodGcThreshold(terminatedPodGcThreshold).build();
                 if (clusterSigningCert != null && clusterSigningKey != null) {
                     options = options.toBuilder().clusterSigning(java.nio.file.Files.readString(clusterSigningCert),
                             java.nio.file.Files.readString(clusterSigningKey)).build();
