@@ -114,7 +114,11 @@ public final class ControllerManager implements AutoCloseable {
         if (s != null) {
             s.close();
         }
-        lifecycle.execute(this::stopSession);
+        try {
+            lifecycle.execute(this::stopSession);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // the manager is closed (the replica shuts down and steps down on the way): the session is stopped above
+        }
     }
 
     /** The term the controllers currently run in, 0 when none. */
