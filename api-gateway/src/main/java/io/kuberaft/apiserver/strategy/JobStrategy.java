@@ -121,9 +121,49 @@ public final class JobStrategy extends DefaultStrategy {
         }
         out.addAll(PodSpecs.validateTemplate(spec.path("template"), path + ".template"));
         Templates.restartPolicy(out, spec.path("template"), path + ".template", List.of("OnFailure", "Never"));
+        podFailurePolicy(out, spec, path);
         String prp = spec.path("podReplacementPolicy").asText("");
         if (!prp.isEmpty() && !prp.equals("TerminatingOrFailed") && !prp.equals("Failed")) {
             out.add(Fields.notSupported(path + ".podReplacementPolicy", prp, List.of("Failed", "TerminatingOrFailed")));
+        }
+    }
+
+    /** ValidatePodFailurePolicy: restartPolicy Never, known actions, one requirement per rule, In/NotIn values. */
+    private static void podFailurePolicy(List<Cause> out, JsonNode spec, String path) {
+        JsonNode policy = spec.path("podFailurePolicy");
+        if (!policy.isObject()) {
+            return;
+        }
+        String restart = spec.path("template").path("spec").path("restartPolicy").asText("");
+        if (!restart.isEmpty() && !restart.equals("Never")) {
+            out.add(Fields.invalid(path + ".template.spec.restartPolicy", restart,
+                    "only \"Never\" is supported when podFailurePolicy is specified"));
+        }
+        JsonNode rules = policy.path("rules");
+        for (int i = 0; i < rules.size(); i++) {
+            String p = Fields.index(path + ".podFailurePolicy.rules", i);
+            JsonNode rule = rules.get(i);
+            String action = rule.path("action").asText("");
+            List<String> actions = List.of("Count", "FailIndex", "FailJob", "Ignore");
+            if (action.isEmpty()) {
+                out.add(Fields.required(p + ".action"));
+            } else if (!actions.contains(action)) {
+                out.add(Fields.notSupported(p + ".action", action, actions));
+            }
+            boolean codes = rule.hasNonNull("onExitCodes");
+            boolean conditions = rule.hasNonNull("onPodConditions");
+            if (codes == conditions) {
+                out.add(Fields.invalid(p, "", "specifying one of onExitCodes and onPodConditions is required"));
+            }
+            if (codes) {
+                String op = rule.path("onExitCodes").path("operator").asText("");
+                if (!List.of("In", "NotIn").contains(op)) {
+                    out.add(Fields.notSupported(p + ".onExitCodes.operator", op, List.of("In", "NotIn")));
+                }
+                if (rule.path("onExitCodes").path("values").size() == 0) {
+                    out.add(Fields.required(p + ".onExitCodes.values"));
+                }
+            }
         }
     }
 

@@ -202,6 +202,21 @@ class WorkloadStrategiesTest {
 
         fails(() -> c.create("batch", "jobs", "default", "metadata: {name: bad}\nspec: {template: {spec: {containers: [{name: a, image: x}]}}}"),
                 422, "Job.batch \"bad\" is invalid: spec.template.spec.restartPolicy: Unsupported value: \"Always\": supported values: \"OnFailure\", \"Never\"");
+        StatusException pfp = error(() -> c.create("batch", "jobs", "default", """
+                metadata: {name: pfp}
+                spec:
+                  podFailurePolicy:
+                    rules:
+                    - {action: Explode, onExitCodes: {operator: In, values: [42]}}
+                    - {action: Ignore}
+                  template:
+                    spec:
+                      restartPolicy: OnFailure
+                      containers: [{name: pi, image: perl}]
+                """));
+        assertThat(pfp.causes()).extracting(StatusException.Cause::field).containsExactlyInAnyOrder("spec.template.spec.restartPolicy",
+                "spec.podFailurePolicy.rules[0].action", "spec.podFailurePolicy.rules[1]");
+        assertThat(pfp.getMessage()).contains("only \"Never\" is supported when podFailurePolicy is specified");
     }
 
     @Test

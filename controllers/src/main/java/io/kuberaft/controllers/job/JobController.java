@@ -186,8 +186,19 @@ public final class JobController implements Controller {
             }
             newSuccesses++;
         }
-        failed += uFailed.size();
-        newFailures += uFailed.size();
+        PodFailurePolicy.Match failJob = null;
+        for (String uid : uFailed) {
+            Pod p = byUid.get(uid);
+            PodFailurePolicy.Match m = p == null ? null : PodFailurePolicy.match(job, p).orElse(null);
+            if (m != null && m.action().equals("Ignore")) {
+                continue; // not a failure toward backoffLimit, nor in status.failed
+            }
+            if (m != null && m.action().equals("FailJob") && failJob == null) {
+                failJob = m;
+            }
+            failed++;
+            newFailures++;
+        }
         unc.setSucceeded(new ArrayList<>());
         unc.setFailed(new ArrayList<>());
         st.setSucceeded(succeeded);
@@ -217,6 +228,9 @@ public final class JobController implements Controller {
             if (complete) {
                 successMet = cond("SuccessCriteriaMet", "CompletionsReached", "Reached expected number of succeeded pods", ts);
                 conds.add(successMet);
+            } else if (failJob != null) {
+                failureTarget = cond("FailureTarget", "PodFailurePolicy", failJob.message(), ts);
+                conds.add(failureTarget);
             } else if (backoffLimit != null && (failed > backoffLimit || pastBackoffLimitOnFailure(job, owned, backoffLimit))) {
                 failureTarget = cond("FailureTarget", "BackoffLimitExceeded", "Job has reached the specified backoff limit", ts);
                 conds.add(failureTarget);

@@ -189,6 +189,44 @@ class JobControllerTest {
                 .anyMatch(e -> e.getType().equals("Warning") && e.getReason().equals("BackoffLimitExceeded")));
     }
 
+    /** What a kubelet reports for a pod whose container exited with {@code code}, with {@code conditions} added. */
+    void failedWith(Pod p, int code, String conditions) {
+        k.pods().inNamespace("default").withName(p.getMetadata().getName()).subresource("status").patch(
+                io.fabric8.kubernetes.client.dsl.base.PatchContext.of(io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
+                "{\"status\":{\"phase\":\"Failed\",\"conditions\":[{\"type\":\"Ready\",\"status\":\"False\"}" + conditions + "],"
+                        + "\"containerStatuses\":[{\"name\":\"c\",\"image\":\"busybox\",\"imageID\":\"\",\"ready\":false,\"restartCount\":0,"
+                        + "\"state\":{\"terminated\":{\"exitCode\":" + code + ",\"reason\":\"Error\"}}}]}}");
+    }
+
+    /** The docs' podFailurePolicy example: exit code 42 fails the Job at once, a disruption is not counted. */
+    @Test
+    void podFailurePolicyFailsOnAnExitCodeAndIgnoresDisruptions() {
+        Job spec = job("pfp", 1, 1);
+        spec.getSpec().setBackoffLimit(1);
+        spec.getSpec().setPodFailurePolicy(new io.fabric8.kubernetes.api.model.batch.v1.PodFailurePolicyBuilder()
+                .addNewRule().withAction("FailJob").withNewOnExitCodes().withContainerName("c").withOperator("In").withValues(42).endOnExitCodes().endRule()
+                .addNewRule().withAction("Ignore").addNewOnPodCondition().withType("DisruptionTarget").withStatus("True").endOnPodCondition().endRule()
+                .build());
+        k.resources(Job.class).inNamespace("default").resource(spec).create();
+        // two disruptions with backoffLimit 1: neither counts, so the Job goes on
+        for (int i = 0; i < 2; i++) {
+            int n = i;
+            await(Duration.ofSeconds(20), "pod " + (i + 1), () -> pods("pfp").stream().filter(JobControllerTest::activePod).count() == 1
+                    && pods("pfp").size() == n + 1);
+            failedWith(pods("pfp").stream().filter(JobControllerTest::activePod).findFirst().orElseThrow(), 137,
+                    ",{\"type\":\"DisruptionTarget\",\"status\":\"True\",\"reason\":\"EvictionByEvictionAPI\"}");
+        }
+        await(Duration.ofSeconds(20), "a third pod", () -> pods("pfp").stream().filter(JobControllerTest::activePod).count() == 1
+                && pods("pfp").size() == 3);
+        assertThat(get("pfp").getStatus().getFailed()).as("ignored failures are not counted").isZero();
+        Pod third = pods("pfp").stream().filter(JobControllerTest::activePod).findFirst().orElseThrow();
+        failedWith(third, 42, "");
+        await(Duration.ofSeconds(20), "pfp Failed by the policy", () -> hasCondition(get("pfp"), "Failed", "PodFailurePolicy"));
+        assertThat(get("pfp").getStatus().getConditions().get(1).getMessage()).isEqualTo("Container c for pod default/"
+                + third.getMetadata().getName() + " failed with exit code 42 matching FailJob rule at index 0");
+        assertThat(get("pfp").getStatus().getFailed()).isEqualTo(1);
+    }
+
     /** restartPolicy OnFailure: restarts in place never fail the pod, so upstream counts container restarts instead. */
     @Test
     void containerRestartsCountTowardTheBackoffLimitWithRestartPolicyOnFailure() {
