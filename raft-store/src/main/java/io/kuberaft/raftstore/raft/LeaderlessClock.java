@@ -24,8 +24,8 @@ final class LeaderlessClock {
         this.patience = patience;
     }
 
-    /** One sample (every few hundred milliseconds). */
-    void sample() {
+    /** One sample (every few hundred milliseconds, and at every request); true when the replica knows a leader. */
+    boolean sample() {
         boolean leader;
         try {
             leader = hasLeader.getAsBoolean();
@@ -37,10 +37,18 @@ final class LeaderlessClock {
         } else if (since == 0) {
             since = Math.max(1, nanoTime.getAsLong());
         }
+        return leader;
     }
 
-    /** How long the replica has been leaderless beyond its patience; zero when it has a leader or is still patient. */
+    /**
+     * How long the replica has been leaderless beyond its patience; zero when it has a leader or is still patient. The
+     * leader is looked up now, not taken from the last background sample: a sampler held up (its scheduler busy during a
+     * failover) must never make a replica refuse requests while it has a leader.
+     */
     Duration overdue() {
+        if (sample()) {
+            return Duration.ZERO;
+        }
         long s = since;
         if (s == 0) {
             return Duration.ZERO;

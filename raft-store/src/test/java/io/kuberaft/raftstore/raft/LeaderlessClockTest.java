@@ -44,6 +44,15 @@ class LeaderlessClockTest {
     }
 
     @Test
+    void aLeaderFoundAtRequestTimeWinsOverAStaleSample() {
+        leader.set(false);
+        advance(0);
+        now.addAndGet(10_000_000_000L); // no sample for 10 s (the sampler's thread was busy)
+        leader.set(true);
+        assertThat(clock.overdue()).as("the leader is looked up at the request").isZero();
+    }
+
+    @Test
     void aReplicaWithoutADivisionHasNoLeader() {
         LeaderlessClock closing = new LeaderlessClock(() -> {
             throw new IllegalStateException("no division");
