@@ -471,7 +471,12 @@ class SeedManifestsIT {
         try {
             await("every seed pod Running and Ready, Succeeded, or unschedulable", 150_000, () -> {
                 stuck.clear();
-                for (String line : kubectl("get", "pods", "-A", "-o", "jsonpath=" + jsonpath).out().lines().toList()) {
+                Result pods = kubectl("get", "pods", "-A", "-o", "jsonpath=" + jsonpath);
+                if (pods.code() != 0 || pods.out().isBlank()) {
+                    stuck.add("kubectl get pods: exit " + pods.code() + " " + pods.out().strip());
+                    return false; // an answer that lists nothing proves nothing
+                }
+                for (String line : pods.out().lines().toList()) {
                     String[] f = line.split(" ", -1);
                     if (f.length < 7) {
                         continue;
