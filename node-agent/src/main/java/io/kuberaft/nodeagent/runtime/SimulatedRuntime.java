@@ -135,12 +135,7 @@ public final class SimulatedRuntime implements ContainerRuntime {
         Instant now = clock.instant();
         // as the kubelet: the environment (a missing ConfigMap or Secret key stops the start), $(VAR) in command and args
         Map<String, String> env = PodEnvironment.of(pod, container);
-        List<String> argv = new ArrayList<>();
-        argv.addAll(PodEnvironment.expand(container.getCommand() == null ? List.of() : container.getCommand(), env));
-        argv.addAll(PodEnvironment.expand(container.getArgs() == null ? List.of() : container.getArgs(), env));
-        // args alone replace the image's CMD: `kubectl run x --image=busybox -- sleep 3600` (busybox has no ENTRYPOINT);
-        // args that are not a program we know (an ENTRYPOINT's arguments) are not understood
-        SimulatedCommand.Run script = SimulatedCommand.parse(argv).map(c -> c.start(now, env, pod)).orElse(null);
+        SimulatedCommand.Run script = play(pod, container, env, now);
         Duration runFor;
         if (runSeconds != null) {
             runFor = seconds(runSeconds, "run-seconds");
@@ -178,6 +173,18 @@ public final class SimulatedRuntime implements ContainerRuntime {
         return sim;
     }
 
+    /**
+     * The container's command line played from {@code start}, or null when not understood. As the kubelet: $(VAR) of the
+     * environment expanded in command and args; args alone replace the image's CMD (`kubectl run x --image=busybox --
+     * sleep 3600`: busybox has no ENTRYPOINT), and args that name no program we know (an ENTRYPOINT's) are not understood.
+     */
+    private static SimulatedCommand.Run play(PodContext pod, Container container, Map<String, String> env, Instant start) {
+        List<String> argv = new ArrayList<>();
+        argv.addAll(PodEnvironment.expand(container.getCommand() == null ? List.of() : container.getCommand(), env));
+        argv.addAll(PodEnvironment.expand(container.getArgs() == null ? List.of() : container.getArgs(), env));
+        return SimulatedCommand.parse(argv).map(c -> c.start(start, env, pod)).orElse(null);
+    }
+
     /** The simulation is deterministic: the command is played again from the recorded start, up to the recorded end. */
     @Override
     public Optional<RuntimeContainer> restore(PodContext pod, Container container, int exitCode, Instant startedAt, Instant finishedAt) {
@@ -187,11 +194,7 @@ public final class SimulatedRuntime implements ContainerRuntime {
         } catch (CannotStartException e) {
             env = Map.of();
         }
-        List<String> argv = new ArrayList<>();
-        argv.addAll(PodEnvironment.expand(container.getCommand() == null ? List.of() : container.getCommand(), env));
-        argv.addAll(PodEnvironment.expand(container.getArgs() == null ? List.of() : container.getArgs(), env));
-        Map<String, String> e = env;
-        SimulatedCommand.Run script = SimulatedCommand.parse(argv).map(c -> c.start(startedAt, e, pod)).orElse(null);
+        SimulatedCommand.Run script = play(pod, container, env, startedAt);
         String log = "simulated container " + container.getName() + " of pod " + pod.namespace() + "/" + pod.name()
                 + " started (image " + container.getImage() + ", restored after an agent restart)\n";
         return Optional.of(new Sim("simulated://" + Long.toHexString(0x5100_0000_0000L + ids.incrementAndGet()), container.getName(),
