@@ -18,8 +18,6 @@ import java.util.List;
  * csrApprovalStrategy).
  */
 final class CertificateApprovalSubresource extends RestrictedSubresource {
-    private static final List<String> APPROVAL = List.of("Approved", "Denied");
-
     CertificateApprovalSubresource(GenericRegistry generic, Patcher patcher) {
         super(generic, patcher, "approval");
     }
@@ -35,12 +33,12 @@ final class CertificateApprovalSubresource extends RestrictedSubresource {
         ObjectNode status = next.get("status") instanceof ObjectNode s ? s : next.putObject("status");
         ArrayNode conditions = Objects.JSON.createArrayNode();
         cur.path("status").path("conditions").forEach(c -> {
-            if (!APPROVAL.contains(c.path("type").asText())) {
+            if (!CertificateSigningRequestStrategy.APPROVAL.contains(c.path("type").asText())) {
                 conditions.add(c.deepCopy());
             }
         });
         for (JsonNode c : requested.path("status").path("conditions")) {
-            if (APPROVAL.contains(c.path("type").asText())) {
+            if (CertificateSigningRequestStrategy.APPROVAL.contains(c.path("type").asText())) {
                 conditions.add(c.deepCopy());
             }
         }

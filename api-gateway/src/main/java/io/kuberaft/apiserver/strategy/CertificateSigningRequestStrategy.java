@@ -31,7 +31,8 @@ public final class CertificateSigningRequestStrategy extends DefaultStrategy {
             "key agreement", "data encipherment", "cert sign", "crl sign", "encipher only", "decipher only", "any",
             "server auth", "client auth", "code signing", "email protection", "s/mime", "ipsec end system", "ipsec tunnel",
             "ipsec user", "timestamping", "ocsp signing", "microsoft sgc", "netscape sgc");
-    private static final List<String> APPROVAL = List.of("Approved", "Denied");
+    /** The conditions only the approval subresource sets. */
+    public static final List<String> APPROVAL = List.of("Approved", "Denied");
 
     @Override
     public void prepareForCreate(ResourceDefinition def, ObjectNode obj) {
