@@ -170,6 +170,11 @@ public final class RaftReplica implements AutoCloseable {
         RaftServerConfigKeys.Rpc.setTimeoutMax(p, TimeDuration.valueOf(c.electionTimeoutMax().toMillis(), TimeUnit.MILLISECONDS));
         // Linearizable reads by ReadIndex: not Ratis' default (reference-numbers.md).
         RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
+        // With the leader lease, the leader answers a ReadIndex at once only while a majority answered heartbeats sent
+        // within 0.9 × the minimum election timeout (no other leader can exist yet), else after a new heartbeat round.
+        // Without it, Ratis 3.3 skips that round whenever an earlier one confirmed the same commit index, so a leader
+        // cut off from its majority served stale reads until it stepped down (RaftClusterTest shows both).
+        RaftServerConfigKeys.Read.setLeaderLeaseEnabled(p, true);
         RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
         RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, c.snapshotThreshold());
         RaftServerConfigKeys.Snapshot.setRetentionFileNum(p, 2);

@@ -234,6 +234,35 @@ class RaftClusterTest {
     }
 
     @Test
+    void aLeaderThatLostItsQuorumAnswersNoLinearizableRead() throws Exception {
+        // Ratis answers a ReadIndex at once when the same commit index was confirmed by an earlier heartbeat round; a
+        // leader cut off from its followers (whose majority may already have elected a new leader and written) then
+        // serves stale reads until it steps down at the election timeout. Its leader lease (0.9 × the minimum election
+        // timeout since the heartbeats a majority answered) must be what answers quickly: once it has run out and no
+        // majority confirms, the read is not answered. A wide election window makes the unsafe answer observable.
+        Duration min = Duration.ofMillis(1000);
+        try (TestCluster c = new TestCluster(dir, 3, cfg -> cfg.withElectionTimeout(min, Duration.ofMillis(6000))
+                .withRequestTimeout(Duration.ofSeconds(2)))) {
+            RaftReplica leader = c.awaitLeader(LEADER_WAIT);
+            leader.store().put(put("q", "before")).join();
+            RangeRequest read = RangeRequest.newBuilder().setKey(ByteString.copyFromUtf8("q")).build();
+            for (int i = 0; i < 3; i++) {
+                assertThat(leader.store().range(read, io.kuberaft.raftstore.ReadConsistency.LINEARIZABLE).join().getKvs(0)
+                        .getValue().toStringUtf8()).isEqualTo("before");
+            }
+            List<String> others = new ArrayList<>(c.replicas.keySet());
+            others.remove(leader.id());
+            others.forEach(c::stop);
+            long stopped = System.nanoTime();
+            // The property under test is a time: a lease taken before the stop is over one election timeout later.
+            Thread.sleep(Math.max(0, min.toMillis() + 200 - (System.nanoTime() - stopped) / 1_000_000));
+            assertThat(leader.isLeader()).as("still leader: the window in which the old answer was unsafe").isTrue();
+            assertThatThrownBy(() -> leader.store().range(read, io.kuberaft.raftstore.ReadConsistency.LINEARIZABLE).join())
+                    .satisfies(t -> assertThat(StoreException.unwrap(t).retryable()).isTrue());
+        }
+    }
+
+    @Test
     void withoutQuorumWritesFailWithinTheRequestTimeoutAndNothingIsHalfApplied() throws Exception {
         try (TestCluster c = new TestCluster(dir, 3, cfg -> cfg.withRequestTimeout(Duration.ofSeconds(3)))) {
             RaftReplica leader = c.awaitLeader(LEADER_WAIT);
