@@ -16,7 +16,6 @@ import io.kuberaft.raftstore.proto.QueryResult;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
-import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.exceptions.AlreadyClosedException;
 import org.apache.ratis.protocol.exceptions.StateMachineException;
 import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
@@ -30,26 +29,27 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
- * The store as seen from one replica: writes are proposed to the Raft leader (the Ratis client
- * follows leader changes); linearizable reads do ReadIndex and then read this replica's state;
+ * The store as seen from one replica: writes are proposed to the Raft leader (in-process when this replica
+ * leads, else by the Ratis client, which follows leader changes); linearizable reads are submitted to this
+ * replica's own server, which does ReadIndex and then reads its state;
  * serializable reads and watches use this replica's applied state directly. A failed attempt is
  * retried with the same command (so the same request id: applied at most once) until the request
  * timeout; then the caller gets UNAVAILABLE.
  */
 public final class RaftKvStore extends ProposingKvStore {
     private final ReconnectingClient client;
+    private final LocalRaftServer local;
     /** Read at each use: the replica replaces its state machine when it re-adds its Raft group (RaftReplica#rejoin). */
     private final Supplier<KvStateMachine> stateMachine;
-    private final RaftPeerId localPeer;
     private final Duration timeout;
     private final ScheduledExecutorService scheduler;
     private final LeaderlessClock leaderless;
 
-    RaftKvStore(ReconnectingClient client, Supplier<KvStateMachine> stateMachine, RaftPeerId localPeer, Duration timeout,
+    RaftKvStore(ReconnectingClient client, LocalRaftServer local, Supplier<KvStateMachine> stateMachine, Duration timeout,
                 ScheduledExecutorService scheduler, LeaderlessClock leaderless) {
         this.client = client;
+        this.local = local;
         this.stateMachine = stateMachine;
-        this.localPeer = localPeer;
         this.timeout = timeout;
         this.scheduler = scheduler;
         this.leaderless = leaderless;
@@ -58,8 +58,8 @@ public final class RaftKvStore extends ProposingKvStore {
     private RaftKvStore(RaftKvStore parent, long fence) {
         super(parent, fence);
         this.client = parent.client;
+        this.local = parent.local;
         this.stateMachine = parent.stateMachine;
-        this.localPeer = parent.localPeer;
         this.timeout = parent.timeout;
         this.scheduler = parent.scheduler;
         this.leaderless = parent.leaderless;
@@ -68,7 +68,7 @@ public final class RaftKvStore extends ProposingKvStore {
     @Override
     protected CompletableFuture<CommandResult> propose(Command command) {
         Message m = Message.valueOf(UnsafeByteOperations.unsafeWrap(command.toByteArray()));
-        return retrying(c -> c.async().send(m), System.nanoTime() + timeout.toNanos(), 0)
+        return retrying(c -> local.isLeader() ? local.write(m) : c.async().send(m), System.nanoTime() + timeout.toNanos(), 0)
                 .thenApply(reply -> parse(() -> CommandResult.parseFrom(reply.getMessage().getContent().asReadOnlyByteBuffer())));
     }
 
@@ -78,7 +78,7 @@ public final class RaftKvStore extends ProposingKvStore {
             return CompletableFuture.completedFuture(stateMachine.get().queryLocal(UnsafeByteOperations.unsafeWrap(query.toByteArray())));
         }
         Message m = Message.valueOf(UnsafeByteOperations.unsafeWrap(query.toByteArray()));
-        return retrying(c -> c.async().sendReadOnlyUnordered(m, localPeer), System.nanoTime() + timeout.toNanos(), 0)
+        return retrying(c -> local.read(m), System.nanoTime() + timeout.toNanos(), 0)
                 .thenApply(reply -> parse(() -> QueryResult.parseFrom(reply.getMessage().getContent().asReadOnlyByteBuffer())));
     }
 

@@ -80,7 +80,8 @@ public final class RaftReplica implements AutoCloseable {
         // three election timeouts without a leader is no ordinary election any more
         this.leaderless = new LeaderlessClock(() -> division().getInfo().getLeaderId() != null, System::nanoTime,
                 config.electionTimeoutMax().multipliedBy(3));
-        this.store = new RaftKvStore(client, this::stateMachine, peerId, config.requestTimeout(), scheduler, leaderless);
+        this.store = new RaftKvStore(client, new LocalRaftServer(this::server, peerId, GROUP_ID), this::stateMachine,
+                config.requestTimeout(), scheduler, leaderless);
         leadershipListeners.add(new LeaderServices(store, () -> engine().mvcc(), config, scheduler));
         this.stateMachine = newStateMachine();
         RaftGroup group = config.join() ? RaftGroup.valueOf(GROUP_ID) : RaftGroup.valueOf(GROUP_ID, peers(config.peers()));
@@ -231,6 +232,11 @@ public final class RaftReplica implements AutoCloseable {
     public synchronized void addLeadershipListener(LeadershipListener l) {
         leadershipListeners.add(l);
         stateMachine.addLeadershipListener(l);
+    }
+
+    /** Null while the constructor runs: nothing reaches the server before {@link #start}. */
+    private RaftServer server() {
+        return server;
     }
 
     private RaftServer.Division division() {
