@@ -231,11 +231,15 @@ class LocalClusterIT {
             // any replica (its panic mode) and the client reads that replica's 503 Status with Retry-After within the
             // store's request timeout, not a closed connection; `up` then restores the quorum.
             ClusterFile before = ClusterFile.read(dir);
+            long quorumLost = System.nanoTime();
             for (ClusterFile.Master m : before.masters.subList(1, 3)) {
                 ProcessHandle h = ProcessHandle.of(m.pid).orElseThrow();
                 h.destroyForcibly();
                 h.onExit().get(10, TimeUnit.SECONDS); // a connection to a dying replica is a dropped one, as anywhere
             }
+            // If the survivor leads, its Raft leader lease (0.9 × the 1 s minimum election timeout since the heartbeats
+            // its followers answered) still answers reads correctly: no other leader can exist yet. Ask after it ran out.
+            Thread.sleep(Math.max(0, 1_500 - (System.nanoTime() - quorumLost) / 1_000_000));
             String token = Files.readString(Path.of(before.kubeconfig)).lines().map(String::strip).filter(l -> l.startsWith("token:"))
                     .findFirst().orElseThrow().substring("token:".length()).strip();
             long asked = System.nanoTime();
