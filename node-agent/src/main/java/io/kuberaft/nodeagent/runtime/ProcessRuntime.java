@@ -195,9 +195,8 @@ public final class ProcessRuntime implements ContainerRuntime {
 
     @Override
     public void stop(RuntimeContainer container, Duration grace) {
-        Proc p = (Proc) container;
-        if (!p.process.isAlive()) {
-            return;
+        if (!(container instanceof Proc p) || !p.process.isAlive()) {
+            return; // a restored run has no process
         }
         // SIGTERM to the process and what it started, SIGKILL to whatever is left when the grace period is over.
         p.process.descendants().forEach(ProcessHandle::destroy);
@@ -211,7 +210,7 @@ public final class ProcessRuntime implements ContainerRuntime {
     @Override
     public Optional<LogChunk> log(RuntimeContainer container, long from) {
         try {
-            return Optional.of(((Proc) container).log.read(from, 64 * 1024 * 1024));
+            return Optional.of(((LoggedRun) container).log.read(from, 64 * 1024 * 1024));
         } catch (IOException e) {
             return Optional.empty();
         }
@@ -219,13 +218,12 @@ public final class ProcessRuntime implements ContainerRuntime {
 
     @Override
     public long logStart(RuntimeContainer container) {
-        return ((Proc) container).log.currentStart();
+        return ((LoggedRun) container).log.currentStart();
     }
 
     @Override
     public Optional<java.io.OutputStream> stdin(RuntimeContainer container) {
-        Proc p = (Proc) container;
-        return p.stdin ? Optional.of(p.process.getOutputStream()) : Optional.empty();
+        return container instanceof Proc p && p.stdin ? Optional.of(p.process.getOutputStream()) : Optional.empty();
     }
 
     /** The pod's processes share the host's network: its ports are the host's loopback ports. */
@@ -236,7 +234,9 @@ public final class ProcessRuntime implements ContainerRuntime {
 
     @Override
     public Process startExec(RuntimeContainer container, List<String> command, boolean tty) throws CannotStartException {
-        Proc p = (Proc) container;
+        if (!(container instanceof Proc p)) {
+            throw new CannotStartException("ExecFailed", "container not running (" + container.containerId() + ")");
+        }
         if (command.isEmpty()) {
             throw new CannotStartException("ExecFailed", "command must not be empty");
         }
@@ -263,7 +263,9 @@ public final class ProcessRuntime implements ContainerRuntime {
 
     @Override
     public ExecResult exec(RuntimeContainer container, List<String> command, Duration timeout) {
-        Proc p = (Proc) container;
+        if (!(container instanceof Proc p)) {
+            return new ExecResult(126, "container not running (" + container.containerId() + ")");
+        }
         try {
             ProcessBuilder pb = new ProcessBuilder(command).directory(p.workDir.toFile()).redirectErrorStream(true);
             pb.environment().putAll(p.env);
@@ -279,6 +281,34 @@ public final class ProcessRuntime implements ContainerRuntime {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return new ExecResult(1, "interrupted");
+        }
+    }
+
+    /**
+     * The log files stay on this root when an agent is restarted (only {@link #removePod} deletes them): the finished
+     * run's log is the newest attempt's file of the container, read as it was left.
+     */
+    @Override
+    public Optional<RuntimeContainer> restore(PodContext pod, Container container, int exitCode, Instant startedAt, Instant finishedAt) {
+        Path dir = podDir(pod.uid()).resolve("logs").resolve(container.getName());
+        if (!Files.isDirectory(dir)) {
+            return Optional.empty();
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            Optional<Integer> newest = files.map(f -> f.getFileName().toString()).filter(n -> n.matches("\\d+\\.log"))
+                    .map(n -> Integer.parseInt(n.substring(0, n.length() - ".log".length()))).max(Integer::compare);
+            if (newest.isEmpty()) {
+                return Optional.empty();
+            }
+            ContainerLogFile log = new ContainerLogFile(dir.resolve(newest.get() + ".log"), logMaxBytes, logMaxFiles, clock);
+            log.close(); // read only: reads open the file themselves
+            String id = version().replace("0.1.0", "") + pod.uid().substring(0, Math.min(8, pod.uid().length())) + "-"
+                    + container.getName() + "-" + newest.get() + "-restored";
+            return Optional.of(new Restored(id, container.getName(), container.getImage(), startedAt, pod.uid(), log,
+                    RuntimeContainer.Exit.of(exitCode, finishedAt)));
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("event=log-not-restored pod={}/{} container={} error={}", pod.namespace(), pod.name(), container.getName(), e.toString());
+            return Optional.empty();
         }
     }
 
@@ -316,8 +346,7 @@ public final class ProcessRuntime implements ContainerRuntime {
     /** The container's process and everything it started, summed as its cgroup would count them. */
     @Override
     public Optional<ContainerUsage> usage(RuntimeContainer container, Pod pod) {
-        Proc p = (Proc) container;
-        if (!p.process.isAlive()) {
+        if (!(container instanceof Proc p) || !p.process.isAlive()) {
             return Optional.empty();
         }
         long cpu = 0;
@@ -334,9 +363,33 @@ public final class ProcessRuntime implements ContainerRuntime {
         return any ? Optional.of(new ContainerUsage(clock.instant(), cpu, rss)) : Optional.empty();
     }
 
-    private static final class Proc extends ContainerRun {
-        final Process process;
+    /** A run whose log this runtime reads: a process it started, or one a previous agent started ({@link #restore}). */
+    private abstract static class LoggedRun extends ContainerRun {
         final ContainerLogFile log;
+
+        LoggedRun(String containerId, String name, String image, Instant startedAt, String podUid, ContainerLogFile log) {
+            super(containerId, name, image, startedAt, podUid);
+            this.log = log;
+        }
+    }
+
+    /** A run that ended before this agent started: its log file, and the exit the pod's status recorded. */
+    private static final class Restored extends LoggedRun {
+        private final RuntimeContainer.Exit exit;
+
+        Restored(String containerId, String name, String image, Instant startedAt, String podUid, ContainerLogFile log, RuntimeContainer.Exit exit) {
+            super(containerId, name, image, startedAt, podUid, log);
+            this.exit = exit;
+        }
+
+        @Override
+        public Optional<Exit> exit() {
+            return Optional.of(exit);
+        }
+    }
+
+    private static final class Proc extends LoggedRun {
+        final Process process;
         final Map<String, String> env;
         final Path workDir;
         final java.util.concurrent.CountDownLatch drained = new java.util.concurrent.CountDownLatch(2);
@@ -345,10 +398,9 @@ public final class ProcessRuntime implements ContainerRuntime {
 
         Proc(String containerId, String name, String image, Instant startedAt, Process process, ContainerLogFile log, Map<String, String> env,
              Path workDir, String podUid, boolean stdin) {
-            super(containerId, name, image, startedAt, podUid);
+            super(containerId, name, image, startedAt, podUid, log);
             this.stdin = stdin;
             this.process = process;
-            this.log = log;
             this.env = env;
             this.workDir = workDir;
         }
