@@ -3,6 +3,7 @@ package io.kuberaft.controllers.daemonset;
 import io.fabric8.kubernetes.api.model.Affinity;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.NodeAffinity;
 import io.fabric8.kubernetes.api.model.NodeSelectorRequirement;
 import io.fabric8.kubernetes.api.model.NodeSelectorRequirementBuilder;
@@ -18,15 +19,19 @@ import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.DaemonSetStatus;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import io.kuberaft.controllers.runtime.Controller;
 import io.kuberaft.controllers.runtime.ControllerContext;
 import io.kuberaft.controllers.runtime.ControllerRefs;
+import io.kuberaft.controllers.runtime.Informers;
 import io.kuberaft.controllers.runtime.Keys;
 import io.kuberaft.controllers.runtime.NameExpectations;
 import io.kuberaft.controllers.runtime.PodControl;
+import io.kuberaft.controllers.runtime.PodControllerRefManager;
 import io.kuberaft.controllers.runtime.Pods;
 import io.kuberaft.controllers.runtime.TemplateRevisions;
 import io.kuberaft.controllers.runtime.WorkQueue;
+import io.kuberaft.kubeapi.LabelSelector;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -36,6 +41,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -46,7 +52,6 @@ import java.util.Set;
  * {@code controller-revision-hash} label; upstream's status counts.
  */
 public final class DaemonSetController implements Controller {
-    static final String OWNER_INDEX = "pod-by-daemonset";
     static final String TEMPLATE_GENERATION = "pod-template-generation";
 
     private ControllerContext ctx;
@@ -73,16 +78,52 @@ public final class DaemonSetController implements Controller {
         this.nodes = ctx.informers().of(Node.class);
         this.revisions = ctx.informers().of(ControllerRevision.class);
         this.podControl = new PodControl(ctx.client(), ctx.events());
-        ctx.informers().index(Pod.class, OWNER_INDEX, p -> ControllerRefs.controllerOf(p).filter(r -> "DaemonSet".equals(r.getKind()))
-                .map(r -> List.of(Keys.of(p.getMetadata().getNamespace(), r.getName()))).orElse(List.of()));
         sets.addEventHandler(Keys.enqueue(queue));
-        pods.addEventHandler(Keys.on(p -> ControllerRefs.controllerOf(p).filter(r -> "DaemonSet".equals(r.getKind())).ifPresent(r -> {
-            String key = Keys.of(p.getMetadata().getNamespace(), r.getName());
-            creations.observed(key, p.getMetadata().getName());
-            queue.add(key);
-        })));
+        pods.addEventHandler(Keys.on(p -> {
+            Optional<OwnerReference> ref = ControllerRefs.controllerOf(p);
+            if (ref.isPresent()) {
+                if ("DaemonSet".equals(ref.get().getKind())) {
+                    String key = Keys.of(p.getMetadata().getNamespace(), ref.get().getName());
+                    creations.observed(key, p.getMetadata().getName());
+                    queue.add(key);
+                }
+                return;
+            }
+            // an orphan: every DaemonSet of its namespace whose selector matches it may adopt it
+            Map<String, String> labels = p.getMetadata().getLabels() == null ? Map.of() : p.getMetadata().getLabels();
+            for (DaemonSet ds : sets.getIndexer().byIndex(Informers.namespaceIndex(), p.getMetadata().getNamespace())) {
+                LabelSelector sel = selector(ds);
+                if (!sel.isEverything() && sel.matches(labels)) {
+                    queue.add(Keys.of(ds));
+                }
+            }
+        }));
         // any node change may change where daemons run: look at every DaemonSet
         nodes.addEventHandler(Keys.on(n -> sets.getStore().list().forEach(ds -> queue.add(Keys.of(ds)))));
+    }
+
+    private static LabelSelector selector(DaemonSet ds) {
+        var sel = ds.getSpec().getSelector();
+        return LabelSelector.fromSpec(sel == null ? null : Serialization.jsonMapper().valueToTree(sel));
+    }
+
+    /**
+     * upstream's getDaemonPods: the pods of the namespace the set controls, after adopting those its selector matches
+     * that have no controller (left by a `delete --cascade=orphan` of an earlier set) and releasing those whose labels no
+     * longer match.
+     */
+    private List<Pod> claim(DaemonSet ds) {
+        String ns = ds.getMetadata().getNamespace();
+        String name = ds.getMetadata().getName();
+        DaemonSet typed = ds;
+        if (ds.getApiVersion() == null || ds.getKind() == null) {
+            typed = ctx.client().getKubernetesSerialization().clone(ds);
+            typed.setApiVersion("apps/v1");
+            typed.setKind("DaemonSet");
+        }
+        return new PodControllerRefManager(ctx.client(), typed, ControllerRefs.controllerRef(typed), selector(ds),
+                () -> ctx.client().apps().daemonSets().inNamespace(ns).withName(name).get())
+                .claim(pods.getIndexer().byIndex(Informers.namespaceIndex(), ns), p -> true);
     }
 
     @Override
@@ -96,7 +137,7 @@ public final class DaemonSetController implements Controller {
         if (ds.getMetadata().getDeletionTimestamp() != null) {
             return;
         }
-        List<Pod> owned = pods.getIndexer().byIndex(OWNER_INDEX, key).stream().filter(p -> ControllerRefs.isControlledBy(p, ds)).toList();
+        List<Pod> owned = claim(ds);
         List<ControllerRevision> history = revisions.getIndexer().byIndex(io.kuberaft.controllers.runtime.Informers.namespaceIndex(),
                 ds.getMetadata().getNamespace()).stream().filter(r -> ControllerRefs.isControlledBy(r, ds)).toList();
         ControllerRevision current = TemplateRevisions.current(ctx.client(), ds, ds.getSpec().getTemplate(),

@@ -4,13 +4,10 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.OwnerReference;
-import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.ReplicationController;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.utils.Serialization;
@@ -20,6 +17,7 @@ import io.kuberaft.controllers.runtime.ControllerRefs;
 import io.kuberaft.controllers.runtime.Informers;
 import io.kuberaft.controllers.runtime.Keys;
 import io.kuberaft.controllers.runtime.PodControl;
+import io.kuberaft.controllers.runtime.PodControllerRefManager;
 import io.kuberaft.controllers.runtime.WorkQueue;
 import io.kuberaft.kubeapi.LabelSelector;
 import org.slf4j.Logger;
@@ -35,7 +33,6 @@ import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * upstream's ReplicaSetController (and, over {@link ReplicaWorkload#REPLICATION_CONTROLLERS}, its
@@ -234,77 +231,13 @@ public final class ReplicaSetController<T extends HasMetadata> implements Contro
         }
     }
 
-    /** upstream's PodControllerRefManager.ClaimPods: adopt matching orphans, release non-matching pods. */
+    /** upstream's PodControllerRefManager.ClaimPods over the namespace's active pods. */
     private List<Pod> claim(T owner, List<Pod> candidates) {
-        LabelSelector sel = kind.selector(owner);
-        String uid = owner.getMetadata().getUid();
-        List<Pod> claimed = new ArrayList<>();
-        AtomicReference<Boolean> canAdopt = new AtomicReference<>();
-        for (Pod p : candidates) {
-            Map<String, String> labels = p.getMetadata().getLabels() == null ? Map.of() : p.getMetadata().getLabels();
-            boolean matches = !sel.isEverything() && sel.matches(labels);
-            Optional<OwnerReference> ref = ControllerRefs.controllerOf(p);
-            if (ref.isPresent()) {
-                if (!ref.get().getUid().equals(uid)) {
-                    continue; // someone else's
-                }
-                if (matches) {
-                    claimed.add(p);
-                } else if (owner.getMetadata().getDeletionTimestamp() == null) {
-                    release(owner, p);
-                }
-                continue;
-            }
-            if (!matches || owner.getMetadata().getDeletionTimestamp() != null || p.getMetadata().getDeletionTimestamp() != null) {
-                continue;
-            }
-            if (canAdopt.get() == null) {
-                canAdopt.set(recheckNotDeleted(owner));
-            }
-            if (canAdopt.get() && adopt(owner, p)) {
-                claimed.add(p);
-            }
-        }
-        return claimed;
-    }
-
-    /** A fresh read: adopt only while the owner exists with this uid and is not being deleted (upstream's RecheckDeletionTimestamp). */
-    private boolean recheckNotDeleted(T owner) {
-        T fresh = ctx.client().resources(kind.type()).inNamespace(owner.getMetadata().getNamespace())
-                .withName(owner.getMetadata().getName()).get();
-        return fresh != null && fresh.getMetadata().getUid().equals(owner.getMetadata().getUid())
-                && fresh.getMetadata().getDeletionTimestamp() == null;
-    }
-
-    private boolean adopt(T owner, Pod p) {
-        OwnerReference ref = new OwnerReferenceBuilder().withApiVersion(kind.apiVersion()).withKind(kind.kind())
-                .withName(owner.getMetadata().getName()).withUid(owner.getMetadata().getUid())
-                .withController(true).withBlockOwnerDeletion(true).build();
-        Map<String, Object> patch = Map.of("metadata", Map.of("ownerReferences", List.of(ref), "uid", p.getMetadata().getUid()));
-        try {
-            ctx.client().pods().inNamespace(p.getMetadata().getNamespace()).withName(p.getMetadata().getName())
-                    .patch(PatchContext.of(PatchType.STRATEGIC_MERGE), Serialization.asJson(patch));
-            return true;
-        } catch (KubernetesClientException e) {
-            if (e.getCode() == 404) {
-                return false; // gone: nothing to adopt
-            }
-            throw e;
-        }
-    }
-
-    private void release(T owner, Pod p) {
-        Map<String, Object> patch = Map.of("metadata", Map.of(
-                "ownerReferences", List.of(Map.of("$patch", "delete", "uid", owner.getMetadata().getUid())),
-                "uid", p.getMetadata().getUid()));
-        try {
-            ctx.client().pods().inNamespace(p.getMetadata().getNamespace()).withName(p.getMetadata().getName())
-                    .patch(PatchContext.of(PatchType.STRATEGIC_MERGE), Serialization.asJson(patch));
-        } catch (KubernetesClientException e) {
-            if (e.getCode() != 404 && e.getCode() != 422) {
-                throw e; // 404: gone; 422: the uid changed (a new pod of that name): nothing to release
-            }
-        }
+        T typed = ownerWithType(owner);
+        return new PodControllerRefManager(ctx.client(), typed, ControllerRefs.controllerRef(typed), kind.selector(owner),
+                () -> ctx.client().resources(kind.type()).inNamespace(owner.getMetadata().getNamespace())
+                        .withName(owner.getMetadata().getName()).get())
+                .claim(candidates, p -> true);
     }
 
     /** upstream's manageReplicas. */

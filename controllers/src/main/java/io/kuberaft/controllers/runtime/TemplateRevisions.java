@@ -6,6 +6,8 @@ import io.fabric8.kubernetes.api.model.apps.ControllerRevision;
 import io.fabric8.kubernetes.api.model.apps.ControllerRevisionBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Comparator;
@@ -36,6 +38,14 @@ public final class TemplateRevisions {
         return Map.of("spec", Map.of("template", tmpl));
     }
 
+    /**
+     * {@code data} as read back from JSON text: a template converted in memory keeps Long numbers
+     * (terminationGracePeriodSeconds) that a revision read from the API has as Integer, and the two never compared equal.
+     */
+    private static Object canonical(KubernetesClient client, Object data) {
+        return client.getKubernetesSerialization().unmarshal(client.getKubernetesSerialization().asJson(data), Object.class);
+    }
+
     /** A short hash of the template (fnv-1a 32 over its JSON, in upstream's safe alphabet). */
     public static String hash(KubernetesClient client, PodTemplateSpec template, Integer collisionCount) {
         String json = client.getKubernetesSerialization().asJson(template) + (collisionCount == null ? "" : "#" + collisionCount);
@@ -60,10 +70,10 @@ public final class TemplateRevisions {
     public static ControllerRevision current(KubernetesClient client, HasMetadata owner, PodTemplateSpec template,
                                              Map<String, String> labels, List<ControllerRevision> existing) {
         Map<String, Object> data = data(client, template);
-        Object dataJson = client.getKubernetesSerialization().convertValue(data, Object.class);
+        Object dataJson = canonical(client, data);
         long max = existing.stream().mapToLong(r -> r.getRevision() == null ? 0 : r.getRevision()).max().orElse(0);
         ControllerRevision match = existing.stream()
-                .filter(r -> r.getData() != null && client.getKubernetesSerialization().convertValue(r.getData(), Object.class).equals(dataJson))
+                .filter(r -> r.getData() != null && canonical(client, r.getData()).equals(dataJson))
                 .max(Comparator.comparing(ControllerRevision::getRevision)).orElse(null);
         String ns = owner.getMetadata().getNamespace();
         if (match != null) {
@@ -87,6 +97,15 @@ public final class TemplateRevisions {
                 ControllerRevision got = client.resources(ControllerRevision.class).inNamespace(ns).withName(name).get();
                 if (got != null && ControllerRefs.isControlledBy(got, owner)) {
                     return got;
+                }
+                // Left without a controller by a `delete --cascade=orphan` of an earlier owner of this name: the same
+                // template, so adopt it (upstream's ClaimControllerRevisions) rather than fail on the name forever.
+                if (got != null && ControllerRefs.controllerOf(got).isEmpty() && got.getData() != null
+                        && canonical(client, got.getData()).equals(dataJson)) {
+                    Map<String, Object> patch = Map.of("metadata", Map.of("ownerReferences", List.of(ControllerRefs.controllerRef(owner)),
+                            "uid", got.getMetadata().getUid()));
+                    return client.resources(ControllerRevision.class).inNamespace(ns).withName(name)
+                            .patch(PatchContext.of(PatchType.JSON_MERGE), io.fabric8.kubernetes.client.utils.Serialization.asJson(patch));
                 }
             }
             throw e;

@@ -19,9 +19,12 @@ import io.kuberaft.controllers.runtime.Informers;
 import io.kuberaft.controllers.runtime.Keys;
 import io.kuberaft.controllers.runtime.NameExpectations;
 import io.kuberaft.controllers.runtime.PodControl;
+import io.kuberaft.controllers.runtime.PodControllerRefManager;
 import io.kuberaft.controllers.runtime.Pods;
 import io.kuberaft.controllers.runtime.TemplateRevisions;
 import io.kuberaft.controllers.runtime.WorkQueue;
+import io.kuberaft.kubeapi.LabelSelector;
+import io.fabric8.kubernetes.client.utils.Serialization;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -30,6 +33,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -44,7 +48,6 @@ import java.util.Set;
 public final class StatefulSetController implements Controller {
     public static final String POD_NAME_LABEL = "statefulset.kubernetes.io/pod-name";
     public static final String POD_INDEX_LABEL = "apps.kubernetes.io/pod-index";
-    static final String OWNER_INDEX = "pod-by-statefulset";
 
     private ControllerContext ctx;
     private WorkQueue queue;
@@ -70,14 +73,48 @@ public final class StatefulSetController implements Controller {
         this.claims = ctx.informers().of(PersistentVolumeClaim.class);
         // a claim whose owner references we changed (or someone else did) is looked at again with its set
         claims.addEventHandler(Keys.on(this::enqueueClaimsSets));
-        ctx.informers().index(Pod.class, OWNER_INDEX, p -> ControllerRefs.controllerOf(p).filter(r -> "StatefulSet".equals(r.getKind()))
-                .map(r -> List.of(Keys.of(p.getMetadata().getNamespace(), r.getName()))).orElse(List.of()));
         sets.addEventHandler(Keys.enqueue(queue));
-        pods.addEventHandler(Keys.on(p -> ControllerRefs.controllerOf(p).filter(r -> "StatefulSet".equals(r.getKind())).ifPresent(r -> {
-            String key = Keys.of(p.getMetadata().getNamespace(), r.getName());
-            creations.observed(key, p.getMetadata().getName());
-            queue.add(key);
-        })));
+        pods.addEventHandler(Keys.on(p -> {
+            Optional<OwnerReference> ref = ControllerRefs.controllerOf(p);
+            if (ref.isPresent()) {
+                if ("StatefulSet".equals(ref.get().getKind())) {
+                    String key = Keys.of(p.getMetadata().getNamespace(), ref.get().getName());
+                    creations.observed(key, p.getMetadata().getName());
+                    queue.add(key);
+                }
+                return;
+            }
+            // an orphan: the set whose pod it would be (by name) may adopt it
+            String name = p.getMetadata().getName();
+            int dash = name.lastIndexOf('-');
+            if (dash > 0 && ordinal(name.substring(0, dash), name) >= 0) {
+                String key = Keys.of(p.getMetadata().getNamespace(), name.substring(0, dash));
+                if (sets.getStore().getByKey(key) != null) {
+                    queue.add(key);
+                }
+            }
+        }));
+    }
+
+    /**
+     * upstream's getPodsForStatefulSet: the set's pods are those named after it (set-ordinal) it controls, after
+     * adopting such pods its selector matches that have no controller (left by a `delete --cascade=orphan` of an
+     * earlier set of that name) and releasing those whose labels no longer match.
+     */
+    private List<Pod> claim(StatefulSet set) {
+        String ns = set.getMetadata().getNamespace();
+        String name = set.getMetadata().getName();
+        StatefulSet typed = set;
+        if (set.getApiVersion() == null || set.getKind() == null) {
+            typed = ctx.client().getKubernetesSerialization().clone(set);
+            typed.setApiVersion("apps/v1");
+            typed.setKind("StatefulSet");
+        }
+        var sel = set.getSpec().getSelector();
+        LabelSelector selector = LabelSelector.fromSpec(sel == null ? null : Serialization.jsonMapper().valueToTree(sel));
+        return new PodControllerRefManager(ctx.client(), typed, ControllerRefs.controllerRef(typed), selector,
+                () -> ctx.client().apps().statefulSets().inNamespace(ns).withName(name).get())
+                .claim(pods.getIndexer().byIndex(Informers.namespaceIndex(), ns), p -> ordinal(name, p.getMetadata().getName()) >= 0);
     }
 
     @Override
@@ -93,7 +130,7 @@ public final class StatefulSetController implements Controller {
         }
         String ns = set.getMetadata().getNamespace();
         String name = set.getMetadata().getName();
-        List<Pod> owned = pods.getIndexer().byIndex(OWNER_INDEX, key).stream().filter(p -> ControllerRefs.isControlledBy(p, set)).toList();
+        List<Pod> owned = claim(set);
         List<ControllerRevision> history = revisions.getIndexer().byIndex(Informers.namespaceIndex(), ns).stream()
                 .filter(r -> ControllerRefs.isControlledBy(r, set)).toList();
         ControllerRevision update = TemplateRevisions.current(ctx.client(), set, set.getSpec().getTemplate(),

@@ -1,5 +1,6 @@
 package io.kuberaft.controllers.daemonset;
 
+import io.fabric8.kubernetes.api.model.DeletionPropagation;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.ControllerRevision;
@@ -66,6 +67,30 @@ class DaemonSetControllerTest {
                 .withNewTemplate().withNewMetadata().addToLabels("app", "agent").endMetadata().withNewSpec()
                 .addToNodeSelector("os", "centos")
                 .addNewContainer().withName("c").withImage(image).endContainer().endSpec().endTemplate().endSpec().build();
+    }
+
+    /** `kubectl delete ds agent --cascade=orphan`, then the same DaemonSet again: its daemons are adopted, not doubled. */
+    @Test
+    void aNewDaemonSetAdoptsTheDaemonsAnOrphaningDeleteLeft() {
+        node("n1", Map.of("os", "centos"));
+        k.apps().daemonSets().inNamespace("default").resource(ds("agent:1")).create();
+        await(Duration.ofSeconds(20), "a daemon for n1", () -> podNodes().equals(Set.of("n1")));
+        String uid = pods().get(0).getMetadata().getUid();
+        k.apps().daemonSets().inNamespace("default").withName("agent").withPropagationPolicy(DeletionPropagation.BACKGROUND).delete();
+        await(Duration.ofSeconds(10), "the set gone", () -> get() == null);
+        // what the garbage collector does for propagationPolicy Orphan
+        k.pods().inNamespace("default").withName(pods().get(0).getMetadata().getName()).edit(p -> new io.fabric8.kubernetes.api.model.PodBuilder(p)
+                .editMetadata().withOwnerReferences(List.of()).endMetadata().build());
+        for (var rev : k.apps().controllerRevisions().inNamespace("default").list().getItems()) {
+            k.apps().controllerRevisions().inNamespace("default").withName(rev.getMetadata().getName()).edit(r ->
+                    new io.fabric8.kubernetes.api.model.apps.ControllerRevisionBuilder(r).editMetadata().withOwnerReferences(List.of())
+                            .endMetadata().build());
+        }
+        DaemonSet again = k.apps().daemonSets().inNamespace("default").resource(ds("agent:1")).create();
+        await(Duration.ofSeconds(20), "the daemon adopted", () -> pods().size() == 1
+                && io.kuberaft.controllers.runtime.ControllerRefs.isControlledBy(pods().get(0), again));
+        await(Duration.ofSeconds(20), "status counts it", () -> get().getStatus() != null && get().getStatus().getCurrentNumberScheduled() == 1);
+        assertThat(pods()).singleElement().satisfies(p -> assertThat(p.getMetadata().getUid()).as("kept, not replaced").isEqualTo(uid));
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.kuberaft.controllers.statefulset;
 
+import io.fabric8.kubernetes.api.model.DeletionPropagation;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
@@ -91,6 +92,51 @@ class StatefulSetControllerTest {
         await(Duration.ofSeconds(15), "1 available once ready for 3 s", () -> Integer.valueOf(1).equals(get().getStatus().getAvailableReplicas()));
         var ready = pod("web-0").getStatus().getConditions().stream().filter(c -> c.getType().equals("Ready")).findFirst().orElseThrow();
         assertThat(java.time.Instant.now()).isAfterOrEqualTo(java.time.Instant.parse(ready.getLastTransitionTime()).plusSeconds(3));
+    }
+
+    /**
+     * The StatefulSet tutorial's non-cascading delete: `kubectl delete statefulset web --cascade=orphan` leaves web-0 and
+     * web-1 without a controller (the garbage collector strips the reference); applying web.yaml again adopts them
+     * (upstream's getPodsForStatefulSet) instead of failing to create pods whose names are taken.
+     */
+    @Test
+    void aNewSetAdoptsThePodsAnOrphaningDeleteLeft() {
+        k.apps().statefulSets().inNamespace("default").resource(sts(2)).create();
+        expectPods(List.of("web-0"));
+        PodPhases.running(k, pod("web-0"), true);
+        expectPods(List.of("web-0", "web-1"));
+        PodPhases.running(k, pod("web-1"), true);
+        Map<String, String> uids = Map.of("web-0", pod("web-0").getMetadata().getUid(), "web-1", pod("web-1").getMetadata().getUid());
+        String oldSet = get().getMetadata().getUid();
+        k.apps().statefulSets().inNamespace("default").withName("web").withPropagationPolicy(DeletionPropagation.BACKGROUND).delete();
+        await(Duration.ofSeconds(10), "the set gone", () -> get() == null);
+        // what the garbage collector does for propagationPolicy Orphan: the set's pods and revisions lose their reference
+        for (String name : uids.keySet()) {
+            k.pods().inNamespace("default").withName(name).edit(p -> new io.fabric8.kubernetes.api.model.PodBuilder(p)
+                    .editMetadata().withOwnerReferences(List.of()).endMetadata().build());
+        }
+        for (var rev : k.apps().controllerRevisions().inNamespace("default").list().getItems()) {
+            k.apps().controllerRevisions().inNamespace("default").withName(rev.getMetadata().getName()).edit(r ->
+                    new io.fabric8.kubernetes.api.model.apps.ControllerRevisionBuilder(r).editMetadata().withOwnerReferences(List.of())
+                            .endMetadata().build());
+        }
+        // a pod whose name is no ordinal of the set is not its pod, even with matching labels
+        k.pods().inNamespace("default").resource(new io.fabric8.kubernetes.api.model.PodBuilder().withNewMetadata().withName("web-x")
+                .addToLabels("app", "web").endMetadata().withNewSpec().addNewContainer().withName("c").withImage("nginx:1")
+                .endContainer().endSpec().build()).create();
+
+        StatefulSet again = k.apps().statefulSets().inNamespace("default").resource(sts(2)).create();
+        assertThat(again.getMetadata().getUid()).isNotEqualTo(oldSet);
+        await(Duration.ofSeconds(20), "web-0 and web-1 adopted", () -> uids.keySet().stream().allMatch(n ->
+                io.kuberaft.controllers.runtime.ControllerRefs.isControlledBy(pod(n), again)));
+        await(Duration.ofSeconds(20), "status of the adopted pods", () -> get().getStatus() != null
+                && Integer.valueOf(2).equals(get().getStatus().getReadyReplicas()));
+        uids.forEach((name, uid) -> assertThat(pod(name).getMetadata().getUid()).as(name + " kept, not replaced").isEqualTo(uid));
+        // the revision the pods were made from is the new set's, adopted rather than taken as a name collision
+        assertThat(k.apps().controllerRevisions().inNamespace("default").list().getItems())
+                .allSatisfy(r -> assertThat(io.kuberaft.controllers.runtime.ControllerRefs.isControlledBy(r, again)).isTrue());
+        assertThat(pod("web-x").getMetadata().getOwnerReferences()).isNullOrEmpty();
+        assertThat(podNames()).containsExactly("web-0", "web-1", "web-x");
     }
 
     @Test
