@@ -122,9 +122,67 @@ public final class JobStrategy extends DefaultStrategy {
         out.addAll(PodSpecs.validateTemplate(spec.path("template"), path + ".template"));
         Templates.restartPolicy(out, spec.path("template"), path + ".template", List.of("OnFailure", "Never"));
         podFailurePolicy(out, spec, path);
+        indexedOnly(out, spec, path, mode);
         String prp = spec.path("podReplacementPolicy").asText("");
         if (!prp.isEmpty() && !prp.equals("TerminatingOrFailed") && !prp.equals("Failed")) {
             out.add(Fields.notSupported(path + ".podReplacementPolicy", prp, List.of("Failed", "TerminatingOrFailed")));
+        }
+    }
+
+    /** upstream's validateJobSpec for backoffLimitPerIndex, maxFailedIndexes and successPolicy (Indexed Jobs only). */
+    private static void indexedOnly(List<Cause> out, JsonNode spec, String path, String mode) {
+        Templates.nonNegative(out, spec, path, "backoffLimitPerIndex", "maxFailedIndexes");
+        boolean indexed = mode.equals("Indexed");
+        if (spec.hasNonNull("backoffLimitPerIndex") && !indexed) {
+            out.add(Fields.invalid(path + ".backoffLimitPerIndex", spec.get("backoffLimitPerIndex"), "requires indexed completion mode"));
+        }
+        if (spec.hasNonNull("maxFailedIndexes")) {
+            if (!spec.hasNonNull("backoffLimitPerIndex")) {
+                out.add(Fields.required(path + ".backoffLimitPerIndex", "when maxFailedIndexes is specified"));
+            }
+            if (spec.path("completions").isNumber() && spec.path("maxFailedIndexes").asLong() > spec.path("completions").asLong()) {
+                out.add(Fields.invalid(path + ".maxFailedIndexes", spec.get("maxFailedIndexes"), "must be less than or equal to completions"));
+            }
+        }
+        JsonNode rules = spec.path("podFailurePolicy").path("rules");
+        for (int i = 0; i < rules.size(); i++) {
+            if ("FailIndex".equals(rules.get(i).path("action").asText()) && !spec.hasNonNull("backoffLimitPerIndex")) {
+                out.add(Fields.invalid(Fields.index(path + ".podFailurePolicy.rules", i) + ".action", "FailIndex",
+                        "requires the backoffLimitPerIndex to be set"));
+            }
+        }
+        JsonNode policy = spec.path("successPolicy");
+        if (!policy.isObject()) {
+            return;
+        }
+        if (!indexed) {
+            out.add(Fields.invalidRendered(path + ".successPolicy", "batch.SuccessPolicy{...}", "requires indexed completion mode"));
+            return;
+        }
+        JsonNode sr = policy.path("rules");
+        if (sr.size() == 0) {
+            out.add(Fields.required(path + ".successPolicy.rules", "at least one rules must be specified when the successPolicy is specified"));
+        }
+        long completions = spec.path("completions").asLong(Long.MAX_VALUE);
+        for (int i = 0; i < sr.size(); i++) {
+            String p = Fields.index(path + ".successPolicy.rules", i);
+            JsonNode rule = sr.get(i);
+            if (!rule.hasNonNull("succeededIndexes") && !rule.hasNonNull("succeededCount")) {
+                out.add(Fields.required(p, "at least one of succeededCount or succeededIndexes must be specified"));
+                continue;
+            }
+            if (rule.hasNonNull("succeededIndexes") && !rule.path("succeededIndexes").asText().matches("\\d+(-\\d+)?(,\\d+(-\\d+)?)*")) {
+                out.add(Fields.invalid(p + ".succeededIndexes", rule.get("succeededIndexes"), "error parsing succeededIndexes"));
+            }
+            if (rule.hasNonNull("succeededCount")) {
+                long n = rule.path("succeededCount").asLong();
+                if (n < 0) {
+                    out.add(Fields.invalid(p + ".succeededCount", rule.get("succeededCount"), "must be greater than or equal to 0"));
+                } else if (n > completions) {
+                    out.add(Fields.invalid(p + ".succeededCount", rule.get("succeededCount"),
+                            "must be less than or equal to " + completions + " (the number of specified completions)"));
+                }
+            }
         }
     }
 

@@ -217,6 +217,43 @@ class WorkloadStrategiesTest {
         assertThat(pfp.causes()).extracting(StatusException.Cause::field).containsExactlyInAnyOrder("spec.template.spec.restartPolicy",
                 "spec.podFailurePolicy.rules[0].action", "spec.podFailurePolicy.rules[1]");
         assertThat(pfp.getMessage()).contains("only \"Never\" is supported when podFailurePolicy is specified");
+
+        // per-index backoff and success policies are for Indexed Jobs, with upstream's messages
+        StatusException indexedOnly = error(() -> c.create("batch", "jobs", "default", """
+                metadata: {name: nonindexed}
+                spec:
+                  completions: 3
+                  backoffLimitPerIndex: 1
+                  maxFailedIndexes: 4
+                  successPolicy: {rules: [{succeededIndexes: "0"}]}
+                  template: {spec: {restartPolicy: Never, containers: [{name: pi, image: perl}]}}
+                """));
+        assertThat(indexedOnly.causes()).extracting(StatusException.Cause::field, StatusException.Cause::message).containsExactlyInAnyOrder(
+                org.assertj.core.groups.Tuple.tuple("spec.backoffLimitPerIndex", "Invalid value: 1: requires indexed completion mode"),
+                org.assertj.core.groups.Tuple.tuple("spec.maxFailedIndexes", "Invalid value: 4: must be less than or equal to completions"),
+                org.assertj.core.groups.Tuple.tuple("spec.successPolicy", "Invalid value: batch.SuccessPolicy{...}: requires indexed completion mode"));
+        StatusException rules = error(() -> c.create("batch", "jobs", "default", """
+                metadata: {name: badrules}
+                spec:
+                  completionMode: Indexed
+                  completions: 3
+                  maxFailedIndexes: 1
+                  successPolicy: {rules: [{}, {succeededIndexes: "x-1"}, {succeededCount: 5}]}
+                  template: {spec: {restartPolicy: Never, containers: [{name: pi, image: perl}]}}
+                """));
+        assertThat(rules.causes()).extracting(StatusException.Cause::field).containsExactlyInAnyOrder("spec.backoffLimitPerIndex",
+                "spec.successPolicy.rules[0]", "spec.successPolicy.rules[1].succeededIndexes", "spec.successPolicy.rules[2].succeededCount");
+        ObjectNode ok = c.create("batch", "jobs", "default", """
+                metadata: {name: perindex}
+                spec:
+                  completionMode: Indexed
+                  completions: 3
+                  backoffLimitPerIndex: 1
+                  maxFailedIndexes: 2
+                  successPolicy: {rules: [{succeededIndexes: "0-1", succeededCount: 1}]}
+                  template: {spec: {restartPolicy: Never, containers: [{name: pi, image: perl}]}}
+                """);
+        assertThat(ok.path("spec").path("backoffLimit").asInt()).isEqualTo(Integer.MAX_VALUE);
     }
 
     @Test

@@ -48,6 +48,8 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class JobController implements Controller {
     public static final String TRACKING_FINALIZER = "batch.kubernetes.io/job-tracking";
     public static final String COMPLETION_INDEX = "batch.kubernetes.io/job-completion-index";
+    /** On an Indexed Job's pod with backoffLimitPerIndex: how many pods of its index failed before it. */
+    public static final String INDEX_FAILURE_COUNT = "batch.kubernetes.io/job-index-failure-count";
     static final String JOB_INDEX = "job-by-owner";
     private static final int MAX_BATCH = 500;
 
@@ -170,6 +172,8 @@ public final class JobController implements Controller {
         }
         // 3. ...and they are counted, once
         TreeSet<Integer> completed = indexed ? parseIndexes(st.getCompletedIndexes(), completions) : new TreeSet<>();
+        Integer perIndex = indexed ? job.getSpec().getBackoffLimitPerIndex() : null;
+        TreeSet<Integer> failedIndexes = perIndex != null ? parseIndexes(st.getFailedIndexes(), completions) : new TreeSet<>();
         int succeeded = nz(st.getSucceeded());
         int failed = nz(st.getFailed());
         int newFailures = 0;
@@ -198,6 +202,14 @@ public final class JobController implements Controller {
             }
             failed++;
             newFailures++;
+            if (perIndex != null && p != null) {
+                // upstream's backoffLimitPerIndex: an index fails once its pods failed more often than the limit,
+                // or at once on a FailIndex rule; the Job goes on with its other indexes
+                int idx = index(p, completions);
+                if (idx >= 0 && !completed.contains(idx) && (m != null && m.action().equals("FailIndex") || indexFailures(p) + 1 > perIndex)) {
+                    failedIndexes.add(idx);
+                }
+            }
         }
         unc.setSucceeded(new ArrayList<>());
         unc.setFailed(new ArrayList<>());
@@ -205,6 +217,9 @@ public final class JobController implements Controller {
         st.setFailed(failed);
         if (indexed) {
             st.setCompletedIndexes(formatIndexes(completed));
+        }
+        if (perIndex != null) {
+            st.setFailedIndexes(formatIndexes(failedIndexes));
         }
         recordBackoff(job, newSuccesses, newFailures, now);
 
@@ -231,6 +246,18 @@ public final class JobController implements Controller {
             } else if (failJob != null) {
                 failureTarget = cond("FailureTarget", "PodFailurePolicy", failJob.message(), ts);
                 conds.add(failureTarget);
+            } else if (perIndex != null && job.getSpec().getMaxFailedIndexes() != null
+                    && failedIndexes.size() > job.getSpec().getMaxFailedIndexes()) {
+                failureTarget = cond("FailureTarget", "MaxFailedIndexesExceeded",
+                        "Job has exceeded the specified maximal number of failed indexes", ts);
+                conds.add(failureTarget);
+            } else if (perIndex != null && !failedIndexes.isEmpty() && failedIndexes.size() + completed.size() >= completions) {
+                failureTarget = cond("FailureTarget", "FailedIndexes", "Job has failed indexes", ts);
+                conds.add(failureTarget);
+            } else if (indexed && successPolicyRule(job, completed, completions) >= 0) {
+                successMet = cond("SuccessCriteriaMet", "SuccessPolicy",
+                        "Matched rules at index " + successPolicyRule(job, completed, completions), ts);
+                conds.add(successMet);
             } else if (backoffLimit != null && (failed > backoffLimit || pastBackoffLimitOnFailure(job, owned, backoffLimit))) {
                 failureTarget = cond("FailureTarget", "BackoffLimitExceeded", "Job has reached the specified backoff limit", ts);
                 conds.add(failureTarget);
@@ -260,7 +287,9 @@ public final class JobController implements Controller {
                 st.setStartTime(ts); // upstream restarts the clock on resume
             }
             if (expectationsMet) {
-                manage(job, key, active, owned, completed, succeeded, now);
+                TreeSet<Integer> done = new TreeSet<>(completed);
+                done.addAll(failedIndexes); // a failed index gets no more pods
+                manage(job, key, active, owned, done, succeeded, now);
             }
         }
         List<Pod> nowActive = owned.stream().filter(Pods::active).filter(active::contains).toList();
@@ -295,6 +324,54 @@ public final class JobController implements Controller {
                 backoffs.remove(job.getMetadata().getUid());
             }
         }
+    }
+
+    /** The failures a pod's index had before it (its {@link #INDEX_FAILURE_COUNT} annotation). */
+    private static int indexFailures(Pod p) {
+        String v = p.getMetadata().getAnnotations() == null ? null : p.getMetadata().getAnnotations().get(INDEX_FAILURE_COUNT);
+        try {
+            return v == null ? 0 : Math.max(0, Integer.parseInt(v));
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    /** upstream's getNewIndexFailureCounts: the failures of the index's pods so far (a failure the policy ignores not counted). */
+    private static int failuresOfIndex(Job job, List<Pod> owned, int index) {
+        int n = 0;
+        for (Pod p : owned) {
+            if (index(p, job.getSpec().getCompletions()) == index && podFailed(p, job)) {
+                boolean ignored = PodFailurePolicy.match(job, p).map(m -> m.action().equals("Ignore")).orElse(false);
+                n = Math.max(n, indexFailures(p) + (ignored ? 0 : 1));
+            }
+        }
+        return n;
+    }
+
+    /**
+     * upstream's matchSuccessPolicy: the first rule of {@code spec.successPolicy} the succeeded indexes satisfy, or −1.
+     * A rule with succeededIndexes needs those indexes (all of them, or succeededCount of them); with succeededCount
+     * alone, that many indexes.
+     */
+    static int successPolicyRule(Job job, TreeSet<Integer> completed, int completions) {
+        var policy = job.getSpec().getSuccessPolicy();
+        if (policy == null || policy.getRules() == null) {
+            return -1;
+        }
+        for (int i = 0; i < policy.getRules().size(); i++) {
+            var rule = policy.getRules().get(i);
+            Integer count = rule.getSucceededCount();
+            if (rule.getSucceededIndexes() != null) {
+                TreeSet<Integer> wanted = parseIndexes(rule.getSucceededIndexes(), completions);
+                long have = wanted.stream().filter(completed::contains).count();
+                if (count != null ? have >= count : !wanted.isEmpty() && have == wanted.size()) {
+                    return i;
+                }
+            } else if (count != null && completed.size() >= count) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     /**
@@ -384,14 +461,14 @@ public final class JobController implements Controller {
         int batch = 1;
         while (done < toCreate.size() && done < MAX_BATCH) {
             for (int i = 0; i < batch && done < toCreate.size(); i++, done++) {
-                Pod created = create(job, key, toCreate.get(done));
+                Pod created = create(job, key, toCreate.get(done), owned);
                 active.add(created);
             }
             batch *= 2;
         }
     }
 
-    private Pod create(Job job, String key, int index) {
+    private Pod create(Job job, String key, int index, List<Pod> owned) {
         String name = job.getMetadata().getName();
         Map<String, String> extra = new HashMap<>();
         Pod pod = PodControl.fromTemplate(job.getSpec().getTemplate(), job, index < 0 ? name + "-" : name + "-" + index + "-", null, extra);
@@ -401,6 +478,9 @@ public final class JobController implements Controller {
         if (index >= 0) {
             pod.getMetadata().getAnnotations().put(COMPLETION_INDEX, String.valueOf(index));
             pod.getMetadata().getLabels().put(COMPLETION_INDEX, String.valueOf(index));
+            if (job.getSpec().getBackoffLimitPerIndex() != null) {
+                pod.getMetadata().getAnnotations().put(INDEX_FAILURE_COUNT, String.valueOf(failuresOfIndex(job, owned, index)));
+            }
             pod.setSpec(ctx.client().getKubernetesSerialization().clone(pod.getSpec()));
             if (pod.getSpec().getHostname() == null || pod.getSpec().getHostname().isEmpty()) {
                 pod.getSpec().setHostname(name + "-" + index);
@@ -578,7 +658,7 @@ public final class JobController implements Controller {
         return out;
     }
 
-    /** {0,1,2,5} → {@code "0-2,5"}, upstream's compressed form; null when empty. */
+    /** {0,1,2,5,7,8} → {@code "0-2,5,7,8"}, upstream's compressed form; null when empty. */
     static String formatIndexes(TreeSet<Integer> s) {
         if (s.isEmpty()) {
             return null;
@@ -607,7 +687,7 @@ public final class JobController implements Controller {
         }
         b.append(from);
         if (to > from) {
-            b.append('-').append(to);
+            b.append(to == from + 1 ? ',' : '-').append(to); // upstream writes a pair as "0,1", not "0-1"
         }
     }
 

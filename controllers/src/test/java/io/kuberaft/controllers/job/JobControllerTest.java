@@ -160,6 +160,58 @@ class JobControllerTest {
         assertThat(pods("idx")).hasSize(4);
     }
 
+    Pod ofIndex(String job, int index) {
+        return pods(job).stream().filter(JobControllerTest::activePod)
+                .filter(p -> p.getMetadata().getAnnotations().get(JobController.COMPLETION_INDEX).equals(String.valueOf(index)))
+                .findFirst().orElse(null);
+    }
+
+    /** The docs' successPolicy example: the leader index succeeding is enough; the other workers are stopped. */
+    @Test
+    void successPolicyCompletesTheJobWhenItsIndexesSucceed() {
+        Job spec = job("sp", 3, 3);
+        spec.getSpec().setCompletionMode("Indexed");
+        spec.getSpec().setSuccessPolicy(new io.fabric8.kubernetes.api.model.batch.v1.SuccessPolicyBuilder()
+                .addNewRule().withSucceededIndexes("0").endRule().build());
+        k.resources(Job.class).inNamespace("default").resource(spec).create();
+        await(Duration.ofSeconds(20), "3 indexed pods", () -> pods("sp").stream().filter(JobControllerTest::activePod).count() == 3);
+        PodPhases.succeeded(k, ofIndex("sp", 1));
+        await(Duration.ofSeconds(20), "index 1 counted", () -> "1".equals(get("sp").getStatus().getCompletedIndexes()));
+        assertThat(hasCondition(get("sp"), "SuccessCriteriaMet", null)).as("index 1 is no rule's").isFalse();
+        PodPhases.succeeded(k, ofIndex("sp", 0));
+        await(Duration.ofSeconds(20), "sp Complete by its success policy", () -> hasCondition(get("sp"), "Complete", "SuccessPolicy"));
+        Job j = get("sp");
+        assertThat(j.getStatus().getConditions()).extracting(JobCondition::getType).containsExactly("SuccessCriteriaMet", "Complete");
+        assertThat(j.getStatus().getConditions().get(1).getMessage()).isEqualTo("Matched rules at index 0");
+        assertThat(j.getStatus().getCompletedIndexes()).isEqualTo("0,1");
+        assertThat(pods("sp").stream().filter(JobControllerTest::activePod)).as("index 2's pod stopped").isEmpty();
+    }
+
+    /** backoffLimitPerIndex: an index that failed too often fails alone; the Job ends Failed with FailedIndexes. */
+    @Test
+    void backoffLimitPerIndexFailsAnIndexAndTheJobOnceTheOthersAreDone() {
+        Job spec = job("bpi", 2, 2);
+        spec.getSpec().setCompletionMode("Indexed");
+        spec.getSpec().setBackoffLimitPerIndex(1);
+        Job created = k.resources(Job.class).inNamespace("default").resource(spec).create();
+        assertThat(created.getSpec().getBackoffLimit()).as("upstream's default with a per-index limit").isEqualTo(Integer.MAX_VALUE);
+        await(Duration.ofSeconds(20), "2 indexed pods", () -> ofIndex("bpi", 0) != null && ofIndex("bpi", 1) != null);
+        assertThat(ofIndex("bpi", 0).getMetadata().getAnnotations()).containsEntry(JobController.INDEX_FAILURE_COUNT, "0");
+        PodPhases.failed(k, ofIndex("bpi", 0));
+        await(Duration.ofSeconds(20), "a second pod for index 0", () -> ofIndex("bpi", 0) != null);
+        assertThat(ofIndex("bpi", 0).getMetadata().getAnnotations()).containsEntry(JobController.INDEX_FAILURE_COUNT, "1");
+        PodPhases.failed(k, ofIndex("bpi", 0));
+        await(Duration.ofSeconds(20), "index 0 failed", () -> "0".equals(get("bpi").getStatus().getFailedIndexes()));
+        assertThat(hasCondition(get("bpi"), "Failed", null)).as("index 1 still runs").isFalse();
+        PodPhases.succeeded(k, ofIndex("bpi", 1));
+        await(Duration.ofSeconds(20), "bpi Failed with failed indexes", () -> hasCondition(get("bpi"), "Failed", "FailedIndexes"));
+        Job j = get("bpi");
+        assertThat(j.getStatus().getConditions().get(1).getMessage()).isEqualTo("Job has failed indexes");
+        assertThat(j.getStatus().getCompletedIndexes()).isEqualTo("1");
+        assertThat(j.getStatus().getFailed()).isEqualTo(2);
+        assertThat(pods("bpi")).as("no third pod for index 0").hasSize(3);
+    }
+
     @Test
     void backoffLimitExceededFailsTheJobAfterBackoffDelays() {
         Job spec = job("flaky", 1, 1);
