@@ -64,6 +64,8 @@ public final class JobController implements Controller {
     private final Set<String> finalizerRemoved = ConcurrentHashMap.newKeySet();
     /** Per job uid: consecutive failures since the last success and the time of the last one (upstream's backoffRecord). */
     private final Map<String, Backoff> backoffs = new ConcurrentHashMap<>();
+    /** With backoffLimitPerIndex, by Job uid: when each index last failed (its replacement's backoff starts there). */
+    private final Map<String, Map<Integer, Instant>> indexFailedAt = new ConcurrentHashMap<>();
 
     private record Backoff(int failuresAfterLastSuccess, Instant lastFailure) {
     }
@@ -208,6 +210,8 @@ public final class JobController implements Controller {
                 int idx = index(p, completions);
                 if (idx >= 0 && !completed.contains(idx) && (m != null && m.action().equals("FailIndex") || indexFailures(p) + 1 > perIndex)) {
                     failedIndexes.add(idx);
+                } else if (idx >= 0) {
+                    indexFailedAt.computeIfAbsent(job.getMetadata().getUid(), u -> new ConcurrentHashMap<>()).put(idx, now);
                 }
             }
         }
@@ -322,6 +326,7 @@ public final class JobController implements Controller {
                     ctx.events().warning(job, failureTarget.getReason(), failureTarget.getMessage());
                 }
                 backoffs.remove(job.getMetadata().getUid());
+                indexFailedAt.remove(job.getMetadata().getUid());
             }
         }
     }
@@ -451,10 +456,25 @@ public final class JobController implements Controller {
         if (toCreate.isEmpty()) {
             return;
         }
-        long wait = backoffRemaining(job, now);
-        if (wait > 0) {
-            queue.addAfter(key, wait);
-            return;
+        if (indexed && job.getSpec().getBackoffLimitPerIndex() != null) {
+            // upstream: each index waits out its own backoff; an index that never failed starts at once
+            long soonest = Long.MAX_VALUE;
+            for (var it = toCreate.iterator(); it.hasNext(); ) {
+                long wait = indexBackoffRemaining(job, owned, it.next(), now);
+                if (wait > 0) {
+                    soonest = Math.min(soonest, wait);
+                    it.remove();
+                }
+            }
+            if (soonest != Long.MAX_VALUE) {
+                queue.addAfter(key, soonest);
+            }
+        } else {
+            long wait = backoffRemaining(job, now);
+            if (wait > 0) {
+                queue.addAfter(key, wait);
+                return;
+            }
         }
         // slow start: 1, 2, 4, ... stopping at the first failure
         int done = 0;
@@ -561,14 +581,25 @@ public final class JobController implements Controller {
         if (b == null || b.failuresAfterLastSuccess() == 0 || b.lastFailure() == null) {
             return 0;
         }
+        return delayRemaining(b.failuresAfterLastSuccess(), b.lastFailure(), now);
+    }
+
+    /** The same for one index of a Job with backoffLimitPerIndex, from that index's failures alone. */
+    private long indexBackoffRemaining(Job job, List<Pod> owned, int index, Instant now) {
+        Instant last = indexFailedAt.getOrDefault(job.getMetadata().getUid(), Map.of()).get(index);
+        int failures = failuresOfIndex(job, owned, index);
+        return last == null || failures == 0 ? 0 : delayRemaining(failures, last, now);
+    }
+
+    private long delayRemaining(int failures, Instant lastFailure, Instant now) {
         long base = ctx.options().jobPodFailureBackoff().toMillis();
         long max = ctx.options().jobPodFailureBackoffMax().toMillis();
         long delay = base;
-        for (int i = 1; i < b.failuresAfterLastSuccess() && delay < max; i++) {
+        for (int i = 1; i < failures && delay < max; i++) {
             delay *= 2;
         }
         delay = Math.min(delay, max);
-        return Duration.between(now, b.lastFailure().plusMillis(delay)).toMillis();
+        return Duration.between(now, lastFailure.plusMillis(delay)).toMillis();
     }
 
     private void removeFinalizer(Pod p) {

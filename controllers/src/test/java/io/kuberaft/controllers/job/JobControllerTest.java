@@ -212,6 +212,27 @@ class JobControllerTest {
         assertThat(pods("bpi")).as("no third pod for index 0").hasSize(3);
     }
 
+    /** With backoffLimitPerIndex each index waits out its own backoff: failures of one index do not hold the others. */
+    @Test
+    void aFailedIndexDoesNotDelayTheNextIndex() {
+        api.close();
+        api = new ApiFixture(tmp.resolve("slow-backoff"), ControllerOptions.defaults().withJobPodFailureBackoff(Duration.ofSeconds(60),
+                Duration.ofMinutes(5)), List.of(JobController::new));
+        k = api.client();
+        Job spec = job("fi", 3, 2);
+        spec.getSpec().setCompletionMode("Indexed");
+        spec.getSpec().setBackoffLimitPerIndex(2);
+        spec.getSpec().setPodFailurePolicy(new io.fabric8.kubernetes.api.model.batch.v1.PodFailurePolicyBuilder()
+                .addNewRule().withAction("FailIndex").withNewOnExitCodes().withOperator("In").withValues(3).endOnExitCodes().endRule().build());
+        k.resources(Job.class).inNamespace("default").resource(spec).create();
+        await(Duration.ofSeconds(20), "pods for 0 and 1", () -> ofIndex("fi", 0) != null && ofIndex("fi", 1) != null);
+        failedWith(ofIndex("fi", 0), 3, "");
+        await(Duration.ofSeconds(20), "index 0 failed by the FailIndex rule", () -> "0".equals(get("fi").getStatus().getFailedIndexes()));
+        // the Job-wide backoff after a failure would be 60 s; index 2 never failed, so its pod comes at once
+        await(Duration.ofSeconds(20), "a pod for index 2", () -> ofIndex("fi", 2) != null);
+        assertThat(ofIndex("fi", 0)).as("no retry of a failed index").isNull();
+    }
+
     @Test
     void backoffLimitExceededFailsTheJobAfterBackoffDelays() {
         Job spec = job("flaky", 1, 1);
