@@ -242,6 +242,7 @@ public final class JobController implements Controller {
         if (failureTarget == null && successMet == null) {
             Integer backoffLimit = job.getSpec().getBackoffLimit();
             Long ads = job.getSpec().getActiveDeadlineSeconds();
+            int successRule = indexed ? successPolicyRule(job, completed, completions) : -1;
             boolean complete = indexed ? completed.size() >= completions
                     : completions >= 0 ? succeeded >= completions : succeeded > 0 && active.isEmpty();
             if (complete) {
@@ -258,9 +259,8 @@ public final class JobController implements Controller {
             } else if (perIndex != null && !failedIndexes.isEmpty() && failedIndexes.size() + completed.size() >= completions) {
                 failureTarget = cond("FailureTarget", "FailedIndexes", "Job has failed indexes", ts);
                 conds.add(failureTarget);
-            } else if (indexed && successPolicyRule(job, completed, completions) >= 0) {
-                successMet = cond("SuccessCriteriaMet", "SuccessPolicy",
-                        "Matched rules at index " + successPolicyRule(job, completed, completions), ts);
+            } else if (successRule >= 0) {
+                successMet = cond("SuccessCriteriaMet", "SuccessPolicy", "Matched rules at index " + successRule, ts);
                 conds.add(successMet);
             } else if (backoffLimit != null && (failed > backoffLimit || pastBackoffLimitOnFailure(job, owned, backoffLimit))) {
                 failureTarget = cond("FailureTarget", "BackoffLimitExceeded", "Job has reached the specified backoff limit", ts);
