@@ -115,13 +115,7 @@ public final class DaemonSetController implements Controller {
     private List<Pod> claim(DaemonSet ds) {
         String ns = ds.getMetadata().getNamespace();
         String name = ds.getMetadata().getName();
-        DaemonSet typed = ds;
-        if (ds.getApiVersion() == null || ds.getKind() == null) {
-            typed = ctx.client().getKubernetesSerialization().clone(ds);
-            typed.setApiVersion("apps/v1");
-            typed.setKind("DaemonSet");
-        }
-        return new PodControllerRefManager(ctx.client(), typed, ControllerRefs.controllerRef(typed), selector(ds),
+        return new PodControllerRefManager(ctx.client(), ds, ControllerRefs.controllerRef(ds, "apps/v1", "DaemonSet"), selector(ds),
                 () -> ctx.client().apps().daemonSets().inNamespace(ns).withName(name).get())
                 .claim(pods.getIndexer().byIndex(Informers.namespaceIndex(), ns), p -> true);
     }

@@ -27,7 +27,12 @@ public final class ControllerRefs {
 
     /** The reference a controller puts on what it creates: controller and blockOwnerDeletion true. */
     public static OwnerReference controllerRef(HasMetadata owner) {
-        return new OwnerReferenceBuilder().withApiVersion(owner.getApiVersion()).withKind(owner.getKind())
+        return controllerRef(owner, owner.getApiVersion(), owner.getKind());
+    }
+
+    /** The same for an owner from an informer's cache, which may lack apiVersion and kind. */
+    public static OwnerReference controllerRef(HasMetadata owner, String apiVersion, String kind) {
+        return new OwnerReferenceBuilder().withApiVersion(apiVersion).withKind(kind)
                 .withName(owner.getMetadata().getName()).withUid(owner.getMetadata().getUid())
                 .withController(true).withBlockOwnerDeletion(true).build();
     }

@@ -104,15 +104,9 @@ public final class StatefulSetController implements Controller {
     private List<Pod> claim(StatefulSet set) {
         String ns = set.getMetadata().getNamespace();
         String name = set.getMetadata().getName();
-        StatefulSet typed = set;
-        if (set.getApiVersion() == null || set.getKind() == null) {
-            typed = ctx.client().getKubernetesSerialization().clone(set);
-            typed.setApiVersion("apps/v1");
-            typed.setKind("StatefulSet");
-        }
         var sel = set.getSpec().getSelector();
         LabelSelector selector = LabelSelector.fromSpec(sel == null ? null : Serialization.jsonMapper().valueToTree(sel));
-        return new PodControllerRefManager(ctx.client(), typed, ControllerRefs.controllerRef(typed), selector,
+        return new PodControllerRefManager(ctx.client(), set, ControllerRefs.controllerRef(set, "apps/v1", "StatefulSet"), selector,
                 () -> ctx.client().apps().statefulSets().inNamespace(ns).withName(name).get())
                 .claim(pods.getIndexer().byIndex(Informers.namespaceIndex(), ns), p -> ordinal(name, p.getMetadata().getName()) >= 0);
     }
