@@ -1,11 +1,15 @@
 package io.kuberaft.controllers.statefulset;
 
 import io.fabric8.kubernetes.api.model.DeletionPropagation;
+import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.Watch;
+import io.fabric8.kubernetes.client.Watcher;
+import io.fabric8.kubernetes.client.WatcherException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.kuberaft.controllers.ApiFixture;
@@ -141,7 +145,10 @@ class StatefulSetControllerTest {
 
     @Test
     void orderedCreationReverseScaleDownAndClaims() {
-        k.apps().statefulSets().inNamespace("default").resource(sts(3)).create();
+        StatefulSet spec = sts(3);
+        // bound: a deleted pod stays Terminating until the test finishes it, as kubelet would
+        spec.getSpec().getTemplate().getSpec().setNodeName("node-1");
+        k.apps().statefulSets().inNamespace("default").resource(spec).create();
         expectPods(List.of("web-0"));
         Pod p0 = pod("web-0");
         assertThat(p0.getMetadata().getLabels()).containsEntry(StatefulSetController.POD_NAME_LABEL, "web-0")
@@ -171,10 +178,39 @@ class StatefulSetControllerTest {
         await(Duration.ofSeconds(10), "upstream's event wording", () -> k.v1().events().inNamespace("default").list().getItems().stream()
                 .anyMatch(e -> e.getReason().equals("SuccessfulCreate") && e.getMessage().equals("create Pod web-0 in StatefulSet web successful")));
 
-        // scale down to 1: web-2 goes first, then web-1
-        k.apps().statefulSets().inNamespace("default").withName("web").patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"replicas\":1}}");
-        await(Duration.ofSeconds(60), "web-2 gone first", () -> podNames().equals(List.of("web-0", "web-1")));
-        await(Duration.ofSeconds(20), "then web-1", () -> podNames().equals(List.of("web-0")));
+        // scale down to 1: web-2 goes first, and web-1 only once web-2 is gone. The pods are bound, so each stays
+        // Terminating until the test, as kubelet, finishes it; the order is observed through a watch.
+        List<String> deletions = new java.util.concurrent.CopyOnWriteArrayList<>();
+        var list = k.pods().inNamespace("default").list();
+        try (Watch w = k.pods().inNamespace("default").watch(new ListOptionsBuilder()
+                .withResourceVersion(list.getMetadata().getResourceVersion()).build(), new Watcher<>() {
+            @Override
+            public void eventReceived(Action action, Pod p) {
+                String name = p.getMetadata().getName();
+                if (action == Action.DELETED) {
+                    deletions.add("gone " + name);
+                } else if (p.getMetadata().getDeletionTimestamp() != null && !deletions.contains("terminating " + name)) {
+                    deletions.add("terminating " + name);
+                }
+            }
+
+            @Override
+            public void onClose(WatcherException cause) {
+            }
+        })) {
+            k.apps().statefulSets().inNamespace("default").withName("web").patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"replicas\":1}}");
+            for (String name : List.of("web-2", "web-1")) {
+                // the status counts no terminating pod: once it shows this one gone, the reconcile that deleted it is over
+                int left = Integer.parseInt(name.substring(4));
+                await(Duration.ofSeconds(20), name + " terminating, alone (status.replicas " + left + ")", () -> deletions.contains("terminating " + name)
+                        && get().getStatus().getReplicas() == left);
+                k.pods().inNamespace("default").withName(name).withGracePeriod(0).delete();
+                await(Duration.ofSeconds(10), name + " gone", () -> deletions.contains("gone " + name));
+            }
+        }
+        assertThat(deletions).as("web-2 finished before web-1 was deleted")
+                .containsExactly("terminating web-2", "gone web-2", "terminating web-1", "gone web-1");
+        assertThat(podNames()).containsExactly("web-0");
         // the claims are retained (the default policy Retain/Retain: no owner references for the garbage collector)
         assertThat(k.persistentVolumeClaims().inNamespace("default").list().getItems()).hasSize(3)
                 .allMatch(c -> c.getMetadata().getOwnerReferences() == null || c.getMetadata().getOwnerReferences().isEmpty());
