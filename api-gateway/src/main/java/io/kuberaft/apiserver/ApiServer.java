@@ -196,6 +196,7 @@ public final class ApiServer implements AutoCloseable {
         if (options.tlsCert() != null) {
             ho.setSsl(true).setKeyCertOptions(new PemKeyCertOptions().setCertPath(options.tlsCert().toString())
                     .setKeyPath(options.tlsKey().toString()));
+            io.kuberaft.apiserver.http.TlsCipherSuites.preferred().forEach(ho::addEnabledCipherSuite);
             if (options.clientCa() != null) {
                 ho.setClientAuth(ClientAuth.REQUEST).setTrustOptions(new PemTrustOptions().addCertPath(options.clientCa().toString()));
             }
