@@ -44,6 +44,7 @@ public final class NodeAgent implements AutoCloseable {
     private final io.kuberaft.controllers.runtime.EventRecorder eventWriter;
     private final List<NodeSession> nodes = new ArrayList<>();
     private PodSource podSource;
+    private ServiceSource serviceSource;
     private AgentApiServer api;
 
     /** What one hosted node is made of. */
@@ -119,6 +120,7 @@ public final class NodeAgent implements AutoCloseable {
         }
         // Not waiting for the first list: the nodes' syncs start once it is in.
         podSource = standalone ? null : PodSource.start(client, new java.util.LinkedHashSet<>(config.nodeNames()));
+        serviceSource = standalone ? null : ServiceSource.start(client);
         for (String name : config.nodeNames()) {
             NodeStatusReporter status = reporters.get(name);
             LeaseHeartbeat lease = leases.get(name);
@@ -135,7 +137,7 @@ public final class NodeAgent implements AutoCloseable {
                 }
             }
             if (!standalone) {
-                pods.start(podSource);
+                pods.start(podSource, serviceSource);
             }
             scheduler.scheduleWithFixedDelay(() -> guarded(s, pods::syncAll), 0, config.syncInterval().toMillis(), TimeUnit.MILLISECONDS);
             if (!standalone) {
@@ -254,6 +256,11 @@ public final class NodeAgent implements AutoCloseable {
         return out;
     }
 
+    /** The Services the agent's pods get variables for (null when standalone). */
+    ServiceSource services() {
+        return serviceSource;
+    }
+
     @Override
     public void close() {
         scheduler.shutdownNow();
@@ -264,6 +271,9 @@ public final class NodeAgent implements AutoCloseable {
         }
         if (podSource != null) {
             podSource.close();
+        }
+        if (serviceSource != null) {
+            serviceSource.close();
         }
         if (api != null) {
             api.close();

@@ -55,6 +55,7 @@ final class PodManager {
     private final Set<String> rejected = new HashSet<>();
     private final Map<String, ObjectNode> posted = new HashMap<>();
     private PodSource source;
+    private ServiceSource services;
     private StaticPodSource staticSource;
     private java.util.function.Supplier<String> nodeUid = () -> null;
     private volatile Map<String, Pod> staticPods = Map.of();
@@ -80,9 +81,13 @@ final class PodManager {
         return this;
     }
 
-    /** Runs the pods {@code source} has for this node (it may be shared with the agent's other nodes). */
-    void start(PodSource source) {
+    /**
+     * Runs the pods {@code source} has for this node, with the Services of {@code services} in their environment (both
+     * may be shared with the agent's other nodes).
+     */
+    void start(PodSource source, ServiceSource services) {
         this.source = source;
+        this.services = services;
     }
 
     boolean synced() {
@@ -375,10 +380,10 @@ final class PodManager {
     }
 
     /**
-     * ConfigMaps and Secrets the pod references. The process runtime materialises all of them, its Service env vars,
-     * tokens and claims; the simulated one only needs what the containers' environment names (what {@code env} prints,
-     * and a missing one stops the start as upstream), and no per-pod Service list or token, so thousands of simulated
-     * pods cost no API calls.
+     * ConfigMaps and Secrets the pod references, and its Service env vars (from the agent's Service watch). The process
+     * runtime materialises all of them, tokens and claims; the simulated one only needs what the containers' environment
+     * names (what {@code env} prints, and a missing one stops the start as upstream), and no token, so thousands of
+     * simulated pods cost no API calls.
      */
     PodContext.Resolved resolve(Pod pod) {
         // Static pods may not reference API objects (as upstream), so they run without an API server.
@@ -457,7 +462,7 @@ final class PodManager {
             }
         }
         return process ? new PodContext.Resolved(cmData, secretData, serviceEnv(pod), serviceAccountTokens(pod), claims(pod))
-                : new PodContext.Resolved(cmData, secretData, Map.of(), Map.of(), Map.of());
+                : new PodContext.Resolved(cmData, secretData, serviceEnv(pod), Map.of(), Map.of());
     }
 
     /**
@@ -520,16 +525,19 @@ final class PodManager {
 
     /**
      * The Services whose env vars the pod gets, as upstream's kubelet: those of its namespace unless
-     * {@code enableServiceLinks: false}, and always the {@code kubernetes} service of {@code default}.
+     * {@code enableServiceLinks: false}, and always the {@code kubernetes} service of {@code default}. From the agent's
+     * Service watch; read from the API only until its first list is in.
      */
     private Map<String, String> serviceEnv(Pod pod) {
         String ns = pod.getMetadata().getNamespace();
+        boolean cached = services != null && services.synced();
         Map<String, io.fabric8.kubernetes.api.model.Service> byName = new java.util.TreeMap<>();
         if (!Boolean.FALSE.equals(pod.getSpec().getEnableServiceLinks())) {
-            client.services().inNamespace(ns).list().getItems().forEach(s -> byName.put(s.getMetadata().getName(), s));
+            (cached ? services.inNamespace(ns) : client.services().inNamespace(ns).list().getItems())
+                    .forEach(s -> byName.put(s.getMetadata().getName(), s));
         }
         if (!byName.containsKey("kubernetes") || !"default".equals(ns)) {
-            var master = client.services().inNamespace("default").withName("kubernetes").get();
+            var master = cached ? services.get("default", "kubernetes") : client.services().inNamespace("default").withName("kubernetes").get();
             if (master != null) {
                 byName.putIfAbsent("kubernetes", master);
             }

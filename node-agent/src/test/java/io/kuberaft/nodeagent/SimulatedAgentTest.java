@@ -16,6 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.ZonedDateTime;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -219,6 +220,39 @@ class SimulatedAgentTest {
         assertThat(cs.getState().getTerminated().getReason()).isEqualTo("Completed");
         assertThat(cs.getReady()).isFalse();
         assertThat(condition(p, "Ready")).isEqualTo("False");
+    }
+
+    /** `kubectl exec … -- env` after the tutorial's Service: the simulated containers get the kubelet's Service variables too. */
+    @Test
+    void containersGetTheServiceEnvironmentVariables() throws Exception {
+        var svc = f.client.services().inNamespace("default").resource(new io.fabric8.kubernetes.api.model.ServiceBuilder()
+                .withNewMetadata().withName("sim-env").endMetadata().withNewSpec().addToSelector("app", "none")
+                .addNewPort().withName("http").withPort(80).withNewTargetPort(8080).endPort().endSpec().build()).create();
+        String ip = svc.getSpec().getClusterIP();
+        Pod p = new PodBuilder(pod("printenv", "sim-1", "Never", Map.of())).editSpec().editFirstContainer()
+                .withCommand("sh", "-c", "env").addNewEnv().withName("VIA").withValue("$(SIM_ENV_SERVICE_HOST):$(SIM_ENV_SERVICE_PORT)").endEnv()
+                .endContainer().endSpec().build();
+        Pod unlinked = new PodBuilder(pod("unlinked", "sim-1", "Never", Map.of())).editSpec().withEnableServiceLinks(false)
+                .editFirstContainer().withCommand("env").endContainer().endSpec().build();
+        // a pod started before the agent's Service watch delivered the Service would not get its variables (as upstream)
+        await(WAIT, "the agent's Service watch has sim-env", () -> f.agent.services().get("default", "sim-env") != null);
+        f.client.pods().inNamespace("default").resource(p).create();
+        f.client.pods().inNamespace("default").resource(unlinked).create();
+        for (String name : List.of("printenv", "unlinked")) {
+            await(WAIT, "pod " + name + " Succeeded", () -> "Succeeded".equals(get(name).getStatus().getPhase()), () -> get(name).getStatus());
+        }
+        assertThat(f.client.pods().inNamespace("default").withName("printenv").getLog().lines().toList()).contains(
+                "SIM_ENV_SERVICE_HOST=" + ip,
+                "SIM_ENV_SERVICE_PORT=80",
+                "SIM_ENV_SERVICE_PORT_HTTP=80",
+                "SIM_ENV_PORT=tcp://" + ip + ":80",
+                "SIM_ENV_PORT_80_TCP_ADDR=" + ip,
+                "KUBERNETES_SERVICE_HOST=10.96.0.1",
+                "KUBERNETES_SERVICE_PORT=443",
+                "VIA=" + ip + ":80");
+        assertThat(f.client.pods().inNamespace("default").withName("unlinked").getLog())
+                .as("enableServiceLinks: false keeps the kubernetes service only")
+                .contains("KUBERNETES_SERVICE_HOST=10.96.0.1").doesNotContain("SIM_ENV_");
     }
 
     @Test
