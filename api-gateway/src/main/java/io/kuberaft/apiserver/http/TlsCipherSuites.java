@@ -9,8 +9,8 @@ import java.util.List;
  * The TLS cipher suites the API server enables, in its order of preference (the JDK's server honours its own order):
  * the AEAD suites Go offers by default (what kubectl and client-go speak), with ChaCha20-Poly1305 first when the JIT
  * stops at C1. AES-GCM is fast only through HotSpot's C2 intrinsics (AES-CTR, GHASH); under C1, which `up` runs by
- * default, GHASH is plain Java and took a third of a busy leader's CPU in `bench api`, where ChaCha20 needs 22 % less
- * replica CPU per request (README, "Profile of the API path"). Clients that offer no ChaCha20 still get AES-GCM.
+ * default, GHASH is plain Java: a third of a busy leader's Java samples in `bench api`, and 4× slower than
+ * ChaCha20-Poly1305, which needs no intrinsic (README, "TLS under C1"). Clients that offer no ChaCha20 still get AES-GCM.
  */
 public final class TlsCipherSuites {
     private static final List<String> CHACHA = List.of(
