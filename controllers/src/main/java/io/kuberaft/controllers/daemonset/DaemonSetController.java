@@ -19,7 +19,6 @@ import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.DaemonSetStatus;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
-import io.fabric8.kubernetes.client.utils.Serialization;
 import io.kuberaft.controllers.runtime.Controller;
 import io.kuberaft.controllers.runtime.ControllerContext;
 import io.kuberaft.controllers.runtime.ControllerRefs;
@@ -29,6 +28,7 @@ import io.kuberaft.controllers.runtime.NameExpectations;
 import io.kuberaft.controllers.runtime.PodControl;
 import io.kuberaft.controllers.runtime.PodControllerRefManager;
 import io.kuberaft.controllers.runtime.Pods;
+import io.kuberaft.controllers.runtime.Selectors;
 import io.kuberaft.controllers.runtime.TemplateRevisions;
 import io.kuberaft.controllers.runtime.WorkQueue;
 import io.kuberaft.kubeapi.LabelSelector;
@@ -103,8 +103,7 @@ public final class DaemonSetController implements Controller {
     }
 
     private static LabelSelector selector(DaemonSet ds) {
-        var sel = ds.getSpec().getSelector();
-        return LabelSelector.fromSpec(sel == null ? null : Serialization.jsonMapper().valueToTree(sel));
+        return Selectors.of(ds.getSpec().getSelector());
     }
 
     /**

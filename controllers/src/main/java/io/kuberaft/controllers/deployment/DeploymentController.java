@@ -140,8 +140,7 @@ public final class DeploymentController implements Controller {
     }
 
     private static io.kuberaft.kubeapi.LabelSelector selector(Deployment d) {
-        LabelSelector s = d.getSpec().getSelector();
-        return io.kuberaft.kubeapi.LabelSelector.fromSpec(s == null ? null : Serialization.jsonMapper().valueToTree(s));
+        return io.kuberaft.controllers.runtime.Selectors.of(d.getSpec().getSelector());
     }
 
     private static boolean selects(Deployment d, Map<String, String> labels) {

@@ -103,7 +103,7 @@ public final class DisruptionController implements Controller {
             return null;
         }
         try {
-            return LabelSelector.fromSpec(Serialization.jsonMapper().valueToTree(pdb.getSpec().getSelector()));
+            return io.kuberaft.controllers.runtime.Selectors.of(pdb.getSpec().getSelector());
         } catch (RuntimeException e) {
             return null;
         }

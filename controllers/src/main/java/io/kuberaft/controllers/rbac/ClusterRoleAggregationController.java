@@ -7,7 +7,6 @@ import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRuleBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
-import io.fabric8.kubernetes.client.utils.Serialization;
 import io.kuberaft.controllers.runtime.Controller;
 import io.kuberaft.controllers.runtime.ControllerContext;
 import io.kuberaft.controllers.runtime.Keys;
@@ -88,7 +87,7 @@ public final class ClusterRoleAggregationController implements Controller {
         Set<RuleKey> seen = new HashSet<>();
         List<ClusterRole> byName = all.stream().sorted(Comparator.comparing(r -> r.getMetadata().getName())).toList();
         for (LabelSelector s : nullToEmpty(role.getAggregationRule().getClusterRoleSelectors())) {
-            io.kuberaft.kubeapi.LabelSelector selector = io.kuberaft.kubeapi.LabelSelector.fromSpec(Serialization.jsonMapper().valueToTree(s));
+            io.kuberaft.kubeapi.LabelSelector selector = io.kuberaft.controllers.runtime.Selectors.of(s);
             for (ClusterRole other : byName) {
                 if (other.getMetadata().getName().equals(role.getMetadata().getName()) || !selector.matches(labels(other))) {
                     continue;

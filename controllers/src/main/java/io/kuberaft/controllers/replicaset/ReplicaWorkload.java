@@ -58,8 +58,7 @@ public interface ReplicaWorkload<T extends HasMetadata> {
         }
 
         public LabelSelector selector(ReplicaSet o) {
-            var sel = o.getSpec().getSelector();
-            return sel == null ? LabelSelector.fromSpec(null) : LabelSelector.fromSpec(Serialization.jsonMapper().valueToTree(sel));
+            return io.kuberaft.controllers.runtime.Selectors.of(o.getSpec().getSelector());
         }
 
         public int replicas(ReplicaSet o) {

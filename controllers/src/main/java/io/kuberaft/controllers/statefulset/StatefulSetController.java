@@ -21,10 +21,9 @@ import io.kuberaft.controllers.runtime.NameExpectations;
 import io.kuberaft.controllers.runtime.PodControl;
 import io.kuberaft.controllers.runtime.PodControllerRefManager;
 import io.kuberaft.controllers.runtime.Pods;
+import io.kuberaft.controllers.runtime.Selectors;
 import io.kuberaft.controllers.runtime.TemplateRevisions;
 import io.kuberaft.controllers.runtime.WorkQueue;
-import io.kuberaft.kubeapi.LabelSelector;
-import io.fabric8.kubernetes.client.utils.Serialization;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -104,9 +103,8 @@ public final class StatefulSetController implements Controller {
     private List<Pod> claim(StatefulSet set) {
         String ns = set.getMetadata().getNamespace();
         String name = set.getMetadata().getName();
-        var sel = set.getSpec().getSelector();
-        LabelSelector selector = LabelSelector.fromSpec(sel == null ? null : Serialization.jsonMapper().valueToTree(sel));
-        return new PodControllerRefManager(ctx.client(), set, ControllerRefs.controllerRef(set, "apps/v1", "StatefulSet"), selector,
+        return new PodControllerRefManager(ctx.client(), set, ControllerRefs.controllerRef(set, "apps/v1", "StatefulSet"),
+                Selectors.of(set.getSpec().getSelector()),
                 () -> ctx.client().apps().statefulSets().inNamespace(ns).withName(name).get())
                 .claim(pods.getIndexer().byIndex(Informers.namespaceIndex(), ns), p -> ordinal(name, p.getMetadata().getName()) >= 0);
     }

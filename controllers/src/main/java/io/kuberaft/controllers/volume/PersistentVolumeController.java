@@ -274,7 +274,7 @@ public final class PersistentVolumeController implements Controller {
         String mode = Objects.requireNonNullElse(claim.getSpec().getVolumeMode(), "Filesystem");
         List<String> modes = claim.getSpec().getAccessModes() == null ? List.of() : claim.getSpec().getAccessModes();
         LabelSelector selector = claim.getSpec().getSelector() == null ? null
-                : LabelSelector.fromSpec(Serialization.jsonMapper().valueToTree(claim.getSpec().getSelector()));
+                : io.kuberaft.controllers.runtime.Selectors.of(claim.getSpec().getSelector());
         List<PersistentVolume> all = new ArrayList<>(volumes.getStore().list());
         all.sort(Comparator.comparing(v -> v.getMetadata().getName()));
         PersistentVolume best = null;
