@@ -109,7 +109,17 @@ class NodeFailureIT {
                 c.run(List.of("kill", "-CONT", Long.toString(m.pid)), 10);
             }
         }
-        System.out.println("down: " + c.kuberaft("down", "--grace-ms", "3000", "--purge").out().strip());
+        E2eCluster.Result down = c.kuberaft("down", "--grace-ms", "3000");
+        // the replicas' and agents' logs outlive the cluster, for whoever looks into a failed scenario
+        Path kept = Path.of("target", "node-failure-logs");
+        try (var logs = Files.list(c.dir.resolve("logs"))) {
+            Files.createDirectories(kept);
+            for (Path log : logs.toList()) {
+                Files.copy(log, kept.resolve(log.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+        System.out.println("down: " + down.out().strip() + "; logs kept in " + kept.toAbsolutePath() + "; "
+                + c.kuberaft("down", "--purge").out().strip());
     }
 
     /** Brings back whatever the previous scenario killed; waits for one leader and both nodes Ready without taints. */
