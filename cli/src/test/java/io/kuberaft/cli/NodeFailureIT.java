@@ -231,14 +231,21 @@ class NodeFailureIT {
 
     /** The node after its agent died: NotReady (Ready=Unknown) with both unreachable taints; returns it. */
     JsonNode awaitUnreachable(String victim, Instant killed) throws Exception {
+        c.phase("SIGKILLed the agent of " + victim + " at " + killed);
         JsonNode[] seen = new JsonNode[1];
-        await(victim + " Ready=Unknown with the unreachable NoSchedule and NoExecute taints",
-                GRACE.plus(PERIOD).toMillis() + 30_000, () -> {
-                    JsonNode n = c.json("get", "node", victim).orElse(null);
-                    seen[0] = n;
-                    return n != null && "Unknown".equals(condition(n, "Ready")) && taint(n, UNREACHABLE, "NoExecute") != null
-                            && taint(n, UNREACHABLE, "NoSchedule") != null;
-                });
+        try {
+            await(victim + " Ready=Unknown with the unreachable NoSchedule and NoExecute taints",
+                    GRACE.plus(PERIOD).toMillis() + 30_000, () -> {
+                        JsonNode n = c.json("get", "node", victim).orElse(null);
+                        seen[0] = n == null ? seen[0] : n;
+                        return n != null && "Unknown".equals(condition(n, "Ready")) && taint(n, UNREACHABLE, "NoExecute") != null
+                                && taint(n, UNREACHABLE, "NoSchedule") != null;
+                    });
+        } catch (AssertionError e) {
+            // what the node looked like, and who led: a failure here must say which half (conditions, taints) was missing
+            throw new AssertionError(e.getMessage() + " (killed at " + killed + "); last seen: " + (seen[0] == null ? "nothing"
+                    : seen[0].path("spec") + " " + seen[0].path("status").path("conditions")) + "; leader: " + c.leader(), e);
+        }
         JsonNode n = seen[0];
         c.phase(victim + " unreachable: " + n.path("spec").path("taints"));
         assertThat(conditionNode(n, "Ready").path("reason").asText()).isEqualTo("NodeStatusUnknown");

@@ -264,6 +264,14 @@ public final class NodeLifecycleController implements Controller {
 
     /** Marks {@code node}'s conditions Unknown when its heartbeat is older than the grace period; returns the node as it now is. */
     private Node checkHealth(Node node, Instant now) {
+        return checkHealth(node, now, true);
+    }
+
+    /**
+     * As upstream's monitorNodeHealth, a conflicting update is retried once from a node read from the API server: the
+     * cached node may be behind (a lagging or stuck watch), and retrying from it on every pass would never land.
+     */
+    private Node checkHealth(Node node, Instant now, boolean mayRetry) {
         NodeCondition ready = condition(node, "Ready");
         Lease lease = leases.getStore().getByKey(LEASE_NAMESPACE + "/" + node.getMetadata().getName());
         Duration grace = ready == null ? ctx.options().nodeStartupGracePeriod() : ctx.options().nodeMonitorGracePeriod();
@@ -324,11 +332,23 @@ public final class NodeLifecycleController implements Controller {
             }
             return out;
         } catch (KubernetesClientException e) {
+            if (e.getCode() == 409 && mayRetry) {
+                Node fresh = fresh(node);
+                return fresh == null ? node : checkHealth(fresh, now, false);
+            }
             if (e.getCode() == 409 || e.getCode() == 404) {
-                return node; // a fresh status raced us: look again next pass
+                return node; // raced again, or gone: look again next pass
             }
             throw e;
         }
+    }
+
+    /** The node as the API server has it now (null when gone), after a conflict showed the cached one is behind. */
+    private Node fresh(Node cached) {
+        Node fresh = ctx.client().nodes().withName(cached.getMetadata().getName()).get();
+        LOG.info("node {}: update conflicted at cached resourceVersion {}; retrying from the current {}", cached.getMetadata().getName(),
+                cached.getMetadata().getResourceVersion(), fresh == null ? "(gone)" : fresh.getMetadata().getResourceVersion());
+        return fresh;
     }
 
     /** The newer of the Lease's renewTime and the Ready condition's heartbeat (the creation time before the first Ready). */
@@ -366,6 +386,14 @@ public final class NodeLifecycleController implements Controller {
 
     /** Brings the node's managed taints to what its conditions say; returns ms until a rate-limited taint may go on (0: none waits). */
     private long reconcileTaints(Node node, Instant now) {
+        return reconcileTaints(node, now, false, true);
+    }
+
+    /**
+     * @param granted a rate-limiter token was already taken for this node in this pass (by the attempt that conflicted)
+     * @param mayRetry a conflict is retried once from a fresh read, as upstream's taint updates (cache first, then the API server)
+     */
+    private long reconcileTaints(Node node, Instant now, boolean granted, boolean mayRetry) {
         List<Taint> taints = new ArrayList<>(Predicates.taints(node));
         List<Taint> want = new ArrayList<>();
         for (Taint t : taints) {
@@ -406,8 +434,9 @@ public final class NodeLifecycleController implements Controller {
                 want.add(new TaintBuilder().withKey(key).withEffect("NoExecute").withTimeAdded(ts(now)).build());
             } else {
                 TokenBucket b = limiters.get(zone(node));
-                long w = b == null ? 0 : b.tryTake(System.nanoTime());
+                long w = granted || b == null ? 0 : b.tryTake(System.nanoTime());
                 if (w == 0) {
+                    granted = true;
                     want.add(new TaintBuilder().withKey(key).withEffect("NoExecute").withTimeAdded(ts(now)).build());
                 } else {
                     wait = w;
@@ -425,6 +454,10 @@ public final class NodeLifecycleController implements Controller {
         try {
             ctx.client().nodes().resource(copy).update();
         } catch (KubernetesClientException e) {
+            if (e.getCode() == 409 && mayRetry) {
+                Node fresh = fresh(node);
+                return fresh == null ? 0 : reconcileTaints(fresh, now, granted, false);
+            }
             if (e.getCode() != 409 && e.getCode() != 404) {
                 throw e;
             }

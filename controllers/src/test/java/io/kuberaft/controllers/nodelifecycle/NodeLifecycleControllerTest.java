@@ -9,11 +9,17 @@ import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.Taint;
 import io.fabric8.kubernetes.api.model.TolerationBuilder;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.kuberaft.controllers.ApiFixture;
 import io.kuberaft.controllers.ControllerOptions;
 import io.kuberaft.controllers.TestPods;
 import io.kuberaft.controllers.endpoints.EndpointsController;
+import io.kuberaft.controllers.runtime.Controller;
+import io.kuberaft.controllers.runtime.ControllerContext;
+import io.kuberaft.controllers.runtime.WorkQueue;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -27,6 +33,7 @@ import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static io.kuberaft.controllers.ApiFixture.await;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -107,6 +114,61 @@ class NodeLifecycleControllerTest {
             var taints = k.nodes().withName("quiet").get().getSpec().getTaints();
             return taints == null || taints.isEmpty();
         });
+    }
+
+    /** Hands the test the manager's shared Node informer (the one the node lifecycle controller reads). */
+    static final class NodeInformerHandle implements Controller {
+        static final AtomicReference<SharedIndexInformer<Node>> INFORMER = new AtomicReference<>();
+
+        @Override
+        public String name() {
+            return "node-informer-handle";
+        }
+
+        @Override
+        public void register(ControllerContext ctx, WorkQueue queue) {
+            INFORMER.set(ctx.informers().of(Node.class));
+        }
+
+        @Override
+        public void reconcile(String key) {
+        }
+    }
+
+    /**
+     * A Node watch that stops delivering (a stuck connection) leaves the cache behind the API server: every update from
+     * it conflicts. As upstream's monitorNodeHealth, the controller retries from a fresh read, so a silent node still
+     * goes Unknown and gets its taints instead of conflicting on every pass.
+     */
+    @Test
+    void aSilentNodeIsMarkedEvenWhenTheNodeCacheIsBehind() {
+        api.close();
+        api = new ApiFixture(tmp.resolve("stale"), options(), List.of(NodeLifecycleController::new, NodeInformerHandle::new));
+        k = api.client();
+        nodes = new Nodes(k);
+        healthy("good"); // one node Ready: not the "every node NotReady" mode, where no NoExecute taint goes on
+        nodes.create("quiet", Map.of(), Instant.now());
+        nodes.renew("quiet", Instant.now());
+        var renewing = kubelet.scheduleWithFixedDelay(() -> {
+            try {
+                nodes.renew("quiet", Instant.now());
+            } catch (RuntimeException e) {
+                // a conflict: the next renewal follows
+            }
+        }, 300, 300, TimeUnit.MILLISECONDS);
+        await(Duration.ofSeconds(30), "RegisteredNode quiet", () -> nodeEvent("RegisteredNode", "Node quiet event: Registered Node quiet in Controller"));
+        SharedIndexInformer<Node> informer = NodeInformerHandle.INFORMER.get();
+        informer.stop(); // the cache keeps what it had: from now on it only falls behind
+        k.nodes().withName("quiet").edit(n -> new NodeBuilder(n).editMetadata().addToLabels("moved", "on").endMetadata().build());
+        String cached = informer.getStore().getByKey("quiet").getMetadata().getResourceVersion();
+        assertThat(k.nodes().withName("quiet").get().getMetadata().getResourceVersion()).as("the cache is behind").isNotEqualTo(cached);
+        assertThat(nodes.readyStatus("quiet")).as("healthy while it renewed").isEqualTo("True");
+        renewing.cancel(false);
+        await(GRACE.plus(PERIOD).plusSeconds(5), "quiet Ready=Unknown with the unreachable taints despite the stale cache",
+                () -> "Unknown".equals(nodes.readyStatus("quiet"))
+                        && nodes.taint("quiet", NodeLifecycleController.UNREACHABLE, "NoExecute") != null
+                        && nodes.taint("quiet", NodeLifecycleController.UNREACHABLE, "NoSchedule") != null);
+        assertThat(k.nodes().withName("quiet").get().getMetadata().getLabels()).containsEntry("moved", "on");
     }
 
     /** Heartbeat ages are measured on the leader's clock from when they change: an agent's clock 5 min behind is fine. */
