@@ -381,4 +381,102 @@ class NodeLifecycleControllerTest {
         List<Event> events = k.v1().events().inNamespace("default").list().getItems();
         assertThat(events).anyMatch(e -> e.getReason().equals("TaintManagerEviction"));
     }
+
+    /** Nodes that renew together, every 300 ms with one timestamp, until {@link #silence}: then they go stale in one pass. */
+    private java.util.concurrent.ScheduledFuture<?> renewTogether(List<String> names) {
+        Instant now = Instant.now();
+        for (String n : names) {
+            nodes.create(n, Map.of(), now);
+            nodes.renew(n, now);
+        }
+        return kubelet.scheduleWithFixedDelay(() -> {
+            Instant at = Instant.now();
+            for (String n : names) {
+                try {
+                    nodes.renew(n, at);
+                } catch (RuntimeException e) {
+                    // a conflict: the next round renews it
+                }
+            }
+        }, 300, 300, TimeUnit.MILLISECONDS);
+    }
+
+    private void silence(java.util.concurrent.ScheduledFuture<?> renewing, List<String> names) throws Exception {
+        renewing.cancel(false);
+        try {
+            renewing.get();
+        } catch (java.util.concurrent.CancellationException e) {
+            // cancelled between rounds, or after the running one finished
+        }
+        Instant last = Instant.now();
+        for (String n : names) {
+            nodes.renew(n, last);
+        }
+    }
+
+    /**
+     * upstream's zone states: 3 of 4 nodes NotReady (more than 2, and at least --unhealthy-zone-threshold 0.55) is a
+     * partial disruption, and a zone of at most --large-cluster-size-threshold nodes then stops tainting for eviction
+     * (the secondary rate applies only to larger zones): NoSchedule taints yes, NoExecute no, until the zone is normal.
+     */
+    @Test
+    void aPartiallyDisruptedSmallZoneTaintsNoNodeForEviction() throws Exception {
+        healthy("good");
+        List<String> quiet = List.of("q1", "q2", "q3");
+        var renewing = renewTogether(quiet);
+        await(Duration.ofSeconds(30), "the controller sees q3", () -> nodeEvent("RegisteredNode", "Node q3 event: Registered Node q3 in Controller"));
+        silence(renewing, quiet);
+        await(GRACE.plus(PERIOD).plusSeconds(5), "q1..q3 Unknown with the unreachable NoSchedule taint",
+                () -> quiet.stream().allMatch(n -> "Unknown".equals(nodes.readyStatus(n))
+                        && nodes.taint(n, NodeLifecycleController.UNREACHABLE, "NoSchedule") != null));
+        // several passes of a partially disrupted small zone: nothing tainted NoExecute
+        Instant until = Instant.now().plus(PERIOD.multipliedBy(5));
+        await(Duration.ofSeconds(5), "five monitor periods", () -> {
+            for (String n : quiet) {
+                assertThat(nodes.taint(n, NodeLifecycleController.UNREACHABLE, "NoExecute")).as("%s while the zone is partially disrupted", n).isNull();
+            }
+            return Instant.now().isAfter(until);
+        });
+        // q1 and q2 come back: 1 of 4 NotReady is a normal zone, and q3 gets its NoExecute taint
+        for (String n : List.of("q1", "q2")) {
+            nodes.renew(n, Instant.now());
+            nodes.postReady(n, Instant.now());
+        }
+        kubelet.scheduleWithFixedDelay(() -> {
+            for (String n : List.of("q1", "q2")) {
+                try {
+                    nodes.renew(n, Instant.now());
+                } catch (RuntimeException e) {
+                    // the next round renews it
+                }
+            }
+        }, 300, 300, TimeUnit.MILLISECONDS);
+        await(Duration.ofSeconds(10), "q3 tainted NoExecute once the zone is normal",
+                () -> nodes.taint("q3", NodeLifecycleController.UNREACHABLE, "NoExecute") != null);
+        assertThat(nodes.taint("q1", NodeLifecycleController.UNREACHABLE, "NoExecute")).isNull();
+    }
+
+    /** --node-eviction-rate: NoExecute taints go on one at a time, 1/rate seconds apart (upstream's zone token bucket). */
+    @Test
+    void evictionTaintsFollowTheNodeEvictionRate() throws Exception {
+        api.close();
+        api = new ApiFixture(tmp.resolve("rate"), options().withEvictionRates(0.25, 0.25),
+                List.of(NodeLifecycleController::new, TaintEvictionController::new));
+        k = api.client();
+        nodes = new Nodes(k);
+        for (String n : List.of("g1", "g2", "g3")) {
+            healthy(n);
+        }
+        List<String> quiet = List.of("q1", "q2");
+        var renewing = renewTogether(quiet);
+        await(Duration.ofSeconds(30), "the controller sees q2", () -> nodeEvent("RegisteredNode", "Node q2 event: Registered Node q2 in Controller"));
+        silence(renewing, quiet);
+        await(GRACE.plus(PERIOD).plusSeconds(12), "q1 and q2 tainted NoExecute",
+                () -> quiet.stream().allMatch(n -> nodes.taint(n, NodeLifecycleController.UNREACHABLE, "NoExecute") != null));
+        List<Instant> added = quiet.stream().map(n -> Instant.parse(nodes.taint(n, NodeLifecycleController.UNREACHABLE, "NoExecute").getTimeAdded()))
+                .sorted().toList();
+        // 0.25 per second: the second token 4 s after the first (timeAdded has whole seconds)
+        assertThat(Duration.between(added.get(0), added.get(1))).as("between the two NoExecute taints: %s", added)
+                .isGreaterThanOrEqualTo(Duration.ofSeconds(3));
+    }
 }
