@@ -78,11 +78,19 @@ class NodeLifecycleControllerTest {
     private void healthy(String name) {
         nodes.create(name, Map.of(), Instant.now());
         nodes.renew(name, Instant.now());
-        kubelet.scheduleWithFixedDelay(() -> {
-            try {
-                nodes.renew(name, Instant.now());
-            } catch (RuntimeException e) {
-                // the test is ending
+        keepRenewing(List.of(name));
+    }
+
+    /** The nodes' kubelets: every 300 ms one round renews each Lease with the round's timestamp, until cancelled. */
+    private java.util.concurrent.ScheduledFuture<?> keepRenewing(List<String> names) {
+        return kubelet.scheduleWithFixedDelay(() -> {
+            Instant at = Instant.now();
+            for (String n : names) {
+                try {
+                    nodes.renew(n, at);
+                } catch (RuntimeException e) {
+                    // a conflict, or the test is ending: the next round renews it
+                }
             }
         }, 300, 300, TimeUnit.MILLISECONDS);
     }
@@ -149,13 +157,7 @@ class NodeLifecycleControllerTest {
         healthy("good"); // one node Ready: not the "every node NotReady" mode, where no NoExecute taint goes on
         nodes.create("quiet", Map.of(), Instant.now());
         nodes.renew("quiet", Instant.now());
-        var renewing = kubelet.scheduleWithFixedDelay(() -> {
-            try {
-                nodes.renew("quiet", Instant.now());
-            } catch (RuntimeException e) {
-                // a conflict: the next renewal follows
-            }
-        }, 300, 300, TimeUnit.MILLISECONDS);
+        var renewing = keepRenewing(List.of("quiet"));
         await(Duration.ofSeconds(30), "RegisteredNode quiet", () -> nodeEvent("RegisteredNode", "Node quiet event: Registered Node quiet in Controller"));
         SharedIndexInformer<Node> informer = NodeInformerHandle.INFORMER.get();
         informer.stop(); // the cache keeps what it had: from now on it only falls behind
@@ -382,23 +384,14 @@ class NodeLifecycleControllerTest {
         assertThat(events).anyMatch(e -> e.getReason().equals("TaintManagerEviction"));
     }
 
-    /** Nodes that renew together, every 300 ms with one timestamp, until {@link #silence}: then they go stale in one pass. */
+    /** Nodes that renew together, each round with one timestamp, until {@link #silence}: then they go stale in one pass. */
     private java.util.concurrent.ScheduledFuture<?> renewTogether(List<String> names) {
         Instant now = Instant.now();
         for (String n : names) {
             nodes.create(n, Map.of(), now);
             nodes.renew(n, now);
         }
-        return kubelet.scheduleWithFixedDelay(() -> {
-            Instant at = Instant.now();
-            for (String n : names) {
-                try {
-                    nodes.renew(n, at);
-                } catch (RuntimeException e) {
-                    // a conflict: the next round renews it
-                }
-            }
-        }, 300, 300, TimeUnit.MILLISECONDS);
+        return keepRenewing(names);
     }
 
     private void silence(java.util.concurrent.ScheduledFuture<?> renewing, List<String> names) throws Exception {
@@ -442,15 +435,7 @@ class NodeLifecycleControllerTest {
             nodes.renew(n, Instant.now());
             nodes.postReady(n, Instant.now());
         }
-        kubelet.scheduleWithFixedDelay(() -> {
-            for (String n : List.of("q1", "q2")) {
-                try {
-                    nodes.renew(n, Instant.now());
-                } catch (RuntimeException e) {
-                    // the next round renews it
-                }
-            }
-        }, 300, 300, TimeUnit.MILLISECONDS);
+        keepRenewing(List.of("q1", "q2"));
         await(Duration.ofSeconds(10), "q3 tainted NoExecute once the zone is normal",
                 () -> nodes.taint("q3", NodeLifecycleController.UNREACHABLE, "NoExecute") != null);
         assertThat(nodes.taint("q1", NodeLifecycleController.UNREACHABLE, "NoExecute")).isNull();
