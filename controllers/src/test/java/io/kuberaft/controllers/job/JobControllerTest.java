@@ -6,6 +6,9 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.Watch;
+import io.fabric8.kubernetes.client.Watcher;
+import io.fabric8.kubernetes.client.WatcherException;
 import io.kuberaft.controllers.ApiFixture;
 import io.kuberaft.controllers.ControllerOptions;
 import io.kuberaft.controllers.PodPhases;
@@ -20,6 +23,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import static io.kuberaft.controllers.ApiFixture.await;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -354,13 +358,31 @@ class JobControllerTest {
 
     @Test
     void ttlAfterFinishedDeletesTheJob() {
-        Job spec = job("brief", 1, 1);
-        spec.getSpec().setTtlSecondsAfterFinished(1);
-        k.resources(Job.class).inNamespace("default").resource(spec).create();
-        await(Duration.ofSeconds(20), "pod", () -> pods("brief").size() == 1);
-        PodPhases.succeeded(k, pods("brief").get(0));
-        await(Duration.ofSeconds(20), "brief Complete", () -> hasCondition(get("brief"), "Complete", null));
-        await(Duration.ofSeconds(20), "brief deleted", () -> get("brief") == null);
+        // watched from before its creation: polling could miss the Complete job when the 1 s TTL deletes it first
+        AtomicBoolean completed = new AtomicBoolean();
+        AtomicBoolean deletedAfterCompletion = new AtomicBoolean();
+        try (Watch w = k.resources(Job.class).inNamespace("default").withName("brief").watch(new Watcher<>() {
+            @Override
+            public void eventReceived(Action action, Job j) {
+                completed.compareAndSet(false, hasCondition(j, "Complete", null));
+                if (action == Action.DELETED) {
+                    deletedAfterCompletion.set(completed.get());
+                }
+            }
+
+            @Override
+            public void onClose(WatcherException cause) {
+            }
+        })) {
+            Job spec = job("brief", 1, 1);
+            spec.getSpec().setTtlSecondsAfterFinished(1);
+            k.resources(Job.class).inNamespace("default").resource(spec).create();
+            await(Duration.ofSeconds(20), "pod", () -> pods("brief").size() == 1);
+            PodPhases.succeeded(k, pods("brief").get(0));
+            await(Duration.ofSeconds(20), "brief Complete", completed::get);
+            await(Duration.ofSeconds(20), "brief deleted once Complete", deletedAfterCompletion::get);
+            assertThat(get("brief")).isNull();
+        }
     }
 
     @Test

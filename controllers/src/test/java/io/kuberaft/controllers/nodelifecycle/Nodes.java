@@ -12,6 +12,7 @@ import io.fabric8.kubernetes.api.model.Toleration;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -63,11 +64,21 @@ public final class Nodes {
 
     /** The kubelet posts Ready=True again (it re-posts after the controller marked it Unknown). */
     public void postReady(String node, Instant at) {
-        Node n = k.nodes().withName(node).get();
-        List<NodeCondition> conds = new ArrayList<>();
-        conds.add(ready("True", at));
-        n.getStatus().setConditions(conds);
-        k.nodes().resource(n).updateStatus();
+        // the controller writes the same node (taints, conditions): a conflict is read again, as the kubelet's retries
+        for (int attempt = 1; ; attempt++) {
+            Node n = k.nodes().withName(node).get();
+            List<NodeCondition> conds = new ArrayList<>();
+            conds.add(ready("True", at));
+            n.getStatus().setConditions(conds);
+            try {
+                k.nodes().resource(n).updateStatus();
+                return;
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 409 || attempt == 5) {
+                    throw e;
+                }
+            }
+        }
     }
 
     public String readyStatus(String node) {
