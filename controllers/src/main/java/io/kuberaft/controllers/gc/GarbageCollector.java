@@ -3,6 +3,7 @@ package io.kuberaft.controllers.gc;
 import io.fabric8.kubernetes.api.model.APIGroup;
 import io.fabric8.kubernetes.api.model.APIResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.DeletionPropagation;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -47,7 +48,7 @@ public final class GarbageCollector implements Controller {
     private WorkQueue queue;
     /** group/version/kind → how to reach it. */
     private final Map<String, ResourceDefinitionContext> kinds = new ConcurrentHashMap<>();
-    private final Map<String, SharedIndexInformer<GenericKubernetesResource>> informers = new ConcurrentHashMap<>();
+    private final Map<String, SharedIndexInformer<? extends HasMetadata>> informers = new ConcurrentHashMap<>();
     private final Graph graph = new Graph();
 
     /** The ownership graph: every observed object by uid, and the dependents of every uid (observed or not). */
@@ -215,34 +216,46 @@ public final class GarbageCollector implements Controller {
         }
     }
 
-    private SharedIndexInformer<GenericKubernetesResource> start(ResourceDefinitionContext rd) {
-        var op = ctx.client().genericKubernetesResources(rd);
-        SharedIndexInformer<GenericKubernetesResource> inf = rd.isNamespaceScoped()
-                ? op.inAnyNamespace().runnableInformer(0) : op.runnableInformer(0);
-        inf.addEventHandler(new ResourceEventHandler<>() {
+    /**
+     * The informer of {@code rd}: the typed one another controller already runs for the same kind and version when there
+     * is one (upstream's garbage collector shares the controller manager's informers too), else a generic one. Sharing
+     * matters for pods and ConfigMaps: a second watch would make the server encode, and this leader decode, every
+     * event twice.
+     */
+    private SharedIndexInformer<? extends HasMetadata> start(ResourceDefinitionContext rd) {
+        ResourceEventHandler<HasMetadata> handler = new ResourceEventHandler<>() {
             @Override
-            public void onAdd(GenericKubernetesResource o) {
+            public void onAdd(HasMetadata o) {
                 observed(rd, o);
             }
 
             @Override
-            public void onUpdate(GenericKubernetesResource o, GenericKubernetesResource n) {
+            public void onUpdate(HasMetadata o, HasMetadata n) {
                 observed(rd, n);
             }
 
             @Override
-            public void onDelete(GenericKubernetesResource o, boolean unknown) {
+            public void onDelete(HasMetadata o, boolean unknown) {
                 if (o != null) {
                     gone(o.getMetadata().getUid());
                 }
             }
-        });
+        };
+        var shared = ctx.informers().existing(apiVersion(rd), rd.getKind());
+        if (shared.isPresent()) {
+            shared.get().addEventHandler(handler); // running: replays its cache as adds
+            return shared.get();
+        }
+        var op = ctx.client().genericKubernetesResources(rd);
+        SharedIndexInformer<GenericKubernetesResource> inf = rd.isNamespaceScoped()
+                ? op.inAnyNamespace().runnableInformer(0) : op.runnableInformer(0);
+        inf.addEventHandler(handler);
         ctx.informers().track(inf);
         inf.start();
         return inf;
     }
 
-    private void observed(ResourceDefinitionContext rd, GenericKubernetesResource o) {
+    private void observed(ResourceDefinitionContext rd, HasMetadata o) {
         var m = o.getMetadata();
         List<OwnerReference> owners = m.getOwnerReferences() == null ? List.of() : List.copyOf(m.getOwnerReferences());
         List<String> finalizers = m.getFinalizers() == null ? List.of() : List.copyOf(m.getFinalizers());

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -53,6 +54,21 @@ public final class Informers implements AutoCloseable {
             }
         }
         CompletableFuture.allOf(started.toArray(CompletableFuture[]::new)).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * The informer already made for {@code apiVersion}/{@code kind} by some controller, if any: a reader of every kind
+     * (the garbage collector) shares it instead of watching the same objects a second time.
+     */
+    public synchronized Optional<SharedIndexInformer<? extends HasMetadata>> existing(String apiVersion, String kind) {
+        for (var e : informers.entrySet()) {
+            @SuppressWarnings("unchecked")
+            Class<? extends HasMetadata> type = (Class<? extends HasMetadata>) e.getKey();
+            if (HasMetadata.getKind(type).equals(kind) && HasMetadata.getApiVersion(type).equals(apiVersion)) {
+                return Optional.of((SharedIndexInformer<? extends HasMetadata>) e.getValue());
+            }
+        }
+        return Optional.empty();
     }
 
     /** An informer a controller made and started itself (over discovered resources): stopped with the term's. */
