@@ -22,6 +22,7 @@ import io.kuberaft.controllers.runtime.ControllerContext;
 import io.kuberaft.controllers.runtime.ControllerRefs;
 import io.kuberaft.controllers.runtime.Informers;
 import io.kuberaft.controllers.runtime.Keys;
+import io.kuberaft.controllers.runtime.Selectors;
 import io.kuberaft.controllers.runtime.WorkQueue;
 
 import java.time.Instant;
@@ -140,7 +141,7 @@ public final class DeploymentController implements Controller {
     }
 
     private static io.kuberaft.kubeapi.LabelSelector selector(Deployment d) {
-        return io.kuberaft.controllers.runtime.Selectors.of(d.getSpec().getSelector());
+        return Selectors.of(d.getSpec().getSelector());
     }
 
     private static boolean selects(Deployment d, Map<String, String> labels) {

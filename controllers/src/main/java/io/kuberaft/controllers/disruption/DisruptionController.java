@@ -19,6 +19,7 @@ import io.kuberaft.controllers.runtime.ControllerContext;
 import io.kuberaft.controllers.runtime.ControllerRefs;
 import io.kuberaft.controllers.runtime.Informers;
 import io.kuberaft.controllers.runtime.Keys;
+import io.kuberaft.controllers.runtime.Selectors;
 import io.kuberaft.controllers.runtime.WorkQueue;
 import io.kuberaft.kubeapi.LabelSelector;
 
@@ -103,7 +104,7 @@ public final class DisruptionController implements Controller {
             return null;
         }
         try {
-            return io.kuberaft.controllers.runtime.Selectors.of(pdb.getSpec().getSelector());
+            return Selectors.of(pdb.getSpec().getSelector());
         } catch (RuntimeException e) {
             return null;
         }

@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.kuberaft.controllers.runtime.Controller;
 import io.kuberaft.controllers.runtime.ControllerContext;
 import io.kuberaft.controllers.runtime.Keys;
+import io.kuberaft.controllers.runtime.Selectors;
 import io.kuberaft.controllers.runtime.WorkQueue;
 
 import java.util.ArrayList;
@@ -87,7 +88,7 @@ public final class ClusterRoleAggregationController implements Controller {
         Set<RuleKey> seen = new HashSet<>();
         List<ClusterRole> byName = all.stream().sorted(Comparator.comparing(r -> r.getMetadata().getName())).toList();
         for (LabelSelector s : nullToEmpty(role.getAggregationRule().getClusterRoleSelectors())) {
-            io.kuberaft.kubeapi.LabelSelector selector = io.kuberaft.controllers.runtime.Selectors.of(s);
+            io.kuberaft.kubeapi.LabelSelector selector = Selectors.of(s);
             for (ClusterRole other : byName) {
                 if (other.getMetadata().getName().equals(role.getMetadata().getName()) || !selector.matches(labels(other))) {
                     continue;

@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.utils.Serialization;
+import io.kuberaft.controllers.runtime.Selectors;
 import io.kuberaft.kubeapi.LabelSelector;
 
 import java.util.Map;
@@ -58,7 +59,7 @@ public interface ReplicaWorkload<T extends HasMetadata> {
         }
 
         public LabelSelector selector(ReplicaSet o) {
-            return io.kuberaft.controllers.runtime.Selectors.of(o.getSpec().getSelector());
+            return Selectors.of(o.getSpec().getSelector());
         }
 
         public int replicas(ReplicaSet o) {

@@ -20,6 +20,7 @@ import io.fabric8.kubernetes.client.utils.Serialization;
 import io.kuberaft.controllers.runtime.Controller;
 import io.kuberaft.controllers.runtime.ControllerContext;
 import io.kuberaft.controllers.runtime.Keys;
+import io.kuberaft.controllers.runtime.Selectors;
 import io.kuberaft.controllers.runtime.WorkQueue;
 import io.kuberaft.kubeapi.LabelSelector;
 import org.slf4j.Logger;
@@ -274,7 +275,7 @@ public final class PersistentVolumeController implements Controller {
         String mode = Objects.requireNonNullElse(claim.getSpec().getVolumeMode(), "Filesystem");
         List<String> modes = claim.getSpec().getAccessModes() == null ? List.of() : claim.getSpec().getAccessModes();
         LabelSelector selector = claim.getSpec().getSelector() == null ? null
-                : io.kuberaft.controllers.runtime.Selectors.of(claim.getSpec().getSelector());
+                : Selectors.of(claim.getSpec().getSelector());
         List<PersistentVolume> all = new ArrayList<>(volumes.getStore().list());
         all.sort(Comparator.comparing(v -> v.getMetadata().getName()));
         PersistentVolume best = null;
