@@ -497,6 +497,15 @@ class SeedManifestsIT {
                     + String.join("\n", stuck) + "\n" + ok("get", "pods", "-A", "-o", "wide"), e);
         }
         System.out.println("SeedManifestsIT: seed pods on two simulated nodes:\n" + ok("get", "pods", "-A", "-o", "wide"));
+
+        // The tutorials' one-shot pod: kubectl attaches to it (or reads its log once it has ended), prints what it said,
+        // deletes it and exits with its exit code.
+        Result once = kubectl("run", "say-once", "--rm", "-i", "--restart=Never", "--image=busybox", "--", "echo", "hello from run");
+        assertThat(once.code()).as(once.out()).isZero();
+        assertThat(once.out()).contains("hello from run\n", "pod \"say-once\" deleted");
+        Result failing = kubectl("run", "fail-once", "--rm", "-i", "--restart=Never", "--image=busybox", "--", "sh", "-c", "echo bye; exit 3");
+        assertThat(failing.code()).as(failing.out()).isEqualTo(3);
+        assertThat(failing.out()).contains("bye\n", "pod default/fail-once terminated (Error)");
     }
 
     /**

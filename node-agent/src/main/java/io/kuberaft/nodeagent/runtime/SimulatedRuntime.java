@@ -142,8 +142,12 @@ public final class SimulatedRuntime implements ContainerRuntime {
         } else if (crashLoop) {
             runFor = Duration.ofSeconds(1);
         } else if (script != null) {
-            // a script that exits at once still takes the run time a short command is given
-            runFor = script.exitsAfter().map(d -> d.isZero() ? runTime : d).orElse(null);
+            // A script that exits at once still takes the run time a short command is given, so that its pod is seen
+            // Running; not in a container with stdin (`kubectl run -i`), which kubectl attaches to once Running: the
+            // output would go before the attach and the attach would then wait for nothing. Exited at once, the attach
+            // is refused and kubectl prints the container's log instead, as upstream when the command beats the attach.
+            boolean stdin = Boolean.TRUE.equals(container.getStdin());
+            runFor = script.exitsAfter().map(d -> d.isZero() && !stdin ? runTime : d).orElse(null);
         } else if ("Never".equals(policy) || "OnFailure".equals(policy)) {
             runFor = runTime;
         } else {
