@@ -17,6 +17,7 @@ import io.kuberaft.apiserver.http.MediaTypes;
 import io.kuberaft.apiserver.http.Reply;
 import io.kuberaft.apiserver.http.RequestInfo;
 import io.kuberaft.apiserver.http.ResourceHandler;
+import io.kuberaft.apiserver.http.WatchEvent;
 import io.kuberaft.apiserver.http.WatchHandler;
 import io.kuberaft.apiserver.openapi.OpenApi;
 import io.kuberaft.apiserver.patch.Patcher;
@@ -607,11 +608,10 @@ public final class ApiServer implements AutoCloseable {
         }
 
         @Override
-        public void send(ObjectNode event) {
-            String text = MediaTypes.encodeString(event);
+        public void send(WatchEvent event) {
             context.runOnContext(v -> {
                 if (!ended && !ws.isClosed()) {
-                    ws.writeTextMessage(text);
+                    ws.writeTextMessage(new String(event.json(), java.nio.charset.StandardCharsets.UTF_8));
                 }
             });
         }
@@ -664,11 +664,11 @@ public final class ApiServer implements AutoCloseable {
         }
 
         @Override
-        public void send(ObjectNode event) {
-            byte[] bytes = MediaTypes.encode(event, false);
+        public void send(WatchEvent event) {
             onContext(v -> {
                 if (!ended && !resp.ended() && !resp.closed()) {
-                    resp.write(Buffer.buffer(bytes).appendString("\n"));
+                    byte[] bytes = event.json();
+                    resp.write(Buffer.buffer(bytes.length + 1).appendBytes(bytes).appendByte((byte) '\n'));
                 }
             });
         }

@@ -60,7 +60,7 @@ public final class CrdRegistrar implements AutoCloseable {
                 java.util.concurrent.CountDownLatch ended = new java.util.concurrent.CountDownLatch(1);
                 watch = store.watch(crdDef, null, page.revision(), c -> {
                     switch (c.type()) {
-                        case "ADDED", "MODIFIED" -> changed(c.object());
+                        case "ADDED", "MODIFIED" -> changed(c.object().deepCopy()); // shared with other watchers
                         case "DELETED" -> removed(Objects.name(c.object()));
                         default -> {
                         }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.kuberaft.apiserver.registry.Objects;
 import io.kuberaft.apiserver.registry.ResourceDefinition;
 import io.kuberaft.apiserver.registry.ResourceStore;
+import io.kuberaft.apiserver.registry.WatchObject;
 import io.kuberaft.apiserver.table.Tables;
 import io.kuberaft.kubeapi.StatusException;
 import io.kuberaft.raftstore.ReadConsistency;
@@ -23,9 +24,9 @@ import java.util.function.Predicate;
  * Table rows when asked.
  */
 public final class WatchHandler {
-    /** Where events go; must not block (called on the apply thread). */
+    /** Where events go; must not block (called on the apply thread): encoding the event is the sink's business. */
     public interface Sink {
-        void send(ObjectNode event);
+        void send(WatchEvent event);
 
         /** Ends the response; idempotent. */
         void end();
@@ -54,16 +55,13 @@ public final class WatchHandler {
         boolean initial = rvParam == null || rvParam.isEmpty() || rvParam.equals("0") || q.flag("sendInitialEvents");
         AtomicBoolean first = new AtomicBoolean(true);
         AtomicBoolean done = new AtomicBoolean();
-        Emitter emit = (type, obj) -> {
-            ObjectNode ev = Objects.JSON.createObjectNode();
-            ev.put("type", type);
-            if (table && obj != null && !type.equals("ERROR") && !type.equals("BOOKMARK")) {
-                ev.set("object", Tables.table(def, List.of(obj), Objects.meta(obj).path("resourceVersion").asText(), null,
-                        first.getAndSet(false), false));
+        Emitter emit = (type, obj, shared) -> {
+            if (table && obj != null && !type.equals("BOOKMARK")) {
+                sink.send(WatchEvent.of(type, Tables.table(def, List.of(obj), Objects.meta(obj).path("resourceVersion").asText(), null,
+                        first.getAndSet(false), false)));
             } else {
-                ev.set("object", obj);
+                sink.send(shared != null ? WatchEvent.of(type, shared) : WatchEvent.of(type, obj));
             }
-            sink.send(ev);
         };
         long from;
         if (initial) {
@@ -75,12 +73,12 @@ public final class WatchHandler {
             ResourceStore.Page page = store.list(def, ns, filter, 0, null, c, 0);
             for (ObjectNode o : page.items()) {
                 if (atRv == 0 || Objects.resourceVersion(o) > 0) {
-                    emit.emit("ADDED", o);
+                    emit.emit("ADDED", o, null);
                 }
             }
             from = page.revision();
             if (q.flag("sendInitialEvents") && bookmarks) {
-                emit.emit("BOOKMARK", bookmark(def, from, true));
+                emit.emit("BOOKMARK", bookmark(def, from, true), null);
             }
         } else {
             from = q.longValue("resourceVersion", 0);
@@ -118,32 +116,29 @@ public final class WatchHandler {
                         // reports its own lower revision, and a client resuming from that would get the
                         // events in between twice (client-go's reflector does). Events up to `from` are
                         // never sent on this watch, so `from` is a true bookmark.
-                        emit.emit("BOOKMARK", bookmark(def, Math.max(change.revision(), startedAt), false));
+                        emit.emit("BOOKMARK", bookmark(def, Math.max(change.revision(), startedAt), false), null);
                     }
                 }
                 case "DELETED" -> {
                     if (filter.test(change.previous())) {
-                        emit.emit("DELETED", change.object());
+                        emit.emit("DELETED", change.object(), change.current());
                     }
                 }
                 default -> {
                     boolean now = filter.test(change.object());
                     boolean before = change.previous() != null && filter.test(change.previous());
                     if (now && (before || change.type().equals("ADDED"))) {
-                        emit.emit(change.type(), change.object());
+                        emit.emit(change.type(), change.object(), change.current());
                     } else if (now) {
-                        emit.emit("ADDED", change.object());
+                        emit.emit("ADDED", change.object(), change.current());
                     } else if (before) {
-                        emit.emit("DELETED", change.object());
+                        emit.emit("DELETED", change.object(), change.current());
                     }
                 }
             }
         }, error -> {
             if (!done.get()) {
-                ObjectNode ev = Objects.JSON.createObjectNode();
-                ev.put("type", "ERROR");
-                ev.set("object", error.toStatus());
-                sink.send(ev);
+                sink.send(WatchEvent.of("ERROR", error.toStatus()));
                 stop.run();
             }
         });
@@ -159,7 +154,8 @@ public final class WatchHandler {
     }
 
     private interface Emitter {
-        void emit(String type, ObjectNode obj);
+        /** {@code shared}: {@code obj} as every watcher of the event has it, or null for an object of this watch's own. */
+        void emit(String type, ObjectNode obj, WatchObject shared);
     }
 
     private static ObjectNode bookmark(ResourceDefinition def, long rev, boolean initialEventsEnd) {

@@ -46,6 +46,7 @@ public final class ResourceStore {
     /** The request header that carries a leader-only client's term (ARCHITECTURE.md decision 5). */
     public static final String FENCE_HEADER = "X-Kuberaft-Fence-Term";
     private final WatchableKvStore kv;
+    private final WatchDecodes decodes = new WatchDecodes();
     /**
      * The fence term of the request this worker thread is serving (0: none). A property of the request,
      * like its user: every write on its behalf, however deep in admission or a subresource, must carry it,
@@ -361,8 +362,15 @@ public final class ResourceStore {
                 "the object has been modified; please apply your changes to the latest version and try again");
     }
 
-    /** A change to an object, as a watch reports it. */
-    public record Change(String type, ObjectNode object, ObjectNode previous, long revision) {
+    /**
+     * A change to an object, as a watch reports it. {@code current} (the object now, or as deleted) and {@code previous}
+     * are shared with every other watcher of the event: read only.
+     */
+    public record Change(String type, WatchObject current, ObjectNode previous, long revision) {
+        /** The object now, or as it was deleted; null for a bookmark. */
+        public ObjectNode object() {
+            return current == null ? null : current.object();
+        }
     }
 
     /**
@@ -393,16 +401,20 @@ public final class ResourceStore {
                                 + " (the revision before " + revision + " is compacted)"));
                         return;
                     }
-                    ObjectNode prev = e.hasPrevKv() ? decode(def, e.getPrevKv()) : null;
                     if (e.getType() == Event.EventType.DELETE) {
-                        if (prev != null) {
-                            Objects.meta(prev).put("resourceVersion", String.valueOf(revision));
-                            onChange.accept(new Change("DELETED", prev, prev, revision));
+                        if (e.hasPrevKv()) {
+                            // The object as deleted: its resourceVersion is the deletion's revision.
+                            WatchObject gone = decodes.get(def, e.getPrevKv(), revision, () -> {
+                                ObjectNode o = decode(def, e.getPrevKv());
+                                Objects.meta(o).put("resourceVersion", String.valueOf(revision));
+                                return o;
+                            });
+                            onChange.accept(new Change("DELETED", gone, gone.object(), revision));
                         }
                     } else {
-                        ObjectNode cur = decode(def, e.getKv());
-                        String type = e.getKv().getCreateRevision() == e.getKv().getModRevision() ? "ADDED" : "MODIFIED";
-                        onChange.accept(new Change(type, cur, prev, revision));
+                        ObjectNode prev = e.hasPrevKv() ? decodes.get(def, e.getPrevKv(), 0, () -> decode(def, e.getPrevKv())).object() : null;
+                        WatchObject cur = decodes.get(def, e.getKv(), 0, () -> decode(def, e.getKv()));
+                        onChange.accept(new Change(create ? "ADDED" : "MODIFIED", cur, prev, revision));
                     }
                 }
             }

@@ -67,8 +67,8 @@ class WatchBookmarkTest {
 
     private static WatchHandler.Sink sink(List<ObjectNode> got) {
         return new WatchHandler.Sink() {
-            public void send(ObjectNode event) {
-                got.add(event);
+            public void send(WatchEvent event) {
+                got.add(event.node());
             }
 
             public void end() {

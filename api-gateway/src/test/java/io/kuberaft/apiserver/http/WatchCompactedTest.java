@@ -58,8 +58,8 @@ class WatchCompactedTest {
         new WatchHandler(c.store, timers, 60_000).start(c.def("", "configmaps"), "default",
                 new ResourceHandler.Query(Map.of("watch", "1", "resourceVersion", String.valueOf(from))), "application/json",
                 new WatchHandler.Sink() {
-                    public void send(ObjectNode event) {
-                        got.add(event);
+                    public void send(WatchEvent event) {
+                        got.add(event.node());
                     }
 
                     public void end() {
