@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.kuberaft.bench.ApiLoad;
 import io.kuberaft.bench.Machine;
+import io.kuberaft.bench.NodeWatches;
 import io.kuberaft.bench.RunResult;
 import io.kuberaft.bench.StoreBenchReport;
 import picocli.CommandLine.Command;
@@ -59,6 +60,10 @@ public final class ApiBenchCommand implements Callable<Integer> {
     @Option(names = "--max-ops", defaultValue = "2000000", description = "Request bound per run (default: ${DEFAULT-VALUE}).")
     long maxOps;
 
+    @Option(names = "--node-watches", defaultValue = "0", description = "Idle pod watches (fieldSelector spec.nodeName) held open "
+            + "through warm-up and run, as that many nodes' kubelets hold them (default: ${DEFAULT-VALUE}).")
+    int nodeWatches;
+
     @Option(names = "--dir", description = "Use the running cluster `up --dir DIR` started instead of a fresh one (left running).")
     Path dir;
 
@@ -75,8 +80,8 @@ public final class ApiBenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (clients < 1 || clients > 4096 || seconds < 1 || warmupS < 0 || rate < 0 || maxOps < 1 || listLimit < 1
-                || mix.size() != 3 || mix.stream().anyMatch(w -> w < 0) || mix.stream().mapToInt(Integer::intValue).sum() == 0) {
-            System.err.println("kuberaft bench api: --clients 1..4096, --seconds positive, --mix three non-negative weights");
+                || nodeWatches < 0 || nodeWatches > 10_000 || mix.size() != 3 || mix.stream().anyMatch(w -> w < 0) || mix.stream().mapToInt(Integer::intValue).sum() == 0) {
+            System.err.println("kuberaft bench api: --clients 1..4096, --seconds positive, --node-watches 0..10000, --mix three non-negative weights");
             return 2;
         }
         if (dir != null) {
@@ -105,6 +110,16 @@ public final class ApiBenchCommand implements Callable<Integer> {
         System.out.println("  load balancer " + lb + " (" + f.loadBalancer.kind + ") in front of "
                 + String.join(",", f.masters.stream().map(m -> m.apiUrl).toList()) + "; namespace " + ns);
         ApiLoad.ensureNamespace(cfg);
+        try (NodeWatches watches = NodeWatches.open(cfg, nodeWatches, Duration.ofSeconds(warmupS + seconds + 60))) {
+            if (nodeWatches > 0) {
+                System.out.println("  " + watches.size() + " idle pod watches open (fieldSelector spec.nodeName, as kubelets)");
+            }
+            return measure(cfg, f, lb, token, ssl, ns);
+        }
+    }
+
+    private int measure(ApiLoad.Config cfg, ClusterFile f, URI lb, String token, SSLContext ssl, String ns) throws Exception {
+        String runId = cfg.runId();
         Map<String, Double> before = scrape(f, token, ssl);
         if (warmupS > 0) {
             ApiLoad.Outcome w = ApiLoad.run(withRun(cfg, runId + "w", warmupS));
@@ -112,15 +127,18 @@ public final class ApiBenchCommand implements Callable<Integer> {
         }
         String load = Machine.loadAverage();
         System.out.println("  load average before the measured run: " + load + " (other processes on this machine skew the figures)");
+        List<Long> pids = f.masters.stream().map(m -> m.pid).toList();
+        ReplicaCpu cpuBefore = ReplicaCpu.of(pids);
         ApiLoad.Outcome o = ApiLoad.run(withRun(cfg, runId + "m", seconds));
+        ReplicaCpu cpuAfter = ReplicaCpu.of(pids);
         String loadAfter = Machine.loadAverage();
         Map<String, Double> after = scrape(f, token, ssl);
 
         Map<String, RunResult> store = storeRuns();
         StringBuilder t = new StringBuilder();
-        t.append(String.format(Locale.ROOT, "%nkuberaft bench api: %d clients, %s, %.1f s, mix create:get:list %d:%d:%d, list limit %d%n",
+        t.append(String.format(Locale.ROOT, "%nkuberaft bench api: %d clients, %s, %.1f s, mix create:get:list %d:%d:%d, list limit %d%s%n",
                 clients, rate > 0 ? String.format(Locale.ROOT, "%.0f req/s scheduled", rate) : "closed loop", o.seconds(),
-                mix.get(0), mix.get(1), mix.get(2), listLimit));
+                mix.get(0), mix.get(1), mix.get(2), listLimit, nodeWatches > 0 ? ", " + nodeWatches + " idle node pod watches" : ""));
         t.append("| verb | resource | req/s | p50 ms | p99 ms | max ms | ok | errors |\n|---|---|---:|---:|---:|---:|---:|---:|\n");
         for (ApiLoad.VerbResult r : o.results()) {
             row(t, r);
@@ -146,6 +164,12 @@ public final class ApiBenchCommand implements Callable<Integer> {
                 create.p99Ms() <= 1000 && get.p99Ms() <= 1000 ? "PASS" : "FAIL"));
         if (o.errors() > 0) {
             t.append("errors by HTTP status (-1: no response): " + o.errorsByStatus() + "; first: " + o.firstError() + "\n");
+        }
+        double cpuS = cpuBefore.cpuSeconds(cpuAfter);
+        if (cpuS > 0 && o.ok() > 0) {
+            // What a request costs the replicas, whatever the machine's other load: the figure to compare builds by.
+            t.append(String.format(Locale.ROOT, "replica CPU over the measured run: %.1f s (%.0f %% of one core), %.2f ms per request%n",
+                    cpuS, cpuBefore.cpuPercent(cpuAfter), cpuS * 1000 / o.ok()));
         }
         t.append("load average: " + load + " before, " + loadAfter + " after\n");
         t.append(metricsReport(before, after));

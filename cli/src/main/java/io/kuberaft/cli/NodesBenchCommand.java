@@ -146,11 +146,11 @@ public final class NodesBenchCommand implements Callable<Integer> {
             public void onClose(WatcherException cause) {
             }
         });
-        CpuSample before = CpuSample.of(pids);
+        ReplicaCpu before = ReplicaCpu.of(pids);
         Thread.sleep(windowS * 1000L);
         leaseWatch.close();
         double leaseRate = leaseWrites.get() / (double) windowS;
-        CpuSample afterHeartbeats = CpuSample.of(pids);
+        ReplicaCpu afterHeartbeats = ReplicaCpu.of(pids);
         System.out.printf(Locale.ROOT, "  heartbeats: %.0f Lease writes/s over %d s (expected %.0f/s = nodes / renew period); API probe so far p99 %.0f ms%n",
                 leaseRate, windowS, nodes * 1000.0 / leaseRenewMs, probe.pct(99) / 1e6);
         System.out.printf(Locale.ROOT, "  Leases: %d of %d existed when the window opened, %d created during it%n", leasesAtStart, nodes, leaseCreates.get());
@@ -205,7 +205,7 @@ public final class NodesBenchCommand implements Callable<Integer> {
         }
         podWatch.close();
         double podSeconds = (System.nanoTime() - podsStart) / 1e9;
-        CpuSample end = CpuSample.of(pids);
+        ReplicaCpu end = ReplicaCpu.of(pids);
         probe.close();
 
         List<Long> sorted = new ArrayList<>(startup);
@@ -276,39 +276,6 @@ public final class NodesBenchCommand implements Callable<Integer> {
         @Override
         public void close() {
             timer.shutdownNow();
-        }
-    }
-
-    /** utime+stime and VmRSS of the replica processes, from /proc. */
-    record CpuSample(long nanos, long ticks, List<Long> rssKb) {
-        static CpuSample of(List<Long> pids) {
-            long ticks = 0;
-            List<Long> rss = new ArrayList<>();
-            for (long pid : pids) {
-                try {
-                    String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                    ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]);
-                    for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
-                        if (line.startsWith("VmRSS:")) {
-                            rss.add(Long.parseLong(line.replaceAll("[^0-9]", "")));
-                        }
-                    }
-                } catch (IOException | RuntimeException e) {
-                    rss.add(-1L);
-                }
-            }
-            return new CpuSample(System.nanoTime(), ticks, rss);
-        }
-
-        /** CPU used between this sample and {@code later}, in % of one core (CLK_TCK 100). */
-        double cpuPercent(CpuSample later) {
-            double secs = (later.nanos - nanos) / 1e9;
-            return secs <= 0 ? 0 : (later.ticks - ticks) / 100.0 / secs * 100;
-        }
-
-        String rssMiB() {
-            return String.join(", ", rssKb.stream().map(k -> k < 0 ? "?" : String.valueOf(k / 1024)).toList());
         }
     }
 }
