@@ -235,14 +235,17 @@ public final class KvApplier implements Applier {
         if (c.getKey().isEmpty()) {
             throw StoreException.keyNotProvided();
         }
-        RangeResponse rr = txn.range(RangeRequest.newBuilder().setKey(c.getKey()).setRangeEnd(c.getRangeEnd()).build());
-        if (rr.getKvsCount() == 0) {
+        // Only a value compare needs the values (every Kubernetes write compares a mod revision or a version).
+        List<KeyValue> kvs = c.getTarget() == Compare.CompareTarget.VALUE
+                ? txn.range(RangeRequest.newBuilder().setKey(c.getKey()).setRangeEnd(c.getRangeEnd()).build()).getKvsList()
+                : txn.liveKeys(KeyRange.of(c.getKey(), c.getRangeEnd()));
+        if (kvs.isEmpty()) {
             if (c.getTarget() == Compare.CompareTarget.VALUE) {
                 return false;
             }
             return compareKv(c, KeyValue.getDefaultInstance());
         }
-        for (KeyValue kv : rr.getKvsList()) {
+        for (KeyValue kv : kvs) {
             if (!compareKv(c, kv)) {
                 return false;
             }

@@ -57,6 +57,23 @@ public final class WriteTxn {
         return store.range(req, rev, this);
     }
 
+    /**
+     * The live keys of {@code range} as this txn sees them, with create and mod revision and version but no value:
+     * what a compare on those fields needs, from the key index alone, without reading and parsing each value.
+     */
+    public List<KeyValue> liveKeys(KeyRange range) {
+        long rev = revision();
+        List<KeyValue> out = new ArrayList<>(1);
+        store.index().forEachInRange(range, (key, ki) -> {
+            KeyIndex.Entry e = ki.liveAt(rev);
+            if (e != null) {
+                out.add(KeyValue.newBuilder().setKey(key).setCreateRevision(e.createRevision()).setModRevision(e.rev().main())
+                        .setVersion(e.version()).build());
+            }
+        });
+        return out;
+    }
+
     KeyValue read(KeyIndex.Entry e) {
         KeyValue kv = pending.get(e.rev());
         return kv != null ? kv : store.readValue(e);
