@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.etcd.jetcd.api.KeyValue;
 
 import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.function.Supplier;
 
 /**
@@ -14,8 +13,12 @@ import java.util.function.Supplier;
  * the stored value's identity (and the definition it is served as) finds the watcher before's decode.
  */
 final class WatchDecodes {
-    /** Enough for the events of one revision (a txn's few keys) to meet every watcher; older ones are not asked for. */
-    private static final int RECENT = 256;
+    /**
+     * Enough for the events of one revision (a txn's few keys) to meet every watcher; older ones are not asked for.
+     * Bounded in stored bytes as well: a decoded object takes several times its JSON, and objects may be ~1.5 MiB.
+     */
+    private static final int RECENT = 64;
+    private static final long RECENT_BYTES = 8L << 20;
 
     /** {@code deletedAt}: 0 for the object as stored, else the revision that deleted it (its resourceVersion then). */
     private record Key(ResourceDefinition def, KeyValue kv, long deletedAt) {
@@ -30,12 +33,8 @@ final class WatchDecodes {
         }
     }
 
-    private final Map<Key, WatchObject> recent = new LinkedHashMap<>(RECENT * 2, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<Key, WatchObject> eldest) {
-            return size() > RECENT;
-        }
-    };
+    private final LinkedHashMap<Key, WatchObject> recent = new LinkedHashMap<>(RECENT * 2, 0.75f, true);
+    private long bytes;
 
     /** {@code kv} served as {@code def}, decoded by {@code decode} unless a watcher of the same event did already. */
     synchronized WatchObject get(ResourceDefinition def, KeyValue kv, long deletedAt, Supplier<ObjectNode> decode) {
@@ -44,6 +43,12 @@ final class WatchDecodes {
         if (o == null) {
             o = new WatchObject(decode.get());
             recent.put(key, o);
+            bytes += kv.getValue().size();
+            var eldest = recent.entrySet().iterator();
+            while (recent.size() > 1 && (recent.size() > RECENT || bytes > RECENT_BYTES)) {
+                bytes -= eldest.next().getKey().kv().getValue().size();
+                eldest.remove();
+            }
         }
         return o;
     }
