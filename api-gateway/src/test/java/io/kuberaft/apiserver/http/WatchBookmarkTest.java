@@ -35,7 +35,7 @@ class WatchBookmarkTest {
             List<ObjectNode> got = new CopyOnWriteArrayList<>();
             new WatchHandler(c.store, timers, 60_000).start(c.def("", "configmaps"), "default",
                     new ResourceHandler.Query(Map.of("watch", "1", "resourceVersion", String.valueOf(from), "allowWatchBookmarks", "true")),
-                    "application/json", sink(got));
+                    "application/json", CollectingSink.trees(got));
             await(got, e -> e.path("type").asText().equals("BOOKMARK"));
             assertThat(rv(got.get(0))).as("the first bookmark").isGreaterThanOrEqualTo(from);
 
@@ -63,23 +63,5 @@ class WatchBookmarkTest {
             assertThat(System.nanoTime()).as("waited 10 s for an event; got %s", got).isLessThan(deadline);
             Thread.sleep(20);
         }
-    }
-
-    private static WatchHandler.Sink sink(List<ObjectNode> got) {
-        return new WatchHandler.Sink() {
-            public void send(WatchEvent event) {
-                got.add(event.node());
-            }
-
-            public void end() {
-            }
-
-            public boolean congested() {
-                return false;
-            }
-
-            public void onClose(Runnable r) {
-            }
-        };
     }
 }

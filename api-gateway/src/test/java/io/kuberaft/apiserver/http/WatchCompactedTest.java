@@ -57,21 +57,7 @@ class WatchCompactedTest {
         List<ObjectNode> got = new CopyOnWriteArrayList<>();
         new WatchHandler(c.store, timers, 60_000).start(c.def("", "configmaps"), "default",
                 new ResourceHandler.Query(Map.of("watch", "1", "resourceVersion", String.valueOf(from))), "application/json",
-                new WatchHandler.Sink() {
-                    public void send(WatchEvent event) {
-                        got.add(event.node());
-                    }
-
-                    public void end() {
-                    }
-
-                    public boolean congested() {
-                        return false;
-                    }
-
-                    public void onClose(Runnable r) {
-                    }
-                });
+                CollectingSink.trees(got));
         return got;
     }
 

@@ -69,21 +69,7 @@ class WatchSharedDecodeTest {
         q.put("watch", "1");
         q.put("resourceVersion", String.valueOf(from));
         new WatchHandler(c.store, timers, 60_000).start(c.def("", "configmaps"), "default", new ResourceHandler.Query(q), accept,
-                new WatchHandler.Sink() {
-                    public void send(WatchEvent event) {
-                        got.add(event);
-                    }
-
-                    public void end() {
-                    }
-
-                    public boolean congested() {
-                        return false;
-                    }
-
-                    public void onClose(Runnable r) {
-                    }
-                });
+                CollectingSink.events(got));
         return got;
     }
 
