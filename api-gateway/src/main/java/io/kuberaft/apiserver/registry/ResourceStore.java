@@ -45,6 +45,8 @@ public final class ResourceStore {
     private static final long TIMEOUT_S = 30;
     /** The request header that carries a leader-only client's term (ARCHITECTURE.md decision 5). */
     public static final String FENCE_HEADER = "X-Kuberaft-Fence-Term";
+    /** The filter of a list without selectors: {@link #list} then reads only as many keys as the page holds. */
+    public static final Predicate<ObjectNode> EVERYTHING = o -> true;
     private final WatchableKvStore kv;
     private final WatchDecodes decodes = new WatchDecodes();
     /**
@@ -240,7 +242,9 @@ public final class ResourceStore {
             rev = c.revision();
         }
         List<ObjectNode> items = new java.util.ArrayList<>();
-        long chunk = limit > 0 ? Math.max(limit, 500) : 0;
+        // Without a selector every key read is an item: read no more than the page. With one, read ahead, as most
+        // keys may not match.
+        long chunk = limit > 0 ? (filter == EVERYTHING ? limit : Math.max(limit, 500)) : 0;
         while (true) {
             RangeRequest.Builder rq = RangeRequest.newBuilder().setKey(start).setRangeEnd(end).setRevision(rev);
             if (chunk > 0) {
