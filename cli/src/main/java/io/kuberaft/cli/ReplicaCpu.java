@@ -36,7 +36,7 @@ record ReplicaCpu(long nanos, long ticks, List<Long> rssKb) {
     /** CPU used between this sample and {@code later}, in % of one core (CLK_TCK 100). */
     double cpuPercent(ReplicaCpu later) {
         double secs = (later.nanos - nanos) / 1e9;
-        return secs <= 0 ? 0 : (later.ticks - ticks) / 100.0 / secs * 100;
+        return secs <= 0 ? 0 : cpuSeconds(later) / secs * 100;
     }
 
     String rssMiB() {

@@ -209,9 +209,6 @@ public final class ResourceHandler {
                 throw StatusException.badRequest("field label not supported: " + t.field());
             }
         }
-        if (ls.isEverything() && fs.isEverything()) {
-            return ResourceStore.EVERYTHING;
-        }
         LabelSelector labels = ls;
         FieldSelector fields = fs;
         return o -> (labels.isEverything() || labels.matches(Objects.labels(o)))

@@ -45,8 +45,6 @@ public final class ResourceStore {
     private static final long TIMEOUT_S = 30;
     /** The request header that carries a leader-only client's term (ARCHITECTURE.md decision 5). */
     public static final String FENCE_HEADER = "X-Kuberaft-Fence-Term";
-    /** The filter of a list without selectors: {@link #list} then reads only as many keys as the page holds. */
-    public static final Predicate<ObjectNode> EVERYTHING = o -> true;
     private final WatchableKvStore kv;
     private final WatchDecodes decodes = new WatchDecodes();
     /**
@@ -242,9 +240,9 @@ public final class ResourceStore {
             rev = c.revision();
         }
         List<ObjectNode> items = new java.util.ArrayList<>();
-        // Without a selector every key read is an item: read no more than the page. With one, read ahead, as most
-        // keys may not match.
-        long chunk = limit > 0 ? (filter == EVERYTHING ? limit : Math.max(limit, 500)) : 0;
+        // First the page's worth of keys (without a selector each is an item); when a selector leaves the page short,
+        // read on in growing chunks, up to 500 keys at a time.
+        long chunk = limit;
         while (true) {
             RangeRequest.Builder rq = RangeRequest.newBuilder().setKey(start).setRangeEnd(end).setRevision(rev);
             if (chunk > 0) {
@@ -275,6 +273,7 @@ public final class ResourceStore {
                 return new Page(items, rev, null, 0);
             }
             start = last.getKey().concat(ByteString.copyFrom(new byte[] {0}));
+            chunk = Math.min(chunk * 2, Math.max(limit, 500));
         }
     }
 

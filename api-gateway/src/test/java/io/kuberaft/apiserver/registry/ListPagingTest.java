@@ -25,7 +25,7 @@ class ListPagingTest {
                 c.create("", "configmaps", "default", "metadata: {name: cm" + (char) ('a' + i) + ", labels: {odd: '" + (i % 2 == 1) + "'}}");
             }
             ResourceDefinition def = c.def("", "configmaps");
-            List<String> all = pages(c, def, ResourceStore.EVERYTHING, 10, List.of(15L, 5L, 0L));
+            List<String> all = pages(c, def, o -> true, 10, List.of(15L, 5L, 0L));
             assertThat(all).hasSize(25).doesNotHaveDuplicates().isSorted();
             List<String> odd = pages(c, def, o -> "true".equals(Objects.labels(o).get("odd")), 5, null);
             assertThat(odd).hasSize(12).doesNotHaveDuplicates().isSorted().allMatch(n -> (n.charAt(2) - 'a') % 2 == 1);
