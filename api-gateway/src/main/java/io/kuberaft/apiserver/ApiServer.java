@@ -82,9 +82,9 @@ public final class ApiServer implements AutoCloseable {
      */
     public record Options(String host, int port, Path tlsCert, Path tlsKey, Path clientCa, Map<String, UserInfo> tokens,
                           long bookmarkIntervalMs, Path kubeletClientCert, Path kubeletClientKey,
-                          Path serviceAccountKey, Path serviceAccountSigningKey, String serviceAccountIssuer) {
+                          Path serviceAccountKey, Path serviceAccountSigningKey, String serviceAccountIssuer, String loopbackToken) {
         public Options(String host, int port, Path tlsCert, Path tlsKey, Path clientCa, Map<String, UserInfo> tokens, long bookmarkIntervalMs) {
-            this(host, port, tlsCert, tlsKey, clientCa, tokens, bookmarkIntervalMs, null, null, null, null, null);
+            this(host, port, tlsCert, tlsKey, clientCa, tokens, bookmarkIntervalMs, null, null, null, null, null, null);
         }
 
         public static Options plain(String host, int port) {
@@ -93,23 +93,35 @@ public final class ApiServer implements AutoCloseable {
 
         public Options withBookmarkInterval(long ms) {
             return new Options(host, port, tlsCert, tlsKey, clientCa, tokens, ms, kubeletClientCert, kubeletClientKey,
-                    serviceAccountKey, serviceAccountSigningKey, serviceAccountIssuer);
+                    serviceAccountKey, serviceAccountSigningKey, serviceAccountIssuer, loopbackToken);
         }
 
         /** The client certificate the API server presents to node agents (logs, exec), as kube-apiserver's --kubelet-client-certificate. */
         public Options withKubeletClient(Path cert, Path key) {
             return new Options(host, port, tlsCert, tlsKey, clientCa, tokens, bookmarkIntervalMs, cert, key,
-                    serviceAccountKey, serviceAccountSigningKey, serviceAccountIssuer);
+                    serviceAccountKey, serviceAccountSigningKey, serviceAccountIssuer, loopbackToken);
         }
 
         public Options withServiceAccountKeys(Path publicKey, Path signingKey, String issuer) {
             return new Options(host, port, tlsCert, tlsKey, clientCa, tokens, bookmarkIntervalMs, kubeletClientCert, kubeletClientKey,
-                    publicKey, signingKey, issuer);
+                    publicKey, signingKey, issuer, loopbackToken);
+        }
+
+        /**
+         * The token of this process's own controllers (one of {@code tokens}). With TLS on, the server also listens in plain
+         * HTTP on a loopback port that serves this token only ({@link #loopbackUrl()}): the leader's controllers exchange
+         * every watch event and write with their own replica, and TLS on that path cost a sixth of the leader's CPU.
+         */
+        public Options withLoopbackToken(String token) {
+            return new Options(host, port, tlsCert, tlsKey, clientCa, tokens, bookmarkIntervalMs, kubeletClientCert, kubeletClientKey,
+                    serviceAccountKey, serviceAccountSigningKey, serviceAccountIssuer, token);
         }
     }
 
     private final Vertx vertx;
     private final HttpServer server;
+    /** Plain HTTP on loopback for this process's controllers only; null without TLS or a loopback token. */
+    private final HttpServer loopback;
     private final ResourceRegistry registry;
     private final ResourceHandler resources;
     private final WatchHandler watches;
@@ -221,12 +233,29 @@ public final class ApiServer implements AutoCloseable {
             sendError(ctx, e);
         });
         this.server = vertx.createHttpServer(ho).requestHandler(router);
+        if (options.tlsCert() != null && options.loopbackToken() != null && !options.loopbackToken().isEmpty()) {
+            String bearer = "Bearer " + options.loopbackToken();
+            HttpServerOptions lo = new HttpServerOptions(ho).setSsl(false).setClientAuth(ClientAuth.NONE).setHost("127.0.0.1").setPort(0);
+            this.loopback = vertx.createHttpServer(lo).requestHandler(req -> {
+                if (bearer.equals(req.getHeader("Authorization"))) {
+                    router.handle(req);
+                } else {
+                    req.response().setStatusCode(401).putHeader("Content-Type", MediaTypes.JSON).end(Buffer.buffer(MediaTypes.encode(
+                            new StatusException(401, "Unauthorized", "this port serves the replica's own controllers only").toStatus(), false)));
+                }
+            });
+        } else {
+            this.loopback = null;
+        }
     }
 
     public static ApiServer start(Options options, WatchableKvStore kv, ClusterView view, MeterRegistry meters,
                                   Supplier<String> metricsText) {
         ApiServer s = new ApiServer(options, kv, view, meters, metricsText);
         s.server.listen().toCompletionStage().toCompletableFuture().join();
+        if (s.loopback != null) {
+            s.loopback.listen().toCompletionStage().toCompletableFuture().join();
+        }
         var kubernetesService = new io.kuberaft.apiserver.admission.KubernetesServiceController(s.generic, s.lookup, view.replicaId(),
                 advertiseAddress(options.host()), s.port(), java.time.Clock.systemUTC());
         s.timers.scheduleWithFixedDelay(kubernetesService::run, 1_000,
@@ -255,6 +284,15 @@ public final class ApiServer implements AutoCloseable {
 
     public int port() {
         return server.actualPort();
+    }
+
+    /** Where this process's controllers reach the API: the loopback listener when there is one, else the main one. */
+    public String loopbackUrl() {
+        if (loopback != null) {
+            return "http://127.0.0.1:" + loopback.actualPort();
+        }
+        String host = options.host().equals("0.0.0.0") || options.host().equals("::") ? "127.0.0.1" : options.host();
+        return (options.tlsCert() != null ? "https://" : "http://") + host + ":" + port();
     }
 
     public ResourceRegistry registry() {
@@ -711,6 +749,9 @@ public final class ApiServer implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         server.close().toCompletionStage().toCompletableFuture().orTimeout(5, TimeUnit.SECONDS).exceptionally(t -> null).join();
+        if (loopback != null) {
+            loopback.close().toCompletionStage().toCompletableFuture().orTimeout(5, TimeUnit.SECONDS).exceptionally(t -> null).join();
+        }
         vertx.close().toCompletionStage().toCompletableFuture().orTimeout(5, TimeUnit.SECONDS).exceptionally(t -> null).join();
     }
 }

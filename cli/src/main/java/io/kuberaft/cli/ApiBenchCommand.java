@@ -98,6 +98,8 @@ public final class ApiBenchCommand implements Callable<Integer> {
         }
     }
 
+    static final Duration CLEANUP_WAIT = Duration.ofMinutes(5);
+
     private int measure(Path clusterDir, ClusterFile f) throws Exception {
         Pki pki = new Pki(clusterDir);
         SSLContext ssl = sslContext(pki.caCert());
@@ -302,11 +304,28 @@ public final class ApiBenchCommand implements Callable<Integer> {
         System.out.println("kuberaft bench api: wrote " + json.toAbsolutePath());
     }
 
-    /** Deletes the bench namespace (the namespace controller removes what is in it); best effort. */
+    /**
+     * Deletes the bench namespace and waits (up to {@link #CLEANUP_WAIT}) until the namespace controller has removed
+     * everything in it: a benchmark started meanwhile would measure that deletion too. Best effort.
+     */
     private static void cleanup(ApiLoad.Config c, URI lb, String token, SSLContext ssl, String ns) {
+        HttpClient http = HttpClient.newBuilder().sslContext(ssl).build();
+        HttpRequest.Builder req = HttpRequest.newBuilder(lb.resolve("/api/v1/namespaces/" + ns)).header("Authorization", "Bearer " + token)
+                .timeout(Duration.ofSeconds(10));
+        long start = System.nanoTime();
         try {
-            HttpClient.newBuilder().sslContext(ssl).build().send(HttpRequest.newBuilder(lb.resolve("/api/v1/namespaces/" + ns))
-                    .header("Authorization", "Bearer " + token).timeout(Duration.ofSeconds(10)).DELETE().build(), HttpResponse.BodyHandlers.discarding());
+            http.send(req.copy().DELETE().build(), HttpResponse.BodyHandlers.discarding());
+            long deadline = start + CLEANUP_WAIT.toNanos();
+            while (System.nanoTime() < deadline) {
+                if (http.send(req.copy().GET().build(), HttpResponse.BodyHandlers.discarding()).statusCode() == 404) {
+                    System.out.printf(Locale.ROOT, "  namespace %s and its contents deleted in %.1f s%n", ns, (System.nanoTime() - start) / 1e9);
+                    return;
+                }
+                Thread.sleep(500);
+            }
+            System.out.println("  namespace " + ns + " still terminating after " + CLEANUP_WAIT.toSeconds() + " s; not waiting longer");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         } catch (Exception e) {
             System.out.println("  (could not delete namespace " + ns + ": " + e + ")");
         }

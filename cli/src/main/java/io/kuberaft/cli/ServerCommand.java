@@ -193,6 +193,7 @@ public final class ServerCommand implements Callable<Integer> {
         if (apiPort > 0) {
             Map<String, io.kuberaft.apiserver.auth.UserInfo> tokens = new HashMap<>(TokenFile.read(tokenFile));
             String controllerToken = "";
+            java.util.concurrent.atomic.AtomicReference<String> controllersApiUrl = new java.util.concurrent.atomic.AtomicReference<>();
             if (!tokens.isEmpty() || clientCa != null || serviceAccountKey != null) {
                 // The controllers' own credential: made at start, known only to this process.
                 controllerToken = UUID.randomUUID().toString();
@@ -201,7 +202,6 @@ public final class ServerCommand implements Callable<Integer> {
                         List.of(io.kuberaft.apiserver.auth.UserInfo.MASTERS), Map.of()));
             }
             if (controllers) {
-                String loopback = host.equals("0.0.0.0") || host.equals("::") ? "127.0.0.1" : host;
                 ControllerOptions options = ControllerOptions.defaults()
                         .withNodeMonitor(nodeMonitorPeriod, nodeMonitorGracePeriod)
                         .withNodeStartupGracePeriod(nodeStartupGracePeriod)
@@ -219,8 +219,7 @@ public final class ServerCommand implements Callable<Integer> {
                     // published to every namespace as kube-root-ca.crt (the cluster CA, as kube-controller-manager's --root-ca-file)
                     options = options.withRootCaPem(java.nio.file.Files.readString(clientCa));
                 }
-                manager = ControllerManager.standard((tlsCert != null ? "https://" : "http://") + loopback + ":" + apiPort,
-                        controllerToken, options);
+                manager = ControllerManager.standard(controllersApiUrl::get, controllerToken, options);
                 ControllerManager m = manager;
                 // Registered before the API listens: a replica that leads at once must not miss its term.
                 replica.addLeadershipListener(new LeadershipListener() {
@@ -237,8 +236,10 @@ public final class ServerCommand implements Callable<Integer> {
             }
             ApiServer.Options o = new ApiServer.Options(host, apiPort, tlsCert, tlsKey, clientCa, tokens, watchBookmarkInterval.toMillis())
                     .withKubeletClient(kubeletClientCert, kubeletClientKey)
-                    .withServiceAccountKeys(serviceAccountKey, serviceAccountSigningKey, serviceAccountIssuer);
+                    .withServiceAccountKeys(serviceAccountKey, serviceAccountSigningKey, serviceAccountIssuer)
+                    .withLoopbackToken(controllerToken);
             api = ApiServer.start(o, replica.store(), replica.clusterView(), registry, registry::scrape);
+            controllersApiUrl.set(api.loopbackUrl());
         }
         ApiServer apiServer = api;
         ControllerManager controllerManager = manager;

@@ -18,7 +18,8 @@ import java.util.function.Supplier;
  */
 public final class ControllerManager implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ControllerManager.class);
-    private final String apiUrl;
+    /** Where the controllers reach the API; null until it listens (a replica may lead before its API is up). */
+    private final Supplier<String> apiUrl;
     private final String token;
     private final ControllerOptions options;
     private final Clock clock;
@@ -37,6 +38,11 @@ public final class ControllerManager implements AutoCloseable {
     static final long RETRY_MAX_MS = 30_000;
 
     public ControllerManager(String apiUrl, String token, ControllerOptions options, Clock clock, List<Supplier<Controller>> controllers) {
+        this(() -> apiUrl, token, options, clock, controllers);
+    }
+
+    public ControllerManager(Supplier<String> apiUrl, String token, ControllerOptions options, Clock clock,
+                             List<Supplier<Controller>> controllers) {
         this.apiUrl = apiUrl;
         this.token = token;
         this.options = options;
@@ -46,6 +52,10 @@ public final class ControllerManager implements AutoCloseable {
 
     /** The manager with every built-in controller. */
     public static ControllerManager standard(String apiUrl, String token, ControllerOptions options) {
+        return standard(() -> apiUrl, token, options);
+    }
+
+    public static ControllerManager standard(Supplier<String> apiUrl, String token, ControllerOptions options) {
         return new ControllerManager(apiUrl, token, options, Clock.systemUTC(), Controllers.all());
     }
 
@@ -62,7 +72,11 @@ public final class ControllerManager implements AutoCloseable {
                 LOG.info("leader in term {}: starting controllers", term);
                 LeaderSession s = null;
                 try {
-                    s = new LeaderSession(term, apiUrl, token, options, clock, controllers);
+                    String url = apiUrl.get();
+                    if (url == null) {
+                        throw new IllegalStateException("the API server is not listening yet");
+                    }
+                    s = new LeaderSession(term, url, token, options, clock, controllers);
                     session = s;
                     s.run();
                     return;
