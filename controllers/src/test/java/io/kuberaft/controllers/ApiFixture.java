@@ -27,6 +27,7 @@ public final class ApiFixture implements AutoCloseable {
     private final ApiServer server;
     private final KubernetesClient admin;
     private final ControllerManager manager;
+    private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
 
     public ApiFixture(Path tmp, ControllerOptions options, List<Supplier<Controller>> controllers) {
         this(tmp, options, Clock.systemUTC(), controllers);
@@ -36,7 +37,7 @@ public final class ApiFixture implements AutoCloseable {
     public ApiFixture(Path tmp, ControllerOptions options, Clock clock, List<Supplier<Controller>> controllers) {
         this.store = new LocalKvStore(tmp.resolve("store"));
         this.server = ApiServer.start(ApiServer.Options.plain("127.0.0.1", 0), store, ClusterView.standalone("m1", () -> 1),
-                new SimpleMeterRegistry(), () -> "");
+                meters, () -> "");
         this.admin = LeaderSession.client(url(), "", 0);
         this.manager = new ControllerManager(url(), "", options, clock, controllers);
         manager.onLeaderReady(1);
@@ -48,6 +49,11 @@ public final class ApiFixture implements AutoCloseable {
 
     public KubernetesClient client() {
         return admin;
+    }
+
+    /** The API server's metrics ({@code apiserver_request_total} …): which requests the controllers made. */
+    public SimpleMeterRegistry meters() {
+        return meters;
     }
 
     public LocalKvStore store() {

@@ -186,9 +186,14 @@ public final class Scheduler implements Controller {
             @Override
             public void onDelete(Pod p, boolean unknown) {
                 String key = Keys.of(p);
+                // upstream's AssignedPodDelete: only a pod that held a node's resources frees anything
+                boolean assigned = cache.isAssumedOrBound(key) || (p.getSpec() != null && p.getSpec().getNodeName() != null
+                        && !p.getSpec().getNodeName().isEmpty());
                 cache.removePod(key);
                 dequeue(key);
-                clusterChanged();
+                if (assigned) {
+                    clusterChanged();
+                }
             }
         });
         queue.addAfter(FLUSH, flushPeriodMs());

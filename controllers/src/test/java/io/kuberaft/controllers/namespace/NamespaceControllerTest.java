@@ -69,6 +69,26 @@ class NamespaceControllerTest {
         assertThat(k.configMaps().inNamespace("default").withName("keep").get()).isNotNull();
     }
 
+    /** As upstream's namespace deleter: one deletecollection per resource, not one delete request per object. */
+    @Test
+    void theContentGoesWithOneDeleteCollectionPerResource() {
+        k.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("bulk").endMetadata().build()).create();
+        for (int i = 0; i < 40; i++) {
+            k.configMaps().inNamespace("bulk").resource(new ConfigMapBuilder().withNewMetadata().withName("cm-" + i).endMetadata()
+                    .addToData("i", String.valueOf(i)).build()).create();
+        }
+        k.namespaces().withName("bulk").delete();
+        await(Duration.ofSeconds(30), "namespace bulk gone", () -> k.namespaces().withName("bulk").get() == null);
+
+        assertThat(requests("DELETECOLLECTION", "configmaps")).isGreaterThanOrEqualTo(1).isLessThan(5);
+        assertThat(requests("DELETE", "configmaps")).isZero();
+    }
+
+    private double requests(String verb, String resource) {
+        return api.meters().find("apiserver_request_total").tags("verb", verb, "resource", resource).counters().stream()
+                .mapToDouble(io.micrometer.core.instrument.Counter::count).sum();
+    }
+
     @Test
     void aNamespaceWaitsForContentWithFinalizersAndSaysSo() {
         k.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("slow").endMetadata().build()).create();

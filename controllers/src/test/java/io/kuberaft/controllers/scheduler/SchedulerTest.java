@@ -268,6 +268,27 @@ class SchedulerTest {
         assertThat(Duration.ofNanos(System.nanoTime() - added)).isLessThan(Duration.ofSeconds(3));
     }
 
+    /**
+     * upstream moves the unschedulable pods on an assigned pod's deletion only (AssignedPodDelete): deleting a pending pod
+     * frees nothing, and deleting a namespace of pending pods must not retry every remaining one per deletion.
+     */
+    @Test
+    void deletingAPendingPodDoesNotRetryTheOtherUnschedulablePods() throws InterruptedException {
+        node("small", "1", Map.of(), false);
+        pod("big", "2", Map.of());
+        pod("bigger", "3", Map.of());
+        await(Duration.ofSeconds(10), "both unschedulable", () -> insufficientCpu("big") && insufficientCpu("bigger"));
+        int attempts = failedAttempts("big");
+        k.pods().inNamespace("default").withName("bigger").withGracePeriod(0).delete();
+        await(Duration.ofSeconds(10), "bigger gone", () -> k.pods().inNamespace("default").withName("bigger").get() == null);
+        // a move would have retried it after its 1 s backoff at the latest
+        long end = System.nanoTime() + Duration.ofSeconds(4).toNanos();
+        while (System.nanoTime() < end) {
+            assertThat(failedAttempts("big")).as("attempts after a pending pod's deletion").isEqualTo(attempts);
+            Thread.sleep(250);
+        }
+    }
+
     /** upstream's podMaxInUnschedulablePodsDuration (5 min; 2 s here): an unschedulable pod is tried again at the latest after it. */
     @Test
     void anUnschedulablePodIsTriedAgainAfterTheLongestWait() {
