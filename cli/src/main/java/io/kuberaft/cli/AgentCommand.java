@@ -50,7 +50,7 @@ public final class AgentCommand implements Callable<Integer> {
     @Option(names = "--register-with-taints", description = "Taints to register with: key[=value]:Effect,...")
     String taints;
 
-    @Option(names = "--capacity", defaultValue = "cpu=4,memory=8Gi,pods=110", description = "Node capacity (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--capacity", defaultValue = "cpu=4,ephemeral-storage=100Gi,memory=8Gi,pods=110", description = "Node capacity (default: ${DEFAULT-VALUE}).")
     String capacity;
 
     @Option(names = "--node-ip", defaultValue = "127.0.0.1", description = "InternalIP of the node(s); the agent API listens here (default: ${DEFAULT-VALUE}).")

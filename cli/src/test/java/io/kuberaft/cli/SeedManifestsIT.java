@@ -462,11 +462,22 @@ class SeedManifestsIT {
     @Order(4)
     @Timeout(value = 240, unit = TimeUnit.SECONDS)
     void theSeedsPodsRunOnTwoSimulatedNodes() throws Exception {
+        // The seeds' volume pods again, in a namespace of their own (in default the seed ReplicaSet app-server adopts and
+        // removes app=node pods, as upstream); the tutorial makes pod-with-secret-file's Secret from a directory.
+        ok("create", "namespace", "seed-files");
+        Path secretDir = Files.createDirectories(tmp.resolve("secret-file"));
+        Files.writeString(secretDir.resolve("app.properties"), "app.user = admin\n");
+        ok("create", "secret", "generic", "secret-file", "-n", "seed-files", "--from-file", secretDir.toString());
+        for (String seed : List.of("000_7033_Pod.yaml", "000_7335_Pod.yaml")) {
+            ok("apply", "-n", "seed-files", "-f", seedDir().resolve(seed).toString());
+        }
         Result up = kuberaft("up", "--dir", dir.toString(), "--agents", "2");
         assertThat(up.code()).as(up.out()).isZero();
-        String jsonpath = "{range .items[*]}{.metadata.namespace}/{.metadata.name} {.metadata.deletionTimestamp} {.status.phase} "
-                + "{.status.conditions[?(@.type==\"Ready\")].status} {.status.conditions[?(@.type==\"PodScheduled\")].reason} "
-                + "{.spec.schedulerName} {.status.containerStatuses[*].state.waiting.reason}{\"\\n\"}{end}";
+        // fields separated by '|': the scheduler's message and the waiting reasons (one per container) contain spaces
+        String jsonpath = "{range .items[*]}{.metadata.namespace}/{.metadata.name}|{.metadata.deletionTimestamp}|{.status.phase}|"
+                + "{.status.conditions[?(@.type==\"Ready\")].status}|{.status.conditions[?(@.type==\"PodScheduled\")].reason}|"
+                + "{.spec.schedulerName}|{.status.containerStatuses[*].state.waiting.reason}|"
+                + "{.status.conditions[?(@.type==\"PodScheduled\")].message}{\"\\n\"}{end}";
         List<String> stuck = new ArrayList<>();
         try {
             await("every seed pod Running and Ready, Succeeded, or unschedulable", 150_000, () -> {
@@ -477,13 +488,14 @@ class SeedManifestsIT {
                     return false; // an answer that lists nothing proves nothing
                 }
                 for (String line : pods.out().lines().toList()) {
-                    String[] f = line.split(" ", -1);
-                    if (f.length < 7) {
+                    String[] f = line.split("\\|", -1);
+                    if (f.length < 8) {
                         continue;
                     }
                     boolean done = !f[1].isEmpty() // being deleted (a namespace of the session)
                             || (f[2].equals("Running") && f[3].equals("True")) || f[2].equals("Succeeded")
-                            || (f[2].equals("Pending") && f[4].equals("Unschedulable"))
+                            // unschedulable on the two nodes (not from before they joined: "no nodes available")
+                            || (f[2].equals("Pending") && f[4].equals("Unschedulable") && f[7].startsWith("0/2 nodes are available"))
                             // a pod for a scheduler that does not run here waits, untouched, as upstream
                             || (f[2].equals("Pending") && !f[5].equals("default-scheduler"));
                     if (!done) {
@@ -493,10 +505,17 @@ class SeedManifestsIT {
                 return stuck.isEmpty();
             });
         } catch (AssertionError e) {
-            throw new AssertionError(e.getMessage() + "; pods not there yet (ns/name deletion phase ready scheduled scheduler waiting):\n"
+            throw new AssertionError(e.getMessage() + "; pods not there yet (ns/name|deletion|phase|ready|scheduled|scheduler|waiting|message):\n"
                     + String.join("\n", stuck) + "\n" + ok("get", "pods", "-A", "-o", "wide"), e);
         }
         System.out.println("SeedManifestsIT: seed pods on two simulated nodes:\n" + ok("get", "pods", "-A", "-o", "wide"));
+        // what the tutorials then look at in their pods: the volumes' files, through kubectl exec on simulated nodes
+        assertThat(ok("exec", "-n", "seed-files", "pod-with-downward-volume", "--", "cat", "/env/labels"))
+                .isEqualTo("app=\"node\"\nversion=\"1.0.0\"\n");
+        assertThat(ok("exec", "-n", "seed-files", "pod-with-secret-file", "--", "cat", "/etc/app.properties")).isEqualTo("app.user = admin\n");
+        Result image = kubectl("exec", "-n", "seed-files", "pod-with-secret-file", "--", "cat", "/app/index.js");
+        assertThat(image.code()).as(image.out()).isEqualTo(1);
+        assertThat(image.out()).contains("cat: /app/index.js: not simulated", "command terminated with exit code 1");
 
         // The tutorials' one-shot pod: kubectl attaches to it (or reads its log once it has ended), prints what it said,
         // deletes it and exits with its exit code.

@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.kuberaft.nodeagent.runtime.CannotStartException;
 import io.kuberaft.nodeagent.runtime.ContainerRuntime;
 import io.kuberaft.nodeagent.runtime.RuntimeContainer;
+import io.kuberaft.nodeagent.runtime.TerminalSize;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
@@ -53,6 +54,8 @@ final class AgentApiServer implements AutoCloseable {
     static final List<String> PROTOCOLS = List.of("v5.channel.k8s.io", "v4.channel.k8s.io", PortForwardSession.PROTOCOL);
     /** Marks the agent's own answers on the pod proxy (the API server's ProxySubresource reads it). */
     static final String AGENT_ERROR_HEADER = "X-Kuberaft-Agent-Error";
+    /** How long an exec with a TTY waits for the client's terminal size before it starts on 80x24 (kubectl sends it at once). */
+    static final long TERMINAL_SIZE_WAIT_MS = 1000;
     /** Hop-by-hop headers (RFC 7230 6.1): not forwarded by the pod proxy. */
     private static final java.util.Set<String> HOP_BY_HOP = java.util.Set.of("connection", "keep-alive", "proxy-authenticate",
             "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade", "host");
@@ -432,15 +435,22 @@ final class AgentApiServer implements AutoCloseable {
             return;
         }
         req.toWebSocket().onSuccess(ws -> {
-            Process p;
-            try {
-                p = agent.runtime().startExec(rc.get(), command, tty);
-            } catch (CannotStartException e) {
-                ExecSession.fail(ws, "error executing command in container: " + e.getMessage());
-                return;
+            java.util.function.BiConsumer<TerminalSize, List<Buffer>> start = (size, early) -> {
+                Process p;
+                try {
+                    p = agent.runtime().startExec(rc.get(), command, size);
+                } catch (CannotStartException e) {
+                    ExecSession.fail(ws, "error executing command in container: " + e.getMessage());
+                    return;
+                }
+                LOG.info("event=exec-started pod={}/{} container={} command={} pid={} tty={}", ns, pod, container, command, p.pid(), size);
+                new ExecSession(ws, p, command, stdin, stdout, stderr, tty).start(early);
+            };
+            if (tty) {
+                ExecSession.awaitTerminalSize(ws, vertx, TERMINAL_SIZE_WAIT_MS, start);
+            } else {
+                start.accept(null, List.of());
             }
-            LOG.info("event=exec-started pod={}/{} container={} command={} pid={}", ns, pod, container, command, p.pid());
-            new ExecSession(ws, p, command, stdin, stdout, stderr, tty).start();
         }).onFailure(t -> LOG.info("event=exec-upgrade-failed pod={}/{} error={}", ns, pod, t.toString()));
     }
 

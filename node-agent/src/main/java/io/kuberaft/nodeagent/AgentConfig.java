@@ -53,7 +53,7 @@ public record AgentConfig(List<String> nodeNames, String runtime, Map<String, St
 
     /** Upstream defaults, for {@code nodes} nodes named after {@code name}. */
     public static AgentConfig defaults(String name, int nodes, String runtime, Path rootDir) {
-        return new AgentConfig(nodeNames(name, nodes), runtime, Map.of(), List.of(), Flags.capacity("cpu=4,memory=8Gi,pods=110"),
+        return new AgentConfig(nodeNames(name, nodes), runtime, Map.of(), List.of(), Flags.capacity("cpu=4,ephemeral-storage=100Gi,memory=8Gi,pods=110"),
                 "127.0.0.1", 10250, rootDir, null, Duration.ofSeconds(10), 40, Duration.ofMinutes(5),
                 Duration.ofMillis(200), Duration.ofSeconds(10), Duration.ofMinutes(5), Duration.ofSeconds(2), null,
                 null, true, 0, CONTAINER_LOG_MAX_BYTES, CONTAINER_LOG_MAX_FILES);

@@ -3,6 +3,7 @@ package io.kuberaft.nodeagent;
 import io.kuberaft.nodeagent.runtime.ContainerRuntime;
 import io.kuberaft.nodeagent.runtime.CriLog;
 import io.kuberaft.nodeagent.runtime.RuntimeContainer;
+import io.kuberaft.nodeagent.runtime.TerminalSize;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
 import org.slf4j.Logger;
@@ -20,8 +21,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * on, stdout on channel 1 and stderr on channel 2 (read from the runtime's log, so the simulated runtime attaches
  * too: its containers write nothing after their start), until the container ends (a Success status on channel 3)
  * or the client goes. With {@code -i} what the client sends on channel 0 goes to the container's stdin when its spec
- * asks for one ({@code stdin: true}; the process runtime keeps a pipe) and is dropped otherwise; with {@code stdinOnce}
- * the container's stdin is closed when the client closes its stdin (v5's close signal) or goes, as upstream.
+ * asks for one ({@code stdin: true}; the process runtime keeps a pipe, or the terminal of a container with {@code tty:
+ * true}) and is dropped otherwise; with {@code stdinOnce} the container's stdin is closed when the client closes its
+ * stdin (v5's close signal) or goes, as upstream. Resizes (channel 4) go to the container's terminal, if it has one.
  */
 final class AttachSession {
     private static final Logger LOG = LoggerFactory.getLogger(AttachSession.class);
@@ -57,11 +59,15 @@ final class AttachSession {
         long start = runtime.logStart(container);
         long from = runtime.log(container, start).map(c -> c.next(LogRequest.consumed(c.bytes()))).orElse(start);
         ws.binaryMessageHandler(m -> {
-            if (m.length() == 0 || stdin == null) {
-                return; // no stdin to feed; resizes (4): no terminal
+            if (m.length() == 0) {
+                return;
             }
             byte channel = m.getByte(0);
-            if (channel == ExecSession.STDIN) {
+            if (channel == ExecSession.RESIZE) {
+                TerminalSize.parse(m.getBytes(1, m.length())).ifPresent(size -> runtime.resize(container, size));
+            } else if (stdin == null) {
+                return; // no stdin to feed
+            } else if (channel == ExecSession.STDIN) {
                 byte[] data = m.getBytes(1, m.length());
                 input.execute(() -> {
                     try {

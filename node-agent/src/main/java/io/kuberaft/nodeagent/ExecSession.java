@@ -1,6 +1,9 @@
 package io.kuberaft.nodeagent;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.kuberaft.nodeagent.runtime.TerminalProcess;
+import io.kuberaft.nodeagent.runtime.TerminalSize;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
 import org.slf4j.Logger;
@@ -10,10 +13,15 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 
 /**
  * One {@code kubectl exec} over the Kubernetes channel protocol ({@code v4.channel.k8s.io}/{@code v5.channel.k8s.io}):
@@ -52,31 +60,41 @@ final class ExecSession {
         this.tty = tty;
     }
 
-    void start() {
+    /**
+     * With a TTY the command must start on a terminal of the client's size (a shell reads it when it starts): kubectl
+     * sends its size as soon as the stream is open, so {@code start} runs once that first resize message is in, or
+     * after {@code waitMs} with {@link TerminalSize#DEFAULT}; what came before it (input typed ahead) is handed on.
+     */
+    static void awaitTerminalSize(ServerWebSocket ws, Vertx vertx, long waitMs, BiConsumer<TerminalSize, List<Buffer>> start) {
+        List<Buffer> early = new ArrayList<>();
+        AtomicBoolean started = new AtomicBoolean();
+        long[] timer = new long[1];
+        Consumer<TerminalSize> go = size -> {
+            if (started.compareAndSet(false, true)) {
+                vertx.cancelTimer(timer[0]);
+                start.accept(size, early);
+            }
+        };
+        timer[0] = vertx.setTimer(waitMs, id -> go.accept(TerminalSize.DEFAULT));
+        ws.binaryMessageHandler(msg -> {
+            Optional<TerminalSize> size = msg.length() > 1 && msg.getByte(0) == RESIZE
+                    ? TerminalSize.parse(msg.getBytes(1, msg.length())) : Optional.empty();
+            if (size.isPresent()) {
+                go.accept(size.get());
+            } else if (!started.get()) {
+                early.add(msg);
+            }
+        });
+    }
+
+    /** Serves the stream; {@code early}: messages the client sent before the process started. */
+    void start(List<Buffer> early) {
         OutputStream in = process.getOutputStream();
         if (!stdin) {
             closeQuietly(in);
         }
-        ws.binaryMessageHandler(msg -> {
-            if (msg.length() == 0) {
-                return;
-            }
-            byte channel = msg.getByte(0);
-            if (channel == STDIN && stdin) {
-                byte[] data = msg.getBytes(1, msg.length());
-                input.execute(() -> {
-                    try {
-                        in.write(data);
-                        in.flush();
-                    } catch (IOException e) {
-                        LOG.debug("event=exec-stdin-closed error={}", e.toString());
-                    }
-                });
-            } else if (channel == CLOSE && msg.length() >= 2 && msg.getByte(1) == STDIN) {
-                input.execute(() -> closeQuietly(in));
-            }
-            // RESIZE: the process runtime has no terminal to resize.
-        });
+        early.forEach(msg -> onMessage(msg, in));
+        ws.binaryMessageHandler(msg -> onMessage(msg, in));
         ws.closeHandler(v -> {
             input.shutdown();
             if (process.isAlive()) {
@@ -100,6 +118,28 @@ final class ExecSession {
         }, "exec-wait-" + process.pid());
         waiter.setDaemon(true);
         waiter.start();
+    }
+
+    private void onMessage(Buffer msg, OutputStream in) {
+        if (msg.length() == 0) {
+            return;
+        }
+        byte channel = msg.getByte(0);
+        if (channel == STDIN && stdin) {
+            byte[] data = msg.getBytes(1, msg.length());
+            input.execute(() -> {
+                try {
+                    in.write(data);
+                    in.flush();
+                } catch (IOException e) {
+                    LOG.debug("event=exec-stdin-closed error={}", e.toString());
+                }
+            });
+        } else if (channel == CLOSE && msg.length() >= 2 && msg.getByte(1) == STDIN) {
+            input.execute(() -> closeQuietly(in));
+        } else if (channel == RESIZE && process instanceof TerminalProcess terminal) {
+            TerminalSize.parse(msg.getBytes(1, msg.length())).ifPresent(terminal::resize);
+        }
     }
 
     private void pump(InputStream from, byte channel, boolean wanted, CountDownLatch done) {

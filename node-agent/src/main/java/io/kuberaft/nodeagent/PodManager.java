@@ -381,9 +381,10 @@ final class PodManager {
 
     /**
      * ConfigMaps and Secrets the pod references, and its Service env vars (from the agent's Service watch). The process
-     * runtime materialises all of them, tokens and claims; the simulated one only needs what the containers' environment
-     * names (what {@code env} prints, and a missing one stops the start as upstream), and no token, so thousands of
-     * simulated pods cost no API calls.
+     * runtime materialises all of them, tokens and claims; the simulated one needs what the containers' environment
+     * names (what {@code env} prints, and a missing one stops the start as upstream) and the configMap and secret
+     * volumes (what {@code cat} shows), but no token nor projected volume, so pods without such references (most of
+     * thousands of simulated pods) cost no API calls.
      */
     PodContext.Resolved resolve(Pod pod) {
         // Static pods may not reference API objects (as upstream), so they run without an API server.
@@ -419,7 +420,7 @@ final class PodManager {
                 }
             }
         }
-        if (process && pod.getSpec().getVolumes() != null) {
+        if (pod.getSpec().getVolumes() != null) {
             for (Volume v : pod.getSpec().getVolumes()) {
                 if (v.getConfigMap() != null) {
                     cms.add(v.getConfigMap().getName());
@@ -427,7 +428,9 @@ final class PodManager {
                 if (v.getSecret() != null) {
                     secrets.add(v.getSecret().getSecretName());
                 }
-                if (v.getProjected() != null && v.getProjected().getSources() != null) {
+                // the simulated runtime leaves out projected volumes: every pod has one (the ServiceAccount's
+                // kube-api-access, with the kube-root-ca.crt ConfigMap), which would cost a read per simulated pod
+                if (process && v.getProjected() != null && v.getProjected().getSources() != null) {
                     for (VolumeProjection p : v.getProjected().getSources()) {
                         if (p.getConfigMap() != null) {
                             cms.add(p.getConfigMap().getName());

@@ -98,6 +98,8 @@ class SimulatedAgentTest {
                     .containsEntry("kubernetes.io/arch", "amd64").containsEntry("beta.kubernetes.io/os", "linux");
             assertThat(n.getStatus().getCapacity().get("cpu").toString()).isEqualTo("4");
             assertThat(n.getStatus().getCapacity().get("memory").toString()).isEqualTo("8Gi");
+            // as a kubelet reports its root filesystem: pods requesting ephemeral-storage fit
+            assertThat(n.getStatus().getCapacity().get("ephemeral-storage").toString()).isEqualTo("100Gi");
             assertThat(n.getStatus().getAllocatable().get("pods").toString()).isEqualTo("110");
             NodeCondition ready = n.getStatus().getConditions().stream().filter(c -> c.getType().equals("Ready")).findFirst().orElseThrow();
             assertThat(ready.getStatus()).isEqualTo("True");
@@ -281,6 +283,27 @@ class SimulatedAgentTest {
         assertThat(get("crasher").getStatus().getPhase()).isEqualTo("Running");
         int before = cs.getRestartCount();
         await(WAIT, "restartCount to keep increasing", () -> get("crasher").getStatus().getContainerStatuses().get(0).getRestartCount() > before);
+    }
+
+    /** The docs' exec liveness example: the probe reads what the container's own command removed, and the kubelet restarts it. */
+    @Test
+    void anExecLivenessProbeFailsOnceTheCommandRemovedItsFile() throws Exception {
+        Pod p = new PodBuilder().withNewMetadata().withName("liveness-exec").withNamespace("default").endMetadata()
+                .withNewSpec().withNodeName("sim-0").withRestartPolicy("Always").withTerminationGracePeriodSeconds(1L)
+                .addNewContainer().withName("liveness").withImage("registry.k8s.io/busybox")
+                .withArgs("/bin/sh", "-c", "touch /tmp/healthy; sleep 2; rm -f /tmp/healthy; sleep 600")
+                .withNewLivenessProbe().withNewExec().withCommand("cat", "/tmp/healthy").endExec()
+                .withPeriodSeconds(1).withFailureThreshold(1).endLivenessProbe().endContainer().endSpec().build();
+        f.client.pods().inNamespace("default").resource(p).create();
+        await(WAIT, "the container restarted by its liveness probe",
+                () -> get("liveness-exec").getStatus().getContainerStatuses() != null && !get("liveness-exec").getStatus().getContainerStatuses().isEmpty()
+                        && get("liveness-exec").getStatus().getContainerStatuses().get(0).getRestartCount() >= 1,
+                () -> get("liveness-exec").getStatus());
+        var unhealthy = f.client.v1().events().inNamespace("default").list().getItems().stream()
+                .filter(e -> "liveness-exec".equals(e.getInvolvedObject().getName()) && "Unhealthy".equals(e.getReason())).toList();
+        assertThat(unhealthy).extracting(io.fabric8.kubernetes.api.model.Event::getMessage)
+                .contains("Liveness probe failed: cat: can't open '/tmp/healthy': No such file or directory");
+        f.client.pods().inNamespace("default").withName("liveness-exec").withGracePeriod(0).delete();
     }
 
     /** A failing probe's Unhealthy events are one Event whose count and lastTimestamp grow (describe: "(x5 over 4s)"). */

@@ -162,14 +162,14 @@ class SimulatedCommandTest {
     @Test
     void execPlaysEnvAndRejectsWhatItCannotRun() throws Exception {
         RuntimeContainer c = start(pod("Always", List.of("sleep", "infinity"), null));
-        Process env = runtime.startExec(c, List.of("env"), false);
+        Process env = runtime.startExec(c, List.of("env"), null);
         String out = new String(env.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(out).contains("HOSTNAME=counter\n", "GREETING=Warm greetings to\n", "NAME=Kubernetes\n");
         assertThat(env.waitFor()).isZero();
-        Process code = runtime.startExec(c, List.of("sh", "-c", "echo $NAME; exit 4"), false);
+        Process code = runtime.startExec(c, List.of("sh", "-c", "echo $NAME; exit 4"), null);
         assertThat(new String(code.getInputStream().readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("Kubernetes\n");
         assertThat(code.waitFor()).isEqualTo(4);
-        assertThatThrownBy(() -> runtime.startExec(c, List.of("rm", "/start"), false))
+        assertThatThrownBy(() -> runtime.startExec(c, List.of("curl", "http://web"), null))
                 .isInstanceOf(CannotStartException.class).hasMessageContaining("use --runtime process");
     }
 }

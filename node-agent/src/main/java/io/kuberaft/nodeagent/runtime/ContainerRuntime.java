@@ -53,12 +53,16 @@ public interface ContainerRuntime extends AutoCloseable {
 
     /**
      * Starts {@code command} in the running {@code container} for {@code kubectl exec}, its stdin, stdout and
-     * stderr connected to the returned process ({@code tty}: stderr merged into stdout).
+     * stderr connected to the returned process; with a {@code tty} size (null: none), one pseudo-terminal of that size.
      *
      * @throws CannotStartException with the message the exec fails with (a runtime that cannot exec says why)
      */
-    default Process startExec(RuntimeContainer container, List<String> command, boolean tty) throws CannotStartException {
+    default Process startExec(RuntimeContainer container, List<String> command, TerminalSize tty) throws CannotStartException {
         throw new CannotStartException("ExecNotSupported", "the " + version() + " runtime cannot run commands in its containers");
+    }
+
+    /** Sets the terminal size of a container started with {@code tty: true} ({@code kubectl attach -t}); else nothing. */
+    default void resize(RuntimeContainer container, TerminalSize size) {
     }
 
     /**

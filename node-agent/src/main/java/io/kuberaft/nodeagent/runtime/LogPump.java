@@ -25,15 +25,20 @@ final class LogPump {
         this.clock = clock;
     }
 
-    /** Starts the two copiers; {@code drained} counts down once per stream at its end (the file is closed after both). */
+    /**
+     * Starts the two copiers; {@code drained} counts down once per stream at its end (the file is closed after both).
+     * A {@link TerminalProcess} has one stream, logged as stdout, and its output is logged as it comes, a line not yet
+     * ended being a partial entry: an interactive program's prompt has no newline, and {@code attach} reads the log.
+     */
     static void start(Process p, ContainerLogFile out, Clock clock, CountDownLatch drained, String id) {
         LogPump pump = new LogPump(out, clock);
+        boolean terminal = p instanceof TerminalProcess;
         CountDownLatch both = new CountDownLatch(2);
         for (String stream : new String[]{"stdout", "stderr"}) {
             InputStream in = stream.equals("stdout") ? p.getInputStream() : p.getErrorStream();
             Thread t = new Thread(() -> {
                 try {
-                    pump.copy(in, stream);
+                    pump.copy(in, stream, terminal);
                 } catch (IOException e) {
                     LOG.debug("event=log-pump-ended container={} stream={} error={}", id, stream, e.toString());
                 } finally {
@@ -53,7 +58,7 @@ final class LogPump {
         }
     }
 
-    private void copy(InputStream in, String stream) throws IOException {
+    private void copy(InputStream in, String stream, boolean flushPartial) throws IOException {
         byte[] buf = new byte[8192];
         java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream();
         int n;
@@ -68,10 +73,40 @@ final class LogPump {
                     }
                 }
             }
+            if (flushPartial && line.size() > 0) {
+                flushComplete(stream, line);
+            }
         }
         if (line.size() > 0) {
             write(stream, line, true);
         }
+    }
+
+    /** Writes {@code line} as a partial entry but for the start of a UTF-8 character whose other bytes are still to come. */
+    private void flushComplete(String stream, java.io.ByteArrayOutputStream line) throws IOException {
+        byte[] b = line.toByteArray();
+        int complete = completeUtf8(b);
+        if (complete == 0) {
+            return;
+        }
+        line.reset();
+        line.write(b, 0, complete);
+        write(stream, line, true);
+        line.write(b, complete, b.length - complete);
+    }
+
+    /** How many of {@code b}'s bytes end on a UTF-8 character boundary. */
+    static int completeUtf8(byte[] b) {
+        int i = b.length - 1;
+        while (i >= 0 && b.length - i <= 3 && (b[i] & 0xC0) == 0x80) {
+            i--;
+        }
+        if (i < 0) {
+            return b.length;
+        }
+        int lead = b[i] & 0xFF;
+        int length = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+        return b.length - i < length ? i : b.length;
     }
 
     private void write(String stream, java.io.ByteArrayOutputStream line, boolean partial) throws IOException {

@@ -7,10 +7,12 @@ import java.io.OutputStream;
 /** A {@link Process} that has already run: what a simulated container's exec printed and its exit code. */
 final class PlayedProcess extends Process {
     private final byte[] stdout;
+    private final byte[] stderr;
     private final int exitCode;
 
-    PlayedProcess(byte[] stdout, int exitCode) {
+    PlayedProcess(byte[] stdout, byte[] stderr, int exitCode) {
         this.stdout = stdout;
+        this.stderr = stderr;
         this.exitCode = exitCode;
     }
 
@@ -26,7 +28,7 @@ final class PlayedProcess extends Process {
 
     @Override
     public InputStream getErrorStream() {
-        return InputStream.nullInputStream();
+        return new ByteArrayInputStream(stderr);
     }
 
     @Override

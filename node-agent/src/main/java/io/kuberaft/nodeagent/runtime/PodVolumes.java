@@ -62,34 +62,10 @@ public final class PodVolumes {
                 continue;
             }
             Files.createDirectories(dir);
-            if (v.getConfigMap() != null) {
-                Map<String, String> data = ctx.configMaps().get(v.getConfigMap().getName());
-                if (data == null && !Boolean.TRUE.equals(v.getConfigMap().getOptional())) {
-                    throw new CannotStartException("CreateContainerConfigError", "configmap \"" + v.getConfigMap().getName() + "\" not found");
-                }
-                writeItems(dir, strings(data), v.getConfigMap().getItems(), v.getConfigMap().getDefaultMode());
-            } else if (v.getSecret() != null) {
-                Map<String, byte[]> data = ctx.secrets().get(v.getSecret().getSecretName());
-                if (data == null && !Boolean.TRUE.equals(v.getSecret().getOptional())) {
-                    throw new CannotStartException("CreateContainerConfigError", "secret \"" + v.getSecret().getSecretName() + "\" not found");
-                }
-                writeItems(dir, data, v.getSecret().getItems(), v.getSecret().getDefaultMode());
-            } else if (v.getDownwardAPI() != null) {
-                writeDownward(ctx, dir, v.getDownwardAPI().getItems(), v.getDownwardAPI().getDefaultMode());
-            } else if (v.getProjected() != null && v.getProjected().getSources() != null) {
-                Integer mode = v.getProjected().getDefaultMode();
-                for (VolumeProjection p : v.getProjected().getSources()) {
-                    if (p.getConfigMap() != null) {
-                        writeItems(dir, strings(ctx.configMaps().get(p.getConfigMap().getName())), p.getConfigMap().getItems(), mode);
-                    } else if (p.getSecret() != null) {
-                        writeItems(dir, ctx.secrets().get(p.getSecret().getName()), p.getSecret().getItems(), mode);
-                    } else if (p.getDownwardAPI() != null) {
-                        writeDownward(ctx, dir, p.getDownwardAPI().getItems(), mode);
-                    } else if (p.getServiceAccountToken() != null) {
-                        // requested by the agent (TokenRequest bound to the pod); empty when the API server issues none
-                        String token = ctx.serviceAccountTokens().getOrDefault(PodContext.tokenKey(p.getServiceAccountToken()), "");
-                        writeFile(dir.resolve(p.getServiceAccountToken().getPath()), token.getBytes(StandardCharsets.UTF_8), mode);
-                    }
+            Map<String, VolumeFile> content = files(ctx, v);
+            if (content != null) {
+                for (Map.Entry<String, VolumeFile> e : content.entrySet()) {
+                    writeFile(dir.resolve(e.getKey()), e.getValue().content(), e.getValue().mode());
                 }
             }
             // emptyDir and anything else: the empty directory.
@@ -117,33 +93,78 @@ public final class PodVolumes {
         return out;
     }
 
-    private static void writeItems(Path dir, Map<String, byte[]> data, List<KeyToPath> items, Integer mode) throws IOException {
+    /** A file of a volume the kubelet fills: its content and mode (null: the default 0644). */
+    record VolumeFile(byte[] content, Integer mode) {
+    }
+
+    /**
+     * The files of a configMap, secret, downwardAPI or projected volume by path in the volume; null for a volume of
+     * another type (emptyDir, hostPath, persistentVolumeClaim, …), whose content is not the kubelet's to make.
+     *
+     * @throws CannotStartException when a ConfigMap or Secret the volume needs (not optional) does not exist
+     */
+    static Map<String, VolumeFile> files(PodContext ctx, Volume v) throws CannotStartException {
+        Map<String, VolumeFile> out = new java.util.LinkedHashMap<>();
+        if (v.getConfigMap() != null) {
+            Map<String, String> data = ctx.configMaps().get(v.getConfigMap().getName());
+            if (data == null && !Boolean.TRUE.equals(v.getConfigMap().getOptional())) {
+                throw new CannotStartException("CreateContainerConfigError", "configmap \"" + v.getConfigMap().getName() + "\" not found");
+            }
+            items(out, strings(data), v.getConfigMap().getItems(), v.getConfigMap().getDefaultMode());
+        } else if (v.getSecret() != null) {
+            Map<String, byte[]> data = ctx.secrets().get(v.getSecret().getSecretName());
+            if (data == null && !Boolean.TRUE.equals(v.getSecret().getOptional())) {
+                throw new CannotStartException("CreateContainerConfigError", "secret \"" + v.getSecret().getSecretName() + "\" not found");
+            }
+            items(out, data, v.getSecret().getItems(), v.getSecret().getDefaultMode());
+        } else if (v.getDownwardAPI() != null) {
+            downward(out, ctx, v.getDownwardAPI().getItems(), v.getDownwardAPI().getDefaultMode());
+        } else if (v.getProjected() != null) {
+            Integer mode = v.getProjected().getDefaultMode();
+            for (VolumeProjection p : v.getProjected().getSources() == null ? List.<VolumeProjection>of() : v.getProjected().getSources()) {
+                if (p.getConfigMap() != null) {
+                    items(out, strings(ctx.configMaps().get(p.getConfigMap().getName())), p.getConfigMap().getItems(), mode);
+                } else if (p.getSecret() != null) {
+                    items(out, ctx.secrets().get(p.getSecret().getName()), p.getSecret().getItems(), mode);
+                } else if (p.getDownwardAPI() != null) {
+                    downward(out, ctx, p.getDownwardAPI().getItems(), mode);
+                } else if (p.getServiceAccountToken() != null) {
+                    // requested by the agent (TokenRequest bound to the pod); empty when the API server issues none
+                    String token = ctx.serviceAccountTokens().getOrDefault(PodContext.tokenKey(p.getServiceAccountToken()), "");
+                    out.put(p.getServiceAccountToken().getPath(), new VolumeFile(token.getBytes(StandardCharsets.UTF_8), mode));
+                }
+            }
+        } else {
+            return null;
+        }
+        return out;
+    }
+
+    private static void items(Map<String, VolumeFile> out, Map<String, byte[]> data, List<KeyToPath> items, Integer mode) {
         if (data == null) {
             return;
         }
         if (items == null || items.isEmpty()) {
-            for (Map.Entry<String, byte[]> e : data.entrySet()) {
-                writeFile(dir.resolve(e.getKey()), e.getValue(), mode);
-            }
+            new java.util.TreeMap<>(data).forEach((k, v) -> out.put(k, new VolumeFile(v, mode)));
             return;
         }
         for (KeyToPath k : items) {
             byte[] b = data.get(k.getKey());
             if (b != null) {
-                writeFile(dir.resolve(k.getPath()), b, k.getMode() != null ? k.getMode() : mode);
+                out.put(k.getPath(), new VolumeFile(b, k.getMode() != null ? k.getMode() : mode));
             }
         }
     }
 
-    private static void writeDownward(PodContext ctx, Path dir, List<DownwardAPIVolumeFile> items, Integer mode)
-            throws IOException, CannotStartException {
+    private static void downward(Map<String, VolumeFile> out, PodContext ctx, List<DownwardAPIVolumeFile> items, Integer mode)
+            throws CannotStartException {
         if (items == null) {
             return;
         }
         for (DownwardAPIVolumeFile f : items) {
             String value = f.getFieldRef() != null ? PodEnvironment.field(ctx, f.getFieldRef().getFieldPath())
                     : f.getResourceFieldRef() != null ? PodEnvironment.resource(ctx, f.getResourceFieldRef()) : "";
-            writeFile(dir.resolve(f.getPath()), value.getBytes(StandardCharsets.UTF_8), f.getMode() != null ? f.getMode() : mode);
+            out.put(f.getPath(), new VolumeFile(value.getBytes(StandardCharsets.UTF_8), f.getMode() != null ? f.getMode() : mode));
         }
     }
 

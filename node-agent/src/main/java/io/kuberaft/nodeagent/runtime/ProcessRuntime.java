@@ -152,18 +152,20 @@ public final class ProcessRuntime implements ContainerRuntime {
             Files.createDirectories(logPath.getParent());
             ContainerLogFile log = new ContainerLogFile(logPath, logMaxBytes, logMaxFiles, clock);
             // spec.stdin: a pipe that kubectl attach -i writes to; otherwise /dev/null, as a container engine does.
+            // spec.tty: stdin, stdout and stderr are one pseudo-terminal (its input is what attach -i sends).
             boolean stdin = Boolean.TRUE.equals(c.getStdin());
-            ProcessBuilder pb = new ProcessBuilder(cmd).directory(workDir.toFile())
-                    .redirectInput(stdin ? ProcessBuilder.Redirect.PIPE : ProcessBuilder.Redirect.from(new File("/dev/null")));
-            pb.environment().clear();
-            pb.environment().put("PATH", System.getenv().getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin"));
-            pb.environment().put("HOME", rootfs.toString());
-            pb.environment().put("KUBERAFT_ROOTFS", rootfs.toString());
-            pb.environment().put("HOSTNAME", pod.name());
-            pb.environment().putAll(env);
+            Map<String, String> processEnv = processEnvironment(rootfs, pod.name(), env);
             Process p;
             try {
-                p = pb.start();
+                if (Boolean.TRUE.equals(c.getTty())) {
+                    p = TerminalProcess.start(cmd, processEnv, workDir, TerminalSize.DEFAULT);
+                } else {
+                    ProcessBuilder pb = new ProcessBuilder(cmd).directory(workDir.toFile())
+                            .redirectInput(stdin ? ProcessBuilder.Redirect.PIPE : ProcessBuilder.Redirect.from(new File("/dev/null")));
+                    pb.environment().clear();
+                    pb.environment().putAll(processEnv);
+                    p = pb.start();
+                }
             } catch (IOException e) {
                 log.close();
                 throw e;
@@ -179,6 +181,17 @@ public final class ProcessRuntime implements ContainerRuntime {
         } catch (IOException e) {
             throw new CannotStartException("RunContainerError", "cannot start " + exe + ": " + e.getMessage());
         }
+    }
+
+    /** A container process's whole environment: the host's PATH, a HOME in the pod's rootfs, then the container's own. */
+    private static Map<String, String> processEnvironment(Path rootfs, String hostname, Map<String, String> containerEnv) {
+        Map<String, String> e = new java.util.LinkedHashMap<>();
+        e.put("PATH", System.getenv().getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin"));
+        e.put("HOME", rootfs.toString());
+        e.put("KUBERAFT_ROOTFS", rootfs.toString());
+        e.put("HOSTNAME", hostname);
+        e.putAll(containerEnv);
+        return e;
     }
 
     private static boolean executable(String exe, String path) {
@@ -226,6 +239,13 @@ public final class ProcessRuntime implements ContainerRuntime {
         return container instanceof Proc p && p.stdin ? Optional.of(p.process.getOutputStream()) : Optional.empty();
     }
 
+    @Override
+    public void resize(RuntimeContainer container, TerminalSize size) {
+        if (container instanceof Proc p && p.process instanceof TerminalProcess t) {
+            t.resize(size);
+        }
+    }
+
     /** The pod's processes share the host's network: its ports are the host's loopback ports. */
     @Override
     public java.net.InetSocketAddress podPortAddress(String podUid, int port) {
@@ -233,7 +253,7 @@ public final class ProcessRuntime implements ContainerRuntime {
     }
 
     @Override
-    public Process startExec(RuntimeContainer container, List<String> command, boolean tty) throws CannotStartException {
+    public Process startExec(RuntimeContainer container, List<String> command, TerminalSize tty) throws CannotStartException {
         if (!(container instanceof Proc p)) {
             throw new CannotStartException("ExecFailed", "container not running (" + container.containerId() + ")");
         }
@@ -243,18 +263,14 @@ public final class ProcessRuntime implements ContainerRuntime {
         if (!executable(command.get(0), p.env.getOrDefault("PATH", System.getenv("PATH")))) {
             throw new CannotStartException("ExecFailed", "exec: \"" + command.get(0) + "\": executable file not found in $PATH");
         }
+        Map<String, String> env = processEnvironment(podDir(p.podUid).resolve("rootfs"), p.env.getOrDefault("HOSTNAME", ""), p.env);
         try {
-            ProcessBuilder pb = new ProcessBuilder(command).directory(p.workDir.toFile()).redirectErrorStream(tty);
-            pb.environment().clear();
-            pb.environment().put("PATH", System.getenv().getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin"));
-            String rootfs = podDir(p.podUid).resolve("rootfs").toString();
-            pb.environment().put("HOME", rootfs);
-            pb.environment().put("KUBERAFT_ROOTFS", rootfs);
-            pb.environment().put("HOSTNAME", p.env.getOrDefault("HOSTNAME", ""));
-            if (tty) {
-                pb.environment().put("TERM", "xterm");
+            if (tty != null) {
+                return TerminalProcess.start(command, env, p.workDir, tty);
             }
-            pb.environment().putAll(p.env);
+            ProcessBuilder pb = new ProcessBuilder(command).directory(p.workDir.toFile());
+            pb.environment().clear();
+            pb.environment().putAll(env);
             return pb.start();
         } catch (IOException e) {
             throw new CannotStartException("ExecFailed", "cannot start " + command.get(0) + ": " + e.getMessage());

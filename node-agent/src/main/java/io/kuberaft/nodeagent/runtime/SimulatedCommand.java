@@ -31,7 +31,7 @@ final class SimulatedCommand {
     static final int MAX_LINES = 20_000;
     private static final Set<String> SHELLS = Set.of("sh", "bash", "ash", "dash");
     private static final Set<String> PROGRAMS = Set.of("echo", "date", "sleep", "env", "printenv", "hostname", "cat", "tail",
-            "exit", "true", ":");
+            "exit", "true", ":", "ls", "rm", "touch");
     private static final Pattern ASSIGNMENT = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*=.*", Pattern.DOTALL);
     private static final Pattern SHELL_VAR = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)}|\\$([A-Za-z_][A-Za-z0-9_]*)");
     /** What busybox and GNU {@code date} print. */
@@ -189,8 +189,20 @@ final class SimulatedCommand {
             if (!PROGRAMS.contains(basename(head))) {
                 return false;
             }
-            if (basename(head).equals("cat") && !(s.size() == 2 && s.get(1).equals("/etc/hosts"))) {
+            List<String> operands = s.subList(1, s.size());
+            boolean filesOnly = operands.stream().noneMatch(a -> a.startsWith("-"));
+            if (basename(head).equals("cat") && (operands.isEmpty() || !filesOnly)) {
+                return false; // cat without files reads its stdin; options (-n, …) are not simulated
+            }
+            if (basename(head).equals("touch") && (operands.isEmpty() || !filesOnly)) {
                 return false;
+            }
+            if (basename(head).equals("rm") && (operands.stream().noneMatch(a -> !a.startsWith("-"))
+                    || operands.stream().anyMatch(a -> a.startsWith("-") && !a.matches("-[rRf]+")))) {
+                return false;
+            }
+            if (basename(head).equals("ls") && operands.stream().anyMatch(a -> a.startsWith("-") && !a.matches("-[1aA]+"))) {
+                return false; // ls -l would need sizes, owners and times the simulation does not have
             }
             if (basename(head).equals("tail") && !s.contains("-f")) {
                 return false;
@@ -199,9 +211,14 @@ final class SimulatedCommand {
         return true;
     }
 
-    /** Plays the program from {@code start} for a container with environment {@code env} in the pod {@code pod}. */
-    Run start(Instant start, Map<String, String> env, PodContext pod) {
-        Run r = new Run(start, env, pod);
+    /**
+     * Plays the program from {@code start} for a container with environment {@code env} in the pod {@code pod}, on the
+     * container's {@code files}. {@code imageFilesExist}: a file of the image (neither a volume's nor created nor removed
+     * since the start) is taken to exist, empty — for probes and hooks, which the image's files are expected to pass —
+     * rather than reported as not simulated ({@code kubectl exec}, the container's own command).
+     */
+    Run start(Instant start, Map<String, String> env, PodContext pod, SimulatedFiles files, boolean imageFilesExist) {
+        Run r = new Run(start, env, pod, files, imageFilesExist);
         r.advance(Duration.ZERO);
         return r;
     }
@@ -211,7 +228,11 @@ final class SimulatedCommand {
         final Instant start;
         private final Map<String, String> vars;
         private final PodContext pod;
+        private final SimulatedFiles files;
+        private final boolean imageFilesExist;
         private final List<Line> lines = new ArrayList<>();
+        /** The exit status of the last command ({@code $?}): a program without {@code exit} ends with it. */
+        private int status;
         /** The script's own time: the offset from {@link #start} the next statement runs at. */
         private Duration t = Duration.ZERO;
         private int pc;
@@ -220,13 +241,16 @@ final class SimulatedCommand {
         private boolean blocked;
         private Integer exitCode;
 
-        record Line(Duration at, String text) {
+        /** A line the program printed, on stderr when {@code err}. */
+        record Line(Duration at, String text, boolean err) {
         }
 
-        private Run(Instant start, Map<String, String> env, PodContext pod) {
+        private Run(Instant start, Map<String, String> env, PodContext pod, SimulatedFiles files, boolean imageFilesExist) {
             this.start = start;
             this.vars = new LinkedHashMap<>(env);
             this.pod = pod;
+            this.files = files;
+            this.imageFilesExist = imageFilesExist;
         }
 
         /** When the container exits of itself (its exit code then in {@link #exitCode()}); empty while it runs for ever. */
@@ -236,6 +260,11 @@ final class SimulatedCommand {
 
         synchronized int exitCode() {
             return exitCode == null ? 0 : exitCode;
+        }
+
+        /** Runs what is due by {@code now}: what the program has done to the container's files by then is done. */
+        synchronized void advanceTo(Instant now) {
+            advance(Duration.between(start, now));
         }
 
         /** The lines printed up to {@code now}. */
@@ -258,7 +287,7 @@ final class SimulatedCommand {
                 List<List<String>> code = inLoop ? loop : once;
                 if (pc >= code.size()) {
                     if (loop.isEmpty()) {
-                        exitCode = 0;
+                        exitCode = status;
                         return;
                     }
                     if (inLoop && !roundSlept) {
@@ -282,6 +311,7 @@ final class SimulatedCommand {
                 vars.put(a.substring(0, a.indexOf('=')), a.substring(a.indexOf('=') + 1));
                 return;
             }
+            status = 0;
             switch (program) {
                 case "echo" -> {
                     int from = 1;
@@ -303,7 +333,10 @@ final class SimulatedCommand {
                         environment().forEach((k, v) -> print(k + "=" + v));
                     }
                 }
-                case "cat" -> hostsFile().forEach(this::print);
+                case "cat" -> cat(args);
+                case "ls" -> ls(args);
+                case "rm" -> rm(args);
+                case "touch" -> touch(args);
                 case "sleep" -> {
                     Duration d = args.size() > 1 ? sleepTime(args.get(1)) : null;
                     if (d == null) {
@@ -316,7 +349,7 @@ final class SimulatedCommand {
                 case "tail" -> blocked = true;
                 case "exit" -> {
                     try {
-                        exitCode = args.size() > 1 ? Integer.parseInt(args.get(1)) & 0xff : 0;
+                        exitCode = args.size() > 1 ? Integer.parseInt(args.get(1)) & 0xff : status;
                     } catch (NumberFormatException e) {
                         exitCode = 2;
                     }
@@ -329,8 +362,99 @@ final class SimulatedCommand {
 
         private void print(String line) {
             for (String l : line.split("\n", -1)) {
-                lines.add(new Line(t, l));
+                lines.add(new Line(t, l, false));
             }
+        }
+
+        private void printErr(String line) {
+            lines.add(new Line(t, line, true));
+        }
+
+        /** Why a file of the image cannot be shown (see {@link SimulatedFiles.Unknown}). */
+        private String notSimulated() {
+            return "not simulated (the simulated runtime knows the pod's volumes, /etc/hosts and /etc/hostname, not the files of "
+                    + "image " + files.image() + "; use --runtime process)";
+        }
+
+        /** What {@code cat} prints; coreutils names itself as invoked ({@code /bin/cat: /start: No such file …}), busybox not. */
+        private void cat(List<String> args) {
+            String self = args.get(0);
+            for (String path : args.subList(1, args.size())) {
+                SimulatedFiles.Entry e = files.lookup(path, start.plus(t));
+                if (e instanceof SimulatedFiles.File f) {
+                    String text = new String(f.content(), java.nio.charset.StandardCharsets.UTF_8);
+                    if (!text.isEmpty()) {
+                        print(text.endsWith("\n") ? text.substring(0, text.length() - 1) : text);
+                    }
+                } else if (e instanceof SimulatedFiles.Directory) {
+                    fail(1, files.busybox() ? "cat: read error: Is a directory" : self + ": " + path + ": Is a directory");
+                } else if (e instanceof SimulatedFiles.Missing) {
+                    fail(1, files.busybox() ? "cat: can't open '" + path + "': No such file or directory"
+                            : self + ": " + path + ": No such file or directory");
+                } else if (!imageFilesExist) {
+                    fail(1, self + ": " + path + ": " + notSimulated());
+                }
+            }
+        }
+
+        private void ls(List<String> args) {
+            List<String> paths = args.subList(1, args.size()).stream().filter(a -> !a.startsWith("-")).toList();
+            if (paths.isEmpty()) {
+                paths = List.of(".");
+            }
+            for (String path : paths) {
+                if (paths.size() > 1 && files.lookup(path, start.plus(t)) instanceof SimulatedFiles.Directory) {
+                    print(path + ":");
+                }
+                SimulatedFiles.Entry e = files.lookup(path, start.plus(t));
+                if (e instanceof SimulatedFiles.File) {
+                    print(path);
+                } else if (e instanceof SimulatedFiles.Directory d) {
+                    d.names().forEach(this::print);
+                } else if (e instanceof SimulatedFiles.Missing) {
+                    fail(files.busybox() ? 1 : 2, files.busybox() ? "ls: " + path + ": No such file or directory"
+                            : "ls: cannot access '" + path + "': No such file or directory");
+                } else if (!imageFilesExist) {
+                    fail(2, "ls: " + path + ": " + notSimulated());
+                }
+            }
+        }
+
+        private void rm(List<String> args) {
+            String flags = String.join("", args.subList(1, args.size()).stream().filter(a -> a.startsWith("-")).toList());
+            boolean force = flags.contains("f");
+            boolean recursive = flags.contains("r") || flags.contains("R");
+            for (String path : args.subList(1, args.size()).stream().filter(a -> !a.startsWith("-")).toList()) {
+                SimulatedFiles.Entry e = files.lookup(path, start.plus(t));
+                if (e instanceof SimulatedFiles.Missing) {
+                    if (!force) {
+                        fail(1, files.busybox() ? "rm: can't remove '" + path + "': No such file or directory"
+                                : "rm: cannot remove '" + path + "': No such file or directory");
+                    }
+                } else if (e instanceof SimulatedFiles.Directory && !recursive) {
+                    fail(1, files.busybox() ? "rm: '" + path + "' is a directory" : "rm: cannot remove '" + path + "': Is a directory");
+                } else if (files.readOnly(path)) {
+                    fail(1, files.busybox() ? "rm: can't remove '" + path + "': Read-only file system"
+                            : "rm: cannot remove '" + path + "': Read-only file system");
+                } else {
+                    files.remove(path, start.plus(t));
+                }
+            }
+        }
+
+        private void touch(List<String> args) {
+            for (String path : args.subList(1, args.size())) {
+                if (files.readOnly(path)) {
+                    fail(1, files.busybox() ? "touch: " + path + ": Read-only file system" : "touch: cannot touch '" + path + "': Read-only file system");
+                } else {
+                    files.create(path, start.plus(t));
+                }
+            }
+        }
+
+        private void fail(int code, String message) {
+            printErr(message);
+            status = code;
         }
 
         /** {@code sleep}'s argument: seconds, or with an s/m/h/d suffix; {@code infinity} (or nonsense: sleep fails … and we wait) is null. */
@@ -350,8 +474,7 @@ final class SimulatedCommand {
         }
 
         private String hostname() {
-            String h = pod.pod().getSpec() == null ? null : pod.pod().getSpec().getHostname();
-            return h == null || h.isEmpty() ? pod.name() : h;
+            return SimulatedFiles.hostname(pod);
         }
 
         /** What {@code env} prints in a container: the image's PATH, HOSTNAME, the container's variables, HOME. */
@@ -364,24 +487,6 @@ final class SimulatedCommand {
             return e;
         }
 
-        /** The kubelet's managed /etc/hosts. */
-        private List<String> hostsFile() {
-            List<String> h = new ArrayList<>(List.of("# Kubernetes-managed hosts file.", "127.0.0.1\tlocalhost",
-                    "::1\tlocalhost ip6-localhost ip6-loopback", "fe00::0\tip6-localnet", "fe00::0\tip6-mcastprefix",
-                    "fe00::1\tip6-allnodes", "fe00::2\tip6-allrouters"));
-            var spec = pod.pod().getSpec();
-            String sub = spec == null ? null : spec.getSubdomain();
-            if (pod.podIP() != null) {
-                h.add(sub == null || sub.isEmpty() ? pod.podIP() + "\t" + hostname()
-                        : pod.podIP() + "\t" + hostname() + "." + sub + "." + pod.namespace() + ".svc.cluster.local\t" + hostname());
-            }
-            if (spec != null && spec.getHostAliases() != null && !spec.getHostAliases().isEmpty()) {
-                h.add("");
-                h.add("# Entries added by HostAliases.");
-                spec.getHostAliases().forEach(a -> h.add(a.getIp() + "\t" + String.join("\t", a.getHostnames() == null ? List.of() : a.getHostnames())));
-            }
-            return h;
-        }
 
         /** The shell's word expansion: quotes removed, $VAR, ${VAR}, $((arithmetic)) and $(date|hostname) outside single quotes. */
         private String expand(String word) {

@@ -135,7 +135,9 @@ public final class SimulatedRuntime implements ContainerRuntime {
         Instant now = clock.instant();
         // as the kubelet: the environment (a missing ConfigMap or Secret key stops the start), $(VAR) in command and args
         Map<String, String> env = PodEnvironment.of(pod, container);
-        SimulatedCommand.Run script = play(pod, container, env, now);
+        // as the kubelet: the volumes (a missing ConfigMap or Secret stops the start)
+        SimulatedFiles files = SimulatedFiles.of(pod, container);
+        SimulatedCommand.Run script = play(pod, container, env, now, files);
         Duration runFor;
         if (runSeconds != null) {
             runFor = seconds(runSeconds, "run-seconds");
@@ -172,7 +174,7 @@ public final class SimulatedRuntime implements ContainerRuntime {
         }
         Sim sim = new Sim("simulated://" + Long.toHexString(0x5100_0000_0000L + ids.incrementAndGet()),
                 name, container.getImage(), now, runFor == null ? null : now.plus(runFor), code, stopTime, failing, log.toString(), script,
-                env, pod);
+                env, pod, files);
         containers.put(sim.containerId, sim);
         return sim;
     }
@@ -182,11 +184,11 @@ public final class SimulatedRuntime implements ContainerRuntime {
      * environment expanded in command and args; args alone replace the image's CMD (`kubectl run x --image=busybox --
      * sleep 3600`: busybox has no ENTRYPOINT), and args that name no program we know (an ENTRYPOINT's) are not understood.
      */
-    private static SimulatedCommand.Run play(PodContext pod, Container container, Map<String, String> env, Instant start) {
+    private static SimulatedCommand.Run play(PodContext pod, Container container, Map<String, String> env, Instant start, SimulatedFiles files) {
         List<String> argv = new ArrayList<>();
         argv.addAll(PodEnvironment.expand(container.getCommand() == null ? List.of() : container.getCommand(), env));
         argv.addAll(PodEnvironment.expand(container.getArgs() == null ? List.of() : container.getArgs(), env));
-        return SimulatedCommand.parse(argv).map(c -> c.start(start, env, pod)).orElse(null);
+        return SimulatedCommand.parse(argv).map(c -> c.start(start, env, pod, files, false)).orElse(null);
     }
 
     /** The simulation is deterministic: the command is played again from the recorded start, up to the recorded end. */
@@ -198,11 +200,17 @@ public final class SimulatedRuntime implements ContainerRuntime {
         } catch (CannotStartException e) {
             env = Map.of();
         }
-        SimulatedCommand.Run script = play(pod, container, env, startedAt);
+        SimulatedFiles files;
+        try {
+            files = SimulatedFiles.of(pod, container);
+        } catch (CannotStartException e) {
+            files = SimulatedFiles.kubeletFiles(pod, container);
+        }
+        SimulatedCommand.Run script = play(pod, container, env, startedAt, files);
         String log = "simulated container " + container.getName() + " of pod " + pod.namespace() + "/" + pod.name()
                 + " started (image " + container.getImage() + ", restored after an agent restart)\n";
         return Optional.of(new Sim("simulated://" + Long.toHexString(0x5100_0000_0000L + ids.incrementAndGet()), container.getName(),
-                container.getImage(), startedAt, finishedAt, exitCode, Duration.ZERO, List.of(), log, script, env, pod));
+                container.getImage(), startedAt, finishedAt, exitCode, Duration.ZERO, List.of(), log, script, env, pod, files));
     }
 
     @Override
@@ -226,7 +234,7 @@ public final class SimulatedRuntime implements ContainerRuntime {
         if (sim.script != null) {
             // what the command printed, up to now or its end
             for (SimulatedCommand.Run.Line l : sim.script.linesUntil(exit.map(RuntimeContainer.Exit::finishedAt).orElse(clock.instant()))) {
-                b.append(CriLog.format(sim.startedAt.plus(l.at()), "stdout", l.text(), false));
+                b.append(CriLog.format(sim.startedAt.plus(l.at()), l.err() ? "stderr" : "stdout", l.text(), false));
             }
         } else {
             for (String line : sim.log.split("\n")) {
@@ -239,25 +247,48 @@ public final class SimulatedRuntime implements ContainerRuntime {
         return Optional.of(new LogChunk(start, java.util.Arrays.copyOfRange(all, start, all.length)));
     }
 
+    /**
+     * An exec probe or hook: played on the container's files as they are now (after what its own command did so far:
+     * {@code touch /tmp/healthy; sleep 30; rm /tmp/healthy}), the image's files taken to exist. A command the
+     * simulation does not understand succeeds, as the image's program is expected to.
+     */
     @Override
     public ExecResult exec(RuntimeContainer container, List<String> command, Duration timeout) {
-        return new ExecResult(126, "exec is not supported by the simulated runtime (container " + container.name() + ")");
-    }
-
-    @Override
-    public Process startExec(RuntimeContainer container, List<String> command, boolean tty) throws CannotStartException {
         Sim sim = (Sim) container;
-        // the commands a simulated container can play (env, cat /etc/hosts, echo, …) answer at once; anything else cannot run
-        SimulatedCommand.Run run = SimulatedCommand.parse(command).map(c -> c.start(clock.instant(), sim.env, sim.pod))
-                .filter(r -> r.exitsAfter().isPresent()).orElse(null);
+        SimulatedCommand.Run run = played(sim, command, true);
         if (run == null) {
-            throw new CannotStartException("ExecNotSupported", "the simulated runtime cannot run " + String.join(" ", command)
-                    + ": container " + container.name() + " only pretends to run (it plays echo, date, env, printenv, hostname, "
-                    + "cat /etc/hosts, sleep and exit; use --runtime process to exec anything else)");
+            return new ExecResult(0, "");
         }
         StringBuilder out = new StringBuilder();
         run.linesUntil(run.start.plus(run.exitsAfter().get())).forEach(l -> out.append(l.text()).append('\n'));
-        return new PlayedProcess(out.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8), run.exitCode());
+        return new ExecResult(run.exitCode(), out.toString());
+    }
+
+    @Override
+    public Process startExec(RuntimeContainer container, List<String> command, TerminalSize tty) throws CannotStartException {
+        Sim sim = (Sim) container;
+        // the commands a simulated container can play (env, cat of its volumes' files, echo, …) answer at once; anything else cannot run
+        SimulatedCommand.Run run = played(sim, command, false);
+        if (run == null) {
+            throw new CannotStartException("ExecNotSupported", "the simulated runtime cannot run " + String.join(" ", command)
+                    + ": container " + container.name() + " only pretends to run (it plays echo, date, env, printenv, hostname, "
+                    + "cat, ls, rm and touch on its volumes and /etc/hosts, sleep and exit; use --runtime process to exec anything else)");
+        }
+        StringBuilder out = new StringBuilder();
+        StringBuilder err = new StringBuilder();
+        run.linesUntil(run.start.plus(run.exitsAfter().get())).forEach(l -> (l.err() ? err : out).append(l.text()).append('\n'));
+        return new PlayedProcess(out.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                err.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8), run.exitCode());
+    }
+
+    /** {@code command} played in the container now, or null when the simulation does not understand it or it would not end. */
+    private SimulatedCommand.Run played(Sim sim, List<String> command, boolean imageFilesExist) {
+        Instant now = clock.instant();
+        if (sim.script != null) {
+            sim.script.advanceTo(now); // the container's own command has done what it does by now
+        }
+        return SimulatedCommand.parse(command).map(c -> c.start(now, sim.env, sim.pod, sim.files, imageFilesExist))
+                .filter(r -> r.exitsAfter().isPresent()).orElse(null);
     }
 
     @Override
@@ -287,6 +318,8 @@ public final class SimulatedRuntime implements ContainerRuntime {
         /** The container's environment and pod, for what {@code kubectl exec} plays in it. */
         final Map<String, String> env;
         final PodContext pod;
+        /** What the container's files are now (its volumes, and what its commands removed or created). */
+        final SimulatedFiles files;
         Instant stopAt;
         int stopCode;
         /** CPU time used up to {@link #usageAt} (see {@link #usage}). */
@@ -296,11 +329,13 @@ public final class SimulatedRuntime implements ContainerRuntime {
         Instant usageAt;
 
         Sim(String containerId, String name, String image, Instant startedAt, Instant exitAt, int exitCode, Duration stopTime,
-            List<String> failingProbes, String log, SimulatedCommand.Run script, Map<String, String> env, PodContext pod) {
+            List<String> failingProbes, String log, SimulatedCommand.Run script, Map<String, String> env, PodContext pod,
+            SimulatedFiles files) {
             super(containerId, name, image, startedAt, pod.uid());
             this.script = script;
             this.env = env;
             this.pod = pod;
+            this.files = files;
             this.exitAt = exitAt;
             this.exitCode = exitCode;
             this.stopTime = stopTime;

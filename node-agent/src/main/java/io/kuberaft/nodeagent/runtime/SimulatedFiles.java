@@ -1,0 +1,247 @@
+package io.kuberaft.nodeagent.runtime;
+
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * A simulated container's files, as far as the simulation can know them: what the kubelet puts there (the pod's
+ * configMap, secret and downwardAPI volumes at their mount paths, emptyDirs, {@code /etc/hosts} and
+ * {@code /etc/hostname}) and what commands run in the container have removed or created since it started ({@code kubectl
+ * exec POD -- rm /start}, or the container's own {@code touch /tmp/healthy; sleep 30; rm /tmp/healthy}), each at the
+ * simulation time it ran: the container's command is played ahead of the clock, so a lookup names its time. The image's
+ * own files are unknown: a path outside every volume that was neither created nor removed is {@link Unknown}. A new
+ * container (a restart) starts from a fresh set, as from its image.
+ */
+final class SimulatedFiles {
+    /** What a path is. */
+    sealed interface Entry permits File, Directory, Missing, Unknown {
+    }
+
+    record File(byte[] content) implements Entry {
+    }
+
+    /** A directory and the names in it (sorted), as far as known: a volume's entries, or what was created in it. */
+    record Directory(List<String> names) implements Entry {
+    }
+
+    record Missing() implements Entry {
+    }
+
+    /** Part of the image: the simulation does not know whether it exists nor what it holds. */
+    record Unknown() implements Entry {
+    }
+
+    private final Map<String, byte[]> files = new TreeMap<>();
+    /** Directories whose whole content is known (volume mounts): a name not in them is missing. */
+    private final Set<String> volumeDirs = new HashSet<>();
+    /** Mounts nothing can write to: the kubelet's API-data volumes (configMap, secret, …) and {@code readOnly} mounts. */
+    private final Set<String> readOnlyDirs = new HashSet<>();
+    private final List<Change> changes = new ArrayList<>();
+    private final String workingDir;
+    private final String image;
+
+    private SimulatedFiles(String workingDir, String image) {
+        this.workingDir = workingDir;
+        this.image = image;
+    }
+
+    /** Only what the kubelet writes for every container ({@code /etc/hosts}, {@code /etc/hostname}), no volume. */
+    static SimulatedFiles kubeletFiles(PodContext ctx, Container c) {
+        SimulatedFiles f = new SimulatedFiles(c.getWorkingDir() == null || c.getWorkingDir().isEmpty() ? "/" : normalize("/", c.getWorkingDir()),
+                c.getImage() == null ? "" : c.getImage());
+        f.files.put("/etc/hosts", (String.join("\n", hostsFile(ctx)) + "\n").getBytes(StandardCharsets.UTF_8));
+        f.files.put("/etc/hostname", (hostname(ctx) + "\n").getBytes(StandardCharsets.UTF_8));
+        return f;
+    }
+
+    /**
+     * The files container {@code c} of the pod sees when it starts.
+     *
+     * @throws CannotStartException when a ConfigMap or Secret a volume needs does not exist (the container cannot start)
+     */
+    static SimulatedFiles of(PodContext ctx, Container c) throws CannotStartException {
+        SimulatedFiles f = kubeletFiles(ctx, c);
+        Map<String, Volume> volumes = new HashMap<>();
+        if (ctx.pod().getSpec().getVolumes() != null) {
+            ctx.pod().getSpec().getVolumes().forEach(v -> volumes.put(v.getName(), v));
+        }
+        if (c.getVolumeMounts() != null) {
+            for (VolumeMount m : c.getVolumeMounts()) {
+                Volume v = volumes.get(m.getName());
+                if (v == null || m.getMountPath() == null || v.getProjected() != null) {
+                    continue; // projected volumes (the ServiceAccount token's) are not resolved for simulated pods
+                }
+                String at = normalize("/", m.getMountPath());
+                Map<String, PodVolumes.VolumeFile> content = PodVolumes.files(ctx, v);
+                boolean emptyDir = v.getEmptyDir() != null;
+                if (content == null && !emptyDir) {
+                    continue; // hostPath, persistentVolumeClaim, …: the node's files, not simulated
+                }
+                String sub = m.getSubPath() == null || m.getSubPath().isEmpty() ? null : normalize("/", m.getSubPath()).substring(1);
+                if (sub != null) {
+                    if (content != null && content.containsKey(sub)) {
+                        f.files.put(at, content.get(sub).content());
+                    }
+                    continue;
+                }
+                f.volumeDirs.add(at);
+                if (content != null || Boolean.TRUE.equals(m.getReadOnly())) {
+                    f.readOnlyDirs.add(at);
+                }
+                if (content != null) {
+                    content.forEach((path, file) -> f.files.put(at.equals("/") ? "/" + path : at + "/" + path, file.content()));
+                }
+            }
+        }
+        return f;
+    }
+
+    /** The pod's hostname: {@code spec.hostname}, else its name. */
+    static String hostname(PodContext pod) {
+        String h = pod.pod().getSpec() == null ? null : pod.pod().getSpec().getHostname();
+        return h == null || h.isEmpty() ? pod.name() : h;
+    }
+
+    /** The kubelet's managed /etc/hosts. */
+    static List<String> hostsFile(PodContext pod) {
+        List<String> h = new ArrayList<>(List.of("# Kubernetes-managed hosts file.", "127.0.0.1\tlocalhost",
+                "::1\tlocalhost ip6-localhost ip6-loopback", "fe00::0\tip6-localnet", "fe00::0\tip6-mcastprefix",
+                "fe00::1\tip6-allnodes", "fe00::2\tip6-allrouters"));
+        var spec = pod.pod().getSpec();
+        String sub = spec == null ? null : spec.getSubdomain();
+        String hostname = hostname(pod);
+        if (pod.podIP() != null) {
+            h.add(sub == null || sub.isEmpty() ? pod.podIP() + "\t" + hostname
+                    : pod.podIP() + "\t" + hostname + "." + sub + "." + pod.namespace() + ".svc.cluster.local\t" + hostname);
+        }
+        if (spec != null && spec.getHostAliases() != null && !spec.getHostAliases().isEmpty()) {
+            h.add("");
+            h.add("# Entries added by HostAliases.");
+            spec.getHostAliases().forEach(a -> h.add(a.getIp() + "\t" + String.join("\t", a.getHostnames() == null ? List.of() : a.getHostnames())));
+        }
+        return h;
+    }
+
+    String image() {
+        return image;
+    }
+
+    /** The image's programs are busybox's (busybox, alpine): their messages differ from coreutils'. */
+    boolean busybox() {
+        String name = image.substring(image.lastIndexOf('/') + 1);
+        return name.startsWith("busybox") || name.startsWith("alpine");
+    }
+
+    synchronized boolean readOnly(String path) {
+        String p = resolve(path);
+        return readOnlyDirs.stream().anyMatch(d -> p.equals(d) || p.startsWith(d.equals("/") ? "/" : d + "/"));
+    }
+
+    /** {@code path} as an absolute path without {@code .}, {@code ..} or repeated slashes (relative to the working directory). */
+    String resolve(String path) {
+        return normalize(workingDir, path);
+    }
+
+    private static String normalize(String base, String path) {
+        List<String> parts = new ArrayList<>();
+        for (String p : ((path.startsWith("/") ? "" : base + "/") + path).split("/")) {
+            if (p.isEmpty() || p.equals(".")) {
+                continue;
+            }
+            if (p.equals("..")) {
+                if (!parts.isEmpty()) {
+                    parts.remove(parts.size() - 1);
+                }
+            } else {
+                parts.add(p);
+            }
+        }
+        return "/" + String.join("/", parts);
+    }
+
+    /** A removal or creation by a command run in the container, at the simulation time it ran. */
+    private record Change(Instant at, String path, byte[] content) {
+        boolean removal() {
+            return content == null;
+        }
+    }
+
+    /** The files as they are at a time: the volumes, then every change made by then. */
+    private record State(Map<String, byte[]> files, Set<String> volumeDirs, Set<String> removed) {
+    }
+
+    private State state(Instant at) {
+        State st = new State(new TreeMap<>(files), new HashSet<>(volumeDirs), new HashSet<>());
+        changes.stream().filter(c -> !c.at().isAfter(at)).sorted(Comparator.comparing(Change::at)).forEach(c -> {
+            if (c.removal()) {
+                st.files().keySet().removeIf(f -> f.equals(c.path()) || f.startsWith(c.path() + "/"));
+                st.volumeDirs().removeIf(d -> d.equals(c.path()) || d.startsWith(c.path() + "/"));
+                st.removed().add(c.path());
+            } else {
+                st.removed().remove(c.path());
+                st.files().putIfAbsent(c.path(), c.content());
+            }
+        });
+        return st;
+    }
+
+    /** What {@code path} is at simulation time {@code at}. */
+    synchronized Entry lookup(String path, Instant at) {
+        State st = state(at);
+        String p = resolve(path);
+        for (String r : st.removed()) {
+            if (p.equals(r) || p.startsWith(r + "/")) {
+                return new Missing();
+            }
+        }
+        byte[] content = st.files().get(p);
+        if (content != null) {
+            return new File(content);
+        }
+        String prefix = p.equals("/") ? "/" : p + "/";
+        Set<String> names = new TreeSet<>();
+        for (String f : st.files().keySet()) {
+            if (f.startsWith(prefix)) {
+                names.add(f.substring(prefix.length()).split("/")[0]);
+            }
+        }
+        for (String d : st.volumeDirs()) {
+            if (d.startsWith(prefix)) {
+                names.add(d.substring(prefix.length()).split("/")[0]);
+            }
+        }
+        if (st.volumeDirs().contains(p)) {
+            return new Directory(List.copyOf(names));
+        }
+        for (String d : st.volumeDirs()) {
+            if (p.startsWith(d.equals("/") ? "/" : d + "/")) {
+                // inside a volume: its content is known, so a path it lacks is missing (or a directory of it)
+                return names.isEmpty() ? new Missing() : new Directory(List.copyOf(names));
+            }
+        }
+        return new Unknown();
+    }
+
+    /** {@code rm} at {@code at}: the path (and what is below it) is gone from then on. */
+    synchronized void remove(String path, Instant at) {
+        changes.add(new Change(at, resolve(path), null));
+    }
+
+    /** {@code touch} at {@code at}: an empty file from then on, unless the path already is one (its content is kept). */
+    synchronized void create(String path, Instant at) {
+        changes.add(new Change(at, resolve(path), new byte[0]));
+    }
+}
