@@ -65,6 +65,12 @@ final class SimulatedCommand {
         return understood(once) ? Optional.of(new SimulatedCommand(once, List.of(), true)) : Optional.empty();
     }
 
+    /** {@code sh}, {@code /bin/bash -l}, …: a shell that reads its commands from stdin ({@code kubectl exec -it POD -- sh}). */
+    static boolean interactiveShell(List<String> argv) {
+        return !argv.isEmpty() && SHELLS.contains(basename(argv.get(0)))
+                && argv.subList(1, argv.size()).stream().allMatch(a -> a.matches("-[a-bd-z]+|--login|--norc|--noprofile"));
+    }
+
     private static String basename(String path) {
         return path.substring(path.lastIndexOf('/') + 1);
     }

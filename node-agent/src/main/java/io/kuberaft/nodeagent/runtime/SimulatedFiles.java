@@ -135,6 +135,10 @@ final class SimulatedFiles {
         return h;
     }
 
+    String workingDir() {
+        return workingDir;
+    }
+
     String image() {
         return image;
     }

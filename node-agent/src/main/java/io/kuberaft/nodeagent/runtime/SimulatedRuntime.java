@@ -267,18 +267,32 @@ public final class SimulatedRuntime implements ContainerRuntime {
     @Override
     public Process startExec(RuntimeContainer container, List<String> command, TerminalSize tty) throws CannotStartException {
         Sim sim = (Sim) container;
+        if (SimulatedCommand.interactiveShell(command)) {
+            return new SimulatedShell(line -> {
+                SimulatedCommand.Run r = played(sim, List.of("sh", "-c", line), false);
+                return r == null ? null : new SimulatedShell.Played(r.linesUntil(r.start.plus(r.exitsAfter().get())).stream()
+                        .map(l -> new SimulatedShell.Line(l.text(), l.err())).toList(), r.exitCode());
+            }, tty != null, prompt(sim));
+        }
         // the commands a simulated container can play (env, cat of its volumes' files, echo, …) answer at once; anything else cannot run
         SimulatedCommand.Run run = played(sim, command, false);
         if (run == null) {
             throw new CannotStartException("ExecNotSupported", "the simulated runtime cannot run " + String.join(" ", command)
                     + ": container " + container.name() + " only pretends to run (it plays echo, date, env, printenv, hostname, "
-                    + "cat, ls, rm and touch on its volumes and /etc/hosts, sleep and exit; use --runtime process to exec anything else)");
+                    + "cat, ls, rm and touch on its volumes and /etc/hosts, sleep and exit, and an interactive sh of these; use --runtime "
+                    + "process to exec anything else)");
         }
         StringBuilder out = new StringBuilder();
         StringBuilder err = new StringBuilder();
         run.linesUntil(run.start.plus(run.exitsAfter().get())).forEach(l -> (l.err() ? err : out).append(l.text()).append('\n'));
         return new PlayedProcess(out.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8),
                 err.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8), run.exitCode());
+    }
+
+    /** The prompt of the image's shell for root: busybox's {@code / # }, bash's {@code root@HOST:/# }. */
+    private static String prompt(Sim sim) {
+        String wd = sim.files.workingDir();
+        return sim.files.busybox() ? wd + " # " : "root@" + SimulatedFiles.hostname(sim.pod) + ":" + wd + "# ";
     }
 
     /** {@code command} played in the container now, or null when the simulation does not understand it or it would not end. */
