@@ -92,4 +92,26 @@ class SimulatedShellTest {
         assertThat(readUntil(ash.getInputStream(), "# ")).isEqualTo("/ # ");
         ash.destroy();
     }
+
+    /** `kubectl run -it --image=busybox -- sh`: the container's own shell reads what attach sends and ends the container. */
+    @Test
+    void aContainerWhoseCommandIsAShellWithStdinRunsItUntilExit() throws Exception {
+        Pod pod = new PodBuilder().withNewMetadata().withName("debug").withNamespace("default").withUid("uid-2").endMetadata()
+                .withNewSpec().withRestartPolicy("Never").addNewContainer().withName("debug").withImage("busybox").withArgs("sh")
+                .withStdin(true).withStdinOnce(true).withTty(true).endContainer().endSpec().build();
+        RuntimeContainer c = runtime.start(new PodContext(pod, "10.244.1.6", "127.0.0.1", "n1", Map.of(), Map.of(), Map.of(), Map.of(),
+                Map.of(), Map.of()), pod.getSpec().getContainers().get(0), 0);
+        clock.advance(Duration.ofMinutes(5));
+        assertThat(c.exit()).as("a Never pod's shell runs until it exits, not for the simulated run time").isEmpty();
+        OutputStream in = runtime.stdin(c).orElseThrow();
+        in.write("echo $((6 * 7))\rexit 3\r".getBytes(StandardCharsets.UTF_8));
+        in.flush();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (c.exit().isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertThat(c.exit()).hasValueSatisfying(e -> assertThat(e.exitCode()).isEqualTo(3));
+        String log = new String(runtime.log(c, 0).orElseThrow().bytes(), StandardCharsets.UTF_8);
+        assertThat(log).contains(" stdout P / # ", " stdout F 42\r", " stdout F / # exit 3");
+    }
 }

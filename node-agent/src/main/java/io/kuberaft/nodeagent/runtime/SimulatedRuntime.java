@@ -138,8 +138,12 @@ public final class SimulatedRuntime implements ContainerRuntime {
         // as the kubelet: the volumes (a missing ConfigMap or Secret stops the start)
         SimulatedFiles files = SimulatedFiles.of(pod, container);
         SimulatedCommand.Run script = play(pod, container, env, now, files);
+        // `kubectl run -it --image=busybox -- sh`: a shell reading the stdin kubectl attaches to, until it exits
+        boolean shell = script == null && Boolean.TRUE.equals(container.getStdin()) && SimulatedCommand.interactiveShell(argv(container, env));
         Duration runFor;
-        if (runSeconds != null) {
+        if (shell && runSeconds == null && !crashLoop) {
+            runFor = null;
+        } else if (runSeconds != null) {
             runFor = seconds(runSeconds, "run-seconds");
         } else if (crashLoop) {
             runFor = Duration.ofSeconds(1);
@@ -175,6 +179,9 @@ public final class SimulatedRuntime implements ContainerRuntime {
         Sim sim = new Sim("simulated://" + Long.toHexString(0x5100_0000_0000L + ids.incrementAndGet()),
                 name, container.getImage(), now, runFor == null ? null : now.plus(runFor), code, stopTime, failing, log.toString(), script,
                 env, pod, files);
+        if (shell) {
+            sim.startShell(Boolean.TRUE.equals(container.getTty()));
+        }
         containers.put(sim.containerId, sim);
         return sim;
     }
@@ -185,10 +192,14 @@ public final class SimulatedRuntime implements ContainerRuntime {
      * sleep 3600`: busybox has no ENTRYPOINT), and args that name no program we know (an ENTRYPOINT's) are not understood.
      */
     private static SimulatedCommand.Run play(PodContext pod, Container container, Map<String, String> env, Instant start, SimulatedFiles files) {
+        return SimulatedCommand.parse(argv(container, env)).map(c -> c.start(start, env, pod, files, false)).orElse(null);
+    }
+
+    private static List<String> argv(Container container, Map<String, String> env) {
         List<String> argv = new ArrayList<>();
         argv.addAll(PodEnvironment.expand(container.getCommand() == null ? List.of() : container.getCommand(), env));
         argv.addAll(PodEnvironment.expand(container.getArgs() == null ? List.of() : container.getArgs(), env));
-        return SimulatedCommand.parse(argv).map(c -> c.start(start, env, pod, files, false)).orElse(null);
+        return argv;
     }
 
     /** The simulation is deterministic: the command is played again from the recorded start, up to the recorded end. */
@@ -224,6 +235,9 @@ public final class SimulatedRuntime implements ContainerRuntime {
                 sim.stopCode = sim.stopTime.compareTo(grace) >= 0 && !grace.isZero() ? 137 : 143;
             }
         }
+        if (sim.shell != null) {
+            sim.shell.destroy();
+        }
     }
 
     @Override
@@ -236,6 +250,11 @@ public final class SimulatedRuntime implements ContainerRuntime {
             for (SimulatedCommand.Run.Line l : sim.script.linesUntil(exit.map(RuntimeContainer.Exit::finishedAt).orElse(clock.instant()))) {
                 b.append(CriLog.format(sim.startedAt.plus(l.at()), l.err() ? "stderr" : "stdout", l.text(), false));
             }
+        } else if (sim.shell != null) {
+            for (String line : sim.log.split("\n")) {
+                b.append(CriLog.format(sim.startedAt, "stdout", line, false));
+            }
+            b.append(sim.shellLog);
         } else {
             for (String line : sim.log.split("\n")) {
                 b.append(CriLog.format(sim.startedAt, "stdout", line, false));
@@ -268,11 +287,7 @@ public final class SimulatedRuntime implements ContainerRuntime {
     public Process startExec(RuntimeContainer container, List<String> command, TerminalSize tty) throws CannotStartException {
         Sim sim = (Sim) container;
         if (SimulatedCommand.interactiveShell(command)) {
-            return new SimulatedShell(line -> {
-                SimulatedCommand.Run r = played(sim, List.of("sh", "-c", line), false);
-                return r == null ? null : new SimulatedShell.Played(r.linesUntil(r.start.plus(r.exitsAfter().get())).stream()
-                        .map(l -> new SimulatedShell.Line(l.text(), l.err())).toList(), r.exitCode());
-            }, tty != null, prompt(sim));
+            return shell(sim, tty != null);
         }
         // the commands a simulated container can play (env, cat of its volumes' files, echo, …) answer at once; anything else cannot run
         SimulatedCommand.Run run = played(sim, command, false);
@@ -287,6 +302,22 @@ public final class SimulatedRuntime implements ContainerRuntime {
         run.linesUntil(run.start.plus(run.exitsAfter().get())).forEach(l -> (l.err() ? err : out).append(l.text()).append('\n'));
         return new PlayedProcess(out.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8),
                 err.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8), run.exitCode());
+    }
+
+    /** The stdin of a container running a shell ({@code kubectl run -it … -- sh}): what {@code attach -i} sends it. */
+    @Override
+    public Optional<java.io.OutputStream> stdin(RuntimeContainer container) {
+        SimulatedShell shell = ((Sim) container).shell;
+        return shell == null ? Optional.empty() : Optional.of(shell.getOutputStream());
+    }
+
+    /** A simulated interactive shell in the container: each line played as {@code sh -c LINE}. */
+    private SimulatedShell shell(Sim sim, boolean tty) {
+        return new SimulatedShell(line -> {
+            SimulatedCommand.Run r = played(sim, List.of("sh", "-c", line), false);
+            return r == null ? null : new SimulatedShell.Played(r.linesUntil(r.start.plus(r.exitsAfter().get())).stream()
+                    .map(l -> new SimulatedShell.Line(l.text(), l.err())).toList(), r.exitCode());
+        }, tty, prompt(sim));
     }
 
     /** The prompt of the image's shell for root: busybox's {@code / # }, bash's {@code root@HOST:/# }. */
@@ -334,6 +365,11 @@ public final class SimulatedRuntime implements ContainerRuntime {
         final PodContext pod;
         /** What the container's files are now (its volumes, and what its commands removed or created). */
         final SimulatedFiles files;
+        /** The shell a container with stdin whose command is {@code sh} runs (see {@link #startShell}), else null. */
+        SimulatedShell shell;
+        /** What the shell wrote, as CRI log entries (what {@code attach} and {@code logs} read). */
+        final StringBuffer shellLog = new StringBuffer();
+        volatile Exit shellExit;
         Instant stopAt;
         int stopCode;
         /** CPU time used up to {@link #usageAt} (see {@link #usage}). */
@@ -358,9 +394,60 @@ public final class SimulatedRuntime implements ContainerRuntime {
             this.usageAt = startedAt;
         }
 
+        /** Runs the container's shell: its output goes to the log as it comes, its end is the container's. */
+        void startShell(boolean tty) {
+            shell = SimulatedRuntime.this.shell(this, tty);
+            Thread out = pump(shell.getInputStream(), "stdout");
+            Thread err = pump(shell.getErrorStream(), "stderr");
+            Thread waiter = new Thread(() -> {
+                try {
+                    int code = shell.waitFor();
+                    out.join();
+                    err.join();
+                    shellExit = Exit.of(code, clock.instant());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "simulated-shell-exit-" + containerId);
+            waiter.setDaemon(true);
+            waiter.start();
+        }
+
+        private Thread pump(java.io.InputStream from, String stream) {
+            Thread t = new Thread(() -> {
+                byte[] buf = new byte[4096];
+                StringBuilder line = new StringBuilder();
+                try {
+                    int n;
+                    while ((n = from.read(buf)) >= 0) {
+                        line.append(new String(buf, 0, n, java.nio.charset.StandardCharsets.UTF_8));
+                        int nl;
+                        while ((nl = line.indexOf("\n")) >= 0) {
+                            shellLog.append(CriLog.format(clock.instant(), stream, line.substring(0, nl), false));
+                            line.delete(0, nl + 1);
+                        }
+                        if (!line.isEmpty()) {
+                            // a prompt: no newline until the user has typed a line
+                            shellLog.append(CriLog.format(clock.instant(), stream, line.toString(), true));
+                            line.setLength(0);
+                        }
+                    }
+                } catch (java.io.IOException e) {
+                    // the shell is gone
+                }
+            }, "simulated-shell-" + stream + "-" + containerId);
+            t.setDaemon(true);
+            t.start();
+            return t;
+        }
+
         @Override
         public synchronized Optional<Exit> exit() {
             Instant now = clock.instant();
+            Exit ended = shellExit;
+            if (ended != null && (stopAt == null || ended.finishedAt().isBefore(stopAt))) {
+                return Optional.of(ended);
+            }
             Instant natural = exitAt;
             if (stopAt != null && (natural == null || stopAt.isBefore(natural))) {
                 return now.isBefore(stopAt) ? Optional.empty() : Optional.of(Exit.of(stopCode, stopAt));

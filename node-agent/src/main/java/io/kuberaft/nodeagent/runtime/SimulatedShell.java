@@ -7,8 +7,10 @@ import java.io.PipedInputStream;
 import java.io.PipedOutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.regex.Matcher;
@@ -26,8 +28,27 @@ final class SimulatedShell extends Process {
     private final Function<String, Played> play;
     private final boolean tty;
     private final String prompt;
-    private final PipedOutputStream stdin = new PipedOutputStream();
-    private final PipedInputStream in;
+    /** What the client typed, in chunks; {@link #EOF} once its stdin is closed (a queue: any thread may write it). */
+    private final LinkedBlockingQueue<byte[]> input = new LinkedBlockingQueue<>();
+    private static final byte[] EOF = new byte[0];
+    private final OutputStream stdin = new OutputStream() {
+        @Override
+        public void write(int b) {
+            input.add(new byte[]{(byte) b});
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            if (len > 0) {
+                input.add(Arrays.copyOfRange(b, off, off + len));
+            }
+        }
+
+        @Override
+        public void close() {
+            input.add(EOF);
+        }
+    };
     private final PipedInputStream stdout = new PipedInputStream(64 * 1024);
     private final PipedInputStream stderr = new PipedInputStream(64 * 1024);
     private final OutputStream out;
@@ -50,7 +71,6 @@ final class SimulatedShell extends Process {
         this.tty = tty;
         this.prompt = prompt;
         try {
-            in = new PipedInputStream(stdin, 64 * 1024);
             out = new PipedOutputStream(stdout);
             err = new PipedOutputStream(stderr);
         } catch (IOException e) {
@@ -65,8 +85,7 @@ final class SimulatedShell extends Process {
         try {
             StringBuilder line = new StringBuilder();
             write(out, tty ? prompt : "");
-            int c;
-            while ((c = in.read()) >= 0) {
+            for (int c = read(); c >= 0; c = read()) {
                 if (c == '\r' || c == '\n') {
                     if (tty) {
                         write(out, "\r\n");
@@ -105,12 +124,30 @@ final class SimulatedShell extends Process {
             }
         } catch (IOException e) {
             // the client went
+        } catch (InterruptedException e) {
+            // destroyed
         } finally {
             exitCode = status;
             close(out);
             close(err);
             done.countDown();
         }
+    }
+
+    private byte[] chunk = EOF;
+    private int at;
+
+    /** The next byte typed, -1 at the end of the input. */
+    private int read() throws InterruptedException {
+        while (at >= chunk.length) {
+            chunk = input.take();
+            at = 0;
+            if (chunk == EOF) {
+                input.add(EOF); // stays at the end
+                return -1;
+            }
+        }
+        return chunk[at++] & 0xff;
     }
 
     /** Plays one command line; false when it was {@code exit}. */
@@ -193,7 +230,7 @@ final class SimulatedShell extends Process {
 
     @Override
     public void destroy() {
-        close(stdin);
+        input.add(EOF);
         thread.interrupt();
     }
 
