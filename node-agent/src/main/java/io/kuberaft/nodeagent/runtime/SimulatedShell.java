@@ -17,7 +17,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * {@code kubectl exec -it POD -- sh} in a simulated container: a shell that reads command lines from the client and
+ * {@code kubectl exec -it POD -- sh} in a simulated container, or the process of a container with stdin whose command
+ * is a shell ({@code kubectl run -it … -- sh}, fed by attach): a shell that reads command lines from the client and
  * plays each one as {@link SimulatedCommand} plays {@code sh -c LINE} on the container's files, until {@code exit} or
  * the end of its input. With a terminal ({@code -t}) it is also the terminal: it prints the prompt of the image's shell
  * ({@code / # } for busybox and alpine, {@code root@HOST:/# } otherwise), echoes what is typed, and handles Enter,
