@@ -22,7 +22,7 @@ import java.util.Deque;
  * reads from {@link #currentStart()} (upstream shows the current file only); a follower keeps its offset and reads
  * on into the next file, losing nothing unless it falls more than the kept files behind.
  */
-final class ContainerLogFile {
+final class ContainerLogFile implements LogPump.Sink {
     private static final DateTimeFormatter ROTATED = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
 
     private record Segment(Path path, long start, long length) {
@@ -51,7 +51,7 @@ final class ContainerLogFile {
         return current;
     }
 
-    synchronized void append(byte[] entry) throws IOException {
+    public synchronized void append(byte[] entry) throws IOException {
         if (currentLength > 0 && currentLength + entry.length > maxBytes) {
             rotate();
         }
@@ -109,7 +109,7 @@ final class ContainerLogFile {
         }
     }
 
-    synchronized void close() throws IOException {
+    public synchronized void close() throws IOException {
         out.close();
     }
 }

@@ -10,35 +10,42 @@ import java.time.Clock;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * Copies a process's stdout and stderr into its (rotated) log file in the {@link CriLog} format, one thread per stream
- * (as containerd's shim does): each line gets the time it was read. A line longer than 16 KiB, or the end of
- * the output without a newline, is written as a partial entry.
+ * Copies a process's stdout and stderr into its log (the process runtime's rotated file, a simulated shell's memory) in
+ * the {@link CriLog} format, one thread per stream (as containerd's shim does): each line gets the time it was read. A
+ * line longer than 16 KiB, or the end of the output without a newline, is written as a partial entry.
  */
 final class LogPump {
     private static final Logger LOG = LoggerFactory.getLogger(LogPump.class);
     private static final int MAX_LINE = 16 * 1024;
-    private final ContainerLogFile out;
+    private final Sink out;
     private final Clock clock;
 
-    private LogPump(ContainerLogFile out, Clock clock) {
+    /** Where the entries go. */
+    interface Sink {
+        void append(byte[] entry) throws IOException;
+
+        /** After both streams have ended. */
+        void close() throws IOException;
+    }
+
+    private LogPump(Sink out, Clock clock) {
         this.out = out;
         this.clock = clock;
     }
 
     /**
-     * Starts the two copiers; {@code drained} counts down once per stream at its end (the file is closed after both).
-     * A {@link TerminalProcess} has one stream, logged as stdout, and its output is logged as it comes, a line not yet
-     * ended being a partial entry: an interactive program's prompt has no newline, and {@code attach} reads the log.
+     * Starts the two copiers; {@code drained} counts down once per stream at its end (the sink is closed after both).
+     * The output of an {@code interactive} process (on a terminal, a shell) is logged as it comes, a line not yet ended
+     * being a partial entry: an interactive program's prompt has no newline, and {@code attach} reads the log.
      */
-    static void start(Process p, ContainerLogFile out, Clock clock, CountDownLatch drained, String id) {
+    static void start(Process p, Sink out, Clock clock, CountDownLatch drained, String id, boolean interactive) {
         LogPump pump = new LogPump(out, clock);
-        boolean terminal = p instanceof TerminalProcess;
         CountDownLatch both = new CountDownLatch(2);
         for (String stream : new String[]{"stdout", "stderr"}) {
             InputStream in = stream.equals("stdout") ? p.getInputStream() : p.getErrorStream();
             Thread t = new Thread(() -> {
                 try {
-                    pump.copy(in, stream, terminal);
+                    pump.copy(in, stream, interactive);
                 } catch (IOException e) {
                     LOG.debug("event=log-pump-ended container={} stream={} error={}", id, stream, e.toString());
                 } finally {

@@ -174,7 +174,7 @@ public final class ProcessRuntime implements ContainerRuntime {
                     + "-" + attempt + "-" + p.pid(), c.getName(), c.getImage(), clock.instant(), p, log, env, workDir, pod.uid(), stdin);
             writePidFile(dir, c.getName(), attempt, p);
             p.onExit().thenRun(() -> proc.finishedAt = clock.instant());
-            LogPump.start(p, log, clock, proc.drained, proc.containerId);
+            LogPump.start(p, log, clock, proc.drained, proc.containerId, p instanceof TerminalProcess);
             containers.put(proc.containerId, proc);
             LOG.info("event=process-started pod={}/{} container={} pid={}", pod.namespace(), pod.name(), c.getName(), p.pid());
             return proc;

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -397,13 +398,22 @@ public final class SimulatedRuntime implements ContainerRuntime {
         /** Runs the container's shell: its output goes to the log as it comes, its end is the container's. */
         void startShell(boolean tty) {
             shell = SimulatedRuntime.this.shell(this, tty);
-            Thread out = pump(shell.getInputStream(), "stdout");
-            Thread err = pump(shell.getErrorStream(), "stderr");
+            CountDownLatch drained = new CountDownLatch(2);
+            LogPump.start(shell, new LogPump.Sink() {
+                @Override
+                public void append(byte[] entry) {
+                    shellLog.append(new String(entry, java.nio.charset.StandardCharsets.UTF_8));
+                }
+
+                @Override
+                public void close() {
+                    // the log lives as long as the container
+                }
+            }, clock, drained, containerId, true);
             Thread waiter = new Thread(() -> {
                 try {
                     int code = shell.waitFor();
-                    out.join();
-                    err.join();
+                    drained.await();
                     shellExit = Exit.of(code, clock.instant());
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
@@ -411,34 +421,6 @@ public final class SimulatedRuntime implements ContainerRuntime {
             }, "simulated-shell-exit-" + containerId);
             waiter.setDaemon(true);
             waiter.start();
-        }
-
-        private Thread pump(java.io.InputStream from, String stream) {
-            Thread t = new Thread(() -> {
-                byte[] buf = new byte[4096];
-                StringBuilder line = new StringBuilder();
-                try {
-                    int n;
-                    while ((n = from.read(buf)) >= 0) {
-                        line.append(new String(buf, 0, n, java.nio.charset.StandardCharsets.UTF_8));
-                        int nl;
-                        while ((nl = line.indexOf("\n")) >= 0) {
-                            shellLog.append(CriLog.format(clock.instant(), stream, line.substring(0, nl), false));
-                            line.delete(0, nl + 1);
-                        }
-                        if (!line.isEmpty()) {
-                            // a prompt: no newline until the user has typed a line
-                            shellLog.append(CriLog.format(clock.instant(), stream, line.toString(), true));
-                            line.setLength(0);
-                        }
-                    }
-                } catch (java.io.IOException e) {
-                    // the shell is gone
-                }
-            }, "simulated-shell-" + stream + "-" + containerId);
-            t.setDaemon(true);
-            t.start();
-            return t;
         }
 
         @Override
