@@ -3,7 +3,6 @@ package io.kuberaft.nodeagent;
 import io.kuberaft.nodeagent.runtime.ContainerRuntime;
 import io.kuberaft.nodeagent.runtime.CriLog;
 import io.kuberaft.nodeagent.runtime.RuntimeContainer;
-import io.kuberaft.nodeagent.runtime.TerminalSize;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
 import org.slf4j.Logger;
@@ -64,7 +63,7 @@ final class AttachSession {
             }
             byte channel = m.getByte(0);
             if (channel == ExecSession.RESIZE) {
-                TerminalSize.parse(m.getBytes(1, m.length())).ifPresent(size -> runtime.resize(container, size));
+                ExecSession.resize(m).ifPresent(size -> runtime.resize(container, size));
             } else if (stdin == null) {
                 return; // no stdin to feed
             } else if (channel == ExecSession.STDIN) {

@@ -77,14 +77,18 @@ final class ExecSession {
         };
         timer[0] = vertx.setTimer(waitMs, id -> go.accept(TerminalSize.DEFAULT));
         ws.binaryMessageHandler(msg -> {
-            Optional<TerminalSize> size = msg.length() > 1 && msg.getByte(0) == RESIZE
-                    ? TerminalSize.parse(msg.getBytes(1, msg.length())) : Optional.empty();
+            Optional<TerminalSize> size = resize(msg);
             if (size.isPresent()) {
                 go.accept(size.get());
             } else if (!started.get()) {
                 early.add(msg);
             }
         });
+    }
+
+    /** The terminal size a resize message (channel 4) carries; empty for any other message. */
+    static Optional<TerminalSize> resize(Buffer msg) {
+        return msg.length() > 1 && msg.getByte(0) == RESIZE ? TerminalSize.parse(msg.getBytes(1, msg.length())) : Optional.empty();
     }
 
     /** Serves the stream; {@code early}: messages the client sent before the process started. */
@@ -137,8 +141,8 @@ final class ExecSession {
             });
         } else if (channel == CLOSE && msg.length() >= 2 && msg.getByte(1) == STDIN) {
             input.execute(() -> closeQuietly(in));
-        } else if (channel == RESIZE && process instanceof TerminalProcess terminal) {
-            TerminalSize.parse(msg.getBytes(1, msg.length())).ifPresent(terminal::resize);
+        } else if (process instanceof TerminalProcess terminal) {
+            resize(msg).ifPresent(terminal::resize);
         }
     }
 

@@ -273,6 +273,11 @@ final class SimulatedCommand {
             advance(Duration.between(start, now));
         }
 
+        /** Everything a run that ends (see {@link #exitsAfter}) prints. */
+        List<Line> allLines() {
+            return linesUntil(start.plus(exitsAfter().orElseThrow()));
+        }
+
         /** The lines printed up to {@code now}. */
         synchronized List<Line> linesUntil(Instant now) {
             Duration elapsed = Duration.between(start, now);

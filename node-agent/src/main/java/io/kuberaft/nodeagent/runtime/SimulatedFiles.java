@@ -151,7 +151,12 @@ final class SimulatedFiles {
 
     synchronized boolean readOnly(String path) {
         String p = resolve(path);
-        return readOnlyDirs.stream().anyMatch(d -> p.equals(d) || p.startsWith(d.equals("/") ? "/" : d + "/"));
+        return readOnlyDirs.stream().anyMatch(d -> within(p, d));
+    }
+
+    /** Whether the absolute {@code path} is {@code dir} or below it. */
+    private static boolean within(String path, String dir) {
+        return path.equals(dir) || path.startsWith(dir.equals("/") ? "/" : dir + "/");
     }
 
     /** {@code path} as an absolute path without {@code .}, {@code ..} or repeated slashes (relative to the working directory). */
@@ -191,8 +196,8 @@ final class SimulatedFiles {
         State st = new State(new TreeMap<>(files), new HashSet<>(volumeDirs), new HashSet<>());
         changes.stream().filter(c -> !c.at().isAfter(at)).sorted(Comparator.comparing(Change::at)).forEach(c -> {
             if (c.removal()) {
-                st.files().keySet().removeIf(f -> f.equals(c.path()) || f.startsWith(c.path() + "/"));
-                st.volumeDirs().removeIf(d -> d.equals(c.path()) || d.startsWith(c.path() + "/"));
+                st.files().keySet().removeIf(f -> within(f, c.path()));
+                st.volumeDirs().removeIf(d -> within(d, c.path()));
                 st.removed().add(c.path());
             } else {
                 st.removed().remove(c.path());
@@ -206,10 +211,8 @@ final class SimulatedFiles {
     synchronized Entry lookup(String path, Instant at) {
         State st = state(at);
         String p = resolve(path);
-        for (String r : st.removed()) {
-            if (p.equals(r) || p.startsWith(r + "/")) {
-                return new Missing();
-            }
+        if (st.removed().stream().anyMatch(r -> within(p, r))) {
+            return new Missing();
         }
         byte[] content = st.files().get(p);
         if (content != null) {
@@ -230,11 +233,9 @@ final class SimulatedFiles {
         if (st.volumeDirs().contains(p)) {
             return new Directory(List.copyOf(names));
         }
-        for (String d : st.volumeDirs()) {
-            if (p.startsWith(d.equals("/") ? "/" : d + "/")) {
-                // inside a volume: its content is known, so a path it lacks is missing (or a directory of it)
-                return names.isEmpty() ? new Missing() : new Directory(List.copyOf(names));
-            }
+        if (st.volumeDirs().stream().anyMatch(d -> within(p, d))) {
+            // inside a volume: its content is known, so a path it lacks is missing (or a directory of it)
+            return names.isEmpty() ? new Missing() : new Directory(List.copyOf(names));
         }
         return new Unknown();
     }

@@ -251,16 +251,15 @@ public final class SimulatedRuntime implements ContainerRuntime {
             for (SimulatedCommand.Run.Line l : sim.script.linesUntil(exit.map(RuntimeContainer.Exit::finishedAt).orElse(clock.instant()))) {
                 b.append(CriLog.format(sim.startedAt.plus(l.at()), l.err() ? "stderr" : "stdout", l.text(), false));
             }
-        } else if (sim.shell != null) {
-            for (String line : sim.log.split("\n")) {
-                b.append(CriLog.format(sim.startedAt, "stdout", line, false));
-            }
-            b.append(sim.shellLog);
         } else {
             for (String line : sim.log.split("\n")) {
                 b.append(CriLog.format(sim.startedAt, "stdout", line, false));
             }
-            exit.ifPresent(e -> b.append(CriLog.format(e.finishedAt(), "stdout", "simulated container " + sim.name + " exited with code " + e.exitCode(), false)));
+            if (sim.shell != null) {
+                b.append(sim.shellLog); // what the shell wrote
+            } else {
+                exit.ifPresent(e -> b.append(CriLog.format(e.finishedAt(), "stdout", "simulated container " + sim.name + " exited with code " + e.exitCode(), false)));
+            }
         }
         byte[] all = b.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
         int start = (int) Math.min(Math.max(0, from), all.length);
@@ -280,7 +279,7 @@ public final class SimulatedRuntime implements ContainerRuntime {
             return new ExecResult(0, "");
         }
         StringBuilder out = new StringBuilder();
-        run.linesUntil(run.start.plus(run.exitsAfter().get())).forEach(l -> out.append(l.text()).append('\n'));
+        run.allLines().forEach(l -> out.append(l.text()).append('\n'));
         return new ExecResult(run.exitCode(), out.toString());
     }
 
@@ -300,7 +299,7 @@ public final class SimulatedRuntime implements ContainerRuntime {
         }
         StringBuilder out = new StringBuilder();
         StringBuilder err = new StringBuilder();
-        run.linesUntil(run.start.plus(run.exitsAfter().get())).forEach(l -> (l.err() ? err : out).append(l.text()).append('\n'));
+        run.allLines().forEach(l -> (l.err() ? err : out).append(l.text()).append('\n'));
         return new PlayedProcess(out.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8),
                 err.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8), run.exitCode());
     }
@@ -316,7 +315,7 @@ public final class SimulatedRuntime implements ContainerRuntime {
     private SimulatedShell shell(Sim sim, boolean tty) {
         return new SimulatedShell(line -> {
             SimulatedCommand.Run r = played(sim, List.of("sh", "-c", line), false);
-            return r == null ? null : new SimulatedShell.Played(r.linesUntil(r.start.plus(r.exitsAfter().get())).stream()
+            return r == null ? null : new SimulatedShell.Played(r.allLines().stream()
                     .map(l -> new SimulatedShell.Line(l.text(), l.err())).toList(), r.exitCode());
         }, tty, prompt(sim));
     }
