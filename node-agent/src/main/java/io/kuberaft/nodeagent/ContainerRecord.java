@@ -24,6 +24,8 @@ final class ContainerRecord {
     /** No restart before this (CrashLoopBackOff); null when not backing off. */
     Instant backoffUntil;
     long backoffMs;
+    /** The next wait after volumes that could not be mounted: 500 ms doubling, as the kubelet's volume operations. */
+    long mountRetryMs;
     boolean succeeded;
     boolean stopping;
     /** The postStart hook of the current run is still running (the container shows ContainerCreating meanwhile). */

@@ -45,6 +45,7 @@ public final class NodeAgent implements AutoCloseable {
     private final List<NodeSession> nodes = new ArrayList<>();
     private PodSource podSource;
     private ServiceSource serviceSource;
+    private RootCaSource rootCaSource;
     private AgentApiServer api;
 
     /** What one hosted node is made of. */
@@ -121,6 +122,7 @@ public final class NodeAgent implements AutoCloseable {
         // Not waiting for the first list: the nodes' syncs start once it is in.
         podSource = standalone ? null : PodSource.start(client, new java.util.LinkedHashSet<>(config.nodeNames()));
         serviceSource = standalone ? null : ServiceSource.start(client);
+        rootCaSource = standalone ? null : RootCaSource.start(client);
         for (String name : config.nodeNames()) {
             NodeStatusReporter status = reporters.get(name);
             LeaseHeartbeat lease = leases.get(name);
@@ -137,7 +139,7 @@ public final class NodeAgent implements AutoCloseable {
                 }
             }
             if (!standalone) {
-                pods.start(podSource, serviceSource);
+                pods.start(podSource, serviceSource, rootCaSource);
             }
             scheduler.scheduleWithFixedDelay(() -> guarded(s, pods::syncAll), 0, config.syncInterval().toMillis(), TimeUnit.MILLISECONDS);
             if (!standalone) {
@@ -274,6 +276,9 @@ public final class NodeAgent implements AutoCloseable {
         }
         if (serviceSource != null) {
             serviceSource.close();
+        }
+        if (rootCaSource != null) {
+            rootCaSource.close();
         }
         if (api != null) {
             api.close();

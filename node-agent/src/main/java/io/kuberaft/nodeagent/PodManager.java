@@ -56,6 +56,7 @@ final class PodManager {
     private final Map<String, ObjectNode> posted = new HashMap<>();
     private PodSource source;
     private ServiceSource services;
+    private RootCaSource rootCas;
     private StaticPodSource staticSource;
     private java.util.function.Supplier<String> nodeUid = () -> null;
     private volatile Map<String, Pod> staticPods = Map.of();
@@ -82,12 +83,14 @@ final class PodManager {
     }
 
     /**
-     * Runs the pods {@code source} has for this node, with the Services of {@code services} in their environment (both
-     * may be shared with the agent's other nodes).
+     * Runs the pods {@code source} has for this node, with the Services of {@code services} in their environment and
+     * the {@code kube-root-ca.crt} of {@code rootCas} in their ServiceAccount volume (all may be shared with the agent's
+     * other nodes).
      */
-    void start(PodSource source, ServiceSource services) {
+    void start(PodSource source, ServiceSource services, RootCaSource rootCas) {
         this.source = source;
         this.services = services;
+        this.rootCas = rootCas;
     }
 
     boolean synced() {
@@ -380,11 +383,10 @@ final class PodManager {
     }
 
     /**
-     * ConfigMaps and Secrets the pod references, and its Service env vars (from the agent's Service watch). The process
-     * runtime materialises all of them, tokens and claims; the simulated one needs what the containers' environment
-     * names (what {@code env} prints, and a missing one stops the start as upstream) and the configMap and secret
-     * volumes (what {@code cat} shows), but no token nor projected volume, so pods without such references (most of
-     * thousands of simulated pods) cost no API calls.
+     * ConfigMaps and Secrets the pod references, its Service env vars (from the agent's Service watch), its
+     * ServiceAccount tokens and, for the process runtime, its claims (the simulated one mounts no host directory). The
+     * {@code kube-root-ca.crt} every pod's ServiceAccount volume projects comes from the agent's watch of it, so a pod
+     * that references nothing else costs one TokenRequest, as with the kubelet.
      */
     PodContext.Resolved resolve(Pod pod) {
         // Static pods may not reference API objects (as upstream), so they run without an API server.
@@ -428,9 +430,7 @@ final class PodManager {
                 if (v.getSecret() != null) {
                     secrets.add(v.getSecret().getSecretName());
                 }
-                // the simulated runtime leaves out projected volumes: every pod has one (the ServiceAccount's
-                // kube-api-access, with the kube-root-ca.crt ConfigMap), which would cost a read per simulated pod
-                if (process && v.getProjected() != null && v.getProjected().getSources() != null) {
+                if (v.getProjected() != null && v.getProjected().getSources() != null) {
                     for (VolumeProjection p : v.getProjected().getSources()) {
                         if (p.getConfigMap() != null) {
                             cms.add(p.getConfigMap().getName());
@@ -444,6 +444,11 @@ final class PodManager {
         }
         String ns = pod.getMetadata().getNamespace();
         Map<String, Map<String, String>> cmData = new HashMap<>();
+        Map<String, String> rootCa = cms.contains(RootCaSource.NAME) && rootCas != null ? rootCas.data(ns) : null;
+        if (rootCa != null) {
+            cms.remove(RootCaSource.NAME); // else read below: the watch may not have seen a new namespace's yet
+            cmData.put(RootCaSource.NAME, rootCa);
+        }
         for (String n : cms) {
             ConfigMap cm = n == null ? null : client.configMaps().inNamespace(ns).withName(n).get();
             if (cm != null) {
@@ -464,8 +469,7 @@ final class PodManager {
                 secretData.put(n, d);
             }
         }
-        return process ? new PodContext.Resolved(cmData, secretData, serviceEnv(pod), serviceAccountTokens(pod), claims(pod))
-                : new PodContext.Resolved(cmData, secretData, serviceEnv(pod), Map.of(), Map.of());
+        return new PodContext.Resolved(cmData, secretData, serviceEnv(pod), serviceAccountTokens(pod), process ? claims(pod) : Map.of());
     }
 
     /**

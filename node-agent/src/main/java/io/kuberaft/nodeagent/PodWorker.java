@@ -440,6 +440,8 @@ final class PodWorker {
         });
     }
 
+    private static final long MOUNT_RETRY_BASE_MS = 500;
+
     private void start(ContainerRecord c, Instant now) {
         if (c.backoffUntil != null && now.isBefore(c.backoffUntil)) {
             return;
@@ -447,6 +449,7 @@ final class PodWorker {
         try {
             c.current = runtime.start(context(), c.spec, c.restartCount);
             c.backoffUntil = null;
+            c.mountRetryMs = 0;
             c.waitingReason = null;
             c.waitingMessage = null;
             if (c.restartCount == 0) {
@@ -474,10 +477,14 @@ final class PodWorker {
             c.waitingReason = e.reason();
             c.waitingMessage = e.getMessage();
             if (e.reason().equals(PodVolumes.VOLUMES_NOT_READY)) {
-                // As the kubelet's syncPod when WaitForAttachAndMount fails: still ContainerCreating, a FailedMount event each try.
+                // As the kubelet's syncPod when WaitForAttachAndMount fails: still ContainerCreating, a FailedMount event
+                // each try, retried soon (a new namespace's kube-root-ca.crt is usually there a moment later).
                 c.waitingMessage = null;
-                first = false;
-                events.event(pod, "Warning", "FailedMount", "Unable to attach or mount volumes: " + e.getMessage(), null);
+                events.event(pod, "Warning", "FailedMount", e.getMessage(), null);
+                long delay = c.mountRetryMs == 0 ? MOUNT_RETRY_BASE_MS : c.mountRetryMs;
+                c.backoffUntil = now.plusMillis(delay);
+                c.mountRetryMs = Math.min(delay * 2, config.backoffMax().toMillis());
+                return;
             }
             // Retried with the same back-off as a crash, so a broken container does not spin.
             long delay = c.backoffMs == 0 ? config.backoffBase().toMillis() : c.backoffMs;

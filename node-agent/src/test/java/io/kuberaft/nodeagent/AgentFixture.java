@@ -40,11 +40,21 @@ final class AgentFixture implements AutoCloseable {
         server = ApiServer.start(ApiServer.Options.plain("127.0.0.1", 0).withKubeletClient(pki.clientCert(), pki.clientKey()), store,
                 ClusterView.standalone("m1", () -> 0), new SimpleMeterRegistry(), () -> "");
         client = client(server.port());
+        publishRootCa(client, "default");
         AgentConfig config = tweak.apply(AgentConfig.defaults(name, nodes, runtime, tmp.resolve("agent"))
                 .withTimings(Duration.ofSeconds(1), Duration.ofMinutes(5), Duration.ofSeconds(1), Duration.ofSeconds(1))
                 .withAgentPort(0).withClientCa(pki.caPem()));
         agent = new NodeAgent(client, config, Clock.systemUTC()).start();
         node = config.nodeNames().get(0);
+    }
+
+    /**
+     * What the controllers' root-ca-cert-publisher keeps in every namespace (the fixture runs no controllers): every
+     * pod's ServiceAccount volume projects it, and a pod cannot start without it.
+     */
+    static void publishRootCa(KubernetesClient client, String namespace) {
+        client.configMaps().inNamespace(namespace).resource(new io.fabric8.kubernetes.api.model.ConfigMapBuilder().withNewMetadata()
+                .withName("kube-root-ca.crt").endMetadata().addToData("ca.crt", "-----BEGIN CERTIFICATE-----\n").build()).create();
     }
 
     /** The default-namespace pod as the API server has it now (null when there is none). */

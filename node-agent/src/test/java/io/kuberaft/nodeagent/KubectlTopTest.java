@@ -51,6 +51,7 @@ class KubectlTopTest {
     static void start() throws Exception {
         f = new AgentFixture(tmp, "simulated", "top", 2);
         f.client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("team").endMetadata().build()).create();
+        AgentFixture.publishRootCa(f.client, "team");
         create("default", "web-a", "top-0", Map.of("app", "web"), sim("cpu-usage", "400m", "memory-usage", "100Mi"), "nginx");
         create("default", "web-b", "top-1", Map.of("app", "web"), Map.of(), "nginx");
         create("default", "duo", "top-0", Map.of("app", "duo"), sim("cpu-usage", "50m", "cpu-usage.side", "2m", "memory-usage.side", "1Mi"),

@@ -168,6 +168,28 @@ class SimulatedAgentTest {
         assertThat(p.getStatus().getQosClass()).isEqualTo("BestEffort");
     }
 
+    /** As upstream: the kubelet keeps retrying the mount, and the pod starts once its ConfigMap is created. */
+    @Test
+    void aPodWaitsInContainerCreatingForTheConfigMapOfItsVolume() throws Exception {
+        Pod pod = pod("cfg-wait", "sim-0", "Always", Map.of());
+        pod.getSpec().getContainers().get(0).setVolumeMounts(java.util.List.of(new io.fabric8.kubernetes.api.model.VolumeMountBuilder()
+                .withName("config").withMountPath("/etc/config").build()));
+        pod.getSpec().setVolumes(java.util.List.of(new io.fabric8.kubernetes.api.model.VolumeBuilder().withName("config")
+                .withNewConfigMap().withName("late-config").endConfigMap().build()));
+        f.client.pods().inNamespace("default").resource(pod).create();
+        String message = "MountVolume.SetUp failed for volume \"config\" : configmap \"late-config\" not found";
+        await(WAIT, "a FailedMount event", () -> f.client.v1().events().inNamespace("default").list().getItems().stream().anyMatch(e ->
+                "cfg-wait".equals(e.getInvolvedObject().getName()) && "FailedMount".equals(e.getReason()) && message.equals(e.getMessage())));
+        Pod waiting = get("cfg-wait");
+        assertThat(waiting.getStatus().getPhase()).isEqualTo("Pending");
+        assertThat(waiting.getStatus().getContainerStatuses().get(0).getState().getWaiting().getReason()).isEqualTo("ContainerCreating");
+
+        f.client.configMaps().inNamespace("default").resource(new io.fabric8.kubernetes.api.model.ConfigMapBuilder().withNewMetadata()
+                .withName("late-config").endMetadata().addToData("color", "blue").build()).create();
+        await(WAIT, "cfg-wait Running once its ConfigMap exists", () -> "Running".equals(get("cfg-wait").getStatus().getPhase()),
+                () -> get("cfg-wait").getStatus());
+    }
+
     @Test
     void ephemeralContainersRunOnceBesideThePodsOwn() throws Exception {
         f.client.pods().inNamespace("default").resource(pod("debugged", "sim-0", "Always", Map.of())).create();

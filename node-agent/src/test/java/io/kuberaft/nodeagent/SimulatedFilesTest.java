@@ -107,9 +107,10 @@ class SimulatedFilesTest {
         assertThat(exec(c, "cat", "/config/app.properties")).isEqualTo(new Output(0, "app.name = node\napp.version = 1.0.0\n", ""));
         assertThat(exec(c, "ls", "/config")).isEqualTo(new Output(0, "app.properties\n", ""));
         assertThat(exec(c, "cat", "/etc/app.properties").out()).isEqualTo("secret.user = admin\n");
-        assertThat(exec(c, "cat", "/env/labels").out()).isEqualTo("app=\"node\"\nversion=\"1.0.0\"\n");
+        // the kubelet writes downward API files without a final newline, and cat adds none
+        assertThat(exec(c, "cat", "/env/labels").out()).isEqualTo("app=\"node\"\nversion=\"1.0.0\"");
         assertThat(exec(c, "ls", "/env")).isEqualTo(new Output(0, "labels\npod_name\n", ""));
-        assertThat(exec(c, "cat", "/env/pod_name").out()).isEqualTo("web\n");
+        assertThat(exec(c, "cat", "/env/pod_name", "/etc/hostname").out()).isEqualTo("webweb\n");
         assertThat(exec(c, "cat", "/config/nope")).isEqualTo(new Output(1, "", "cat: /config/nope: No such file or directory\n"));
         assertThat(exec(c, "cat", "/config")).isEqualTo(new Output(1, "", "cat: /config: Is a directory\n"));
         assertThat(exec(c, "rm", "/config/app.properties"))
@@ -125,12 +126,63 @@ class SimulatedFilesTest {
 
     @Test
     void aMissingConfigMapOfAVolumeStopsTheStart() {
-        Pod p = pod("nginx", null);
-        p.getSpec().getContainers().get(0).setVolumeMounts(List.of(new io.fabric8.kubernetes.api.model.VolumeMountBuilder()
-                .withName("cfg").withMountPath("/config").build()));
-        p.getSpec().setVolumes(List.of(new io.fabric8.kubernetes.api.model.VolumeBuilder().withName("cfg").withNewConfigMap()
-                .withName("absent").endConfigMap().build()));
+        Pod p = mounting("cfg", new io.fabric8.kubernetes.api.model.VolumeBuilder().withName("cfg").withNewConfigMap()
+                .withName("absent").endConfigMap().build());
         assertThatThrownBy(() -> start(p, Map.of(), Map.of())).isInstanceOf(CannotStartException.class)
-                .hasMessage("configmap \"absent\" not found");
+                .hasMessage("MountVolume.SetUp failed for volume \"cfg\" : configmap \"absent\" not found")
+                .extracting(e -> ((CannotStartException) e).reason()).as("the pod waits in ContainerCreating").isEqualTo("ContainerCreating");
+    }
+
+    @Test
+    void anItemNamingAMissingKeyFailsTheVolumeUnlessItIsOptional() throws Exception {
+        var volume = new io.fabric8.kubernetes.api.model.VolumeBuilder().withName("cfg").withNewConfigMap().withName("special-config")
+                .addNewItem().withKey("SPECIAL_LEVEL").withPath("keys").endItem().endConfigMap().build();
+        Map<String, Map<String, String>> cms = Map.of("special-config", Map.of("SPECIAL_TYPE", "charm"));
+        assertThatThrownBy(() -> start(mounting("cfg", volume), cms, Map.of()))
+                .hasMessage("MountVolume.SetUp failed for volume \"cfg\" : configmap references non-existent config key: SPECIAL_LEVEL");
+        var secret = new io.fabric8.kubernetes.api.model.VolumeBuilder().withName("s").withNewSecret().withSecretName("creds")
+                .addNewItem().withKey("password").withPath("pw").endItem().endSecret().build();
+        assertThatThrownBy(() -> start(mounting("s", secret), Map.of(), Map.of("creds", Map.of())))
+                .hasMessage("MountVolume.SetUp failed for volume \"s\" : secret references non-existent secret key: password");
+
+        volume.getConfigMap().setOptional(true);
+        RuntimeContainer c = start(mounting("cfg", volume), cms, Map.of());
+        assertThat(exec(c, "ls", "/mnt")).isEqualTo(new Output(0, "", ""));
+    }
+
+    @Test
+    void aProjectedVolumeShowsAllItsSources() throws Exception {
+        // the docs' projected volume (configure-projected-volume-storage) plus the ServiceAccount's kube-api-access volume
+        var projected = new io.fabric8.kubernetes.api.model.VolumeBuilder().withName("all-in-one").withNewProjected()
+                .addNewSource().withNewSecret().withName("user").endSecret().endSource()
+                .addNewSource().withNewSecret().withName("pass").endSecret().endSource()
+                .addNewSource().withNewConfigMap().withName("kube-root-ca.crt").addNewItem().withKey("ca.crt").withPath("ca.crt").endItem()
+                .endConfigMap().endSource()
+                .addNewSource().withNewDownwardAPI().addNewItem().withPath("namespace").withNewFieldRef().withFieldPath("metadata.namespace")
+                .endFieldRef().endItem().endDownwardAPI().endSource()
+                .addNewSource().withNewServiceAccountToken().withPath("token").withExpirationSeconds(3607L).endServiceAccountToken().endSource()
+                .endProjected().build();
+        Pod p = mounting("all-in-one", projected);
+        var ctx = new PodContext(p, "10.244.1.5", "127.0.0.1", "n1", Map.of(), Map.of("kube-root-ca.crt", Map.of("ca.crt", "PEM\n")),
+                Map.of("user", Map.of("username.txt", "admin".getBytes(StandardCharsets.UTF_8)),
+                        "pass", Map.of("password.txt", "1f2d1e2e67df".getBytes(StandardCharsets.UTF_8))),
+                Map.of(), Map.of("/3607", "eyJhbGciOi.token"), Map.of());
+        RuntimeContainer c = runtime.start(ctx, p.getSpec().getContainers().get(0), 0);
+        assertThat(exec(c, "ls", "/mnt")).isEqualTo(new Output(0, "ca.crt\nnamespace\npassword.txt\ntoken\nusername.txt\n", ""));
+        assertThat(exec(c, "cat", "/mnt/username.txt", "/mnt/password.txt").out()).isEqualTo("admin1f2d1e2e67df");
+        assertThat(exec(c, "cat", "/mnt/namespace").out()).isEqualTo("default");
+        assertThat(exec(c, "cat", "/mnt/token").out()).isEqualTo("eyJhbGciOi.token");
+        assertThat(exec(c, "cat", "/mnt/ca.crt").out()).isEqualTo("PEM\n");
+
+        assertThatThrownBy(() -> start(p, Map.of(), Map.of("user", Map.of())))
+                .hasMessage("MountVolume.SetUp failed for volume \"all-in-one\" : [secret \"pass\" not found, configmap \"kube-root-ca.crt\" not found]");
+    }
+
+    private static Pod mounting(String volume, io.fabric8.kubernetes.api.model.Volume v) {
+        Pod p = pod("busybox", List.of("sleep", "3600"));
+        p.getSpec().getContainers().get(0).setVolumeMounts(List.of(new io.fabric8.kubernetes.api.model.VolumeMountBuilder()
+                .withName(volume).withMountPath("/mnt").build()));
+        p.getSpec().setVolumes(List.of(v));
+        return p;
     }
 }

@@ -104,6 +104,7 @@ class WatchIdleTimeoutTest {
         AgentConfig config = AgentConfig.defaults("frozen", 1, "simulated", tmp.resolve("agent"))
                 .withTimings(Duration.ofSeconds(1), Duration.ofMinutes(5), Duration.ofSeconds(1), Duration.ofSeconds(1))
                 .withAgentPort(0);
+        AgentFixture.publishRootCa(direct, "default");
         try (NodeAgent agent = new NodeAgent(viaProxy, config, Clock.systemUTC()).start()) {
             direct.pods().inNamespace("default").resource(pod("p1")).create();
             await(Duration.ofSeconds(30), "p1 Running", () -> running(direct, "p1"));

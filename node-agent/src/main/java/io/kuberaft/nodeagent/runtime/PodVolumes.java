@@ -33,6 +33,7 @@ public final class PodVolumes {
         }
         List<String> failed = new java.util.ArrayList<>();
         List<String> errors = new java.util.ArrayList<>();
+        CannotStartException setUpFailure = null;
         for (Volume v : ctx.pod().getSpec().getVolumes()) {
             Path dir = volumes.resolve(v.getName());
             if (v.getPersistentVolumeClaim() != null) {
@@ -62,7 +63,13 @@ public final class PodVolumes {
                 continue;
             }
             Files.createDirectories(dir);
-            Map<String, VolumeFile> content = files(ctx, v);
+            Map<String, VolumeFile> content;
+            try {
+                content = files(ctx, v);
+            } catch (CannotStartException e) {
+                setUpFailure = setUpFailure == null ? e : setUpFailure;
+                continue;
+            }
             if (content != null) {
                 for (Map.Entry<String, VolumeFile> e : content.entrySet()) {
                     writeFile(dir.resolve(e.getKey()), e.getValue().content(), e.getValue().mode());
@@ -70,14 +77,20 @@ public final class PodVolumes {
             }
             // emptyDir and anything else: the empty directory.
         }
+        if (setUpFailure != null) {
+            throw setUpFailure;
+        }
         if (!failed.isEmpty()) {
             // The kubelet's WaitForAttachAndMount error: the pod stays ContainerCreating until its volumes can be set up.
-            throw new CannotStartException(VOLUMES_NOT_READY, "unmounted volumes=" + brackets(failed) + ", unattached volumes=[], "
+            throw new CannotStartException(VOLUMES_NOT_READY, "Unable to attach or mount volumes: unmounted volumes=" + brackets(failed) + ", unattached volumes=[], "
                     + "failed to process volumes=" + brackets(failed) + ": " + String.join("; ", errors));
         }
     }
 
-    /** The reason of a {@link CannotStartException} for volumes that cannot be mounted yet: the container waits in ContainerCreating. */
+    /**
+     * The reason of a {@link CannotStartException} for volumes that cannot be mounted yet: the container waits in
+     * ContainerCreating and the message is a FailedMount event.
+     */
     public static final String VOLUMES_NOT_READY = "ContainerCreating";
 
     private static String brackets(List<String> names) {
@@ -101,31 +114,28 @@ public final class PodVolumes {
      * The files of a configMap, secret, downwardAPI or projected volume by path in the volume; null for a volume of
      * another type (emptyDir, hostPath, persistentVolumeClaim, …), whose content is not the kubelet's to make.
      *
-     * @throws CannotStartException when a ConfigMap or Secret the volume needs (not optional) does not exist
+     * @throws CannotStartException ({@link #VOLUMES_NOT_READY}) when a ConfigMap or Secret the volume needs, or a key
+     *                               its items name, does not exist and is not optional: the kubelet's MountVolume.SetUp
+     *                               error, after which the pod waits in ContainerCreating
      */
     static Map<String, VolumeFile> files(PodContext ctx, Volume v) throws CannotStartException {
         Map<String, VolumeFile> out = new java.util.LinkedHashMap<>();
+        List<String> errors = new java.util.ArrayList<>();
         if (v.getConfigMap() != null) {
-            Map<String, String> data = ctx.configMaps().get(v.getConfigMap().getName());
-            if (data == null && !Boolean.TRUE.equals(v.getConfigMap().getOptional())) {
-                throw new CannotStartException("CreateContainerConfigError", "configmap \"" + v.getConfigMap().getName() + "\" not found");
-            }
-            items(out, strings(data), v.getConfigMap().getItems(), v.getConfigMap().getDefaultMode());
+            configMap(out, errors, ctx, v.getConfigMap().getName(), v.getConfigMap().getItems(), v.getConfigMap().getOptional(),
+                    v.getConfigMap().getDefaultMode());
         } else if (v.getSecret() != null) {
-            Map<String, byte[]> data = ctx.secrets().get(v.getSecret().getSecretName());
-            if (data == null && !Boolean.TRUE.equals(v.getSecret().getOptional())) {
-                throw new CannotStartException("CreateContainerConfigError", "secret \"" + v.getSecret().getSecretName() + "\" not found");
-            }
-            items(out, data, v.getSecret().getItems(), v.getSecret().getDefaultMode());
+            secret(out, errors, ctx, v.getSecret().getSecretName(), v.getSecret().getItems(), v.getSecret().getOptional(),
+                    v.getSecret().getDefaultMode());
         } else if (v.getDownwardAPI() != null) {
             downward(out, ctx, v.getDownwardAPI().getItems(), v.getDownwardAPI().getDefaultMode());
         } else if (v.getProjected() != null) {
             Integer mode = v.getProjected().getDefaultMode();
             for (VolumeProjection p : v.getProjected().getSources() == null ? List.<VolumeProjection>of() : v.getProjected().getSources()) {
                 if (p.getConfigMap() != null) {
-                    items(out, strings(ctx.configMaps().get(p.getConfigMap().getName())), p.getConfigMap().getItems(), mode);
+                    configMap(out, errors, ctx, p.getConfigMap().getName(), p.getConfigMap().getItems(), p.getConfigMap().getOptional(), mode);
                 } else if (p.getSecret() != null) {
-                    items(out, ctx.secrets().get(p.getSecret().getName()), p.getSecret().getItems(), mode);
+                    secret(out, errors, ctx, p.getSecret().getName(), p.getSecret().getItems(), p.getSecret().getOptional(), mode);
                 } else if (p.getDownwardAPI() != null) {
                     downward(out, ctx, p.getDownwardAPI().getItems(), mode);
                 } else if (p.getServiceAccountToken() != null) {
@@ -137,13 +147,41 @@ public final class PodVolumes {
         } else {
             return null;
         }
+        if (!errors.isEmpty()) {
+            // A projected volume reports all of its sources' errors at once, as an aggregate ("[a, b]") when several.
+            throw new CannotStartException(VOLUMES_NOT_READY, "MountVolume.SetUp failed for volume \"" + v.getName() + "\" : "
+                    + (errors.size() == 1 ? errors.get(0) : "[" + String.join(", ", errors) + "]"));
+        }
         return out;
     }
 
-    private static void items(Map<String, VolumeFile> out, Map<String, byte[]> data, List<KeyToPath> items, Integer mode) {
+    private static void configMap(Map<String, VolumeFile> out, List<String> errors, PodContext ctx, String name, List<KeyToPath> items,
+                                  Boolean optional, Integer mode) {
+        Map<String, String> data = ctx.configMaps().get(name);
         if (data == null) {
+            if (!Boolean.TRUE.equals(optional)) {
+                errors.add("configmap \"" + name + "\" not found");
+            }
             return;
         }
+        items(out, errors, strings(data), items, Boolean.TRUE.equals(optional), mode, "configmap references non-existent config key: ");
+    }
+
+    private static void secret(Map<String, VolumeFile> out, List<String> errors, PodContext ctx, String name, List<KeyToPath> items,
+                               Boolean optional, Integer mode) {
+        Map<String, byte[]> data = ctx.secrets().get(name);
+        if (data == null) {
+            if (!Boolean.TRUE.equals(optional)) {
+                errors.add("secret \"" + name + "\" not found");
+            }
+            return;
+        }
+        items(out, errors, data, items, Boolean.TRUE.equals(optional), mode, "secret references non-existent secret key: ");
+    }
+
+    /** The keys as files: all of them, or those {@code items} name (a missing one an error unless the source is optional). */
+    private static void items(Map<String, VolumeFile> out, List<String> errors, Map<String, byte[]> data, List<KeyToPath> items,
+                              boolean optional, Integer mode, String missingKey) {
         if (items == null || items.isEmpty()) {
             new java.util.TreeMap<>(data).forEach((k, v) -> out.put(k, new VolumeFile(v, mode)));
             return;
@@ -152,6 +190,9 @@ public final class PodVolumes {
             byte[] b = data.get(k.getKey());
             if (b != null) {
                 out.put(k.getPath(), new VolumeFile(b, k.getMode() != null ? k.getMode() : mode));
+            } else if (!optional) {
+                errors.add(missingKey + k.getKey());
+                return;
             }
         }
     }

@@ -247,8 +247,12 @@ final class SimulatedCommand {
         private boolean blocked;
         private Integer exitCode;
 
-        /** A line the program printed, on stderr when {@code err}. */
-        record Line(Duration at, String text, boolean err) {
+        /** A line the program printed, on stderr when {@code err}; the last of a file without a final newline has none. */
+        record Line(Duration at, String text, boolean err, boolean newline) {
+            /** The text as written: with {@code eol} after it, unless it has no newline. */
+            String written(String eol) {
+                return newline ? text + eol : text;
+            }
         }
 
         private Run(Instant start, Map<String, String> env, PodContext pod, SimulatedFiles files, boolean imageFilesExist) {
@@ -373,12 +377,23 @@ final class SimulatedCommand {
 
         private void print(String line) {
             for (String l : line.split("\n", -1)) {
-                lines.add(new Line(t, l, false));
+                lines.add(new Line(t, l, false, true));
+            }
+        }
+
+        /** Text as it is (a file's content): its lines, the last one without a newline unless the text ends with one. */
+        private void printText(String text) {
+            String[] split = text.split("\n", -1);
+            for (int i = 0; i < split.length - 1; i++) {
+                lines.add(new Line(t, split[i], false, true));
+            }
+            if (!split[split.length - 1].isEmpty()) {
+                lines.add(new Line(t, split[split.length - 1], false, false));
             }
         }
 
         private void printErr(String line) {
-            lines.add(new Line(t, line, true));
+            lines.add(new Line(t, line, true, true));
         }
 
         /** Why a file of the image cannot be shown (see {@link SimulatedFiles.Unknown}). */
@@ -393,10 +408,7 @@ final class SimulatedCommand {
             for (String path : args.subList(1, args.size())) {
                 SimulatedFiles.Entry e = files.lookup(path, start.plus(t));
                 if (e instanceof SimulatedFiles.File f) {
-                    String text = new String(f.content(), java.nio.charset.StandardCharsets.UTF_8);
-                    if (!text.isEmpty()) {
-                        print(text.endsWith("\n") ? text.substring(0, text.length() - 1) : text);
-                    }
+                    printText(new String(f.content(), java.nio.charset.StandardCharsets.UTF_8));
                 } else if (e instanceof SimulatedFiles.Directory) {
                     fail(1, files.busybox() ? "cat: read error: Is a directory" : self + ": " + path + ": Is a directory");
                 } else if (e instanceof SimulatedFiles.Missing) {

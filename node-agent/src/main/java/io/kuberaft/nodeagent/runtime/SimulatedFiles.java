@@ -81,8 +81,8 @@ final class SimulatedFiles {
         if (c.getVolumeMounts() != null) {
             for (VolumeMount m : c.getVolumeMounts()) {
                 Volume v = volumes.get(m.getName());
-                if (v == null || m.getMountPath() == null || v.getProjected() != null) {
-                    continue; // projected volumes (the ServiceAccount token's) are not resolved for simulated pods
+                if (v == null || m.getMountPath() == null) {
+                    continue;
                 }
                 String at = normalize("/", m.getMountPath());
                 Map<String, PodVolumes.VolumeFile> content = PodVolumes.files(ctx, v);

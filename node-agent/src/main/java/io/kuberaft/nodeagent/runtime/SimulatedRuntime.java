@@ -249,7 +249,7 @@ public final class SimulatedRuntime implements ContainerRuntime {
         if (sim.script != null) {
             // what the command printed, up to now or its end
             for (SimulatedCommand.Run.Line l : sim.script.linesUntil(exit.map(RuntimeContainer.Exit::finishedAt).orElse(clock.instant()))) {
-                b.append(CriLog.format(sim.startedAt.plus(l.at()), l.err() ? "stderr" : "stdout", l.text(), false));
+                b.append(CriLog.format(sim.startedAt.plus(l.at()), l.err() ? "stderr" : "stdout", l.text(), !l.newline()));
             }
         } else {
             for (String line : sim.log.split("\n")) {
@@ -279,7 +279,7 @@ public final class SimulatedRuntime implements ContainerRuntime {
             return new ExecResult(0, "");
         }
         StringBuilder out = new StringBuilder();
-        run.allLines().forEach(l -> out.append(l.text()).append('\n'));
+        run.allLines().forEach(l -> out.append(l.written("\n")));
         return new ExecResult(run.exitCode(), out.toString());
     }
 
@@ -299,7 +299,7 @@ public final class SimulatedRuntime implements ContainerRuntime {
         }
         StringBuilder out = new StringBuilder();
         StringBuilder err = new StringBuilder();
-        run.allLines().forEach(l -> (l.err() ? err : out).append(l.text()).append('\n'));
+        run.allLines().forEach(l -> (l.err() ? err : out).append(l.written("\n")));
         return new PlayedProcess(out.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8),
                 err.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8), run.exitCode());
     }
@@ -315,8 +315,7 @@ public final class SimulatedRuntime implements ContainerRuntime {
     private SimulatedShell shell(Sim sim, boolean tty) {
         return new SimulatedShell(line -> {
             SimulatedCommand.Run r = played(sim, List.of("sh", "-c", line), false);
-            return r == null ? null : new SimulatedShell.Played(r.allLines().stream()
-                    .map(l -> new SimulatedShell.Line(l.text(), l.err())).toList(), r.exitCode());
+            return r == null ? null : new SimulatedShell.Played(r.allLines(), r.exitCode());
         }, tty, prompt(sim));
     }
 

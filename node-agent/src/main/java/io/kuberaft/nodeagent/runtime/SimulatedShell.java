@@ -60,10 +60,7 @@ final class SimulatedShell extends Process {
     private int status;
 
     /** What one command line did: its output lines (stderr when {@code err}) and exit status; null when not simulated. */
-    record Played(List<Line> lines, int status) {
-    }
-
-    record Line(String text, boolean err) {
+    record Played(List<SimulatedCommand.Run.Line> lines, int status) {
     }
 
     /** @param play plays one line as {@code sh -c LINE}, null when the simulation does not understand it */
@@ -168,8 +165,8 @@ final class SimulatedShell extends Process {
             status = 127;
             return true;
         }
-        for (Line l : p.lines()) {
-            write(l.err() && !tty ? err : out, l.text() + (tty ? "\r\n" : "\n"));
+        for (SimulatedCommand.Run.Line l : p.lines()) {
+            write(l.err() && !tty ? err : out, l.written(tty ? "\r\n" : "\n"));
         }
         status = p.status();
         return true;
