@@ -69,6 +69,36 @@ class SimulatedShellTest {
     }
 
     @Test
+    void theWorkingDirectoryVariablesAndStatusCarryFromLineToLine() throws Exception {
+        Process sh = runtime.startExec(start("busybox"), List.of("sh"), null);
+        try (OutputStream in = sh.getOutputStream()) {
+            in.write(("cd /etc\npwd\ncat hostname\nNAME=kube; export MODE=raft\necho $NAME $MODE\ncat nope\necho $?\n"
+                    + "cd /etc/hostname\necho $? in $(pwd)\ncd\npwd\n").getBytes(StandardCharsets.UTF_8));
+        }
+        assertThat(new String(sh.getInputStream().readAllBytes(), StandardCharsets.UTF_8))
+                .isEqualTo("/etc\nweb\nkube raft\n1\n2 in /etc\n/root\n");
+        assertThat(new String(sh.getErrorStream().readAllBytes(), StandardCharsets.UTF_8))
+                .isEqualTo("cat: nope: not simulated (the simulated runtime knows the pod's volumes, /etc/hosts and /etc/hostname, not "
+                        + "the files of image busybox; use --runtime process)\nsh: cd: can't cd to /etc/hostname: Not a directory\n");
+        assertThat(sh.waitFor()).isZero();
+
+        // the prompt follows the working directory, ~ for root's home
+        Process bash = runtime.startExec(start("nginx:1.27"), List.of("bash"), TerminalSize.DEFAULT);
+        InputStream out = bash.getInputStream();
+        OutputStream in = bash.getOutputStream();
+        assertThat(readUntil(out, "# ")).isEqualTo("root@web:/# ");
+        in.write("cd /etc\r".getBytes(StandardCharsets.UTF_8));
+        in.flush();
+        assertThat(readUntil(out, "# ")).isEqualTo("cd /etc\r\nroot@web:/etc# ");
+        in.write("cd ~\r".getBytes(StandardCharsets.UTF_8));
+        in.flush();
+        assertThat(readUntil(out, "# ")).isEqualTo("cd ~\r\nroot@web:~# ");
+        in.write(new byte[]{4});
+        in.flush();
+        assertThat(bash.waitFor()).isZero();
+    }
+
+    @Test
     void withATerminalItPromptsEchoesEditsAndEndsOnCtrlD() throws Exception {
         Process bash = runtime.startExec(start("nginx:1.27"), List.of("/bin/bash"), TerminalSize.DEFAULT);
         InputStream out = bash.getInputStream();

@@ -17,7 +17,8 @@ import java.util.regex.Pattern;
 /**
  * What a simulated container's command would do, for the few programs tutorials run in their pods: {@code echo},
  * {@code date}, {@code sleep N|infinity}, {@code env}/{@code printenv}, {@code hostname}, {@code cat /etc/hosts},
- * {@code tail -f}, {@code exit N}, {@code true}/{@code :}, variable assignments (with {@code $((i+1))}), a
+ * {@code tail -f}, {@code exit N}, {@code true}/{@code :}, {@code cd}, {@code pwd}, {@code export}, variable
+ * assignments (with {@code $((i+1))}), a
  * {@code for x in …} loop over words and a {@code while true} loop — given directly or as a {@code sh -c} script
  * joined by {@code ;}, {@code &&} or newlines. Nothing is executed: the script is played on the simulation's clock,
  * so {@code sleep 3600} runs for an hour, {@code echo "Hello Job"} is what {@code kubectl logs} prints, and the
@@ -31,7 +32,7 @@ final class SimulatedCommand {
     static final int MAX_LINES = 20_000;
     private static final Set<String> SHELLS = Set.of("sh", "bash", "ash", "dash");
     private static final Set<String> PROGRAMS = Set.of("echo", "date", "sleep", "env", "printenv", "hostname", "cat", "tail",
-            "exit", "true", ":", "ls", "rm", "touch");
+            "exit", "true", ":", "ls", "rm", "touch", "cd", "pwd", "export");
     private static final Pattern ASSIGNMENT = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*=.*", Pattern.DOTALL);
     private static final Pattern SHELL_VAR = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)}|\\$([A-Za-z_][A-Za-z0-9_]*)");
     /** What busybox and GNU {@code date} print. */
@@ -213,6 +214,13 @@ final class SimulatedCommand {
             if (basename(head).equals("tail") && !s.contains("-f")) {
                 return false;
             }
+            if (head.equals("cd") && (operands.size() > 1 || !filesOnly)) {
+                return false; // cd -, cd -P, …
+            }
+            if (head.equals("export") && operands.stream().anyMatch(a -> !ASSIGNMENT.matcher(a).matches()
+                    && !a.matches("[A-Za-z_][A-Za-z0-9_]*"))) {
+                return false; // export -p, export -n, …
+            }
         }
         return true;
     }
@@ -224,15 +232,42 @@ final class SimulatedCommand {
      * rather than reported as not simulated ({@code kubectl exec}, the container's own command).
      */
     Run start(Instant start, Map<String, String> env, PodContext pod, SimulatedFiles files, boolean imageFilesExist) {
-        Run r = new Run(start, env, pod, files, imageFilesExist);
+        return start(start, new Session(env, files.workingDir()), pod, files, imageFilesExist);
+    }
+
+    /** Plays the program as a line of an interactive shell: in its working directory, with its variables and {@code $?}, which it changes. */
+    Run start(Instant start, Session session, PodContext pod, SimulatedFiles files, boolean imageFilesExist) {
+        Run r = new Run(start, session, pod, files, imageFilesExist);
         r.advance(Duration.ZERO);
         return r;
+    }
+
+    /** What a shell keeps from one command line to the next: its variables, working directory and last exit status. */
+    static final class Session {
+        private final Map<String, String> vars;
+        private String cwd;
+        private int status;
+
+        Session(Map<String, String> env, String cwd) {
+            this.vars = new LinkedHashMap<>(env);
+            this.cwd = cwd;
+        }
+
+        String cwd() {
+            return cwd;
+        }
+
+        /** The status of a line the simulation could not play (127, as for a command not found). */
+        void notPlayed() {
+            status = 127;
+        }
     }
 
     /** One container run of the program: what it printed when, and whether and when it exits. */
     final class Run {
         final Instant start;
         private final Map<String, String> vars;
+        private final Session session;
         private final PodContext pod;
         private final SimulatedFiles files;
         private final boolean imageFilesExist;
@@ -255,9 +290,11 @@ final class SimulatedCommand {
             }
         }
 
-        private Run(Instant start, Map<String, String> env, PodContext pod, SimulatedFiles files, boolean imageFilesExist) {
+        private Run(Instant start, Session session, PodContext pod, SimulatedFiles files, boolean imageFilesExist) {
             this.start = start;
-            this.vars = new LinkedHashMap<>(env);
+            this.session = session;
+            this.vars = session.vars;
+            this.status = session.status;
             this.pod = pod;
             this.files = files;
             this.imageFilesExist = imageFilesExist;
@@ -303,6 +340,7 @@ final class SimulatedCommand {
                 if (pc >= code.size()) {
                     if (loop.isEmpty()) {
                         exitCode = status;
+                        session.status = status;
                         return;
                     }
                     if (inLoop && !roundSlept) {
@@ -368,7 +406,12 @@ final class SimulatedCommand {
                     } catch (NumberFormatException e) {
                         exitCode = 2;
                     }
+                    session.status = exitCode;
                 }
+                case "cd" -> cd(args.size() > 1 ? args.get(1) : environment().get("HOME"));
+                case "pwd" -> print(session.cwd);
+                case "export" -> args.subList(1, args.size()).stream().filter(a -> a.contains("="))
+                        .forEach(a -> vars.put(a.substring(0, a.indexOf('=')), a.substring(a.indexOf('=') + 1)));
                 default -> {
                     // true and ':' do nothing
                 }
@@ -406,7 +449,7 @@ final class SimulatedCommand {
         private void cat(List<String> args) {
             String self = args.get(0);
             for (String path : args.subList(1, args.size())) {
-                SimulatedFiles.Entry e = files.lookup(path, start.plus(t));
+                SimulatedFiles.Entry e = files.lookup(abs(path), start.plus(t));
                 if (e instanceof SimulatedFiles.File f) {
                     printText(new String(f.content(), java.nio.charset.StandardCharsets.UTF_8));
                 } else if (e instanceof SimulatedFiles.Directory) {
@@ -426,10 +469,10 @@ final class SimulatedCommand {
                 paths = List.of(".");
             }
             for (String path : paths) {
-                if (paths.size() > 1 && files.lookup(path, start.plus(t)) instanceof SimulatedFiles.Directory) {
+                if (paths.size() > 1 && files.lookup(abs(path), start.plus(t)) instanceof SimulatedFiles.Directory) {
                     print(path + ":");
                 }
-                SimulatedFiles.Entry e = files.lookup(path, start.plus(t));
+                SimulatedFiles.Entry e = files.lookup(abs(path), start.plus(t));
                 if (e instanceof SimulatedFiles.File) {
                     print(path);
                 } else if (e instanceof SimulatedFiles.Directory d) {
@@ -448,7 +491,7 @@ final class SimulatedCommand {
             boolean force = flags.contains("f");
             boolean recursive = flags.contains("r") || flags.contains("R");
             for (String path : args.subList(1, args.size()).stream().filter(a -> !a.startsWith("-")).toList()) {
-                SimulatedFiles.Entry e = files.lookup(path, start.plus(t));
+                SimulatedFiles.Entry e = files.lookup(abs(path), start.plus(t));
                 if (e instanceof SimulatedFiles.Missing) {
                     if (!force) {
                         fail(1, files.busybox() ? "rm: can't remove '" + path + "': No such file or directory"
@@ -456,22 +499,43 @@ final class SimulatedCommand {
                     }
                 } else if (e instanceof SimulatedFiles.Directory && !recursive) {
                     fail(1, files.busybox() ? "rm: '" + path + "' is a directory" : "rm: cannot remove '" + path + "': Is a directory");
-                } else if (files.readOnly(path)) {
+                } else if (files.readOnly(abs(path))) {
                     fail(1, files.busybox() ? "rm: can't remove '" + path + "': Read-only file system"
                             : "rm: cannot remove '" + path + "': Read-only file system");
                 } else {
-                    files.remove(path, start.plus(t));
+                    files.remove(abs(path), start.plus(t));
                 }
             }
         }
 
         private void touch(List<String> args) {
             for (String path : args.subList(1, args.size())) {
-                if (files.readOnly(path)) {
+                if (files.readOnly(abs(path))) {
                     fail(1, files.busybox() ? "touch: " + path + ": Read-only file system" : "touch: cannot touch '" + path + "': Read-only file system");
                 } else {
-                    files.create(path, start.plus(t));
+                    files.create(abs(path), start.plus(t));
                 }
+            }
+        }
+
+        /** {@code path} relative to the shell's working directory. */
+        private String abs(String path) {
+            return SimulatedFiles.normalize(session.cwd, path);
+        }
+
+        /**
+         * The shell's {@code cd}: to a directory of the simulation or of the image (which is taken to exist: the simulation
+         * does not know the image's files), not to a file nor to what is known to be missing (below a volume, removed).
+         */
+        private void cd(String path) {
+            SimulatedFiles.Entry e = files.lookup(abs(path), start.plus(t));
+            String why = e instanceof SimulatedFiles.File ? "Not a directory" : e instanceof SimulatedFiles.Missing ? "No such file or directory" : null;
+            if (why == null) {
+                session.cwd = abs(path);
+            } else if (files.busybox()) {
+                fail(2, "sh: cd: can't cd to " + path + ": " + why);
+            } else {
+                fail(1, "bash: cd: " + path + ": " + why);
             }
         }
 
@@ -511,8 +575,11 @@ final class SimulatedCommand {
         }
 
 
-        /** The shell's word expansion: quotes removed, $VAR, ${VAR}, $((arithmetic)) and $(date|hostname) outside single quotes. */
+        /** The shell's word expansion: ~, quotes removed, $VAR, ${VAR}, $?, $((arithmetic)) and $(date|hostname|pwd) outside single quotes. */
         private String expand(String word) {
+            if (word.equals("~") || word.startsWith("~/")) {
+                word = environment().get("HOME") + word.substring(1); // tilde expansion
+            }
             StringBuilder b = new StringBuilder();
             int i = 0;
             while (i < word.length()) {
@@ -558,8 +625,16 @@ final class SimulatedCommand {
                 } else if (s.startsWith("$(", i)) {
                     int end = closing(s, i + 1);
                     String inner = s.substring(i + 2, end).trim();
-                    b.append(inner.equals("date") ? DATE.format(start.plus(t)) : inner.equals("hostname") ? hostname() : "");
+                    b.append(switch (inner) {
+                        case "date" -> DATE.format(start.plus(t));
+                        case "hostname" -> hostname();
+                        case "pwd" -> session.cwd;
+                        default -> "";
+                    });
                     i = end + 1;
+                } else if (s.startsWith("$?", i)) {
+                    b.append(status);
+                    i += 2;
                 } else {
                     Matcher m = SHELL_VAR.matcher(s).region(i, s.length());
                     if (s.charAt(i) == '$' && m.lookingAt()) {

@@ -164,7 +164,7 @@ final class SimulatedFiles {
         return normalize(workingDir, path);
     }
 
-    private static String normalize(String base, String path) {
+    static String normalize(String base, String path) {
         List<String> parts = new ArrayList<>();
         for (String p : ((path.startsWith("/") ? "" : base + "/") + path).split("/")) {
             if (p.isEmpty() || p.equals(".")) {

@@ -294,7 +294,7 @@ public final class SimulatedRuntime implements ContainerRuntime {
         if (run == null) {
             throw new CannotStartException("ExecNotSupported", "the simulated runtime cannot run " + String.join(" ", command)
                     + ": container " + container.name() + " only pretends to run (it plays echo, date, env, printenv, hostname, "
-                    + "cat, ls, rm and touch on its volumes and /etc/hosts, sleep and exit, and an interactive sh of these; use --runtime "
+                    + "cat, ls, rm and touch on its volumes and /etc/hosts, cd, pwd, export, sleep and exit, and an interactive sh of these; use --runtime "
                     + "process to exec anything else)");
         }
         StringBuilder out = new StringBuilder();
@@ -311,27 +311,36 @@ public final class SimulatedRuntime implements ContainerRuntime {
         return shell == null ? Optional.empty() : Optional.of(shell.getOutputStream());
     }
 
-    /** A simulated interactive shell in the container: each line played as {@code sh -c LINE}. */
+    /** A simulated interactive shell in the container: each line played as {@code sh -c LINE} in the shell's session. */
     private SimulatedShell shell(Sim sim, boolean tty) {
+        SimulatedCommand.Session session = new SimulatedCommand.Session(sim.env, sim.files.workingDir());
         return new SimulatedShell(line -> {
-            SimulatedCommand.Run r = played(sim, List.of("sh", "-c", line), false);
-            return r == null ? null : new SimulatedShell.Played(r.allLines(), r.exitCode());
-        }, tty, prompt(sim));
+            SimulatedCommand.Run r = played(sim, List.of("sh", "-c", line), false, session);
+            if (r == null) {
+                session.notPlayed();
+                return null;
+            }
+            return new SimulatedShell.Played(r.allLines(), r.exitCode());
+        }, tty, () -> prompt(sim, session.cwd()));
     }
 
-    /** The prompt of the image's shell for root: busybox's {@code / # }, bash's {@code root@HOST:/# }. */
-    private static String prompt(Sim sim) {
-        String wd = sim.files.workingDir();
+    /** The prompt of the image's shell for root in {@code cwd}: busybox's {@code / # }, bash's {@code root@HOST:/# } ({@code ~} for /root). */
+    private static String prompt(Sim sim, String cwd) {
+        String wd = cwd.equals("/root") || cwd.startsWith("/root/") ? "~" + cwd.substring("/root".length()) : cwd;
         return sim.files.busybox() ? wd + " # " : "root@" + SimulatedFiles.hostname(sim.pod) + ":" + wd + "# ";
     }
 
     /** {@code command} played in the container now, or null when the simulation does not understand it or it would not end. */
     private SimulatedCommand.Run played(Sim sim, List<String> command, boolean imageFilesExist) {
+        return played(sim, command, imageFilesExist, new SimulatedCommand.Session(sim.env, sim.files.workingDir()));
+    }
+
+    private SimulatedCommand.Run played(Sim sim, List<String> command, boolean imageFilesExist, SimulatedCommand.Session session) {
         Instant now = clock.instant();
         if (sim.script != null) {
             sim.script.advanceTo(now); // the container's own command has done what it does by now
         }
-        return SimulatedCommand.parse(command).map(c -> c.start(now, sim.env, sim.pod, sim.files, imageFilesExist))
+        return SimulatedCommand.parse(command).map(c -> c.start(now, session, sim.pod, sim.files, imageFilesExist))
                 .filter(r -> r.exitsAfter().isPresent()).orElse(null);
     }
 

@@ -19,16 +19,17 @@ import java.util.regex.Pattern;
 /**
  * {@code kubectl exec -it POD -- sh} in a simulated container, or the process of a container with stdin whose command
  * is a shell ({@code kubectl run -it … -- sh}, fed by attach): a shell that reads command lines from the client and
- * plays each one as {@link SimulatedCommand} plays {@code sh -c LINE} on the container's files, until {@code exit} or
+ * plays each one as {@link SimulatedCommand} plays {@code sh -c LINE} on the container's files, in one
+ * {@link SimulatedCommand.Session} (so {@code cd}, variables and {@code $?} carry from line to line), until {@code exit} or
  * the end of its input. With a terminal ({@code -t}) it is also the terminal: it prints the prompt of the image's shell
- * ({@code / # } for busybox and alpine, {@code root@HOST:/# } otherwise), echoes what is typed, and handles Enter,
+ * ({@code / # } for busybox and alpine, {@code root@HOST:/# } otherwise, with the working directory), echoes what is typed, and handles Enter,
  * Backspace, Ctrl-C and Ctrl-D (kubectl puts the user's terminal in raw mode and sends every key as it is typed).
  */
 final class SimulatedShell extends Process {
     private static final Pattern EXIT = Pattern.compile("\\s*exit(?:\\s+(\\d+))?\\s*;?\\s*");
     private final Function<String, Played> play;
     private final boolean tty;
-    private final String prompt;
+    private final java.util.function.Supplier<String> prompt;
     /** What the client typed, in chunks; {@link #EOF} once its stdin is closed (a queue: any thread may write it). */
     private final LinkedBlockingQueue<byte[]> input = new LinkedBlockingQueue<>();
     private static final byte[] EOF = new byte[0];
@@ -64,7 +65,7 @@ final class SimulatedShell extends Process {
     }
 
     /** @param play plays one line as {@code sh -c LINE}, null when the simulation does not understand it */
-    SimulatedShell(Function<String, Played> play, boolean tty, String prompt) {
+    SimulatedShell(Function<String, Played> play, boolean tty, java.util.function.Supplier<String> prompt) {
         this.play = play;
         this.tty = tty;
         this.prompt = prompt;
@@ -82,7 +83,7 @@ final class SimulatedShell extends Process {
     private void run() {
         try {
             StringBuilder line = new StringBuilder();
-            write(out, tty ? prompt : "");
+            write(out, tty ? prompt.get() : "");
             for (int c = read(); c >= 0; c = read()) {
                 if (c == '\r' || c == '\n') {
                     if (tty) {
@@ -95,7 +96,7 @@ final class SimulatedShell extends Process {
                     if (!execute(command)) {
                         return;
                     }
-                    write(out, tty ? prompt : "");
+                    write(out, tty ? prompt.get() : "");
                 } else if (tty && (c == 0x7f || c == 0x08)) {
                     if (!line.isEmpty()) {
                         line.setLength(line.length() - 1);
@@ -103,7 +104,7 @@ final class SimulatedShell extends Process {
                     }
                 } else if (tty && c == 0x03) {
                     line.setLength(0);
-                    write(out, "^C\r\n" + prompt);
+                    write(out, "^C\r\n" + prompt.get());
                 } else if (tty && c == 0x04) {
                     if (line.isEmpty()) {
                         write(out, "exit\r\n");
@@ -161,7 +162,7 @@ final class SimulatedShell extends Process {
         Played p = play.apply(command);
         if (p == null) {
             write(tty ? out : err, "sh: " + command.trim() + ": not simulated (the simulated runtime plays echo, env, printenv, hostname, date, "
-                    + "cat, ls, rm, touch, sleep; use --runtime process)" + (tty ? "\r\n" : "\n"));
+                    + "cat, ls, rm, touch, cd, pwd, export, sleep; use --runtime process)" + (tty ? "\r\n" : "\n"));
             status = 127;
             return true;
         }
