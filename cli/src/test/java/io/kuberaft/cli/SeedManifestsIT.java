@@ -511,7 +511,14 @@ class SeedManifestsIT {
         System.out.println("SeedManifestsIT: seed pods on two simulated nodes:\n" + ok("get", "pods", "-A", "-o", "wide"));
         // what the tutorials then look at in their pods: the volumes' files, through kubectl exec on simulated nodes
         assertThat(ok("exec", "-n", "seed-files", "pod-with-downward-volume", "--", "cat", "/env/labels"))
-                .isEqualTo("app=\"node\"\nversion=\"1.0.0\"\n");
+                .as("the kubelet writes no final newline").isEqualTo("app=\"node\"\nversion=\"1.0.0\"");
+        // every pod's ServiceAccount volume (kube-api-access-*): the namespace's kube-root-ca.crt and a pod-bound token
+        String sa = "/var/run/secrets/kubernetes.io/serviceaccount";
+        assertThat(ok("exec", "-n", "seed-files", "pod-with-downward-volume", "--", "ls", sa)).isEqualTo("ca.crt\nnamespace\ntoken\n");
+        assertThat(ok("exec", "-n", "seed-files", "pod-with-downward-volume", "--", "cat", sa + "/namespace")).isEqualTo("seed-files");
+        assertThat(ok("exec", "-n", "seed-files", "pod-with-downward-volume", "--", "cat", sa + "/ca.crt"))
+                .isEqualTo(ok("get", "configmap", "kube-root-ca.crt", "-n", "seed-files", "-o", "jsonpath={.data.ca\\.crt}"));
+        assertThat(ok("exec", "-n", "seed-files", "pod-with-downward-volume", "--", "cat", sa + "/token")).matches("eyJ[\\w-]+\\.[\\w-]+\\.[\\w-]+");
         assertThat(ok("exec", "-n", "seed-files", "pod-with-secret-file", "--", "cat", "/etc/app.properties")).isEqualTo("app.user = admin\n");
         Result image = kubectl("exec", "-n", "seed-files", "pod-with-secret-file", "--", "cat", "/app/index.js");
         assertThat(image.code()).as(image.out()).isEqualTo(1);
