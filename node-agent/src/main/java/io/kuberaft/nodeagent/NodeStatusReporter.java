@@ -5,8 +5,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.kuberaft.controllers.runtime.ServerPatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -115,7 +115,7 @@ final class NodeStatusReporter {
             // Already registered (an agent restart): keep the object, make labels and status ours again.
             ObjectNode patch = PodWorker.JSON.createObjectNode();
             patch.putObject("metadata").set("labels", labels);
-            Node existing = client.nodes().withName(name).patch(PatchContext.of(PatchType.JSON_MERGE), patch.toString());
+            Node existing = ServerPatch.send(client, client.nodes().withName(name), PatchType.JSON_MERGE, patch.toString(), Node.class);
             uid = existing.getMetadata().getUid();
             this.created = false;
             LOG.info("event=node-adopted node={} uid={}", name, uid);
@@ -171,7 +171,7 @@ final class NodeStatusReporter {
     private void post(ObjectNode status) {
         ObjectNode patch = PodWorker.JSON.createObjectNode();
         patch.set("status", status);
-        client.nodes().withName(name).subresource("status").patch(PatchContext.of(PatchType.JSON_MERGE), patch.toString());
+        ServerPatch.send(client, client.nodes().withName(name).subresource("status"), PatchType.JSON_MERGE, patch.toString(), null);
         lastPosted = status;
         lastPostedAt = clock.instant();
     }

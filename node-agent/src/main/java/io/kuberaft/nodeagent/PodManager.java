@@ -11,8 +11,8 @@ import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeProjection;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.kuberaft.controllers.runtime.ServerPatch;
 import io.kuberaft.controllers.scheduler.NodeAdmission;
 import io.kuberaft.nodeagent.runtime.ContainerRuntime;
 import io.kuberaft.nodeagent.runtime.PodContext;
@@ -257,8 +257,10 @@ final class PodManager {
             ObjectNode patch = PodWorker.JSON.createObjectNode();
             patch.set("status", status);
             try {
-                client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName())
-                        .subresource("status").patch(PatchContext.of(PatchType.JSON_MERGE), patch.toString());
+                ServerPatch.send(client,
+                        client.pods().inNamespace(pod.getMetadata().getNamespace())
+                                .withName(pod.getMetadata().getName()).subresource("status"),
+                        PatchType.JSON_MERGE, patch.toString(), null);
                 posted.put(uid, status);
             } catch (KubernetesClientException e) {
                 if (e.getCode() != 404) {
@@ -303,8 +305,9 @@ final class PodManager {
         events.event(pod, "Warning", r.reason(), r.message(), null);
         ObjectNode patch = PodWorker.JSON.createObjectNode();
         patch.putObject("status").put("phase", "Failed").put("reason", r.reason()).put("message", "Pod was rejected: " + r.message());
-        client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName())
-                .subresource("status").patch(PatchContext.of(PatchType.JSON_MERGE), patch.toString());
+        ServerPatch.send(client,
+                client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName()).subresource("status"),
+                PatchType.JSON_MERGE, patch.toString(), null);
         rejected.add(pod.getMetadata().getUid());
         LOG.info("event=pod-rejected node={} pod={}/{} reason={}", node, pod.getMetadata().getNamespace(), pod.getMetadata().getName(), r.reason());
     }

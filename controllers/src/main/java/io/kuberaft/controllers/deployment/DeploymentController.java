@@ -12,7 +12,6 @@ import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSetBuilder;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSetCondition;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
@@ -23,6 +22,7 @@ import io.kuberaft.controllers.runtime.ControllerRefs;
 import io.kuberaft.controllers.runtime.Informers;
 import io.kuberaft.controllers.runtime.Keys;
 import io.kuberaft.controllers.runtime.Selectors;
+import io.kuberaft.controllers.runtime.ServerPatch;
 import io.kuberaft.controllers.runtime.WorkQueue;
 
 import java.time.Instant;
@@ -232,8 +232,9 @@ public final class DeploymentController implements Controller {
     private boolean patchOwnerRefs(ReplicaSet rs, Object ref) {
         Map<String, Object> patch = Map.of("metadata", Map.of("ownerReferences", List.of(ref), "uid", rs.getMetadata().getUid()));
         try {
-            ctx.client().apps().replicaSets().inNamespace(rs.getMetadata().getNamespace()).withName(rs.getMetadata().getName())
-                    .patch(PatchContext.of(PatchType.STRATEGIC_MERGE), Serialization.asJson(patch));
+            ServerPatch.send(ctx.client(),
+                    ctx.client().apps().replicaSets().inNamespace(rs.getMetadata().getNamespace()).withName(rs.getMetadata().getName()),
+                    PatchType.STRATEGIC_MERGE, Serialization.asJson(patch), null);
             return true;
         } catch (KubernetesClientException e) {
             if (e.getCode() == 404 || e.getCode() == 422) {
@@ -407,8 +408,10 @@ public final class DeploymentController implements Controller {
         }
         a.put(REVISION, revision);
         d.getMetadata().setAnnotations(a);
-        Deployment patched = ctx.client().apps().deployments().inNamespace(d.getMetadata().getNamespace()).withName(d.getMetadata().getName())
-                .subresource("status").patch(PatchContext.of(PatchType.JSON_MERGE), Serialization.asJson(Map.of("metadata", Map.of("annotations", Map.of(REVISION, revision)))));
+        Deployment patched = ServerPatch.send(ctx.client(),
+                ctx.client().apps().deployments().inNamespace(d.getMetadata().getNamespace())
+                        .withName(d.getMetadata().getName()).subresource("status"),
+                PatchType.JSON_MERGE, Serialization.asJson(Map.of("metadata", Map.of("annotations", Map.of(REVISION, revision)))), Deployment.class);
         d.getMetadata().setResourceVersion(patched.getMetadata().getResourceVersion());
         return false; // the status needs no write for it
     }

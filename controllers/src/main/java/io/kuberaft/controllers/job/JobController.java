@@ -10,7 +10,6 @@ import io.fabric8.kubernetes.api.model.batch.v1.JobConditionBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.JobStatus;
 import io.fabric8.kubernetes.api.model.batch.v1.UncountedTerminatedPods;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.kuberaft.controllers.runtime.Controller;
@@ -20,6 +19,7 @@ import io.kuberaft.controllers.runtime.Keys;
 import io.kuberaft.controllers.runtime.NameExpectations;
 import io.kuberaft.controllers.runtime.PodControl;
 import io.kuberaft.controllers.runtime.Pods;
+import io.kuberaft.controllers.runtime.ServerPatch;
 import io.kuberaft.controllers.runtime.WorkQueue;
 
 import java.time.Duration;
@@ -612,8 +612,9 @@ public final class JobController implements Controller {
         String patch = "[{\"op\":\"test\",\"path\":\"/metadata/finalizers\",\"value\":" + json(p.getMetadata().getFinalizers())
                 + "},{\"op\":\"replace\",\"path\":\"/metadata/finalizers\",\"value\":" + json(rest) + "}]";
         try {
-            ctx.client().pods().inNamespace(p.getMetadata().getNamespace()).withName(p.getMetadata().getName())
-                    .patch(PatchContext.of(PatchType.JSON), patch);
+            ServerPatch.send(ctx.client(),
+                    ctx.client().pods().inNamespace(p.getMetadata().getNamespace()).withName(p.getMetadata().getName()),
+                    PatchType.JSON, patch, null);
             finalizerRemoved.add(p.getMetadata().getUid());
         } catch (KubernetesClientException e) {
             if (e.getCode() != 404) {

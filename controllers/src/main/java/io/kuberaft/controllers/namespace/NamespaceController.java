@@ -8,12 +8,14 @@ import io.fabric8.kubernetes.api.model.NamespaceCondition;
 import io.fabric8.kubernetes.api.model.NamespaceConditionBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.kuberaft.controllers.runtime.Controller;
 import io.kuberaft.controllers.runtime.ControllerContext;
 import io.kuberaft.controllers.runtime.Keys;
+import io.kuberaft.controllers.runtime.ServerPatch;
 import io.kuberaft.controllers.runtime.WorkQueue;
 
 import java.util.ArrayList;
@@ -191,9 +193,8 @@ public final class NamespaceController implements Controller {
         }
         Map<String, Object> patch = Map.of("status", Map.of("conditions", conds));
         try {
-            ctx.client().namespaces().withName(ns.getMetadata().getName()).subresource("status")
-                    .patch(io.fabric8.kubernetes.client.dsl.base.PatchContext.of(io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
-                            Serialization.asJson(patch));
+            ServerPatch.send(ctx.client(), ctx.client().namespaces().withName(ns.getMetadata().getName()).subresource("status"),
+                    PatchType.JSON_MERGE, Serialization.asJson(patch), null);
         } catch (KubernetesClientException e) {
             if (e.getCode() != 404 && e.getCode() != 409) {
                 throw e;

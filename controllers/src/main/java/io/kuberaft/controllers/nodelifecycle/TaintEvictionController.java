@@ -5,7 +5,6 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Taint;
 import io.fabric8.kubernetes.api.model.Toleration;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
@@ -13,6 +12,7 @@ import io.fabric8.kubernetes.client.utils.Serialization;
 import io.kuberaft.controllers.runtime.Controller;
 import io.kuberaft.controllers.runtime.ControllerContext;
 import io.kuberaft.controllers.runtime.Keys;
+import io.kuberaft.controllers.runtime.ServerPatch;
 import io.kuberaft.controllers.runtime.WorkQueue;
 import io.kuberaft.controllers.scheduler.Predicates;
 
@@ -176,8 +176,8 @@ public final class TaintEvictionController implements Controller {
                 "message", "Taint manager: deleting due to NoExecute taint",
                 "lastTransitionTime", ctx.clock().instant().truncatedTo(ChronoUnit.SECONDS).toString());
         try {
-            ctx.client().pods().inNamespace(ns).withName(name).subresource("status")
-                    .patch(PatchContext.of(PatchType.STRATEGIC_MERGE), Serialization.asJson(Map.of("status", Map.of("conditions", List.of(cond)))));
+            ServerPatch.send(ctx.client(), ctx.client().pods().inNamespace(ns).withName(name).subresource("status"),
+                    PatchType.STRATEGIC_MERGE, Serialization.asJson(Map.of("status", Map.of("conditions", List.of(cond)))), null);
         } catch (KubernetesClientException e) {
             if (e.getCode() == 404) {
                 return;

@@ -4,12 +4,12 @@ import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeCondition;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.kuberaft.controllers.runtime.Controller;
 import io.kuberaft.controllers.runtime.ControllerContext;
+import io.kuberaft.controllers.runtime.ServerPatch;
 import io.kuberaft.controllers.runtime.WorkQueue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -172,8 +172,10 @@ public final class PodGCController implements Controller {
                     "message", message, "lastTransitionTime", ctx.clock().instant().truncatedTo(ChronoUnit.SECONDS).toString())));
         }
         try {
-            ctx.client().pods().inNamespace(p.getMetadata().getNamespace()).withName(p.getMetadata().getName()).subresource("status")
-                    .patch(PatchContext.of(PatchType.STRATEGIC_MERGE), Serialization.asJson(Map.of("status", status)));
+            ServerPatch.send(ctx.client(),
+                    ctx.client().pods().inNamespace(p.getMetadata().getNamespace())
+                            .withName(p.getMetadata().getName()).subresource("status"),
+                    PatchType.STRATEGIC_MERGE, Serialization.asJson(Map.of("status", status)), null);
         } catch (KubernetesClientException e) {
             LOG.debug("marking {} failed: {}", p.getMetadata().getName(), e.getMessage());
         }

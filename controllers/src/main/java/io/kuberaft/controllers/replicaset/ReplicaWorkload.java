@@ -6,10 +6,10 @@ import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.ReplicationController;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.kuberaft.controllers.runtime.Selectors;
+import io.kuberaft.controllers.runtime.ServerPatch;
 import io.kuberaft.kubeapi.LabelSelector;
 
 import java.util.Map;
@@ -79,8 +79,10 @@ public interface ReplicaWorkload<T extends HasMetadata> {
         }
 
         public void patchStatus(KubernetesClient client, ReplicaSet o, String patch) {
-            client.apps().replicaSets().inNamespace(o.getMetadata().getNamespace()).withName(o.getMetadata().getName())
-                    .subresource("status").patch(PatchContext.of(PatchType.JSON_MERGE), patch);
+            ServerPatch.send(client,
+                    client.apps().replicaSets().inNamespace(o.getMetadata().getNamespace())
+                            .withName(o.getMetadata().getName()).subresource("status"),
+                    PatchType.JSON_MERGE, patch, null);
         }
     };
 
@@ -126,8 +128,10 @@ public interface ReplicaWorkload<T extends HasMetadata> {
         }
 
         public void patchStatus(KubernetesClient client, ReplicationController o, String patch) {
-            client.replicationControllers().inNamespace(o.getMetadata().getNamespace()).withName(o.getMetadata().getName())
-                    .subresource("status").patch(PatchContext.of(PatchType.JSON_MERGE), patch);
+            ServerPatch.send(client,
+                    client.replicationControllers().inNamespace(o.getMetadata().getNamespace())
+                            .withName(o.getMetadata().getName()).subresource("status"),
+                    PatchType.JSON_MERGE, patch, null);
         }
     };
 }

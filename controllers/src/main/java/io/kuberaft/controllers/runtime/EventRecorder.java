@@ -6,7 +6,6 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -129,8 +128,8 @@ public final class EventRecorder implements AutoCloseable {
                 int count = prior.count() + 1;
                 String patch = "{\"count\":" + count + ",\"lastTimestamp\":\"" + now + "\"}";
                 try {
-                    client.v1().events().inNamespace(prior.namespace()).withName(prior.name())
-                            .patch(PatchContext.of(PatchType.JSON_MERGE), patch);
+                    ServerPatch.send(client, client.v1().events().inNamespace(prior.namespace()).withName(prior.name()),
+                            PatchType.JSON_MERGE, patch, null);
                     remember(identity, new Written(prior.namespace(), prior.name(), count, prior.first(), now));
                     return;
                 } catch (KubernetesClientException e) {

@@ -6,7 +6,6 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.kuberaft.kubeapi.LabelSelector;
@@ -89,8 +88,8 @@ public final class PodControllerRefManager {
     private boolean adopt(Pod p) {
         Map<String, Object> patch = Map.of("metadata", Map.of("ownerReferences", List.of(ref), "uid", p.getMetadata().getUid()));
         try {
-            client.pods().inNamespace(p.getMetadata().getNamespace()).withName(p.getMetadata().getName())
-                    .patch(PatchContext.of(PatchType.STRATEGIC_MERGE), Serialization.asJson(patch));
+            ServerPatch.send(client, client.pods().inNamespace(p.getMetadata().getNamespace()).withName(p.getMetadata().getName()),
+                    PatchType.STRATEGIC_MERGE, Serialization.asJson(patch), null);
             return true;
         } catch (KubernetesClientException e) {
             if (e.getCode() == 404 || e.getCode() == 422) {
@@ -105,8 +104,8 @@ public final class PodControllerRefManager {
                 "ownerReferences", List.of(Map.of("$patch", "delete", "uid", owner.getMetadata().getUid())),
                 "uid", p.getMetadata().getUid()));
         try {
-            client.pods().inNamespace(p.getMetadata().getNamespace()).withName(p.getMetadata().getName())
-                    .patch(PatchContext.of(PatchType.STRATEGIC_MERGE), Serialization.asJson(patch));
+            ServerPatch.send(client, client.pods().inNamespace(p.getMetadata().getNamespace()).withName(p.getMetadata().getName()),
+                    PatchType.STRATEGIC_MERGE, Serialization.asJson(patch), null);
         } catch (KubernetesClientException e) {
             if (e.getCode() != 404 && e.getCode() != 422) {
                 throw e; // 404: gone; 422: the uid changed (a new pod of that name): nothing to release

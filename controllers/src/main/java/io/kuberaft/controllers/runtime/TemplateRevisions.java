@@ -6,7 +6,6 @@ import io.fabric8.kubernetes.api.model.apps.ControllerRevision;
 import io.fabric8.kubernetes.api.model.apps.ControllerRevisionBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 
 import java.nio.charset.StandardCharsets;
@@ -104,8 +103,9 @@ public final class TemplateRevisions {
                         && canonical(client, got.getData()).equals(dataJson)) {
                     Map<String, Object> patch = Map.of("metadata", Map.of("ownerReferences", List.of(ControllerRefs.controllerRef(owner)),
                             "uid", got.getMetadata().getUid()));
-                    return client.resources(ControllerRevision.class).inNamespace(ns).withName(name)
-                            .patch(PatchContext.of(PatchType.JSON_MERGE), io.fabric8.kubernetes.client.utils.Serialization.asJson(patch));
+                    return ServerPatch.send(client, client.resources(ControllerRevision.class).inNamespace(ns).withName(name),
+                            PatchType.JSON_MERGE, io.fabric8.kubernetes.client.utils.Serialization.asJson(patch),
+                            ControllerRevision.class);
                 }
             }
             throw e;

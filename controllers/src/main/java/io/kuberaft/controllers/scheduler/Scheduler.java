@@ -5,13 +5,13 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodCondition;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.kuberaft.controllers.runtime.Controller;
 import io.kuberaft.controllers.runtime.ControllerContext;
 import io.kuberaft.controllers.runtime.Keys;
+import io.kuberaft.controllers.runtime.ServerPatch;
 import io.kuberaft.controllers.runtime.WorkQueue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -541,8 +541,10 @@ public final class Scheduler implements Controller {
     private void preempt(PodInfo preemptor, Preemption.Candidate c) {
         Pod p = preemptor.pod;
         try {
-            ctx.client().pods().inNamespace(p.getMetadata().getNamespace()).withName(p.getMetadata().getName()).subresource("status")
-                    .patch(PatchContext.of(PatchType.STRATEGIC_MERGE), Serialization.asJson(Map.of("status", Map.of("nominatedNodeName", c.node()))));
+            ServerPatch.send(ctx.client(),
+                    ctx.client().pods().inNamespace(p.getMetadata().getNamespace())
+                            .withName(p.getMetadata().getName()).subresource("status"),
+                    PatchType.STRATEGIC_MERGE, Serialization.asJson(Map.of("status", Map.of("nominatedNodeName", c.node()))), null);
         } catch (KubernetesClientException e) {
             LOG.debug("nominating {} for {}: {}", c.node(), preemptor.key, e.getMessage());
             return; // gone or changed: the next cycle decides again
@@ -560,8 +562,8 @@ public final class Scheduler implements Controller {
             cond.put("lastProbeTime", null);
             cond.put("lastTransitionTime", now);
             try {
-                ctx.client().pods().inNamespace(ns).withName(name).subresource("status").patch(PatchContext.of(PatchType.STRATEGIC_MERGE),
-                        Serialization.asJson(Map.of("status", Map.of("conditions", List.of(cond)))));
+                ServerPatch.send(ctx.client(), ctx.client().pods().inNamespace(ns).withName(name).subresource("status"),
+                        PatchType.STRATEGIC_MERGE, Serialization.asJson(Map.of("status", Map.of("conditions", List.of(cond)))), null);
                 ctx.client().pods().inNamespace(ns).withName(name).delete();
                 ctx.events().normal(victim, "Preempted", "Preempted by pod " + p.getMetadata().getUid() + " on node " + c.node());
                 LOG.info("preempted {} on {} for {}", v.key, c.node(), preemptor.key);
@@ -612,8 +614,10 @@ public final class Scheduler implements Controller {
         String patch = Serialization.asJson(Map.of("status", Map.of("conditions", List.of(cond))));
         binder.execute(() -> {
             try {
-                ctx.client().pods().inNamespace(p.getMetadata().getNamespace()).withName(p.getMetadata().getName())
-                        .subresource("status").patch(PatchContext.of(PatchType.STRATEGIC_MERGE), patch);
+                ServerPatch.send(ctx.client(),
+                        ctx.client().pods().inNamespace(p.getMetadata().getNamespace())
+                                .withName(p.getMetadata().getName()).subresource("status"),
+                        PatchType.STRATEGIC_MERGE, patch, null);
             } catch (KubernetesClientException e) {
                 LOG.debug("status of {}: {}", q.key, e.getMessage());
             }

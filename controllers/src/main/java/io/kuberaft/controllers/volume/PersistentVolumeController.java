@@ -13,7 +13,6 @@ import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.storage.StorageClass;
 import io.fabric8.kubernetes.api.model.storage.StorageClassBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.utils.Serialization;
@@ -21,6 +20,7 @@ import io.kuberaft.controllers.runtime.Controller;
 import io.kuberaft.controllers.runtime.ControllerContext;
 import io.kuberaft.controllers.runtime.Keys;
 import io.kuberaft.controllers.runtime.Selectors;
+import io.kuberaft.controllers.runtime.ServerPatch;
 import io.kuberaft.controllers.runtime.WorkQueue;
 import io.kuberaft.kubeapi.LabelSelector;
 import org.slf4j.Logger;
@@ -369,13 +369,15 @@ public final class PersistentVolumeController implements Controller {
             status.put("capacity", pv.getSpec().getCapacity());
             status.put("accessModes", pv.getSpec().getAccessModes());
         }
-        ctx.client().persistentVolumeClaims().inNamespace(claim.getMetadata().getNamespace()).withName(claim.getMetadata().getName())
-                .subresource("status").patch(PatchContext.of(PatchType.JSON_MERGE), Serialization.asJson(Map.of("status", status)));
+        ServerPatch.send(ctx.client(),
+                ctx.client().persistentVolumeClaims().inNamespace(claim.getMetadata().getNamespace())
+                        .withName(claim.getMetadata().getName()).subresource("status"),
+                PatchType.JSON_MERGE, Serialization.asJson(Map.of("status", status)), null);
     }
 
     private void patchStatus(PersistentVolume pv, Map<String, Object> status) {
-        ctx.client().persistentVolumes().withName(pv.getMetadata().getName()).subresource("status")
-                .patch(PatchContext.of(PatchType.JSON_MERGE), Serialization.asJson(Map.of("status", status)));
+        ServerPatch.send(ctx.client(), ctx.client().persistentVolumes().withName(pv.getMetadata().getName()).subresource("status"),
+                PatchType.JSON_MERGE, Serialization.asJson(Map.of("status", status)), null);
     }
 
     // ---------------------------------------------------------------- provisioning
