@@ -6,7 +6,7 @@ import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
-import io.kuberaft.controllers.runtime.ServerPatch;
+import io.kuberaft.controllers.runtime.DirectRequests;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -115,7 +115,7 @@ final class NodeStatusReporter {
             // Already registered (an agent restart): keep the object, make labels and status ours again.
             ObjectNode patch = PodWorker.JSON.createObjectNode();
             patch.putObject("metadata").set("labels", labels);
-            Node existing = ServerPatch.send(client, client.nodes().withName(name), PatchType.JSON_MERGE, patch.toString(), Node.class);
+            Node existing = DirectRequests.patch(client, client.nodes().withName(name), PatchType.JSON_MERGE, patch.toString(), Node.class);
             uid = existing.getMetadata().getUid();
             this.created = false;
             LOG.info("event=node-adopted node={} uid={}", name, uid);
@@ -137,10 +137,8 @@ final class NodeStatusReporter {
         try {
             if (!post && !now.isBefore(lastCheckedAt.plus(config.leaseRenewInterval()))) {
                 lastCheckedAt = now;
-                Node onServer = client.nodes().withName(name).get();
-                if (onServer == null) {
-                    throw new KubernetesClientException("node " + name + " not found", 404, null);
-                }
+                // as the kubelet's tryUpdateNodeStatus: resourceVersion=0, any version will do (no quorum read per node)
+                Node onServer = DirectRequests.getAnyVersion(client, client.nodes().withName(name), Node.class);
                 Map<String, String> theirs = conditionStatuses(PodWorker.JSON.valueToTree(onServer.getStatus()));
                 if (!theirs.equals(conditionStatuses(s))) {
                     LOG.info("event=node-status-differs node={} server={} agent={} action=post", name, theirs, conditionStatuses(s));
@@ -171,7 +169,7 @@ final class NodeStatusReporter {
     private void post(ObjectNode status) {
         ObjectNode patch = PodWorker.JSON.createObjectNode();
         patch.set("status", status);
-        ServerPatch.send(client, client.nodes().withName(name).subresource("status"), PatchType.JSON_MERGE, patch.toString(), null);
+        DirectRequests.patch(client, client.nodes().withName(name).subresource("status"), PatchType.JSON_MERGE, patch.toString(), null);
         lastPosted = status;
         lastPostedAt = clock.instant();
     }

@@ -12,7 +12,7 @@ import io.fabric8.kubernetes.api.model.VolumeProjection;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
-import io.kuberaft.controllers.runtime.ServerPatch;
+import io.kuberaft.controllers.runtime.DirectRequests;
 import io.kuberaft.controllers.scheduler.NodeAdmission;
 import io.kuberaft.nodeagent.runtime.ContainerRuntime;
 import io.kuberaft.nodeagent.runtime.PodContext;
@@ -257,7 +257,7 @@ final class PodManager {
             ObjectNode patch = PodWorker.JSON.createObjectNode();
             patch.set("status", status);
             try {
-                ServerPatch.send(client,
+                DirectRequests.patch(client,
                         client.pods().inNamespace(pod.getMetadata().getNamespace())
                                 .withName(pod.getMetadata().getName()).subresource("status"),
                         PatchType.JSON_MERGE, patch.toString(), null);
@@ -305,7 +305,7 @@ final class PodManager {
         events.event(pod, "Warning", r.reason(), r.message(), null);
         ObjectNode patch = PodWorker.JSON.createObjectNode();
         patch.putObject("status").put("phase", "Failed").put("reason", r.reason()).put("message", "Pod was rejected: " + r.message());
-        ServerPatch.send(client,
+        DirectRequests.patch(client,
                 client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName()).subresource("status"),
                 PatchType.JSON_MERGE, patch.toString(), null);
         rejected.add(pod.getMetadata().getUid());

@@ -114,7 +114,10 @@ public final class ResourceHandler {
             throw StatusException.methodNotAllowed("the server does not allow this method on the requested resource");
         }
         return switch (info.verb()) {
-            case "get" -> single(def, generic.store().get(def, ns, info.name()), accept);
+            // resourceVersion=0: any version will do (upstream serves it from the watch cache), so this replica's own
+            // state answers without a quorum round; the kubelet's node status check sends it every 10 s per node
+            case "get" -> single(def, generic.store().get(def, ns, info.name(),
+                    "0".equals(q.get("resourceVersion")) ? ReadConsistency.SERIALIZABLE : ReadConsistency.LINEARIZABLE), accept);
             case "list" -> list(def, ns, q, accept);
             case "create" -> {
                 if (status) {

@@ -208,7 +208,12 @@ public final class ResourceStore {
     }
 
     public ObjectNode get(ResourceDefinition def, String ns, String name) {
-        ObjectNode o = getOrNull(def, ns, name, ReadConsistency.LINEARIZABLE);
+        return get(def, ns, name, ReadConsistency.LINEARIZABLE);
+    }
+
+    /** The object as of a read of consistency {@code c}; 404 when there is none. */
+    public ObjectNode get(ResourceDefinition def, String ns, String name, ReadConsistency c) {
+        ObjectNode o = getOrNull(def, ns, name, c);
         if (o == null) {
             throw StatusException.notFound(def.group(), def.plural(), name);
         }

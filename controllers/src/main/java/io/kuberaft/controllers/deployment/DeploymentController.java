@@ -22,7 +22,7 @@ import io.kuberaft.controllers.runtime.ControllerRefs;
 import io.kuberaft.controllers.runtime.Informers;
 import io.kuberaft.controllers.runtime.Keys;
 import io.kuberaft.controllers.runtime.Selectors;
-import io.kuberaft.controllers.runtime.ServerPatch;
+import io.kuberaft.controllers.runtime.DirectRequests;
 import io.kuberaft.controllers.runtime.WorkQueue;
 
 import java.time.Instant;
@@ -232,7 +232,7 @@ public final class DeploymentController implements Controller {
     private boolean patchOwnerRefs(ReplicaSet rs, Object ref) {
         Map<String, Object> patch = Map.of("metadata", Map.of("ownerReferences", List.of(ref), "uid", rs.getMetadata().getUid()));
         try {
-            ServerPatch.send(ctx.client(),
+            DirectRequests.patch(ctx.client(),
                     ctx.client().apps().replicaSets().inNamespace(rs.getMetadata().getNamespace()).withName(rs.getMetadata().getName()),
                     PatchType.STRATEGIC_MERGE, Serialization.asJson(patch), null);
             return true;
@@ -408,7 +408,7 @@ public final class DeploymentController implements Controller {
         }
         a.put(REVISION, revision);
         d.getMetadata().setAnnotations(a);
-        Deployment patched = ServerPatch.send(ctx.client(),
+        Deployment patched = DirectRequests.patch(ctx.client(),
                 ctx.client().apps().deployments().inNamespace(d.getMetadata().getNamespace())
                         .withName(d.getMetadata().getName()).subresource("status"),
                 PatchType.JSON_MERGE, Serialization.asJson(Map.of("metadata", Map.of("annotations", Map.of(REVISION, revision)))), Deployment.class);

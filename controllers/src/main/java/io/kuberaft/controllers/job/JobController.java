@@ -19,7 +19,7 @@ import io.kuberaft.controllers.runtime.Keys;
 import io.kuberaft.controllers.runtime.NameExpectations;
 import io.kuberaft.controllers.runtime.PodControl;
 import io.kuberaft.controllers.runtime.Pods;
-import io.kuberaft.controllers.runtime.ServerPatch;
+import io.kuberaft.controllers.runtime.DirectRequests;
 import io.kuberaft.controllers.runtime.WorkQueue;
 
 import java.time.Duration;
@@ -612,7 +612,7 @@ public final class JobController implements Controller {
         String patch = "[{\"op\":\"test\",\"path\":\"/metadata/finalizers\",\"value\":" + json(p.getMetadata().getFinalizers())
                 + "},{\"op\":\"replace\",\"path\":\"/metadata/finalizers\",\"value\":" + json(rest) + "}]";
         try {
-            ServerPatch.send(ctx.client(),
+            DirectRequests.patch(ctx.client(),
                     ctx.client().pods().inNamespace(p.getMetadata().getNamespace()).withName(p.getMetadata().getName()),
                     PatchType.JSON, patch, null);
             finalizerRemoved.add(p.getMetadata().getUid());

@@ -15,7 +15,7 @@ import io.fabric8.kubernetes.client.utils.Serialization;
 import io.kuberaft.controllers.runtime.Controller;
 import io.kuberaft.controllers.runtime.ControllerContext;
 import io.kuberaft.controllers.runtime.Keys;
-import io.kuberaft.controllers.runtime.ServerPatch;
+import io.kuberaft.controllers.runtime.DirectRequests;
 import io.kuberaft.controllers.runtime.WorkQueue;
 
 import java.util.ArrayList;
@@ -193,7 +193,7 @@ public final class NamespaceController implements Controller {
         }
         Map<String, Object> patch = Map.of("status", Map.of("conditions", conds));
         try {
-            ServerPatch.send(ctx.client(), ctx.client().namespaces().withName(ns.getMetadata().getName()).subresource("status"),
+            DirectRequests.patch(ctx.client(), ctx.client().namespaces().withName(ns.getMetadata().getName()).subresource("status"),
                     PatchType.JSON_MERGE, Serialization.asJson(patch), null);
         } catch (KubernetesClientException e) {
             if (e.getCode() != 404 && e.getCode() != 409) {

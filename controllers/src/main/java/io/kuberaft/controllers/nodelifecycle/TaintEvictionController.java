@@ -12,7 +12,7 @@ import io.fabric8.kubernetes.client.utils.Serialization;
 import io.kuberaft.controllers.runtime.Controller;
 import io.kuberaft.controllers.runtime.ControllerContext;
 import io.kuberaft.controllers.runtime.Keys;
-import io.kuberaft.controllers.runtime.ServerPatch;
+import io.kuberaft.controllers.runtime.DirectRequests;
 import io.kuberaft.controllers.runtime.WorkQueue;
 import io.kuberaft.controllers.scheduler.Predicates;
 
@@ -176,7 +176,7 @@ public final class TaintEvictionController implements Controller {
                 "message", "Taint manager: deleting due to NoExecute taint",
                 "lastTransitionTime", ctx.clock().instant().truncatedTo(ChronoUnit.SECONDS).toString());
         try {
-            ServerPatch.send(ctx.client(), ctx.client().pods().inNamespace(ns).withName(name).subresource("status"),
+            DirectRequests.patch(ctx.client(), ctx.client().pods().inNamespace(ns).withName(name).subresource("status"),
                     PatchType.STRATEGIC_MERGE, Serialization.asJson(Map.of("status", Map.of("conditions", List.of(cond)))), null);
         } catch (KubernetesClientException e) {
             if (e.getCode() == 404) {

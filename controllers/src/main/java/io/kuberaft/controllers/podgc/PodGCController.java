@@ -9,7 +9,7 @@ import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.kuberaft.controllers.runtime.Controller;
 import io.kuberaft.controllers.runtime.ControllerContext;
-import io.kuberaft.controllers.runtime.ServerPatch;
+import io.kuberaft.controllers.runtime.DirectRequests;
 import io.kuberaft.controllers.runtime.WorkQueue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -172,7 +172,7 @@ public final class PodGCController implements Controller {
                     "message", message, "lastTransitionTime", ctx.clock().instant().truncatedTo(ChronoUnit.SECONDS).toString())));
         }
         try {
-            ServerPatch.send(ctx.client(),
+            DirectRequests.patch(ctx.client(),
                     ctx.client().pods().inNamespace(p.getMetadata().getNamespace())
                             .withName(p.getMetadata().getName()).subresource("status"),
                     PatchType.STRATEGIC_MERGE, Serialization.asJson(Map.of("status", status)), null);

@@ -9,7 +9,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.kuberaft.controllers.runtime.Selectors;
-import io.kuberaft.controllers.runtime.ServerPatch;
+import io.kuberaft.controllers.runtime.DirectRequests;
 import io.kuberaft.kubeapi.LabelSelector;
 
 import java.util.Map;
@@ -79,7 +79,7 @@ public interface ReplicaWorkload<T extends HasMetadata> {
         }
 
         public void patchStatus(KubernetesClient client, ReplicaSet o, String patch) {
-            ServerPatch.send(client,
+            DirectRequests.patch(client,
                     client.apps().replicaSets().inNamespace(o.getMetadata().getNamespace())
                             .withName(o.getMetadata().getName()).subresource("status"),
                     PatchType.JSON_MERGE, patch, null);
@@ -128,7 +128,7 @@ public interface ReplicaWorkload<T extends HasMetadata> {
         }
 
         public void patchStatus(KubernetesClient client, ReplicationController o, String patch) {
-            ServerPatch.send(client,
+            DirectRequests.patch(client,
                     client.replicationControllers().inNamespace(o.getMetadata().getNamespace())
                             .withName(o.getMetadata().getName()).subresource("status"),
                     PatchType.JSON_MERGE, patch, null);

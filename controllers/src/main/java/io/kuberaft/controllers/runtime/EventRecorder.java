@@ -128,7 +128,7 @@ public final class EventRecorder implements AutoCloseable {
                 int count = prior.count() + 1;
                 String patch = "{\"count\":" + count + ",\"lastTimestamp\":\"" + now + "\"}";
                 try {
-                    ServerPatch.send(client, client.v1().events().inNamespace(prior.namespace()).withName(prior.name()),
+                    DirectRequests.patch(client, client.v1().events().inNamespace(prior.namespace()).withName(prior.name()),
                             PatchType.JSON_MERGE, patch, null);
                     remember(identity, new Written(prior.namespace(), prior.name(), count, prior.first(), now));
                     return;

@@ -88,7 +88,7 @@ public final class PodControllerRefManager {
     private boolean adopt(Pod p) {
         Map<String, Object> patch = Map.of("metadata", Map.of("ownerReferences", List.of(ref), "uid", p.getMetadata().getUid()));
         try {
-            ServerPatch.send(client, client.pods().inNamespace(p.getMetadata().getNamespace()).withName(p.getMetadata().getName()),
+            DirectRequests.patch(client, client.pods().inNamespace(p.getMetadata().getNamespace()).withName(p.getMetadata().getName()),
                     PatchType.STRATEGIC_MERGE, Serialization.asJson(patch), null);
             return true;
         } catch (KubernetesClientException e) {
@@ -104,7 +104,7 @@ public final class PodControllerRefManager {
                 "ownerReferences", List.of(Map.of("$patch", "delete", "uid", owner.getMetadata().getUid())),
                 "uid", p.getMetadata().getUid()));
         try {
-            ServerPatch.send(client, client.pods().inNamespace(p.getMetadata().getNamespace()).withName(p.getMetadata().getName()),
+            DirectRequests.patch(client, client.pods().inNamespace(p.getMetadata().getNamespace()).withName(p.getMetadata().getName()),
                     PatchType.STRATEGIC_MERGE, Serialization.asJson(patch), null);
         } catch (KubernetesClientException e) {
             if (e.getCode() != 404 && e.getCode() != 422) {

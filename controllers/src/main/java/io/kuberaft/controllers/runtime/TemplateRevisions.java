@@ -103,7 +103,7 @@ public final class TemplateRevisions {
                         && canonical(client, got.getData()).equals(dataJson)) {
                     Map<String, Object> patch = Map.of("metadata", Map.of("ownerReferences", List.of(ControllerRefs.controllerRef(owner)),
                             "uid", got.getMetadata().getUid()));
-                    return ServerPatch.send(client, client.resources(ControllerRevision.class).inNamespace(ns).withName(name),
+                    return DirectRequests.patch(client, client.resources(ControllerRevision.class).inNamespace(ns).withName(name),
                             PatchType.JSON_MERGE, io.fabric8.kubernetes.client.utils.Serialization.asJson(patch),
                             ControllerRevision.class);
                 }

@@ -11,7 +11,7 @@ import io.fabric8.kubernetes.client.utils.Serialization;
 import io.kuberaft.controllers.runtime.Controller;
 import io.kuberaft.controllers.runtime.ControllerContext;
 import io.kuberaft.controllers.runtime.Keys;
-import io.kuberaft.controllers.runtime.ServerPatch;
+import io.kuberaft.controllers.runtime.DirectRequests;
 import io.kuberaft.controllers.runtime.WorkQueue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -541,7 +541,7 @@ public final class Scheduler implements Controller {
     private void preempt(PodInfo preemptor, Preemption.Candidate c) {
         Pod p = preemptor.pod;
         try {
-            ServerPatch.send(ctx.client(),
+            DirectRequests.patch(ctx.client(),
                     ctx.client().pods().inNamespace(p.getMetadata().getNamespace())
                             .withName(p.getMetadata().getName()).subresource("status"),
                     PatchType.STRATEGIC_MERGE, Serialization.asJson(Map.of("status", Map.of("nominatedNodeName", c.node()))), null);
@@ -562,7 +562,7 @@ public final class Scheduler implements Controller {
             cond.put("lastProbeTime", null);
             cond.put("lastTransitionTime", now);
             try {
-                ServerPatch.send(ctx.client(), ctx.client().pods().inNamespace(ns).withName(name).subresource("status"),
+                DirectRequests.patch(ctx.client(), ctx.client().pods().inNamespace(ns).withName(name).subresource("status"),
                         PatchType.STRATEGIC_MERGE, Serialization.asJson(Map.of("status", Map.of("conditions", List.of(cond)))), null);
                 ctx.client().pods().inNamespace(ns).withName(name).delete();
                 ctx.events().normal(victim, "Preempted", "Preempted by pod " + p.getMetadata().getUid() + " on node " + c.node());
@@ -614,7 +614,7 @@ public final class Scheduler implements Controller {
         String patch = Serialization.asJson(Map.of("status", Map.of("conditions", List.of(cond))));
         binder.execute(() -> {
             try {
-                ServerPatch.send(ctx.client(),
+                DirectRequests.patch(ctx.client(),
                         ctx.client().pods().inNamespace(p.getMetadata().getNamespace())
                                 .withName(p.getMetadata().getName()).subresource("status"),
                         PatchType.STRATEGIC_MERGE, patch, null);

@@ -20,7 +20,7 @@ import io.kuberaft.controllers.runtime.Controller;
 import io.kuberaft.controllers.runtime.ControllerContext;
 import io.kuberaft.controllers.runtime.Keys;
 import io.kuberaft.controllers.runtime.Selectors;
-import io.kuberaft.controllers.runtime.ServerPatch;
+import io.kuberaft.controllers.runtime.DirectRequests;
 import io.kuberaft.controllers.runtime.WorkQueue;
 import io.kuberaft.kubeapi.LabelSelector;
 import org.slf4j.Logger;
@@ -369,14 +369,14 @@ public final class PersistentVolumeController implements Controller {
             status.put("capacity", pv.getSpec().getCapacity());
             status.put("accessModes", pv.getSpec().getAccessModes());
         }
-        ServerPatch.send(ctx.client(),
+        DirectRequests.patch(ctx.client(),
                 ctx.client().persistentVolumeClaims().inNamespace(claim.getMetadata().getNamespace())
                         .withName(claim.getMetadata().getName()).subresource("status"),
                 PatchType.JSON_MERGE, Serialization.asJson(Map.of("status", status)), null);
     }
 
     private void patchStatus(PersistentVolume pv, Map<String, Object> status) {
-        ServerPatch.send(ctx.client(), ctx.client().persistentVolumes().withName(pv.getMetadata().getName()).subresource("status"),
+        DirectRequests.patch(ctx.client(), ctx.client().persistentVolumes().withName(pv.getMetadata().getName()).subresource("status"),
                 PatchType.JSON_MERGE, Serialization.asJson(Map.of("status", status)), null);
     }
 

@@ -16,8 +16,11 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** A controller's status patch is one PATCH (fabric8's own patch GETs first), fenced like every request of its client. */
-class ServerPatchTest {
+/**
+ * A controller's status patch is one PATCH (fabric8's own patch GETs first), fenced like every request of its client;
+ * a GET of any version (resourceVersion=0) answers the object or 404.
+ */
+class DirectRequestsTest {
     @TempDir
     Path tmp;
 
@@ -35,25 +38,30 @@ class ServerPatchTest {
             double gets = requests(api, "GET");
             double patches = requests(api, "PATCH");
 
-            Pod patched = ServerPatch.send(term1, term1.pods().inNamespace("default").withName("web").subresource("status"),
+            Pod patched = DirectRequests.patch(term1, term1.pods().inNamespace("default").withName("web").subresource("status"),
                     PatchType.STRATEGIC_MERGE, "{\"status\":{\"conditions\":[{\"type\":\"PodScheduled\",\"status\":\"False\","
                             + "\"reason\":\"Unschedulable\"}]}}", Pod.class);
             assertThat(patched.getStatus().getConditions()).anyMatch(c -> c.getType().equals("PodScheduled") && c.getReason().equals("Unschedulable"));
             assertThat(requests(api, "PATCH") - patches).isEqualTo(1);
             assertThat(requests(api, "GET") - gets).as("no GET before the PATCH").isZero();
 
-            assertThatThrownBy(() -> ServerPatch.send(term1, term1.pods().inNamespace("default").withName("nope").subresource("status"),
+            assertThatThrownBy(() -> DirectRequests.patch(term1, term1.pods().inNamespace("default").withName("nope").subresource("status"),
                     PatchType.JSON_MERGE, "{\"status\":{\"phase\":\"Failed\"}}", null))
                     .isInstanceOfSatisfying(KubernetesClientException.class, e -> {
                         assertThat(e.getCode()).isEqualTo(404);
                         assertThat(e.getStatus().getMessage()).isEqualTo("pods \"nope\" not found");
                     });
-            assertThatThrownBy(() -> ServerPatch.send(term1, term1.pods().inNamespace("default").withName("web"), PatchType.JSON,
+            assertThatThrownBy(() -> DirectRequests.patch(term1, term1.pods().inNamespace("default").withName("web"), PatchType.JSON,
                     "{not json", null))
                     .isInstanceOfSatisfying(KubernetesClientException.class, e -> assertThat(e.getCode()).isEqualTo(400));
 
+            assertThat(DirectRequests.getAnyVersion(term1, term1.pods().inNamespace("default").withName("web"), Pod.class)
+                    .getStatus().getConditions()).anyMatch(c -> c.getReason().equals("Unschedulable"));
+            assertThatThrownBy(() -> DirectRequests.getAnyVersion(term1, term1.pods().inNamespace("default").withName("nope"), Pod.class))
+                    .isInstanceOfSatisfying(KubernetesClientException.class, e -> assertThat(e.getCode()).isEqualTo(404));
+
             api.store().setTerm(2); // a new leader: the old term's patches are refused like its other writes
-            assertThatThrownBy(() -> ServerPatch.send(term1, term1.pods().inNamespace("default").withName("web").subresource("status"),
+            assertThatThrownBy(() -> DirectRequests.patch(term1, term1.pods().inNamespace("default").withName("web").subresource("status"),
                     PatchType.JSON_MERGE, "{\"status\":{\"phase\":\"Failed\"}}", null))
                     .isInstanceOfSatisfying(KubernetesClientException.class, e -> {
                         assertThat(e.getCode()).isEqualTo(409);
