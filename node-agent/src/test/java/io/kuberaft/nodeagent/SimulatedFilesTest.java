@@ -178,6 +178,30 @@ class SimulatedFilesTest {
                 .hasMessage("MountVolume.SetUp failed for volume \"all-in-one\" : [secret \"pass\" not found, configmap \"kube-root-ca.crt\" not found]");
     }
 
+    @Test
+    void aShellRedirectWritesTheFileThatCatThenShows() throws Exception {
+        // the docs' "Get a Shell to a Running Container": nginx with an emptyDir at /usr/share/nginx/html
+        Pod p = pod("nginx", null);
+        p.getSpec().getContainers().get(0).setVolumeMounts(List.of(
+                new io.fabric8.kubernetes.api.model.VolumeMountBuilder().withName("shared-data").withMountPath("/usr/share/nginx/html").build(),
+                new io.fabric8.kubernetes.api.model.VolumeMountBuilder().withName("cfg").withMountPath("/etc/cfg").build()));
+        p.getSpec().setVolumes(List.of(
+                new io.fabric8.kubernetes.api.model.VolumeBuilder().withName("shared-data").withNewEmptyDir().endEmptyDir().build(),
+                new io.fabric8.kubernetes.api.model.VolumeBuilder().withName("cfg").withNewConfigMap().withName("cfg").endConfigMap().build()));
+        RuntimeContainer c = start(p, Map.of("cfg", Map.of("a", "1")), Map.of());
+        assertThat(exec(c, "sh", "-c", "echo 'Hello shell demo' > /usr/share/nginx/html/index.html")).isEqualTo(new Output(0, "", ""));
+        clock.advance(Duration.ofSeconds(1));
+        assertThat(exec(c, "cat", "/usr/share/nginx/html/index.html").out()).isEqualTo("Hello shell demo\n");
+        assertThat(exec(c, "sh", "-c", "cd /usr/share/nginx/html; echo again >> index.html; cat index.html; ls; echo gone > /dev/null"))
+                .isEqualTo(new Output(0, "Hello shell demo\nagain\nindex.html\n", ""));
+        assertThat(exec(c, "sh", "-c", "echo x > /etc/cfg/b; echo $?"))
+                .isEqualTo(new Output(0, "1\n", "bash: /etc/cfg/b: Read-only file system\n"));
+        assertThat(exec(c, "sh", "-c", "echo x > /etc/cfg")).isEqualTo(new Output(1, "", "bash: /etc/cfg: Is a directory\n"));
+        assertThat(exec(c, "sh", "-c", "cat /etc/cfg/a > /tmp/copy; cat /tmp/copy")).isEqualTo(new Output(0, "1", ""));
+        assertThatThrownBy(() -> runtime.startExec(c, List.of("sh", "-c", "echo x 2>/dev/null"), null))
+                .as("other redirects are not simulated").hasMessageContaining("cannot run sh -c echo x 2>/dev/null");
+    }
+
     private static Pod mounting(String volume, io.fabric8.kubernetes.api.model.Volume v) {
         Pod p = pod("busybox", List.of("sleep", "3600"));
         p.getSpec().getContainers().get(0).setVolumeMounts(List.of(new io.fabric8.kubernetes.api.model.VolumeMountBuilder()

@@ -18,11 +18,11 @@ import java.util.regex.Pattern;
  * What a simulated container's command would do, for the few programs tutorials run in their pods: {@code echo},
  * {@code date}, {@code sleep N|infinity}, {@code env}/{@code printenv}, {@code hostname}, {@code cat /etc/hosts},
  * {@code tail -f}, {@code exit N}, {@code true}/{@code :}, {@code cd}, {@code pwd}, {@code export}, variable
- * assignments (with {@code $((i+1))}), a
+ * assignments (with {@code $((i+1))}), output to a file ({@code >}, {@code >>}), a
  * {@code for x in …} loop over words and a {@code while true} loop — given directly or as a {@code sh -c} script
  * joined by {@code ;}, {@code &&} or newlines. Nothing is executed: the script is played on the simulation's clock,
  * so {@code sleep 3600} runs for an hour, {@code echo "Hello Job"} is what {@code kubectl logs} prints, and the
- * docs' counter pod logs a line a second. Anything else (a pipe, a redirect, an unknown program) is not understood
+ * docs' counter pod logs a line a second. Anything else (a pipe, another redirect, an unknown program) is not understood
  * and the simulated runtime keeps its defaults for the container.
  */
 final class SimulatedCommand {
@@ -121,6 +121,16 @@ final class SimulatedCommand {
                 } else {
                     i++;
                 }
+            } else if (c == '>' && !(inWord && w.toString().matches("\\d+"))) {
+                // stdout to a file: its own word (">" or ">>"; unquoted, so it cannot be an argument), the target the next
+                if (inWord) {
+                    words.add(w.toString());
+                    w.setLength(0);
+                    inWord = false;
+                }
+                boolean append = i + 1 < n && script.charAt(i + 1) == '>';
+                words.add(append ? ">>" : ">");
+                i += append ? 2 : 1;
             } else if (c == '|' || c == '&' || c == '>' || c == '<' || c == '`' || c == '(' || c == ')' || c == '\\') {
                 return null;
             } else {
@@ -187,8 +197,19 @@ final class SimulatedCommand {
         return understood(once) ? Optional.of(new SimulatedCommand(once, loop, false)) : Optional.empty();
     }
 
+    /** Where a statement's output goes: the index of its {@code >}/{@code >>} word, -1 when it has none. */
+    private static int redirect(List<String> statement) {
+        int i = statement.indexOf(">");
+        return i >= 0 ? i : statement.indexOf(">>");
+    }
+
     private static boolean understood(List<List<String>> statements) {
-        for (List<String> s : statements) {
+        for (List<String> statement : statements) {
+            int r = redirect(statement);
+            if (r == 0 || (r > 0 && r != statement.size() - 2)) {
+                return false; // a redirect first, several, or without one target
+            }
+            List<String> s = r > 0 ? statement.subList(0, r) : statement;
             String head = s.get(0);
             if (ASSIGNMENT.matcher(head).matches() && s.size() == 1) {
                 continue;
@@ -355,7 +376,38 @@ final class SimulatedCommand {
             }
         }
 
-        private void execute(List<String> words) {
+        private void execute(List<String> statement) {
+            int r = literal ? -1 : redirect(statement);
+            if (r < 0) {
+                run(statement);
+                return;
+            }
+            String target = expand(statement.get(r + 1));
+            boolean append = statement.get(r).equals(">>");
+            SimulatedFiles.Entry e = files.lookup(abs(target), start.plus(t));
+            String why = e instanceof SimulatedFiles.Directory ? "Is a directory" : files.readOnly(abs(target)) ? "Read-only file system" : null;
+            if (why != null) {
+                // the shell cannot open the file, so the command does not run
+                fail(1, files.busybox() ? "sh: can't create " + target + ": " + why : "bash: " + target + ": " + why);
+                return;
+            }
+            int from = lines.size();
+            run(statement.subList(0, r));
+            StringBuilder out = new StringBuilder(append && e instanceof SimulatedFiles.File f
+                    ? new String(f.content(), java.nio.charset.StandardCharsets.UTF_8) : "");
+            for (java.util.Iterator<Line> it = lines.subList(from, lines.size()).iterator(); it.hasNext(); ) {
+                Line l = it.next();
+                if (!l.err()) {
+                    out.append(l.written("\n"));
+                    it.remove();
+                }
+            }
+            if (!abs(target).equals("/dev/null")) {
+                files.write(abs(target), out.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8), start.plus(t));
+            }
+        }
+
+        private void run(List<String> words) {
             List<String> args = new ArrayList<>();
             words.forEach(w -> args.add(literal ? w : expand(w)));
             String program = basename(args.get(0));

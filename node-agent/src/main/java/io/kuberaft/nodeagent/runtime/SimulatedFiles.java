@@ -181,8 +181,8 @@ final class SimulatedFiles {
         return "/" + String.join("/", parts);
     }
 
-    /** A removal or creation by a command run in the container, at the simulation time it ran. */
-    private record Change(Instant at, String path, byte[] content) {
+    /** A removal, creation or write by a command run in the container, at the simulation time it ran. */
+    private record Change(Instant at, String path, byte[] content, boolean replace) {
         boolean removal() {
             return content == null;
         }
@@ -201,7 +201,11 @@ final class SimulatedFiles {
                 st.removed().add(c.path());
             } else {
                 st.removed().remove(c.path());
-                st.files().putIfAbsent(c.path(), c.content());
+                if (c.replace()) {
+                    st.files().put(c.path(), c.content());
+                } else {
+                    st.files().putIfAbsent(c.path(), c.content());
+                }
             }
         });
         return st;
@@ -242,11 +246,16 @@ final class SimulatedFiles {
 
     /** {@code rm} at {@code at}: the path (and what is below it) is gone from then on. */
     synchronized void remove(String path, Instant at) {
-        changes.add(new Change(at, resolve(path), null));
+        changes.add(new Change(at, resolve(path), null, false));
     }
 
     /** {@code touch} at {@code at}: an empty file from then on, unless the path already is one (its content is kept). */
     synchronized void create(String path, Instant at) {
-        changes.add(new Change(at, resolve(path), new byte[0]));
+        changes.add(new Change(at, resolve(path), new byte[0], false));
+    }
+
+    /** A shell's {@code >} at {@code at}: the file has {@code content} from then on. */
+    synchronized void write(String path, byte[] content, Instant at) {
+        changes.add(new Change(at, resolve(path), content, true));
     }
 }

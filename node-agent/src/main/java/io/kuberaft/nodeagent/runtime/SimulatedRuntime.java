@@ -294,7 +294,7 @@ public final class SimulatedRuntime implements ContainerRuntime {
         if (run == null) {
             throw new CannotStartException("ExecNotSupported", "the simulated runtime cannot run " + String.join(" ", command)
                     + ": container " + container.name() + " only pretends to run (it plays echo, date, env, printenv, hostname, "
-                    + "cat, ls, rm and touch on its volumes and /etc/hosts, cd, pwd, export, sleep and exit, and an interactive sh of these; use --runtime "
+                    + "cat, ls, rm and touch on its volumes and /etc/hosts, cd, pwd, export, > and >> into files, sleep and exit, and an interactive sh of these; use --runtime "
                     + "process to exec anything else)");
         }
         StringBuilder out = new StringBuilder();

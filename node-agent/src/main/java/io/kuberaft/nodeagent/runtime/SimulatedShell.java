@@ -162,7 +162,7 @@ final class SimulatedShell extends Process {
         Played p = play.apply(command);
         if (p == null) {
             write(tty ? out : err, "sh: " + command.trim() + ": not simulated (the simulated runtime plays echo, env, printenv, hostname, date, "
-                    + "cat, ls, rm, touch, cd, pwd, export, sleep; use --runtime process)" + (tty ? "\r\n" : "\n"));
+                    + "cat, ls, rm, touch, cd, pwd, export, > and >>, sleep; use --runtime process)" + (tty ? "\r\n" : "\n"));
             status = 127;
             return true;
         }
