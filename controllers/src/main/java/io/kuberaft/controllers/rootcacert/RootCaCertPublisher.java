@@ -14,8 +14,9 @@ import java.util.Map;
 
 /**
  * The root CA publisher: a ConfigMap {@value #NAME} with the cluster CA bundle ({@code ca.crt}) in every
- * active namespace, put back when deleted or changed. Without a configured CA
- * ({@code ControllerOptions.rootCaPem}) it publishes nothing.
+ * active namespace, put back when deleted or changed. Without a configured CA ({@code ControllerOptions.rootCaPem}: a
+ * plain-HTTP cluster) the bundle is empty: every pod's ServiceAccount volume projects this ConfigMap, not optionally,
+ * and a node agent, like the kubelet, does not start a pod whose volume it cannot set up.
  */
 public final class RootCaCertPublisher implements Controller {
     public static final String NAME = "kube-root-ca.crt";
@@ -36,9 +37,6 @@ public final class RootCaCertPublisher implements Controller {
     @Override
     public void register(ControllerContext ctx, WorkQueue queue) {
         this.ctx = ctx;
-        if (ctx.options().rootCaPem() == null || ctx.options().rootCaPem().isBlank()) {
-            return; // no CA configured: nothing to publish, and no informers to hold
-        }
         namespaces = ctx.informers().of(Namespace.class);
         configMaps = ctx.informers().of(ConfigMap.class);
         namespaces.addEventHandler(Keys.on(ns -> queue.add(ns.getMetadata().getName())));
@@ -51,10 +49,7 @@ public final class RootCaCertPublisher implements Controller {
 
     @Override
     public void reconcile(String namespace) {
-        String pem = ctx.options().rootCaPem();
-        if (pem == null || pem.isBlank() || namespaces == null) {
-            return;
-        }
+        String pem = ctx.options().rootCaPem() == null ? "" : ctx.options().rootCaPem();
         Namespace ns = namespaces.getStore().getByKey(namespace);
         if (ns == null || ns.getMetadata().getDeletionTimestamp() != null) {
             return;
