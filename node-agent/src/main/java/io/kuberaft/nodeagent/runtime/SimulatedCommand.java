@@ -238,9 +238,9 @@ final class SimulatedCommand {
             if (head.equals("cd") && (operands.size() > 1 || !filesOnly)) {
                 return false; // cd -, cd -P, …
             }
-            if (head.equals("export") && operands.stream().anyMatch(a -> !ASSIGNMENT.matcher(a).matches()
-                    && !a.matches("[A-Za-z_][A-Za-z0-9_]*"))) {
-                return false; // export -p, export -n, …
+            if (head.equals("export") && (operands.isEmpty() || operands.stream().anyMatch(a -> !ASSIGNMENT.matcher(a).matches()
+                    && !a.matches("[A-Za-z_][A-Za-z0-9_]*")))) {
+                return false; // export alone (it lists), export -p, export -n, …
             }
         }
         return true;
