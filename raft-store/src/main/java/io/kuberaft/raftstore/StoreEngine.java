@@ -12,6 +12,7 @@ import io.kuberaft.raftstore.errors.ErrorCode;
 import io.kuberaft.raftstore.errors.StoreException;
 import io.kuberaft.raftstore.mvcc.MvccStore;
 import io.kuberaft.raftstore.mvcc.WriteTxn;
+import io.kuberaft.raftstore.proto.BatchResult;
 import io.kuberaft.raftstore.proto.Command;
 import io.kuberaft.raftstore.proto.CommandResult;
 import io.kuberaft.raftstore.proto.LeasesResult;
@@ -20,6 +21,7 @@ import io.kuberaft.raftstore.proto.QueryResult;
 import io.kuberaft.raftstore.proto.StoreStatus;
 
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * One replica's store: the MVCC database, the apply chain and the read queries. Used by the Raft
@@ -43,12 +45,35 @@ public final class StoreEngine implements AutoCloseable {
     /**
      * Applies the command of log entry (term, index). An entry at or below the applied index recorded
      * in the database was applied before a restart (Ratis replays from its last snapshot) and is
-     * skipped, so every entry changes the database exactly once.
+     * skipped, so every entry changes the database exactly once. A {@link CommandBatch} applies its
+     * commands one by one, each with its own write txn (so its own revision), as consecutive entries would.
      */
     public CommandResult apply(Command command, long term, long index) {
-        if (index <= store.appliedIndex()) {
+        int done = store.appliedCommands(index);
+        if (done == Integer.MAX_VALUE) {
             return Results.error(new StoreException(ErrorCode.UNAVAILABLE, "kuberaft: entry " + index + " was already applied"));
         }
+        if (command.getFormat() == COMMAND_FORMAT && command.hasBatch()) {
+            List<Command> commands = command.getBatch().getCommandsList();
+            BatchResult.Builder results = BatchResult.newBuilder();
+            for (int i = 0; i < commands.size(); i++) {
+                if (i < done) {
+                    // in the database before a stop in the middle of this entry; its request id answers a retry
+                    results.addResults(Results.error(new StoreException(ErrorCode.UNAVAILABLE,
+                            "kuberaft: entry " + index + " command " + i + " was already applied")));
+                    continue;
+                }
+                results.addResults(applyOne(commands.get(i), term, index, i + 1 < commands.size() ? i + 1 : 0));
+            }
+            if (commands.isEmpty()) {
+                store.beginWrite().end(term, index);
+            }
+            return CommandResult.newBuilder().setBatch(results).build();
+        }
+        return applyOne(command, term, index, 0);
+    }
+
+    private CommandResult applyOne(Command command, long term, long index, int position) {
         WriteTxn txn = store.beginWrite();
         CommandResult result;
         if (command.getFormat() != COMMAND_FORMAT) {
@@ -57,7 +82,7 @@ public final class StoreEngine implements AutoCloseable {
         } else {
             result = applier.apply(command, txn, term);
         }
-        txn.end(term, index);
+        txn.end(term, index, position);
         return result;
     }
 

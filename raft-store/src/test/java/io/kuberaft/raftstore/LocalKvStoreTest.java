@@ -5,6 +5,7 @@ import io.etcd.jetcd.api.LeaseGrantRequest;
 import io.etcd.jetcd.api.TxnRequest;
 import io.kuberaft.raftstore.errors.ErrorCode;
 import io.kuberaft.raftstore.proto.Command;
+import io.kuberaft.raftstore.proto.CommandBatch;
 import io.kuberaft.raftstore.proto.CommandResult;
 import io.kuberaft.raftstore.proto.RequestId;
 import org.junit.jupiter.api.Test;
@@ -232,6 +233,78 @@ class LocalKvStoreTest extends KvStoreContract {
         write("a", "2");
         assertThat(engine().mvcc().appliedTerm()).isEqualTo(2);
         assertThat(join(store.status(ReadConsistency.SERIALIZABLE)).getAppliedIndex()).isEqualTo(index + 3);
+    }
+
+    // ---- batched entries (group commit) ----
+
+    private static Command batch(Command... commands) {
+        return Command.newBuilder().setFormat(StoreEngine.COMMAND_FORMAT)
+                .setBatch(CommandBatch.newBuilder().addAllCommands(List.of(commands))).build();
+    }
+
+    @Test
+    void aBatchAppliesEachCommandAtItsOwnRevisionWithItsOwnOutcome() {
+        long rev = revision();
+        long index = appliedIndex();
+        Command a = command(1, Command.newBuilder().setPut(put("a", "1")));
+        Command missingLease = command(2, Command.newBuilder().setPut(put("x", "1").setLease(777)));
+        Command createB = command(3, Command.newBuilder().setTxn(TxnRequest.newBuilder()
+                .addCompare(version("b", EQUAL, 0)).addSuccess(op(put("b", "1")))));
+        Command createBAgain = command(4, Command.newBuilder().setTxn(TxnRequest.newBuilder()
+                .addCompare(version("b", EQUAL, 0)).addSuccess(op(put("b", "2")))));
+
+        CommandResult r = engine().apply(batch(a, missingLease, createB, createBAgain), 1, index + 1);
+
+        List<CommandResult> results = r.getBatch().getResultsList();
+        assertThat(results).hasSize(4);
+        assertThat(results.get(0).getPut().getHeader().getRevision()).isEqualTo(rev + 1);
+        assertThat(results.get(1).getError().getCode()).isEqualTo(ErrorCode.LEASE_NOT_FOUND.name());
+        // The second create sees the first one's write: commands apply in order, as consecutive entries would.
+        assertThat(results.get(2).getTxn().getSucceeded()).isTrue();
+        assertThat(results.get(2).getTxn().getHeader().getRevision()).isEqualTo(rev + 2);
+        assertThat(results.get(3).getTxn().getSucceeded()).isFalse();
+        assertThat(revision()).isEqualTo(rev + 2);
+        assertThat(kv("b").getValue()).isEqualTo(bs("1"));
+        assertThat(kv("x")).isNull();
+        assertThat(appliedIndex()).as("one log entry").isEqualTo(index + 1);
+        // Each command keeps its request id: retried alone in a later entry, it answers as it did in the batch.
+        assertThat(engine().apply(createB, 1, appliedIndex() + 1)).isEqualTo(results.get(2));
+        assertThat(revision()).isEqualTo(rev + 2);
+    }
+
+    @Test
+    void aBatchStoppedHalfwayResumesAfterTheCommandsAlreadyInTheDatabase() throws Exception {
+        long index = appliedIndex() + 1;
+        Command first = command(1, Command.newBuilder().setPut(put("a", "1")));
+        Command second = command(2, Command.newBuilder().setPut(put("b", "1")));
+        Command third = command(3, Command.newBuilder().setPut(put("c", "1")));
+        // What a replica stopped between the second and the third command's RocksDB writes leaves behind.
+        engine().apply(batch(first, second), 1, index);
+        io.kuberaft.raftstore.mvcc.WriteTxn marker = engine().mvcc().beginWrite();
+        marker.end(1, index, 2);
+        reopen();
+        assertThat(appliedIndex()).as("a half-applied entry is not applied").isEqualTo(index - 1);
+        long rev = revision();
+
+        CommandResult r = engine().apply(batch(first, second, third), 1, index);
+
+        assertThat(r.getBatch().getResults(2).getPut().getHeader().getRevision()).isEqualTo(rev + 1);
+        assertThat(revision()).as("only the third command applied again").isEqualTo(rev + 1);
+        assertThat(kv("a").getVersion()).isEqualTo(1);
+        assertThat(kv("c").getValue()).isEqualTo(bs("1"));
+        assertThat(appliedIndex()).isEqualTo(index);
+        assertThat(engine().apply(batch(first, second, third), 1, index).getError().getCode())
+                .as("replayed once complete").isEqualTo(ErrorCode.UNAVAILABLE.name());
+    }
+
+    @Test
+    void aNestedBatchIsRefusedAndChangesNothing() {
+        long rev = revision();
+        Command inner = batch(command(1, Command.newBuilder().setPut(put("a", "1"))));
+        CommandResult r = engine().apply(batch(inner), 1, appliedIndex() + 1);
+        assertThat(r.getBatch().getResults(0).getError().getMessage()).contains("cannot be nested");
+        assertThat(revision()).isEqualTo(rev);
+        assertThat(kv("a")).isNull();
     }
 
     // ---- leader-decided lease expiry ----

@@ -60,6 +60,7 @@ public final class KvApplier implements Applier {
                     }
                     yield CommandResult.newBuilder().setLeaseExpire(Empty.getDefaultInstance()).build();
                 }
+                case BATCH -> throw new StoreException(ErrorCode.INVALID_ARGUMENT, "kuberaft: a command batch cannot be nested");
                 case OP_NOT_SET -> throw new StoreException(ErrorCode.INVALID_ARGUMENT, "kuberaft: command has no operation");
             };
         } catch (StoreException e) {

@@ -36,6 +36,8 @@ public final class MvccStore implements AutoCloseable {
     private volatile long compactedRevision;
     private volatile long appliedTerm;
     private volatile long appliedIndex;
+    /** Commands of the batched entry {@code appliedIndex} applied so far; 0 when the entry was applied completely. */
+    private volatile int appliedPosition;
 
     public MvccStore(Path dir) {
         this.backend = new Backend(dir);
@@ -58,6 +60,7 @@ public final class MvccStore implements AutoCloseable {
             ByteBuffer b = ByteBuffer.wrap(applied);
             appliedTerm = b.getLong();
             appliedIndex = b.getLong();
+            appliedPosition = b.remaining() >= 4 ? b.getInt() : 0;
         }
         try (RocksIterator it = backend.iterator(Schema.LEASE)) {
             for (it.seekToFirst(); it.isValid(); it.next()) {
@@ -114,8 +117,20 @@ public final class MvccStore implements AutoCloseable {
         return appliedTerm;
     }
 
+    /** The last log entry applied completely (an entry whose batch is half applied does not count). */
     public long appliedIndex() {
-        return appliedIndex;
+        return appliedPosition == 0 ? appliedIndex : appliedIndex - 1;
+    }
+
+    /**
+     * How many commands of the batched entry {@code logIndex} are in the database already: all of them ({@code
+     * Integer.MAX_VALUE}) for an entry applied completely, else the prefix a stop in the middle of it left.
+     */
+    public int appliedCommands(long logIndex) {
+        if (logIndex < appliedIndex || logIndex == appliedIndex && appliedPosition == 0) {
+            return Integer.MAX_VALUE;
+        }
+        return logIndex == appliedIndex ? appliedPosition : 0;
     }
 
     public Path dir() {
@@ -141,9 +156,10 @@ public final class MvccStore implements AutoCloseable {
         compactedRevision = rev;
     }
 
-    void committed(long revision, long compacted, long term, long logIndex, List<Event> events) {
+    void committed(long revision, long compacted, long term, long logIndex, int position, List<Event> events) {
         appliedTerm = term;
         appliedIndex = logIndex;
+        appliedPosition = position;
         compactedRevision = compacted;
         currentRevision = revision;
         hub.publish(revision, events);

@@ -225,12 +225,25 @@ public final class WriteTxn {
 
     /** Writes everything with the applied (term, index) atomically, then publishes the events. */
     public void end(long term, long logIndex) {
+        end(term, logIndex, 0);
+    }
+
+    /**
+     * As {@link #end(long, long)} for the command at {@code position} (1-based) of a batched entry that has commands
+     * after it; 0 when the entry is complete with this txn. A replica that stops in the middle of a batch then resumes
+     * it after the commands already in the database (RocksDB recovers a prefix of the writes).
+     */
+    public void end(long term, long logIndex, int position) {
         try {
             long rev = revision();
             batchPut(Schema.META, Schema.META_REVISION, longBytes(rev));
-            batchPut(Schema.META, Schema.META_APPLIED, ByteBuffer.allocate(16).putLong(term).putLong(logIndex).array());
+            ByteBuffer applied = ByteBuffer.allocate(position == 0 ? 16 : 20).putLong(term).putLong(logIndex);
+            if (position != 0) {
+                applied.putInt(position);
+            }
+            batchPut(Schema.META, Schema.META_APPLIED, applied.array());
             store.backend().write(batch);
-            store.committed(rev, compacted, term, logIndex, events);
+            store.committed(rev, compacted, term, logIndex, position, events);
         } finally {
             batch.close();
         }

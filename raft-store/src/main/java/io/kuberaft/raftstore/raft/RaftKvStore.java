@@ -37,6 +37,12 @@ import java.util.function.Supplier;
  * timeout; then the caller gets UNAVAILABLE.
  */
 public final class RaftKvStore extends ProposingKvStore {
+    /**
+     * Proposals being replicated at once before new ones wait to be batched ({@link ProposalBatcher}): enough to keep
+     * the leader's pipeline busy, few enough that a loaded replica sends many writes per entry.
+     */
+    static final int MAX_IN_FLIGHT = Integer.getInteger("kuberaft.raft.maxInFlightProposals", 2);
+
     private final ReconnectingClient client;
     private final LocalRaftServer local;
     /** Read at each use: the replica replaces its state machine when it re-adds its Raft group (RaftReplica#rejoin). */
@@ -44,6 +50,8 @@ public final class RaftKvStore extends ProposingKvStore {
     private final Duration timeout;
     private final ScheduledExecutorService scheduler;
     private final LeaderlessClock leaderless;
+    /** Shared with the fenced views: they are the same client session. */
+    private final ProposalBatcher batcher;
 
     RaftKvStore(ReconnectingClient client, LocalRaftServer local, Supplier<KvStateMachine> stateMachine, Duration timeout,
                 ScheduledExecutorService scheduler, LeaderlessClock leaderless) {
@@ -53,6 +61,7 @@ public final class RaftKvStore extends ProposingKvStore {
         this.timeout = timeout;
         this.scheduler = scheduler;
         this.leaderless = leaderless;
+        this.batcher = new ProposalBatcher(this::replicate, MAX_IN_FLIGHT);
     }
 
     private RaftKvStore(RaftKvStore parent, long fence) {
@@ -63,10 +72,15 @@ public final class RaftKvStore extends ProposingKvStore {
         this.timeout = parent.timeout;
         this.scheduler = parent.scheduler;
         this.leaderless = parent.leaderless;
+        this.batcher = parent.batcher;
     }
 
     @Override
     protected CompletableFuture<CommandResult> propose(Command command) {
+        return batcher.propose(command);
+    }
+
+    private CompletableFuture<CommandResult> replicate(Command command) {
         Message m = Message.valueOf(UnsafeByteOperations.unsafeWrap(command.toByteArray()));
         return retrying(c -> local.isLeader() ? local.write(m) : c.async().send(m), System.nanoTime() + timeout.toNanos(), 0)
                 .thenApply(reply -> parse(() -> CommandResult.parseFrom(reply.getMessage().getContent().asReadOnlyByteBuffer())));

@@ -65,6 +65,32 @@ class RaftClusterTest {
     }
 
     @Test
+    void concurrentWritesShareLogEntriesAndEachIsAppliedOnceOnEveryReplica() throws Exception {
+        try (TestCluster c = new TestCluster(dir, 3, cfg -> cfg)) {
+            RaftReplica leader = c.awaitLeader(LEADER_WAIT);
+            RaftReplica follower = c.anyFollower();
+            long indexBefore = leader.engine().mvcc().appliedIndex();
+            long revBefore = leader.engine().mvcc().currentRevision();
+            List<CompletableFuture<?>> writes = new ArrayList<>();
+            for (int i = 0; i < 400; i++) {
+                RaftReplica via = i % 2 == 0 ? leader : follower;
+                writes.add(via.store().put(put("batched" + i, "v" + i)));
+            }
+            CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).get();
+            c.awaitConverged(Duration.ofSeconds(10));
+            long entries = leader.engine().mvcc().appliedIndex() - indexBefore;
+            assertThat(entries).as("400 writes proposed at once travel in fewer log entries").isLessThan(200);
+            for (RaftReplica r : c.replicas.values()) {
+                assertThat(r.engine().mvcc().currentRevision()).as("one revision per write on %s", r.id()).isEqualTo(revBefore + 400);
+                RangeResponse all = r.store().range(RangeRequest.newBuilder()
+                        .setKey(ByteString.copyFromUtf8("batched")).setRangeEnd(ByteString.copyFromUtf8("batchee")).build()).join();
+                assertThat(all.getCount()).isEqualTo(400);
+                assertThat(all.getKvsList()).allMatch(kv -> kv.getVersion() == 1);
+            }
+        }
+    }
+
+    @Test
     void theLeaderKnowsWhenItLastHeardFromEachFollowerAndAFollowerOnlyOfItsLeader() throws Exception {
         try (TestCluster c = new TestCluster(dir, 3, cfg -> cfg)) {
             RaftReplica leader = c.awaitLeader(LEADER_WAIT);
