@@ -20,8 +20,11 @@ OUT="$ROOT/chaos/target/suite"
 SEED="${CHAOS_SEED:-$(date +%s)}"
 mkdir -p "$OUT"
 SUMMARY="$OUT/summary-$SEED.md"
-echo "| replicas | workload | nemesis | valid | ops | nemesis events | anomalies | seconds |" >"$SUMMARY"
-echo "|---|---|---|---|---|---|---|---|" >>"$SUMMARY"
+# Another suite with the same seed (narrowed differently) adds its rows to the same table.
+if [ ! -f "$SUMMARY" ]; then
+  echo "| replicas | workload | nemesis | valid | ops | nemesis events | anomalies | seconds |" >"$SUMMARY"
+  echo "|---|---|---|---|---|---|---|---|" >>"$SUMMARY"
+fi
 failed=()
 t0=$(date +%s)
 for masters in $MASTERS; do
