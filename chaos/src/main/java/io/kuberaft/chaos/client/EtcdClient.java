@@ -49,11 +49,17 @@ public final class EtcdClient implements StoreClient {
      * 4xx-like codes were refused (definite). UNAVAILABLE is indeterminate, except when the connection could not be
      * made at all (a ConnectException in the causes, as for a killed replica): the request was never sent, as
      * {@link KubeClient} counts a refused connection. Counting those as {@code info} left keys with a hundred
-     * open-ended writes after a majority kill, and the linearizability search could not finish on them.
+     * open-ended writes after a majority kill, and the linearizability search could not finish on them. The same for
+     * "etcdserver: no leader": kuberaft refuses with it only before proposing anything (RaftKvStore; etcd's gRPC
+     * interceptor does the same), so counting it as a failure also checks that promise.
      */
     static OpException error(StatusRuntimeException e) {
         Status.Code c = e.getStatus().getCode();
         String m = c + ": " + e.getStatus().getDescription();
+        if (c == Status.Code.UNAVAILABLE && e.getStatus().getDescription() != null
+                && e.getStatus().getDescription().startsWith("etcdserver: no leader")) {
+            return OpException.definite(m);
+        }
         for (Throwable t = e.getCause(); t != null; t = t.getCause()) {
             if (t instanceof java.net.ConnectException) {
                 return OpException.definite(m + " (" + t.getMessage() + ")");

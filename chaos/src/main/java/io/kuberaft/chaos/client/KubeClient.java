@@ -61,10 +61,17 @@ public final class KubeClient implements StoreClient {
         }
     }
 
-    /** A non-2xx answer: 4xx were refused (definite) except 408/429; 5xx may have been applied. */
+    /**
+     * A non-2xx answer: 4xx were refused (definite) except 408; 5xx may have been applied, except a 503 to a write:
+     * kuberaft's API answers a write 503 only when it proposed nothing (no leader known; ResourceStore#awaitWrite), and
+     * 504 when the write may still be applied, so counting that 503 as a failure also checks the promise.
+     */
     static OpException error(HttpResponse<String> r) {
         String reason = r.statusCode() + " " + reasonOf(r.body());
         if (r.statusCode() >= 400 && r.statusCode() < 500 && r.statusCode() != 408) {
+            return OpException.definite(reason);
+        }
+        if (r.statusCode() == 503 && r.request() != null && !"GET".equals(r.request().method())) {
             return OpException.definite(reason);
         }
         return OpException.indefinite(reason);

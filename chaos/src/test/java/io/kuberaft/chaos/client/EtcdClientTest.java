@@ -26,4 +26,13 @@ class EtcdClientTest {
         assertThat(EtcdClient.error(new StatusRuntimeException(Status.DEADLINE_EXCEEDED)).definite).isFalse();
         assertThat(EtcdClient.error(new StatusRuntimeException(Status.FAILED_PRECONDITION)).definite).isTrue();
     }
+
+    @Test
+    void noLeaderIsADefiniteFailureAndATimeoutIsNot() {
+        var noLeader = new StatusRuntimeException(Status.UNAVAILABLE
+                .withDescription("etcdserver: no leader (this replica has known no Raft leader for 9529 ms)"));
+        assertThat(EtcdClient.error(noLeader).definite).isTrue();
+        var timedOut = new StatusRuntimeException(Status.UNAVAILABLE.withDescription("etcdserver: request timed out"));
+        assertThat(EtcdClient.error(timedOut).definite).isFalse();
+    }
 }

@@ -77,6 +77,7 @@ public final class NodeLifecycleController implements Controller {
     public enum ZoneState { NORMAL, PARTIAL_DISRUPTION, FULL_DISRUPTION }
 
     private ControllerContext ctx;
+    private NoExecuteTaintFence fence;
     private WorkQueue queue;
     private SharedIndexInformer<Node> nodes;
     private SharedIndexInformer<Lease> leases;
@@ -111,6 +112,7 @@ public final class NodeLifecycleController implements Controller {
     @Override
     public void register(ControllerContext ctx, WorkQueue queue) {
         this.ctx = ctx;
+        this.fence = ctx.shared(NoExecuteTaintFence.class, NoExecuteTaintFence::new);
         this.queue = queue;
         this.nodes = ctx.informers().of(Node.class);
         this.leases = ctx.informers().of(Lease.class);
@@ -451,8 +453,15 @@ public final class NodeLifecycleController implements Controller {
             copy.setSpec(new io.fabric8.kubernetes.api.model.NodeSpec());
         }
         copy.getSpec().setTaints(want);
+        boolean lifts = taints.stream().anyMatch(t -> "NoExecute".equals(t.getEffect())
+                && want.stream().noneMatch(w -> Objects.equals(w.getKey(), t.getKey()) && "NoExecute".equals(w.getEffect())));
         try {
-            ctx.client().nodes().resource(copy).update();
+            if (!lifts) {
+                ctx.client().nodes().resource(copy).update();
+            } else if (!fence.lift(node.getMetadata().getName(),
+                    () -> NoExecuteTaintFence.resourceVersion(ctx.client().nodes().resource(copy).update()))) {
+                return 100; // an eviction from this node is being written: lift the taint after it
+            }
         } catch (KubernetesClientException e) {
             if (e.getCode() == 409 && mayRetry) {
                 Node fresh = fresh(node);

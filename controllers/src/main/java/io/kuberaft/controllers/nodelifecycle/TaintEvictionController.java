@@ -43,6 +43,7 @@ public final class TaintEvictionController implements Controller {
     private final Map<String, Instant> firstSeen = new ConcurrentHashMap<>();
     /** Pods with a deletion counting down (upstream's timed workers), as last seen: for the cancelling event. */
     private final Map<String, Pod> scheduled = new ConcurrentHashMap<>();
+    private NoExecuteTaintFence fence;
 
     @Override
     public String name() {
@@ -57,6 +58,7 @@ public final class TaintEvictionController implements Controller {
                 ? List.of() : List.of(p.getSpec().getNodeName()));
         this.pods = ctx.informers().of(Pod.class);
         this.nodes = ctx.informers().of(Node.class);
+        this.fence = ctx.shared(NoExecuteTaintFence.class, NoExecuteTaintFence::new);
         pods.addEventHandler(Keys.on(p -> {
             // a terminating pod only when its deletion was counting down: its removal cancels the countdown
             if (p.getSpec() != null && p.getSpec().getNodeName() != null
@@ -127,7 +129,12 @@ public final class TaintEvictionController implements Controller {
             return;
         }
         scheduled.remove(key);
-        evict(pod);
+        String nodeName = node.getMetadata().getName();
+        if (!fence.evict(nodeName, () -> nodes.getStore().getByKey(nodeName), n -> !noExecute(n).isEmpty(), () -> evict(pod))) {
+            // the node's taints were lifted meanwhile, maybe before this cache saw it: decide again from a newer one
+            scheduled.put(key, pod);
+            queue.addAfter(key, 100);
+        }
     }
 
     /** upstream's cancelWorkWithEvent: the event only when a deletion was counting down for the pod. */

@@ -35,10 +35,11 @@ public final class LeaderSession implements AutoCloseable {
         this.client = client(apiUrl, token, term);
         this.informers = new Informers(client, Duration.ZERO);
         this.events = new EventRecorder(client, clock);
+        java.util.Map<Class<?>, Object> shared = new java.util.concurrent.ConcurrentHashMap<>();
         for (Supplier<Controller> f : controllers) {
             Controller c = f.get();
             WorkQueue q = new WorkQueue(c.name());
-            c.register(new ControllerContext(client, informers, events.source(c.eventSource()), clock, options, term), q);
+            c.register(new ControllerContext(client, informers, events.source(c.eventSource()), clock, options, term, shared), q);
             loops.add(new ControllerLoop(c, q));
         }
     }
