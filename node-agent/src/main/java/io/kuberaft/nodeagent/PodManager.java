@@ -52,7 +52,12 @@ final class PodManager {
     private final PodIps ips;
     private final Map<String, PodWorker> workers = new ConcurrentHashMap<>();
     /** Pods refused at admission: never run, finally deleted when deleted. Only the sync loop touches it. */
-    private final Set<String> rejected = new HashSet<>();
+    private final Set<String> rejected = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /**
+     * Pods this agent stopped and sent its final delete for. A finalizer can keep the object (a Job's
+     * {@code batch.kubernetes.io/job-tracking}, a user's own): as the kubelet, the agent does not run it again.
+     */
+    private final Set<String> finished = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final Map<String, ObjectNode> posted = new HashMap<>();
     private PodSource source;
     private ServiceSource services;
@@ -172,6 +177,7 @@ final class PodManager {
         }
         if (synced) {
             rejected.retainAll(seen);
+            finished.retainAll(seen);
         }
     }
 
@@ -231,6 +237,9 @@ final class PodManager {
     private void syncPod(Pod pod) {
         String uid = pod.getMetadata().getUid();
         PodWorker w = workers.get(uid);
+        if (w == null && finished.contains(uid)) {
+            return; // stopped, its terminal status posted and its final delete sent: a finalizer holds the object
+        }
         if (w == null && rejected.contains(uid)) {
             if (pod.getMetadata().getDeletionTimestamp() != null) {
                 finalDelete(pod); // it never ran: nothing to stop
@@ -271,6 +280,7 @@ final class PodManager {
         if (w.terminating() && w.stopped()) {
             finalDelete(pod);
             forget(w);
+            finished.add(uid);
         }
     }
 

@@ -271,6 +271,11 @@ final class PodWorker {
         if (terminating()) {
             stopAll(now);
             observeExits(now, false);
+            if (terminalPhase == null && stopped()) {
+                // as the kubelet since 1.27: a deleted pod whose containers all stopped ends Succeeded (every one
+                // exited 0) or Failed before its final delete, which a finalizer may hold up
+                terminalPhase = containers.values().stream().filter(ContainerRecord::app).allMatch(c -> c.succeeded) ? "Succeeded" : "Failed";
+            }
             return status(now);
         }
         if (terminalPhase != null) {

@@ -364,6 +364,37 @@ class SimulatedAgentTest {
         await(WAIT, "pod doomed gone", () -> get("doomed") == null);
     }
 
+    /** As the kubelet: a deleted pod a finalizer keeps ends in a terminal phase and is never run again. */
+    @Test
+    void aDeletedPodThatAFinalizerKeepsEndsTerminalAndStaysStopped() throws Exception {
+        Pod held = pod("held", "sim-1", "Always", Map.of("sim.kuberaft.io/stop-seconds", "1"));
+        held.getMetadata().setFinalizers(List.of("example.com/hold"));
+        f.client.pods().inNamespace("default").resource(held).create();
+        await(WAIT, "pod held Running", () -> "Running".equals(get("held").getStatus().getPhase()));
+        f.client.pods().inNamespace("default").withName("held").delete();
+        await(WAIT, "pod held Failed with its container terminated", () -> {
+            Pod p = get("held");
+            return "Failed".equals(p.getStatus().getPhase()) && p.getStatus().getContainerStatuses().get(0).getState().getTerminated() != null;
+        }, () -> get("held").getStatus());
+        String rv = get("held").getMetadata().getResourceVersion();
+        // a later change to the object (here a label) must not start it again
+        f.client.pods().inNamespace("default").withName("held").edit(p -> {
+            p.getMetadata().setLabels(Map.of("touched", "yes"));
+            return p;
+        });
+        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(3).toNanos();
+        while (System.nanoTime() < deadline) {
+            Pod p = get("held");
+            assertThat(p.getStatus().getPhase()).as("status after %s", rv).isEqualTo("Failed");
+            java.util.concurrent.locks.LockSupport.parkNanos(100_000_000L); // sampling a state that must hold for 3 s
+        }
+        f.client.pods().inNamespace("default").withName("held").edit(p -> {
+            p.getMetadata().setFinalizers(List.of());
+            return p;
+        });
+        await(WAIT, "pod held gone once its finalizer is removed", () -> get("held") == null);
+    }
+
     @Test
     void portForwardSaysWhyAndAttachEndsWithTheContainer() throws Exception {
         org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.isExecutable(Path.of("/usr/bin/kubectl")), "kubectl not installed");

@@ -424,6 +424,13 @@ public final class GenericRegistry {
             meta.put("deletionTimestamp", java.time.Instant.now().plusSeconds(grace)
                     .truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
             meta.put("deletionGracePeriodSeconds", grace);
+        } else if (meta.has("deletionGracePeriodSeconds") && grace < meta.path("deletionGracePeriodSeconds").asLong()) {
+            // as upstream's BeforeDelete: a later delete may only shorten the grace period (the kubelet's final
+            // delete with 0 on a pod a finalizer holds; the object then goes once the finalizer does)
+            long old = meta.path("deletionGracePeriodSeconds").asLong();
+            meta.put("deletionTimestamp", java.time.Instant.parse(meta.path("deletionTimestamp").asText())
+                    .minusSeconds(old).plusSeconds(grace).toString());
+            meta.put("deletionGracePeriodSeconds", grace);
         }
         String finalizer = "Foreground".equals(policy) ? "foregroundDeletion" : "Orphan".equals(policy) ? "orphan" : null;
         if (finalizer != null) {
