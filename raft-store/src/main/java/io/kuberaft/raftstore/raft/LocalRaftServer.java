@@ -43,6 +43,30 @@ final class LocalRaftServer {
         }
     }
 
+    /**
+     * True when this replica leads and answers from a majority (itself included) arrived within {@code withinMs}: no
+     * other leader can have been elected meanwhile (followers wait an election timeout after a leader's message).
+     */
+    boolean leaderHeardFromMajorityWithin(long withinMs) {
+        try {
+            RaftServer s = server.get();
+            if (s == null) {
+                return false;
+            }
+            var division = s.getDivision(group);
+            var role = division.getInfo().getRoleInfoProto();
+            if (!role.hasLeaderInfo()) {
+                return false;
+            }
+            int peers = division.getRaftConf().getCurrentPeers().size();
+            long recent = 1 + role.getLeaderInfo().getFollowerInfoList().stream()
+                    .filter(f -> f.getLastRpcElapsedTimeMs() <= withinMs).count();
+            return recent > peers / 2;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     CompletableFuture<RaftClientReply> write(Message m) {
         return submit(m, RaftClientRequest.writeRequestType());
     }

@@ -42,6 +42,8 @@ public final class RaftKvStore extends ProposingKvStore {
      * the leader's pipeline busy, few enough that a loaded replica sends many writes per entry.
      */
     static final int MAX_IN_FLIGHT = Integer.getInteger("kuberaft.raft.maxInFlightProposals", 2);
+    private static final Command NO_OP = Command.newBuilder().setFormat(io.kuberaft.raftstore.StoreEngine.COMMAND_FORMAT)
+            .setBatch(io.kuberaft.raftstore.proto.CommandBatch.getDefaultInstance()).build();
 
     private final ReconnectingClient client;
     private final LocalRaftServer local;
@@ -50,17 +52,20 @@ public final class RaftKvStore extends ProposingKvStore {
     private final Duration timeout;
     private final ScheduledExecutorService scheduler;
     private final LeaderlessClock leaderless;
+    /** Ratis' leader lease: 0.9 × the minimum election timeout (RaftReplica#properties). */
+    private final long leaseMs;
     /** Shared with the fenced views: they are the same client session. */
     private final ProposalBatcher batcher;
 
     RaftKvStore(ReconnectingClient client, LocalRaftServer local, Supplier<KvStateMachine> stateMachine, Duration timeout,
-                ScheduledExecutorService scheduler, LeaderlessClock leaderless) {
+                ScheduledExecutorService scheduler, LeaderlessClock leaderless, Duration electionTimeoutMin) {
         this.client = client;
         this.local = local;
         this.stateMachine = stateMachine;
         this.timeout = timeout;
         this.scheduler = scheduler;
         this.leaderless = leaderless;
+        this.leaseMs = electionTimeoutMin.toMillis() * 9 / 10;
         this.batcher = new ProposalBatcher(this::replicate, MAX_IN_FLIGHT);
     }
 
@@ -72,6 +77,7 @@ public final class RaftKvStore extends ProposingKvStore {
         this.timeout = parent.timeout;
         this.scheduler = parent.scheduler;
         this.leaderless = parent.leaderless;
+        this.leaseMs = parent.leaseMs;
         this.batcher = parent.batcher;
     }
 
@@ -91,9 +97,47 @@ public final class RaftKvStore extends ProposingKvStore {
         if (consistency == ReadConsistency.SERIALIZABLE) {
             return CompletableFuture.completedFuture(stateMachine.get().queryLocal(UnsafeByteOperations.unsafeWrap(query.toByteArray())));
         }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        if (local.isLeader() && !local.leaderHeardFromMajorityWithin(leaseMs)) {
+            // A leader that has not heard from a majority within its lease may have been deposed (paused, cut off).
+            // Ratis 3.3 would then answer the ReadIndex from its own commit index whenever an earlier heartbeat round
+            // confirmed that index: a stale read (chaos register-kube, pause-leader, ci-short seed 1795552798: the
+            // paused leader answered a read queued during its SIGSTOP the moment it resumed). A no-op through the log
+            // settles it: committed by this leader, it still leads; else the current leader commits it, and the read
+            // waits until this replica has applied it.
+            return barrier(deadline).thenCompose(index -> applied(index, deadline))
+                    .thenApply(v -> stateMachine.get().queryLocal(UnsafeByteOperations.unsafeWrap(query.toByteArray())));
+        }
         Message m = Message.valueOf(UnsafeByteOperations.unsafeWrap(query.toByteArray()));
-        return retrying(c -> local.read(m), System.nanoTime() + timeout.toNanos(), 0)
+        return retrying(c -> local.read(m), deadline, 0)
                 .thenApply(reply -> parse(() -> QueryResult.parseFrom(reply.getMessage().getContent().asReadOnlyByteBuffer())));
+    }
+
+    /** Replicates an empty batch (it changes nothing) and completes with its log index. */
+    private CompletableFuture<Long> barrier(long deadline) {
+        Message m = Message.valueOf(UnsafeByteOperations.unsafeWrap(NO_OP.toByteArray()));
+        return retrying(c -> local.isLeader() ? local.write(m) : c.async().send(m), deadline, 0).thenApply(RaftClientReply::getLogIndex);
+    }
+
+    /** Completes once this replica has applied {@code index}; TIMEOUT at the deadline. */
+    private CompletableFuture<Void> applied(long index, long deadline) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        Runnable check = new Runnable() {
+            @Override
+            public void run() {
+                var last = stateMachine.get().getLastAppliedTermIndex();
+                if (last != null && last.getIndex() >= index) {
+                    done.complete(null);
+                } else if (System.nanoTime() >= deadline) {
+                    done.completeExceptionally(new StoreException(ErrorCode.TIMEOUT,
+                            "etcdserver: request timed out (this replica did not apply index " + index + " in time)"));
+                } else {
+                    scheduler.schedule(this, 5, TimeUnit.MILLISECONDS);
+                }
+            }
+        };
+        check.run();
+        return done;
     }
 
     private interface Parser<T> {

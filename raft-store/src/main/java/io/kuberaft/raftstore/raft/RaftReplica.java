@@ -81,7 +81,7 @@ public final class RaftReplica implements AutoCloseable {
         this.leaderless = new LeaderlessClock(() -> division().getInfo().getLeaderId() != null, System::nanoTime,
                 config.electionTimeoutMax().multipliedBy(3));
         this.store = new RaftKvStore(client, new LocalRaftServer(this::server, peerId, GROUP_ID), this::stateMachine,
-                config.requestTimeout(), scheduler, leaderless);
+                config.requestTimeout(), scheduler, leaderless, config.electionTimeoutMin());
         leadershipListeners.add(new LeaderServices(store, () -> engine().mvcc(), config, scheduler));
         this.stateMachine = newStateMachine();
         RaftGroup group = config.join() ? RaftGroup.valueOf(GROUP_ID) : RaftGroup.valueOf(GROUP_ID, peers(config.peers()));
