@@ -32,11 +32,15 @@ public final class SecretStrategy extends DefaultStrategy {
         Json.defaultText(obj, "type", "Opaque");
         JsonNode data = obj.path("data");
         if (data.isObject()) {
-            data.fields().forEachRemaining(e -> {
-                if (!e.getValue().isNull()) {
-                    decode(def, e.getValue().asText());
+            ObjectNode d = (ObjectNode) data;
+            List<String> keys = new ArrayList<>();
+            d.fieldNames().forEachRemaining(keys::add);
+            for (String k : keys) {
+                if (!d.get(k).isNull()) {
+                    // stored as Go re-encodes []byte: the line breaks of wrapped base64 (`base64` wraps at 76) dropped
+                    d.put(k, Base64.getEncoder().encodeToString(decode(def, d.get(k).asText())));
                 }
-            });
+            }
         }
         // stringData is write-only: merged into data (base64), as v1 conversion does.
         JsonNode stringData = obj.remove("stringData");
@@ -47,9 +51,10 @@ public final class SecretStrategy extends DefaultStrategy {
         }
     }
 
-    private static byte[] decode(ResourceDefinition def, String value) {
+    /** As Go's base64.StdEncoding, which skips '\r' and '\n' anywhere in the input. */
+    static byte[] decode(ResourceDefinition def, String value) {
         try {
-            return Base64.getDecoder().decode(value);
+            return Base64.getDecoder().decode(value.indexOf('\n') < 0 && value.indexOf('\r') < 0 ? value : value.replace("\r", "").replace("\n", ""));
         } catch (IllegalArgumentException e) {
             throw StatusException.badRequest(def.kind() + " in version \"" + def.version() + "\" cannot be handled as a " + def.kind()
                     + ": illegal base64 data at input byte " + badByte(value));
@@ -59,7 +64,7 @@ public final class SecretStrategy extends DefaultStrategy {
     private static int badByte(String v) {
         for (int i = 0; i < v.length(); i++) {
             char c = v.charAt(i);
-            if (!(Character.isLetterOrDigit(c) || c == '+' || c == '/' || c == '=')) {
+            if (!(Character.isLetterOrDigit(c) || c == '+' || c == '/' || c == '=' || c == '\r' || c == '\n')) {
                 return i;
             }
         }

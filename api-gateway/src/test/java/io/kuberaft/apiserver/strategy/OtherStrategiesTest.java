@@ -56,6 +56,19 @@ class OtherStrategiesTest {
                         + "or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')");
     }
 
+    /** Go's base64 decoder skips line breaks: what `base64` prints (wrapped at 76) in a YAML block is accepted. */
+    @Test
+    void secretDataWrappedOverLinesIsAcceptedAndStoredOnOneLine() {
+        String value = "x".repeat(100);
+        String b64 = Base64.getEncoder().encodeToString(value.getBytes());
+        String wrapped = b64.substring(0, 76) + "\n" + b64.substring(76) + "\n";
+        ObjectNode s = c.create("", "secrets", "default", "metadata: {name: wrapped}\ndata:\n  key: |\n    "
+                + wrapped.replace("\n", "\n    ").stripTrailing() + "\n");
+        assertThat(s.path("data").path("key").asText()).isEqualTo(b64);
+        fails(() -> c.create("", "secrets", "default", "metadata: {name: bad}\ndata: {key: 'YQ*='}"), 400,
+                "Secret in version \"v1\" cannot be handled as a Secret: illegal base64 data at input byte 2");
+    }
+
     @Test
     void aNodeWithoutSpecGetsAnEmptyOne() {
         ObjectNode node = c.create("", "nodes", null, "metadata: {name: bare}");
