@@ -54,7 +54,7 @@ public final class ClassDefaults {
 
         @Override
         public Set<Operation> operations() {
-            return Set.of(Operation.CREATE);
+            return Set.of(Operation.CREATE, Operation.UPDATE);
         }
 
         @Override
@@ -64,7 +64,11 @@ public final class ClassDefaults {
 
         @Override
         public void admit(Attributes a) {
-            if (!a.is("", "Pod")) {
+            if (a.is("scheduling.k8s.io", "PriorityClass")) {
+                onlyOneDefault(a);
+                return;
+            }
+            if (!a.is("", "Pod") || a.operation() != Operation.CREATE) {
                 return;
             }
             ObjectNode spec = Json.obj(a.object(), "spec");
@@ -104,6 +108,18 @@ public final class ClassDefaults {
             }
             spec.put("priority", priority);
             spec.put("preemptionPolicy", preemption);
+        }
+
+        /** Upstream's validatePriorityClass: a second class marked globalDefault is refused. */
+        private void onlyOneDefault(Attributes a) {
+            if (!a.object().path("globalDefault").asBoolean(false)) {
+                return;
+            }
+            ObjectNode other = newestGlobalDefault(a.def(), a.reads());
+            if (other != null && !Objects.name(other).equals(a.name())) {
+                throw Lookup.forbidden(a.def(), a.name(), "PriorityClass " + Objects.name(other)
+                        + " is already marked as default. Only one default can exist");
+            }
         }
 
         private ObjectNode newestGlobalDefault(ResourceDefinition pcDef, ReadConsistency c) {

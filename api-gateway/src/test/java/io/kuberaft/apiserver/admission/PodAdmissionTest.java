@@ -98,6 +98,12 @@ class PodAdmissionTest {
         fails(() -> pod("metadata: {name: f}\nspec: {priority: 5, containers: [{name: a, image: x}]}"), 403,
                 "pods \"f\" is forbidden: the integer value of priority (5) must not be provided in pod spec; priority admission controller "
                         + "computed 1000 from the given PriorityClass name");
+        // only one class may be the global default
+        fails(() -> c.create("scheduling.k8s.io", "priorityclasses", null, "metadata: {name: silver}\nvalue: 500\nglobalDefault: true"), 403,
+                "priorityclasses.scheduling.k8s.io \"silver\" is forbidden: PriorityClass gold is already marked as default. Only one default can exist");
+        ObjectNode bronze = c.create("scheduling.k8s.io", "priorityclasses", null, "metadata: {name: bronze}\nvalue: 100");
+        bronze.put("description", "changed");
+        c.update("scheduling.k8s.io", "priorityclasses", null, bronze);
     }
 
     @Test
