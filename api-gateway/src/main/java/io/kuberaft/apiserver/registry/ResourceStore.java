@@ -184,9 +184,19 @@ public final class ResourceStore {
     /** What is stored for {@code obj} (in the version of {@code def}): its storage form, without resourceVersion. */
     private static ObjectNode storageForm(ResourceDefinition def, ObjectNode obj) {
         ObjectNode copy = def.conversion().toStorage(def, obj).deepCopy();
-        Objects.meta(copy).remove("resourceVersion");
+        ObjectNode meta = Objects.meta(copy);
+        meta.remove("resourceVersion");
+        // omitempty in ObjectMeta: an emptied list or map (the last finalizer removed) is not stored or shown
+        for (String f : EMPTY_OMITTED) {
+            JsonNode v = meta.get(f);
+            if (v != null && (v.isNull() || v.isContainerNode() && v.isEmpty())) {
+                meta.remove(f);
+            }
+        }
         return copy;
     }
+
+    private static final List<String> EMPTY_OMITTED = List.of("finalizers", "ownerReferences", "labels", "annotations", "managedFields");
 
     private static ByteString serialize(ObjectNode stored) {
         try {

@@ -56,6 +56,18 @@ class OtherStrategiesTest {
                         + "or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')");
     }
 
+    /** ObjectMeta's lists and maps are omitempty upstream: emptied ones are neither stored nor shown. */
+    @Test
+    void emptiedFinalizersAndEmptyLabelsAreLeftOut() {
+        ObjectNode held = c.create("", "configmaps", "default", "metadata: {name: fin, labels: {}, finalizers: [example.com/x]}");
+        assertThat(held.path("metadata").has("labels")).isFalse();
+        ((ObjectNode) held.get("metadata")).putArray("finalizers");
+        c.update("", "configmaps", "default", held);
+        ObjectNode read = c.get("", "configmaps", "default", "fin");
+        assertThat(read.path("metadata").has("finalizers")).isFalse();
+        assertThat(read.path("metadata").path("name").asText()).isEqualTo("fin");
+    }
+
     /** Go's base64 decoder skips line breaks: what `base64` prints (wrapped at 76) in a YAML block is accepted. */
     @Test
     void secretDataWrappedOverLinesIsAcceptedAndStoredOnOneLine() {

@@ -757,11 +757,12 @@ public final class DeploymentController implements Controller {
         int total = all.stream().mapToInt(Rollouts::spec).sum();
         DeploymentStatus s = new DeploymentStatus();
         s.setObservedGeneration(d.getMetadata().getGeneration());
-        s.setReplicas(all.stream().mapToInt(Rollouts::statusReplicas).sum());
-        s.setUpdatedReplicas(statusReplicas(newRS));
-        s.setReadyReplicas(all.stream().mapToInt(Rollouts::ready).sum());
-        s.setAvailableReplicas(available);
-        s.setUnavailableReplicas(Math.max(0, total - available));
+        // omitempty upstream: counts of 0 are left out of the status
+        s.setReplicas(nonZero(all.stream().mapToInt(Rollouts::statusReplicas).sum()));
+        s.setUpdatedReplicas(nonZero(statusReplicas(newRS)));
+        s.setReadyReplicas(nonZero(all.stream().mapToInt(Rollouts::ready).sum()));
+        s.setAvailableReplicas(nonZero(available));
+        s.setUnavailableReplicas(nonZero(Math.max(0, total - available)));
         s.setCollisionCount(d.getStatus().getCollisionCount());
         s.setConditions(new ArrayList<>());
         for (DeploymentCondition c : d.getStatus().getConditions()) {
@@ -774,6 +775,10 @@ public final class DeploymentController implements Controller {
             setCondition(s, newCondition("Available", "False", MIN_UNAVAILABLE, "Deployment does not have minimum availability.", now));
         }
         return s;
+    }
+
+    private static Integer nonZero(int v) {
+        return v == 0 ? null : v;
     }
 
     private static boolean complete(Deployment d, DeploymentStatus s) {

@@ -217,8 +217,9 @@ public final class JobController implements Controller {
         }
         unc.setSucceeded(new ArrayList<>());
         unc.setFailed(new ArrayList<>());
-        st.setSucceeded(succeeded);
-        st.setFailed(failed);
+        // omitempty upstream: counts of 0 are left out (ready and terminating are pointers: 0 is shown)
+        st.setSucceeded(succeeded == 0 ? null : succeeded);
+        st.setFailed(failed == 0 ? null : failed);
         if (indexed) {
             st.setCompletedIndexes(formatIndexes(completed));
         }
@@ -297,7 +298,7 @@ public final class JobController implements Controller {
             }
         }
         List<Pod> nowActive = owned.stream().filter(Pods::active).filter(active::contains).toList();
-        st.setActive(active.size());
+        st.setActive(active.isEmpty() ? null : active.size());
         st.setReady((int) nowActive.stream().filter(Pods::ready).count());
         st.setTerminating(terminating);
 

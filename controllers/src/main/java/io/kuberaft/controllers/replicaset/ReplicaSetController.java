@@ -371,9 +371,10 @@ public final class ReplicaSetController<T extends HasMetadata> implements Contro
         ObjectNode current = kind.status(owner);
         ObjectNode next = Serialization.jsonMapper().createObjectNode();
         next.put("replicas", owned.size());
-        next.put("fullyLabeledReplicas", fullyLabeled);
-        next.put("readyReplicas", ready);
-        next.put("availableReplicas", available);
+        // omitempty upstream: a count of 0 is left out (replicas is not)
+        putIfNotZero(next, "fullyLabeledReplicas", fullyLabeled);
+        putIfNotZero(next, "readyReplicas", ready);
+        putIfNotZero(next, "availableReplicas", available);
         Long generation = owner.getMetadata().getGeneration();
         next.put("observedGeneration", generation == null ? 0 : generation);
 
@@ -448,4 +449,13 @@ public final class ReplicaSetController<T extends HasMetadata> implements Contro
         return expectations;
     }
 
+
+    /** The status goes as a merge patch: null removes a count that dropped to 0. */
+    private static void putIfNotZero(ObjectNode o, String field, int value) {
+        if (value != 0) {
+            o.put(field, value);
+        } else {
+            o.putNull(field);
+        }
+    }
 }

@@ -270,7 +270,7 @@ class DeploymentControllerTest {
         assertThat(replicaSets("p")).hasSize(1);
         k.apps().deployments().inNamespace("default").withName("p").patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"paused\":false}}");
         await(Duration.ofSeconds(40), "p v2 rolled out after resume", () -> rolledOut("p") && replicaSets("p").size() == 2
-                && get("p").getStatus().getAvailableReplicas() == 3);
+                && Integer.valueOf(3).equals(get("p").getStatus().getAvailableReplicas()));
     }
 
     @Test
