@@ -299,6 +299,23 @@ public final class ApiServer implements AutoCloseable {
         return registry;
     }
 
+    /**
+     * Upstream's handlers: a write without {@code fieldManager} is recorded in managedFields under the User-Agent's
+     * product ("kubectl" for kubectl/v1.32.4 …, at most 128 characters), so later conflicts name who owns a field.
+     * Server-side apply still requires it explicitly.
+     */
+    static void defaultFieldManager(Map<String, String> params, String method, String contentType, String userAgent) {
+        boolean write = method.equals("POST") || method.equals("PUT") || method.equals("PATCH");
+        boolean apply = contentType != null && contentType.startsWith("application/apply-patch");
+        if (!write || apply || params.containsKey("fieldManager") || userAgent == null || userAgent.isBlank()) {
+            return;
+        }
+        String product = userAgent.split("/", 2)[0].trim();
+        if (!product.isEmpty()) {
+            params.put("fieldManager", product.length() > 128 ? product.substring(0, 128) : product);
+        }
+    }
+
     private void handle(RoutingContext ctx) {
         String path = ctx.request().path();
         String method = ctx.request().method().name();
@@ -310,6 +327,7 @@ public final class ApiServer implements AutoCloseable {
         }
         Map<String, String> params = new HashMap<>();
         ctx.queryParams().forEach(e -> params.putIfAbsent(e.getKey(), e.getValue()));
+        defaultFieldManager(params, method, ctx.request().getHeader("Content-Type"), ctx.request().getHeader("User-Agent"));
         ResourceHandler.Query q = new ResourceHandler.Query(params);
         RequestInfo info;
         try {

@@ -62,6 +62,8 @@ public final class AgentClient {
         // multiplexes every request on one connection, which a frozen replica then holds, retries and reconnects included.
         c.setHttp2Disable(true);
         c.setRequestTimeout(15_000);
+        // the API names the writer in managedFields after the User-Agent's product, as for upstream's kubelet
+        c.setUserAgent("kubelet/v1.32.4-kuberaft");
         return new KubernetesClientBuilder().withConfig(c)
                 .withHttpClientBuilderConsumer(b -> b.addOrReplaceInterceptor("kuberaft-watch-idle", new WatchIdleTimeout(watchIdleTimeout)))
                 .build();

@@ -8,7 +8,11 @@ import java.time.Instant;
 
 /** What the agent knows of one container of a pod across its runs: the kubelet's per-container bookkeeping. */
 final class ContainerRecord {
-    final Container spec;
+    /** Replaced when the pod's update changed the container (its image: the only mutable field), at the restart. */
+    volatile Container spec;
+    /** The changed definition the running container is being stopped for ("definition changed, will be restarted"). */
+    volatile Container respec;
+    volatile boolean respecStopping;
     final boolean init;
     /** Read by the agent API's threads (logs, exec) as well as the sync loop. */
     volatile RuntimeContainer current;

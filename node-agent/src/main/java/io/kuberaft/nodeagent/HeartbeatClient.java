@@ -41,7 +41,7 @@ final class HeartbeatClient implements AutoCloseable {
     HeartbeatClient(Config base, Duration renewInterval) {
         this.timeoutMs = Math.max(2_000, Math.min(10_000, renewInterval.toMillis()));
         this.config = new ConfigBuilder(base).withRequestTimeout((int) timeoutMs).withRequestRetryBackoffLimit(0)
-                .withOnlyHttpWatches(true).build();
+                .withOnlyHttpWatches(true).withUserAgent("kubelet/v1.32.4-kuberaft").build();
         this.minResetGapNanos = Duration.ofMillis(timeoutMs).toNanos();
         this.lastReset = System.nanoTime() - minResetGapNanos;
         this.client = build();

@@ -54,6 +54,8 @@ final class PodWorker {
     private Pod pod;
     private Instant startTime;
     private String terminalPhase;
+    /** Set when the kubelet's activeDeadlineHandler fired: the pod's status reason and message. */
+    private String deadlineExceeded;
     private Instant stopRequestedAt;
     private boolean sandboxReady;
     /** When this agent first saw the pod: the kubelet's {@code kubernetes.io/config.seen}. */
@@ -110,6 +112,18 @@ final class PodWorker {
     void update(Pod latest) {
         this.pod = latest;
         addEphemeralContainers(latest);
+        for (Container next : latest.getSpec().getContainers()) {
+            ContainerRecord c = containers.get(next.getName());
+            if (c == null || !c.app() || java.util.Objects.equals(c.spec.getImage(), next.getImage())
+                    || c.respec != null && java.util.Objects.equals(c.respec.getImage(), next.getImage())) {
+                continue;
+            }
+            if (c.running()) {
+                c.respec = next; // the kubelet's computePodActions: killed, then started from the new definition
+            } else if (c.terminated == null) {
+                c.spec = next; // not running (creating, backing off): its next start uses the new definition
+            }
+        }
     }
 
     /** Records the ephemeral containers the pod gained (they can only be added). */
@@ -278,6 +292,13 @@ final class PodWorker {
             }
             return status(now);
         }
+        if (deadlineExceeded == null && terminalPhase == null && pastActiveDeadline(now)) {
+            killForDeadline(now);
+        }
+        if (deadlineExceeded != null) {
+            observeExits(now, false);
+            return status(now);
+        }
         if (terminalPhase != null) {
             return status(now);
         }
@@ -294,6 +315,27 @@ final class PodWorker {
         }
         decideTerminalPhase();
         return status(now);
+    }
+
+    private boolean pastActiveDeadline(Instant now) {
+        Long seconds = pod.getSpec().getActiveDeadlineSeconds();
+        return seconds != null && startTime != null && !now.isBefore(startTime.plusSeconds(seconds));
+    }
+
+    /** As the kubelet's activeDeadlineHandler: the pod fails with DeadlineExceeded and its containers are stopped. */
+    private void killForDeadline(Instant now) {
+        deadlineExceeded = "Pod was active on the node longer than the specified deadline";
+        terminalPhase = "Failed";
+        events.event(pod, "Warning", "DeadlineExceeded", deadlineExceeded, null);
+        Long grace = pod.getSpec().getTerminationGracePeriodSeconds();
+        Duration g = Duration.ofSeconds(grace == null ? 30 : Math.max(0, grace));
+        for (ContainerRecord c : containers.values()) {
+            if (c.running()) {
+                c.stopping = true;
+                events.event(pod, "Normal", "Killing", "Stopping container " + c.spec.getName(), fieldPath(c));
+                stopContainer(c, g);
+            }
+        }
     }
 
     private void stopAll(Instant now) {
@@ -329,7 +371,8 @@ final class PodWorker {
                 continue;
             }
             String policy = restartPolicy();
-            boolean restart = allowRestart && !c.stopping && !c.ephemeral && (policy.equals("Always") || (policy.equals("OnFailure") && e.exitCode() != 0)
+            boolean respec = c.respec != null && c.respecStopping;
+            boolean restart = allowRestart && !c.stopping && !c.ephemeral && (respec || policy.equals("Always") || (policy.equals("OnFailure") && e.exitCode() != 0)
                     || (c.init && !policy.equals("Never") && e.exitCode() != 0));
             if (c.init && policy.equals("Always") && e.exitCode() == 0) {
                 restart = false;
@@ -351,6 +394,13 @@ final class PodWorker {
             c.current = null;
             c.restartCount++;
             c.resetProbes();
+            if (respec) {
+                // restarted at once from the new definition, whatever the restart policy (no crash back-off)
+                c.spec = c.respec;
+                c.respec = null;
+                c.respecStopping = false;
+                c.backoffMs = 0;
+            }
             if (c.backoffMs == 0) {
                 c.backoffMs = config.backoffBase().toMillis();
                 c.backoffUntil = null;
@@ -407,6 +457,13 @@ final class PodWorker {
             return;
         }
         if (c.running()) {
+            if (c.respec != null && !c.respecStopping) {
+                c.respecStopping = true;
+                events.event(pod, "Normal", "Killing", "Container " + c.spec.getName() + " definition changed, will be restarted", fieldPath(c));
+                Long grace = pod.getSpec().getTerminationGracePeriodSeconds();
+                stopContainer(c, Duration.ofSeconds(grace == null ? 30 : grace));
+                return;
+            }
             if (c.postStartRunning) {
                 return; // not probed before its postStart hook is done
             }
@@ -629,6 +686,10 @@ final class PodWorker {
         ObjectNode st = JSON.createObjectNode();
         String phase = phase();
         st.put("phase", phase);
+        if (deadlineExceeded != null) {
+            st.put("reason", "DeadlineExceeded");
+            st.put("message", deadlineExceeded);
+        }
         List<String> notInit = containers.values().stream().filter(c -> c.init && !c.succeeded).map(c -> c.spec.getName()).toList();
         List<String> notReady = containers.values().stream().filter(c -> c.app() && !ready(c)).map(c -> c.spec.getName()).toList();
         boolean completed = "Succeeded".equals(phase) || "Failed".equals(phase);

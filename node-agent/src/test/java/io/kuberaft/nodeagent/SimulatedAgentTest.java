@@ -364,6 +364,47 @@ class SimulatedAgentTest {
         await(WAIT, "pod doomed gone", () -> get("doomed") == null);
     }
 
+    /** The kubelet restarts a container whose image the pod's update changed, whatever the restart policy. */
+    @Test
+    void changingARunningContainersImageRestartsItWithTheNewOne() throws Exception {
+        f.client.pods().inNamespace("default").resource(pod("reimage", "sim-1", "Never", Map.of("sim.kuberaft.io/stop-seconds", "1",
+                "sim.kuberaft.io/run-seconds", "600"))).create();
+        await(WAIT, "pod reimage Running", () -> "Running".equals(get("reimage").getStatus().getPhase()));
+        f.client.pods().inNamespace("default").withName("reimage").edit(p -> {
+            p.getSpec().getContainers().get(0).setImage("nginx:1.28");
+            return p;
+        });
+        await(WAIT, "container restarted from nginx:1.28", () -> {
+            ContainerStatus cs = get("reimage").getStatus().getContainerStatuses().get(0);
+            return cs.getRestartCount() == 1 && "nginx:1.28".equals(cs.getImage()) && cs.getState().getRunning() != null
+                    && cs.getLastState().getTerminated() != null;
+        }, () -> get("reimage").getStatus());
+        assertThat(get("reimage").getStatus().getPhase()).isEqualTo("Running");
+        await(WAIT, "the Killing event", () -> f.client.v1().events().inNamespace("default").list().getItems().stream()
+                .anyMatch(e -> "reimage".equals(e.getInvolvedObject().getName()) && "Killing".equals(e.getReason())
+                        && e.getMessage().equals("Container app definition changed, will be restarted")));
+        f.client.pods().inNamespace("default").withName("reimage").withGracePeriod(0).delete();
+    }
+
+    /** The kubelet's activeDeadlineHandler: past spec.activeDeadlineSeconds the pod fails and its containers stop. */
+    @Test
+    void aPodPastItsActiveDeadlineFailsWithDeadlineExceeded() throws Exception {
+        Pod p = pod("deadline", "sim-1", "Always", Map.of("sim.kuberaft.io/stop-seconds", "1"));
+        p.getSpec().setActiveDeadlineSeconds(2L);
+        f.client.pods().inNamespace("default").resource(p).create();
+        await(WAIT, "pod deadline Failed with DeadlineExceeded", () -> {
+            Pod q = get("deadline");
+            return "Failed".equals(q.getStatus().getPhase()) && "DeadlineExceeded".equals(q.getStatus().getReason());
+        }, () -> get("deadline").getStatus());
+        Pod failed = get("deadline");
+        assertThat(failed.getStatus().getMessage()).isEqualTo("Pod was active on the node longer than the specified deadline");
+        await(WAIT, "its container terminated", () -> get("deadline").getStatus().getContainerStatuses().get(0).getState().getTerminated() != null,
+                () -> get("deadline").getStatus());
+        assertThat(java.time.Duration.between(java.time.Instant.parse(failed.getStatus().getStartTime()),
+                java.time.Instant.now()).toSeconds()).isGreaterThanOrEqualTo(2);
+        f.client.pods().inNamespace("default").withName("deadline").withGracePeriod(0).delete();
+    }
+
     /** As the kubelet: a deleted pod a finalizer keeps ends in a terminal phase and is never run again. */
     @Test
     void aDeletedPodThatAFinalizerKeepsEndsTerminalAndStaysStopped() throws Exception {

@@ -54,6 +54,8 @@ public final class LeaderSession implements AutoCloseable {
                 .withTrustCerts(true).withDisableHostnameVerification(true).withHttp2Disable(true).withOnlyHttpWatches(true)
                 .withRequestTimeout(30_000).withConnectionTimeout(5_000)
                 .withWatchReconnectInterval(200).withRequestRetryBackoffInterval(100).withRequestRetryBackoffLimit(5)
+                // the API names the writer in managedFields after the User-Agent's product, as for upstream's controllers
+                .withUserAgent("kube-controller-manager/v1.32.4-kuberaft")
                 .build();
         return new KubernetesClientBuilder().withConfig(config).withHttpClientFactory(new JdkHttpClientFactory())
                 .withHttpClientBuilderConsumer(b -> {
