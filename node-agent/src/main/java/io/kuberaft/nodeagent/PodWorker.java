@@ -327,8 +327,12 @@ final class PodWorker {
         deadlineExceeded = "Pod was active on the node longer than the specified deadline";
         terminalPhase = "Failed";
         events.event(pod, "Warning", "DeadlineExceeded", deadlineExceeded, null);
-        Long grace = pod.getSpec().getTerminationGracePeriodSeconds();
-        Duration g = Duration.ofSeconds(grace == null ? 30 : Math.max(0, grace));
+        stopRunning(pod.getSpec().getTerminationGracePeriodSeconds());
+    }
+
+    /** Stops every running container for good (no restart) within {@code graceSeconds} (null: 30). */
+    private void stopRunning(Long graceSeconds) {
+        Duration g = Duration.ofSeconds(graceSeconds == null ? 30 : Math.max(0, graceSeconds));
         for (ContainerRecord c : containers.values()) {
             if (c.running()) {
                 c.stopping = true;
@@ -341,15 +345,7 @@ final class PodWorker {
     private void stopAll(Instant now) {
         if (stopRequestedAt == null) {
             stopRequestedAt = now;
-            Long grace = pod.getMetadata().getDeletionGracePeriodSeconds();
-            Duration g = Duration.ofSeconds(grace == null ? 30 : Math.max(0, grace));
-            for (ContainerRecord c : containers.values()) {
-                if (c.running()) {
-                    c.stopping = true;
-                    events.event(pod, "Normal", "Killing", "Stopping container " + c.spec.getName(), fieldPath(c));
-                    stopContainer(c, g);
-                }
-            }
+            stopRunning(pod.getMetadata().getDeletionGracePeriodSeconds());
         }
     }
 
