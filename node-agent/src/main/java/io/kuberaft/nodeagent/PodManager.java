@@ -52,12 +52,13 @@ final class PodManager {
     private final PodIps ips;
     private final Map<String, PodWorker> workers = new ConcurrentHashMap<>();
     /** Pods refused at admission: never run, finally deleted when deleted. Only the sync loop touches it. */
-    private final Set<String> rejected = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Set<String> rejected = new HashSet<>();
     /**
      * Pods this agent stopped and sent its final delete for. A finalizer can keep the object (a Job's
-     * {@code batch.kubernetes.io/job-tracking}, a user's own): as the kubelet, the agent does not run it again.
+     * {@code batch.kubernetes.io/job-tracking}, a user's own): as the kubelet, the agent does not run it again. Only
+     * the sync loop touches it.
      */
-    private final Set<String> finished = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Set<String> finished = new HashSet<>();
     private final Map<String, ObjectNode> posted = new HashMap<>();
     private PodSource source;
     private ServiceSource services;

@@ -327,12 +327,20 @@ final class PodWorker {
         deadlineExceeded = "Pod was active on the node longer than the specified deadline";
         terminalPhase = "Failed";
         events.event(pod, "Warning", "DeadlineExceeded", deadlineExceeded, null);
-        stopRunning(pod.getSpec().getTerminationGracePeriodSeconds());
+        stopRunning(terminationGrace());
     }
 
-    /** Stops every running container for good (no restart) within {@code graceSeconds} (null: 30). */
-    private void stopRunning(Long graceSeconds) {
-        Duration g = Duration.ofSeconds(graceSeconds == null ? 30 : Math.max(0, graceSeconds));
+    /** The pod's {@code terminationGracePeriodSeconds} (default 30 s): how long a container it stops itself gets. */
+    private Duration terminationGrace() {
+        return grace(pod.getSpec().getTerminationGracePeriodSeconds());
+    }
+
+    private static Duration grace(Long seconds) {
+        return Duration.ofSeconds(seconds == null ? 30 : Math.max(0, seconds));
+    }
+
+    /** Stops every running container for good (no restart) within {@code g}. */
+    private void stopRunning(Duration g) {
         for (ContainerRecord c : containers.values()) {
             if (c.running()) {
                 c.stopping = true;
@@ -345,7 +353,7 @@ final class PodWorker {
     private void stopAll(Instant now) {
         if (stopRequestedAt == null) {
             stopRequestedAt = now;
-            stopRunning(pod.getMetadata().getDeletionGracePeriodSeconds());
+            stopRunning(grace(pod.getMetadata().getDeletionGracePeriodSeconds()));
         }
     }
 
@@ -456,8 +464,7 @@ final class PodWorker {
             if (c.respec != null && !c.respecStopping) {
                 c.respecStopping = true;
                 events.event(pod, "Normal", "Killing", "Container " + c.spec.getName() + " definition changed, will be restarted", fieldPath(c));
-                Long grace = pod.getSpec().getTerminationGracePeriodSeconds();
-                stopContainer(c, Duration.ofSeconds(grace == null ? 30 : grace));
+                stopContainer(c, terminationGrace());
                 return;
             }
             if (c.postStartRunning) {
@@ -468,8 +475,7 @@ final class PodWorker {
                 c.postStartFailure = null;
                 events.event(pod, "Warning", "FailedPostStartHook", failed, fieldPath(c));
                 events.event(pod, "Normal", "Killing", "FailedPostStartHook", fieldPath(c));
-                Long grace = pod.getSpec().getTerminationGracePeriodSeconds();
-                stopContainer(c, Duration.ofSeconds(grace == null ? 30 : grace));
+                stopContainer(c, terminationGrace());
                 return; // restarted (or not) by its restartPolicy like any exit
             }
             runProbes(c, now);
@@ -583,9 +589,8 @@ final class PodWorker {
     private void kill(ContainerRecord c, String kind) {
         events.event(pod, "Normal", "Killing", "Container " + c.spec.getName() + " failed " + kind.toLowerCase()
                 + " probe, will be restarted", fieldPath(c));
-        Long grace = c.spec.getLivenessProbe() != null && c.spec.getLivenessProbe().getTerminationGracePeriodSeconds() != null
-                ? c.spec.getLivenessProbe().getTerminationGracePeriodSeconds() : pod.getSpec().getTerminationGracePeriodSeconds();
-        stopContainer(c, Duration.ofSeconds(grace == null ? 30 : grace));
+        stopContainer(c, c.spec.getLivenessProbe() != null && c.spec.getLivenessProbe().getTerminationGracePeriodSeconds() != null
+                ? grace(c.spec.getLivenessProbe().getTerminationGracePeriodSeconds()) : terminationGrace());
         c.resetProbes();
         // Not probed again until it has restarted.
         c.liveness.nextAt = Instant.MAX;

@@ -52,7 +52,7 @@ public final class SecretStrategy extends DefaultStrategy {
     }
 
     /** As Go's base64.StdEncoding, which skips '\r' and '\n' anywhere in the input. */
-    static byte[] decode(ResourceDefinition def, String value) {
+    private static byte[] decode(ResourceDefinition def, String value) {
         try {
             return Base64.getDecoder().decode(value.indexOf('\n') < 0 && value.indexOf('\r') < 0 ? value : value.replace("\r", "").replace("\n", ""));
         } catch (IllegalArgumentException e) {

@@ -449,7 +449,6 @@ public final class ReplicaSetController<T extends HasMetadata> implements Contro
         return expectations;
     }
 
-
     /** The status goes as a merge patch: null removes a count that dropped to 0. */
     private static void putIfNotZero(ObjectNode o, String field, int value) {
         if (value != 0) {

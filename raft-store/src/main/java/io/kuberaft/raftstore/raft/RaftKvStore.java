@@ -87,9 +87,14 @@ public final class RaftKvStore extends ProposingKvStore {
     }
 
     private CompletableFuture<CommandResult> replicate(Command command) {
-        Message m = Message.valueOf(UnsafeByteOperations.unsafeWrap(command.toByteArray()));
-        return retrying(c -> local.isLeader() ? local.write(m) : c.async().send(m), System.nanoTime() + timeout.toNanos(), 0)
+        return write(command, System.nanoTime() + timeout.toNanos())
                 .thenApply(reply -> parse(() -> CommandResult.parseFrom(reply.getMessage().getContent().asReadOnlyByteBuffer())));
+    }
+
+    /** Appends {@code command} to the log: in-process while this replica leads, else through the Ratis client. */
+    private CompletableFuture<RaftClientReply> write(Command command, long deadline) {
+        Message m = Message.valueOf(UnsafeByteOperations.unsafeWrap(command.toByteArray()));
+        return retrying(c -> local.isLeader() ? local.write(m) : c.async().send(m), deadline, 0);
     }
 
     @Override
@@ -115,8 +120,7 @@ public final class RaftKvStore extends ProposingKvStore {
 
     /** Replicates an empty batch (it changes nothing) and completes with its log index. */
     private CompletableFuture<Long> barrier(long deadline) {
-        Message m = Message.valueOf(UnsafeByteOperations.unsafeWrap(NO_OP.toByteArray()));
-        return retrying(c -> local.isLeader() ? local.write(m) : c.async().send(m), deadline, 0).thenApply(RaftClientReply::getLogIndex);
+        return write(NO_OP, deadline).thenApply(RaftClientReply::getLogIndex);
     }
 
     /** Completes once this replica has applied {@code index}; TIMEOUT at the deadline. */
