@@ -14,6 +14,7 @@ import io.kuberaft.raftstore.mvcc.MvccStore;
 import io.kuberaft.raftstore.mvcc.WriteTxn;
 import io.kuberaft.raftstore.proto.BatchResult;
 import io.kuberaft.raftstore.proto.Command;
+import io.kuberaft.raftstore.proto.CommandBatch;
 import io.kuberaft.raftstore.proto.CommandResult;
 import io.kuberaft.raftstore.proto.LeasesResult;
 import io.kuberaft.raftstore.proto.Query;
@@ -21,7 +22,6 @@ import io.kuberaft.raftstore.proto.QueryResult;
 import io.kuberaft.raftstore.proto.StoreStatus;
 
 import java.nio.file.Path;
-import java.util.List;
 
 /**
  * One replica's store: the MVCC database, the apply chain and the read queries. Used by the Raft
@@ -43,47 +43,37 @@ public final class StoreEngine implements AutoCloseable {
     }
 
     /**
-     * Applies the command of log entry (term, index). An entry at or below the applied index recorded
-     * in the database was applied before a restart (Ratis replays from its last snapshot) and is
-     * skipped, so every entry changes the database exactly once. A {@link CommandBatch} applies its
-     * commands one by one, each with its own write txn (so its own revision), as consecutive entries would.
+     * Applies the command of log entry (term, index) in one write txn, so one RocksDB write. An entry at or
+     * below the applied index recorded in the database was applied before a restart (Ratis replays from its
+     * last snapshot) and is skipped, so every entry changes the database exactly once. The commands of a
+     * {@link CommandBatch} apply one by one, each at its own revision, as consecutive entries would.
      */
     public CommandResult apply(Command command, long term, long index) {
-        int done = store.appliedCommands(index);
-        if (done == Integer.MAX_VALUE) {
+        if (index <= store.appliedIndex()) {
             return Results.error(new StoreException(ErrorCode.UNAVAILABLE, "kuberaft: entry " + index + " was already applied"));
         }
-        if (command.getFormat() == COMMAND_FORMAT && command.hasBatch()) {
-            List<Command> commands = command.getBatch().getCommandsList();
-            BatchResult.Builder results = BatchResult.newBuilder();
-            for (int i = 0; i < commands.size(); i++) {
-                if (i < done) {
-                    // in the database before a stop in the middle of this entry; its request id answers a retry
-                    results.addResults(Results.error(new StoreException(ErrorCode.UNAVAILABLE,
-                            "kuberaft: entry " + index + " command " + i + " was already applied")));
-                    continue;
-                }
-                results.addResults(applyOne(commands.get(i), term, index, i + 1 < commands.size() ? i + 1 : 0));
-            }
-            if (commands.isEmpty()) {
-                store.beginWrite().end(term, index);
-            }
-            return CommandResult.newBuilder().setBatch(results).build();
-        }
-        return applyOne(command, term, index, 0);
-    }
-
-    private CommandResult applyOne(Command command, long term, long index, int position) {
         WriteTxn txn = store.beginWrite();
         CommandResult result;
-        if (command.getFormat() != COMMAND_FORMAT) {
-            result = Results.error(new StoreException(ErrorCode.INVALID_ARGUMENT,
-                    "kuberaft: unknown command format " + command.getFormat() + " (this replica knows " + COMMAND_FORMAT + ")"));
+        if (command.getFormat() == COMMAND_FORMAT && command.hasBatch()) {
+            BatchResult.Builder results = BatchResult.newBuilder();
+            for (Command c : command.getBatch().getCommandsList()) {
+                results.addResults(applyOne(c, txn, term));
+                txn.nextCommand();
+            }
+            result = CommandResult.newBuilder().setBatch(results).build();
         } else {
-            result = applier.apply(command, txn, term);
+            result = applyOne(command, txn, term);
         }
-        txn.end(term, index, position);
+        txn.end(term, index);
         return result;
+    }
+
+    private CommandResult applyOne(Command command, WriteTxn txn, long term) {
+        if (command.getFormat() != COMMAND_FORMAT) {
+            return Results.error(new StoreException(ErrorCode.INVALID_ARGUMENT,
+                    "kuberaft: unknown command format " + command.getFormat() + " (this replica knows " + COMMAND_FORMAT + ")"));
+        }
+        return applier.apply(command, txn, term);
     }
 
     /** Read-only queries; never change replicated state. */

@@ -36,8 +36,6 @@ public final class MvccStore implements AutoCloseable {
     private volatile long compactedRevision;
     private volatile long appliedTerm;
     private volatile long appliedIndex;
-    /** Commands of the batched entry {@code appliedIndex} applied so far; 0 when the entry was applied completely. */
-    private volatile int appliedPosition;
 
     public MvccStore(Path dir) {
         this.backend = new Backend(dir);
@@ -60,7 +58,12 @@ public final class MvccStore implements AutoCloseable {
             ByteBuffer b = ByteBuffer.wrap(applied);
             appliedTerm = b.getLong();
             appliedIndex = b.getLong();
-            appliedPosition = b.remaining() >= 4 ? b.getInt() : 0;
+            if (b.hasRemaining()) {
+                // Builds before one-write-per-entry recorded a position inside a half-applied batch; resuming
+                // one needs that build. Refusing to start beats applying the entry's first commands twice.
+                throw new IllegalStateException("the database stopped in the middle of batched log entry " + appliedIndex
+                        + " (written by an older kuberaft): start that version once to finish the entry");
+            }
         }
         try (RocksIterator it = backend.iterator(Schema.LEASE)) {
             for (it.seekToFirst(); it.isValid(); it.next()) {
@@ -117,20 +120,8 @@ public final class MvccStore implements AutoCloseable {
         return appliedTerm;
     }
 
-    /** The last log entry applied completely (an entry whose batch is half applied does not count). */
     public long appliedIndex() {
-        return appliedPosition == 0 ? appliedIndex : appliedIndex - 1;
-    }
-
-    /**
-     * How many commands of the batched entry {@code logIndex} are in the database already: all of them ({@code
-     * Integer.MAX_VALUE}) for an entry applied completely, else the prefix a stop in the middle of it left.
-     */
-    public int appliedCommands(long logIndex) {
-        if (logIndex < appliedIndex || logIndex == appliedIndex && appliedPosition == 0) {
-            return Integer.MAX_VALUE;
-        }
-        return logIndex == appliedIndex ? appliedPosition : 0;
+        return appliedIndex;
     }
 
     public Path dir() {
@@ -156,13 +147,21 @@ public final class MvccStore implements AutoCloseable {
         compactedRevision = rev;
     }
 
-    void committed(long revision, long compacted, long term, long logIndex, int position, List<Event> events) {
+    /** The watch events of one revision. */
+    record Published(long revision, List<Event> events) {
+    }
+
+    void committed(long revision, long compacted, long term, long logIndex, List<Published> revisions) {
         appliedTerm = term;
         appliedIndex = logIndex;
-        appliedPosition = position;
         compactedRevision = compacted;
         currentRevision = revision;
-        hub.publish(revision, events);
+        for (Published p : revisions) {
+            hub.publish(p.revision(), p.events());
+        }
+        if (revisions.isEmpty() || revisions.get(revisions.size() - 1).revision() != revision) {
+            hub.publish(revision, List.of());
+        }
     }
 
     // ---- reads ----

@@ -13,22 +13,30 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * The changes of one applied log entry: all of them get the same main revision (if any key
- * changes), and all of them, with the applied (term, index), go to RocksDB in one WriteBatch in
- * {@link #end}. Reads through the txn see its own earlier writes, as in etcd. Callers validate before
- * writing: once a change is made there is no rollback, only {@link #end} or a replica stop.
+ * The changes of one applied log entry: all of them, with the applied (term, index), go to RocksDB in
+ * one WriteBatch in {@link #end}. The changes of one command get one main revision (if any key
+ * changes); a batched entry calls {@link #nextCommand} between its commands, so each of them gets its
+ * own revision and its own watch events, as consecutive entries would. Reads through the txn see its
+ * own earlier writes, as in etcd. Callers validate before writing: once a change is made there is no
+ * rollback, only {@link #end} or a replica stop.
  */
 public final class WriteTxn {
     private final MvccStore store;
     private final WriteBatch batch = new WriteBatch();
-    private final long beginRevision;
     private final Map<Revision, KeyValue> pending = new HashMap<>();
-    private final List<Event> events = new ArrayList<>();
+    /** Session records written or range-deleted earlier in this txn (a batch's later command must see them). */
+    private final Map<ByteBuffer, byte[]> pendingSessions = new HashMap<>();
+    private final List<byte[][]> deletedSessions = new ArrayList<>();
+    /** The events of the commands already done, by revision, in order. */
+    private final List<MvccStore.Published> published = new ArrayList<>();
+    private long beginRevision;
+    private List<Event> events = new ArrayList<>();
     private long compacted;
     private int sub;
 
@@ -38,7 +46,20 @@ public final class WriteTxn {
         this.compacted = store.compactedRevision();
     }
 
-    /** The revision this txn's changes get. */
+    /**
+     * Ends the current command of a batched entry: what the next one changes gets the next revision. The
+     * outcome of the batch is as if each command had been an entry of its own.
+     */
+    public void nextCommand() {
+        if (sub > 0) {
+            published.add(new MvccStore.Published(writeRevision(), events));
+            beginRevision = writeRevision();
+            events = new ArrayList<>();
+            sub = 0;
+        }
+    }
+
+    /** The revision the current command's changes get. */
     private long writeRevision() {
         return beginRevision + 1;
     }
@@ -208,14 +229,27 @@ public final class WriteTxn {
 
     /** Session bookkeeping of the exactly-once layer, in the same batch as the data. */
     public byte[] getSession(byte[] key) {
+        byte[] written = pendingSessions.get(ByteBuffer.wrap(key));
+        if (written != null) {
+            return written;
+        }
+        for (byte[][] range : deletedSessions) {
+            if (Arrays.compareUnsigned(key, range[0]) >= 0 && Arrays.compareUnsigned(key, range[1]) < 0) {
+                return null;
+            }
+        }
         return store.backend().get(Schema.SESSION, key);
     }
 
     public void putSession(byte[] key, byte[] value) {
+        pendingSessions.put(ByteBuffer.wrap(key), value);
         batchPut(Schema.SESSION, key, value);
     }
 
     public void deleteSessions(byte[] fromInclusive, byte[] toExclusive) {
+        pendingSessions.keySet().removeIf(k -> Arrays.compareUnsigned(k.array(), fromInclusive) >= 0
+                && Arrays.compareUnsigned(k.array(), toExclusive) < 0);
+        deletedSessions.add(new byte[][] {fromInclusive, toExclusive});
         try {
             batch.deleteRange(store.backend().family(Schema.SESSION), fromInclusive, toExclusive);
         } catch (RocksDBException e) {
@@ -223,27 +257,15 @@ public final class WriteTxn {
         }
     }
 
-    /** Writes everything with the applied (term, index) atomically, then publishes the events. */
+    /** Writes everything with the applied (term, index) in one RocksDB write, then publishes the events. */
     public void end(long term, long logIndex) {
-        end(term, logIndex, 0);
-    }
-
-    /**
-     * As {@link #end(long, long)} for the command at {@code position} (1-based) of a batched entry that has commands
-     * after it; 0 when the entry is complete with this txn. A replica that stops in the middle of a batch then resumes
-     * it after the commands already in the database (RocksDB recovers a prefix of the writes).
-     */
-    public void end(long term, long logIndex, int position) {
         try {
-            long rev = revision();
+            nextCommand();
+            long rev = beginRevision;
             batchPut(Schema.META, Schema.META_REVISION, longBytes(rev));
-            ByteBuffer applied = ByteBuffer.allocate(position == 0 ? 16 : 20).putLong(term).putLong(logIndex);
-            if (position != 0) {
-                applied.putInt(position);
-            }
-            batchPut(Schema.META, Schema.META_APPLIED, applied.array());
+            batchPut(Schema.META, Schema.META_APPLIED, ByteBuffer.allocate(16).putLong(term).putLong(logIndex).array());
             store.backend().write(batch);
-            store.committed(rev, compacted, term, logIndex, position, events);
+            store.committed(rev, compacted, term, logIndex, published);
         } finally {
             batch.close();
         }
