@@ -31,6 +31,8 @@ final class ContainerRecord {
     /** The next wait after volumes that could not be mounted: 500 ms doubling, as the kubelet's volume operations. */
     long mountRetryMs;
     boolean succeeded;
+    /** A sidecar that has started once (its startupProbe passed, its postStart hook done): the pod initialised past it. */
+    boolean sidecarStarted;
     boolean stopping;
     /** The postStart hook of the current run is still running (the container shows ContainerCreating meanwhile). */
     volatile boolean postStartRunning;
@@ -56,6 +58,14 @@ final class ContainerRecord {
     /** One of the pod's regular containers (spec.containers). */
     boolean app() {
         return !init && !ephemeral;
+    }
+
+    /**
+     * A sidecar: an init container with {@code restartPolicy: Always}. It starts in its place among the init containers,
+     * lets the next one start once it has started, and then runs (and is restarted) as long as the regular containers.
+     */
+    boolean sidecar() {
+        return init && "Always".equals(spec.getRestartPolicy());
     }
 
     boolean running() {

@@ -30,8 +30,8 @@ import java.util.concurrent.Executor;
 import java.util.function.Function;
 
 /**
- * One pod on this node: runs its containers through the runtime (init containers one after another, then
- * the app containers), applies the restart policy with the kubelet's back-off (10 s doubling to 5 min),
+ * One pod on this node: runs its containers through the runtime (init containers one after another, sidecars
+ * among them kept running, then the app containers), applies the restart policy with the kubelet's back-off (10 s doubling to 5 min),
  * runs probes, stops everything on deletion, and derives the pod status from what it observed. Not thread
  * safe: its node's sync loop is the only caller; probes run elsewhere and hand their results back.
  */
@@ -57,6 +57,7 @@ final class PodWorker {
     /** Set when the kubelet's activeDeadlineHandler fired: the pod's status reason and message. */
     private String deadlineExceeded;
     private Instant stopRequestedAt;
+    private Duration stopGrace;
     private boolean sandboxReady;
     /** When this agent first saw the pod: the kubelet's {@code kubernetes.io/config.seen}. */
     private final String seen;
@@ -99,13 +100,15 @@ final class PodWorker {
             terminalPhase = phase;
             adoptedTerminal = true;
         }
-        if (pod.getStatus() != null && pod.getStatus().getContainerStatuses() != null) {
-            pod.getStatus().getContainerStatuses().forEach(cs -> {
-                ContainerRecord r = containers.get(cs.getName());
-                if (r != null && cs.getRestartCount() != null) {
-                    r.restartCount = cs.getRestartCount();
-                }
-            });
+        if (pod.getStatus() != null) {
+            for (var list : List.of(pod.getStatus().getContainerStatuses(), pod.getStatus().getInitContainerStatuses())) {
+                list.forEach(cs -> {
+                    ContainerRecord r = containers.get(cs.getName());
+                    if (r != null && cs.getRestartCount() != null) {
+                        r.restartCount = cs.getRestartCount();
+                    }
+                });
+            }
         }
     }
 
@@ -307,7 +310,7 @@ final class PodWorker {
         if (initDone && terminalPhase == null) {
             for (ContainerRecord c : containers.values()) {
                 if (c.app()) {
-                    runAppContainer(c, now);
+                    runContainer(c, now);
                 } else if (c.ephemeral && c.current == null && c.terminated == null) {
                     start(c, now);
                 }
@@ -327,7 +330,7 @@ final class PodWorker {
         deadlineExceeded = "Pod was active on the node longer than the specified deadline";
         terminalPhase = "Failed";
         events.event(pod, "Warning", "DeadlineExceeded", deadlineExceeded, null);
-        stopRunning(terminationGrace());
+        stopRunning(terminationGrace(), c -> true);
     }
 
     /** The pod's {@code terminationGracePeriodSeconds} (default 30 s): how long a container it stops itself gets. */
@@ -339,10 +342,10 @@ final class PodWorker {
         return Duration.ofSeconds(seconds == null ? 30 : Math.max(0, seconds));
     }
 
-    /** Stops every running container for good (no restart) within {@code g}. */
-    private void stopRunning(Duration g) {
+    /** Stops the running containers {@code which} selects for good (no restart) within {@code g}. */
+    private void stopRunning(Duration g, java.util.function.Predicate<ContainerRecord> which) {
         for (ContainerRecord c : containers.values()) {
-            if (c.running()) {
+            if (c.running() && !c.stopping && which.test(c)) {
                 c.stopping = true;
                 events.event(pod, "Normal", "Killing", "Stopping container " + c.spec.getName(), fieldPath(c));
                 stopContainer(c, g);
@@ -350,11 +353,24 @@ final class PodWorker {
         }
     }
 
+    /**
+     * As the kubelet's killPodWithSyncResult since sidecars: the regular containers are stopped first, the sidecars once
+     * they have exited, with what is left of the grace period (at least the kubelet's 2 s unless the grace was 0).
+     */
     private void stopAll(Instant now) {
         if (stopRequestedAt == null) {
             stopRequestedAt = now;
-            stopRunning(grace(pod.getMetadata().getDeletionGracePeriodSeconds()));
+            stopGrace = grace(pod.getMetadata().getDeletionGracePeriodSeconds());
+            stopRunning(stopGrace, c -> !c.sidecar());
         }
+        if (containers.values().stream().noneMatch(c -> !c.sidecar() && c.running())) {
+            Duration left = stopGrace.minus(Duration.between(stopRequestedAt, now));
+            stopRunning(stopGrace.isZero() ? Duration.ZERO : max(left, Duration.ofSeconds(2)), ContainerRecord::sidecar);
+        }
+    }
+
+    private static Duration max(Duration a, Duration b) {
+        return a.compareTo(b) >= 0 ? a : b;
     }
 
     /** Records the containers that exited since the last step; restarts or back-off are decided by the callers. */
@@ -369,18 +385,16 @@ final class PodWorker {
             }
             RuntimeContainer.Exit e = exit.get();
             ObjectNode term = terminatedState(c.current, e);
-            if (c.init && e.exitCode() == 0) {
+            if (c.init && !c.sidecar() && e.exitCode() == 0) {
                 c.succeeded = true;
                 c.terminated = term;
                 continue;
             }
             String policy = restartPolicy();
             boolean respec = c.respec != null && c.respecStopping;
-            boolean restart = allowRestart && !c.stopping && !c.ephemeral && (respec || policy.equals("Always") || (policy.equals("OnFailure") && e.exitCode() != 0)
-                    || (c.init && !policy.equals("Never") && e.exitCode() != 0));
-            if (c.init && policy.equals("Always") && e.exitCode() == 0) {
-                restart = false;
-            }
+            // a sidecar is restarted whatever the pod's policy; a regular init container that failed unless it is Never
+            boolean restart = allowRestart && !c.stopping && !c.ephemeral && (respec || c.sidecar() || policy.equals("Always")
+                    || (policy.equals("OnFailure") && e.exitCode() != 0) || (c.init && !policy.equals("Never") && e.exitCode() != 0));
             if (!restart) {
                 c.terminated = term;
                 if (c.app() && e.exitCode() == 0) {
@@ -430,11 +444,22 @@ final class PodWorker {
         return p == null ? "Always" : p;
     }
 
-    /** Runs the init containers in order; true once all of them have succeeded. */
+    /**
+     * Runs the init containers in order; true once all of them have succeeded, sidecars started. Sidecars are kept running
+     * (probed, restarted) here in every step, also after the pod has initialised.
+     */
     private boolean runInitContainers(Instant now) {
         for (ContainerRecord c : containers.values()) {
             if (!c.init) {
                 continue;
+            }
+            if (c.sidecar()) {
+                runContainer(c, now);
+                c.sidecarStarted |= started(c);
+                if (c.sidecarStarted) {
+                    continue;
+                }
+                return false;
             }
             if (c.succeeded) {
                 continue;
@@ -452,8 +477,9 @@ final class PodWorker {
         return true;
     }
 
-    private void runAppContainer(ContainerRecord c, Instant now) {
-        if (c.terminated != null) {
+    /** Keeps a regular container or a sidecar going: starts it (after its back-off), handles its hooks and probes. */
+    private void runContainer(ContainerRecord c, Instant now) {
+        if (c.terminated != null || c.stopping && c.current == null) {
             return;
         }
         if (c.current == null) {
@@ -488,7 +514,7 @@ final class PodWorker {
      */
     private void stopContainer(ContainerRecord c, Duration grace) {
         RuntimeContainer run = c.current;
-        var pre = c.init || c.spec.getLifecycle() == null ? null : c.spec.getLifecycle().getPreStop();
+        var pre = c.init && !c.sidecar() || c.spec.getLifecycle() == null ? null : c.spec.getLifecycle().getPreStop();
         if (pre == null || grace.isZero()) {
             runtime.stop(run, grace);
             return;
@@ -521,7 +547,7 @@ final class PodWorker {
             }
             events.event(pod, "Normal", "Created", "Created container " + c.spec.getName(), fieldPath(c));
             events.event(pod, "Normal", "Started", "Started container " + c.spec.getName(), fieldPath(c));
-            var post = c.init || c.spec.getLifecycle() == null ? null : c.spec.getLifecycle().getPostStart();
+            var post = c.init && !c.sidecar() || c.spec.getLifecycle() == null ? null : c.spec.getLifecycle().getPostStart();
             if (post != null) {
                 c.postStartRunning = true;
                 Prober.Target t = new Prober.Target(c.current, c.spec, podIP, pod.getMetadata().getUid());
@@ -651,21 +677,44 @@ final class PodWorker {
 
     // ---------------------------------------------------------------- status
 
+    /**
+     * The pod ends when its regular containers have (restartPolicy Never or OnFailure). Its sidecars are then stopped and not
+     * restarted, and the pod is terminal only once they have exited, as the kubelet reports it; their exit codes do not count.
+     */
     private void decideTerminalPhase() {
         if (terminalPhase != null) {
             return;
         }
         List<ContainerRecord> app = containers.values().stream().filter(ContainerRecord::app).toList();
-        if (app.stream().allMatch(c -> c.terminated != null)) {
+        if (!app.stream().allMatch(c -> c.terminated != null)) {
+            return;
+        }
+        stopRunning(terminationGrace(), ContainerRecord::sidecar);
+        for (ContainerRecord c : containers.values()) {
+            if (c.sidecar()) {
+                c.stopping = true; // one backing off is not started again
+            }
+        }
+        if (containers.values().stream().noneMatch(ContainerRecord::running)) {
             terminalPhase = app.stream().allMatch(c -> c.succeeded) ? "Succeeded" : "Failed";
         }
+    }
+
+    /** An init container the pod has got past: succeeded, or a sidecar that has started. */
+    private static boolean initialized(ContainerRecord c) {
+        return c.sidecar() ? c.sidecarStarted : c.succeeded;
+    }
+
+    /** Running, its postStart hook done and its startupProbe (if any) passed: the status' {@code started}. */
+    private static boolean started(ContainerRecord c) {
+        return c.running() && !c.postStartRunning && (c.spec.getStartupProbe() == null || Boolean.TRUE.equals(c.startup.healthy));
     }
 
     private String phase() {
         if (terminalPhase != null) {
             return terminalPhase;
         }
-        boolean initDone = containers.values().stream().filter(c -> c.init).allMatch(c -> c.succeeded);
+        boolean initDone = containers.values().stream().filter(c -> c.init).allMatch(PodWorker::initialized);
         if (!initDone) {
             return "Pending";
         }
@@ -691,8 +740,9 @@ final class PodWorker {
             st.put("reason", "DeadlineExceeded");
             st.put("message", deadlineExceeded);
         }
-        List<String> notInit = containers.values().stream().filter(c -> c.init && !c.succeeded).map(c -> c.spec.getName()).toList();
-        List<String> notReady = containers.values().stream().filter(c -> c.app() && !ready(c)).map(c -> c.spec.getName()).toList();
+        List<String> notInit = containers.values().stream().filter(c -> c.init && !initialized(c)).map(c -> c.spec.getName()).toList();
+        // sidecars count for readiness, listed first as the kubelet's GenerateContainersReadyCondition does
+        List<String> notReady = containers.values().stream().filter(c -> (c.app() || c.sidecar()) && !ready(c)).map(c -> c.spec.getName()).toList();
         boolean completed = "Succeeded".equals(phase) || "Failed".equals(phase);
         ArrayNode conds = st.putArray("conditions");
         condition(conds, "PodReadyToStartContainers", sandboxReady && !completed, null, null);
@@ -716,7 +766,7 @@ final class PodWorker {
         ArrayNode app = JSON.createArrayNode();
         ArrayNode ephemeral = JSON.createArrayNode();
         for (ContainerRecord c : containers.values()) {
-            (c.init ? init : c.ephemeral ? ephemeral : app).add(containerStatus(c, notInit));
+            (c.init ? init : c.ephemeral ? ephemeral : app).add(containerStatus(c));
         }
         if (!init.isEmpty()) {
             st.set("initContainerStatuses", init);
@@ -749,7 +799,7 @@ final class PodWorker {
         }
     }
 
-    private ObjectNode containerStatus(ContainerRecord c, List<String> notInit) {
+    private ObjectNode containerStatus(ContainerRecord c) {
         ObjectNode s = JSON.createObjectNode();
         s.put("name", c.spec.getName());
         ObjectNode state = s.putObject("state");
@@ -767,8 +817,10 @@ final class PodWorker {
         } else {
             ObjectNode w = state.putObject("waiting");
             String reason = c.waitingReason;
-            if (reason == null || (reason.equals("ContainerCreating") && !c.init && !notInit.isEmpty())) {
-                reason = c.init || notInit.isEmpty() ? "ContainerCreating" : "PodInitializing";
+            if (reason == null || reason.equals("ContainerCreating")) {
+                // the kubelet's convertToAPIContainerStatuses: a container not created yet waits in PodInitializing, init
+                // containers too, when the pod has init containers
+                reason = hasInitContainers() ? "PodInitializing" : "ContainerCreating";
             }
             w.put("reason", reason);
             if (c.waitingMessage != null) {
@@ -779,7 +831,7 @@ final class PodWorker {
         if (c.lastTerminated != null) {
             last.set("terminated", c.lastTerminated);
         }
-        s.put("ready", c.init ? c.succeeded : !c.ephemeral && ready(c));
+        s.put("ready", c.init && !c.sidecar() ? c.succeeded : !c.ephemeral && ready(c));
         s.put("restartCount", c.restartCount);
         s.put("image", c.spec.getImage());
         s.put("imageID", imageId(c.spec.getImage()));
@@ -787,12 +839,12 @@ final class PodWorker {
         if (shown != null) {
             s.put("containerID", shown.containerId());
         }
-        if (!c.init) {
-            s.put("started", c.running() && !c.postStartRunning && (c.spec.getStartupProbe() == null || Boolean.TRUE.equals(c.startup.healthy)));
-        } else {
-            s.put("started", c.running());
-        }
+        s.put("started", c.init && !c.sidecar() ? c.running() : started(c));
         return s;
+    }
+
+    private boolean hasInitContainers() {
+        return containers.values().stream().anyMatch(c -> c.init);
     }
 
     private static ObjectNode terminatedState(RuntimeContainer rc, RuntimeContainer.Exit e) {

@@ -168,6 +168,71 @@ class SimulatedAgentTest {
         assertThat(p.getStatus().getQosClass()).isEqualTo("BestEffort");
     }
 
+    /** The docs' sidecar example: an init container with restartPolicy Always runs beside the app and counts for readiness. */
+    @Test
+    void aSidecarStartsBeforeTheAppAndKeepsRunning() throws Exception {
+        Pod p = new PodBuilder(pod("with-sidecar", "sim-0", "Always", Map.of())).editSpec()
+                .addNewInitContainer().withName("logshipper").withImage("alpine:latest").withRestartPolicy("Always")
+                .withCommand("sh", "-c", "tail -F /opt/logs.txt").endInitContainer()
+                .addNewInitContainer().withName("setup").withImage("alpine:latest").withCommand("sh", "-c", "echo set up").endInitContainer()
+                .endSpec().build();
+        f.client.pods().inNamespace("default").resource(p).create();
+        await(WAIT, "pod with-sidecar Running and Ready", () -> {
+            Pod q = get("with-sidecar");
+            return "Running".equals(q.getStatus().getPhase()) && "True".equals(condition(q, "Ready"));
+        }, () -> get("with-sidecar").getStatus());
+        Pod q = get("with-sidecar");
+        assertThat(condition(q, "Initialized")).isEqualTo("True");
+        ContainerStatus sidecar = q.getStatus().getInitContainerStatuses().get(0);
+        assertThat(sidecar.getName()).isEqualTo("logshipper");
+        assertThat(sidecar.getState().getRunning()).as("still running beside the app").isNotNull();
+        assertThat(sidecar.getStarted()).isTrue();
+        assertThat(sidecar.getReady()).isTrue();
+        ContainerStatus setup = q.getStatus().getInitContainerStatuses().get(1);
+        assertThat(setup.getState().getTerminated().getReason()).isEqualTo("Completed");
+        assertThat(java.time.Instant.parse(setup.getState().getTerminated().getStartedAt()))
+                .as("the next init container started once the sidecar had")
+                .isAfterOrEqualTo(java.time.Instant.parse(sidecar.getState().getRunning().getStartedAt()));
+        f.client.pods().inNamespace("default").withName("with-sidecar").withGracePeriod(0).delete();
+    }
+
+    /** A Job's pod with a sidecar completes when its regular container has: the sidecar is stopped, not waited for. */
+    @Test
+    void aNeverPodWithASidecarSucceedsOnceItsAppContainerHas() throws Exception {
+        Pod p = new PodBuilder(pod("job-sidecar", "sim-1", "Never", Map.of())).editSpec()
+                .editFirstContainer().withImage("alpine:latest").withCommand("sh", "-c", "echo logging > /opt/logs.txt").endContainer()
+                .addNewInitContainer().withName("logshipper").withImage("alpine:latest").withRestartPolicy("Always")
+                .withCommand("sh", "-c", "tail -F /opt/logs.txt").endInitContainer().endSpec().build();
+        f.client.pods().inNamespace("default").resource(p).create();
+        await(WAIT, "pod job-sidecar Succeeded", () -> "Succeeded".equals(get("job-sidecar").getStatus().getPhase()),
+                () -> get("job-sidecar").getStatus());
+        Pod q = get("job-sidecar");
+        assertThat(q.getStatus().getContainerStatuses().get(0).getState().getTerminated().getExitCode()).isZero();
+        assertThat(q.getStatus().getInitContainerStatuses().get(0).getState().getTerminated())
+                .as("the sidecar stopped before the pod became terminal").isNotNull();
+        assertThat(q.getStatus().getInitContainerStatuses().get(0).getRestartCount()).as("and was not restarted").isZero();
+    }
+
+    /** As the kubelet: containers not created yet wait in PodInitializing while a pod has init containers. */
+    @Test
+    void containersOfAPodStillInitialisingWaitInPodInitializing() throws Exception {
+        Pod p = new PodBuilder(pod("initialising", "sim-1", "Always", Map.of())).editSpec()
+                .addNewInitContainer().withName("wait").withImage("busybox").withCommand("sleep", "3600").endInitContainer()
+                .addNewInitContainer().withName("later").withImage("busybox").withCommand("true").endInitContainer()
+                .endSpec().build();
+        f.client.pods().inNamespace("default").resource(p).create();
+        await(WAIT, "init container wait running", () -> {
+            var st = get("initialising").getStatus().getInitContainerStatuses();
+            return st != null && !st.isEmpty() && st.get(0).getState().getRunning() != null;
+        }, () -> get("initialising").getStatus());
+        Pod q = get("initialising");
+        assertThat(q.getStatus().getPhase()).isEqualTo("Pending");
+        assertThat(q.getStatus().getInitContainerStatuses().get(1).getState().getWaiting().getReason()).isEqualTo("PodInitializing");
+        assertThat(q.getStatus().getContainerStatuses().get(0).getState().getWaiting().getReason()).isEqualTo("PodInitializing");
+        assertThat(condition(q, "Initialized")).isEqualTo("False");
+        f.client.pods().inNamespace("default").withName("initialising").withGracePeriod(0).delete();
+    }
+
     /** As upstream: the kubelet keeps retrying the mount, and the pod starts once its ConfigMap is created. */
     @Test
     void aPodWaitsInContainerCreatingForTheConfigMapOfItsVolume() throws Exception {

@@ -232,7 +232,7 @@ final class SimulatedCommand {
             if (basename(head).equals("ls") && operands.stream().anyMatch(a -> a.startsWith("-") && !a.matches("-[1aA]+"))) {
                 return false; // ls -l would need sizes, owners and times the simulation does not have
             }
-            if (basename(head).equals("tail") && !s.contains("-f")) {
+            if (basename(head).equals("tail") && !s.contains("-f") && !s.contains("-F")) {
                 return false;
             }
             if (head.equals("cd") && (operands.size() > 1 || !filesOnly)) {
