@@ -85,6 +85,11 @@ public final class AgentCommand implements Callable<Integer> {
                     + "through a TCP load balancer that is how a frozen API replica is noticed (default: ${DEFAULT-VALUE}).")
     Duration watchIdleTimeout;
 
+    @Option(names = "--sync-frequency", defaultValue = "1m", converter = GoDuration.class,
+            description = "How often a running pod's configMap, secret, downwardAPI and projected volumes are brought up to date, as "
+                    + "the kubelet's --sync-frequency (default: ${DEFAULT-VALUE}).")
+    Duration syncFrequency;
+
     @Option(names = "--config", description = "A kubelet config file (kubelet.config.k8s.io/v1beta1 KubeletConfiguration): staticPodPath, "
             + "address, port, readOnlyPort, enableServer, containerLogMaxSize, containerLogMaxFiles, maxPods, nodeLeaseDurationSeconds, "
             + "registerWithTaints, authentication.x509.clientCAFile are applied, other fields logged as ignored; flags given win over it.")
@@ -242,7 +247,7 @@ public final class AgentCommand implements Callable<Integer> {
         return new AgentConfig(names, runtime, l, t, cap, nodeIP, agentPort, rootDir.toAbsolutePath(), podManifestPath == null ? null : podManifestPath.toAbsolutePath(),
                 Duration.ofMillis(leaseRenewMs), leaseDurationSeconds, Duration.ofSeconds(statusReportS), Duration.ofMillis(200),
                 Duration.ofMillis(backoffMs), Duration.ofMinutes(5), Duration.ofMillis(Math.round(simulatedRunSeconds * 1000)), clientCa(),
-                address, enableServer, readOnlyPort, logMaxBytes, containerLogMaxFiles);
+                address, enableServer, readOnlyPort, logMaxBytes, containerLogMaxFiles, syncFrequency);
     }
 
     /** The client CA of the agent API: --client-ca-file, else the CA the kubeconfig trusts for the API server (none standalone). */

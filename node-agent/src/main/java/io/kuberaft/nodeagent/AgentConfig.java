@@ -21,13 +21,15 @@ import java.util.Map;
  *                        {@code /stats/summary}); 0 = off, as upstream's default
  * @param containerLogMaxBytes a process-runtime container log file is rotated when it would grow past this
  * @param containerLogMaxFiles log files kept per container run, the current one included
+ * @param syncFrequency   how often a running pod's configMap, secret, downwardAPI and projected volumes are brought up to
+ *                        date (the kubelet's {@code syncFrequency}, 1 min)
  */
 public record AgentConfig(List<String> nodeNames, String runtime, Map<String, String> labels, List<Flags.Taint> taints,
                           Map<String, String> capacity, String nodeIP, int agentPort, Path rootDir, Path podManifestPath,
                           Duration leaseRenewInterval, int leaseDurationSeconds, Duration statusReportInterval,
                           Duration syncInterval, Duration backoffBase, Duration backoffMax, Duration simulatedRunTime,
                           String clientCaPem, String address, boolean enableServer, int readOnlyPort,
-                          long containerLogMaxBytes, int containerLogMaxFiles) {
+                          long containerLogMaxBytes, int containerLogMaxFiles, Duration syncFrequency) {
 
     public static final String KUBELET_VERSION = "v1.32.4-kuberaft";
     /** The kubelet's containerLogMaxSize and containerLogMaxFiles defaults. */
@@ -40,6 +42,9 @@ public record AgentConfig(List<String> nodeNames, String runtime, Map<String, St
         }
         if (containerLogMaxBytes < 1) {
             throw new IllegalArgumentException("containerLogMaxSize must be positive, got " + containerLogMaxBytes);
+        }
+        if (syncFrequency == null || syncFrequency.isNegative() || syncFrequency.isZero()) {
+            throw new IllegalArgumentException("syncFrequency must be positive, got " + syncFrequency);
         }
         if (readOnlyPort < 0 || readOnlyPort > 65535) {
             throw new IllegalArgumentException("readOnlyPort must be 0..65535, got " + readOnlyPort);
@@ -56,7 +61,7 @@ public record AgentConfig(List<String> nodeNames, String runtime, Map<String, St
         return new AgentConfig(nodeNames(name, nodes), runtime, Map.of(), List.of(), Flags.capacity("cpu=4,ephemeral-storage=100Gi,memory=8Gi,pods=110"),
                 "127.0.0.1", 10250, rootDir, null, Duration.ofSeconds(10), 40, Duration.ofMinutes(5),
                 Duration.ofMillis(200), Duration.ofSeconds(10), Duration.ofMinutes(5), Duration.ofSeconds(2), null,
-                null, true, 0, CONTAINER_LOG_MAX_BYTES, CONTAINER_LOG_MAX_FILES);
+                null, true, 0, CONTAINER_LOG_MAX_BYTES, CONTAINER_LOG_MAX_FILES, Duration.ofMinutes(1));
     }
 
     public static List<String> nodeNames(String name, int nodes) {
@@ -69,42 +74,48 @@ public record AgentConfig(List<String> nodeNames, String runtime, Map<String, St
     public AgentConfig withTimings(Duration leaseRenew, Duration statusReport, Duration backoffBase, Duration simulatedRunTime) {
         return new AgentConfig(nodeNames, runtime, labels, taints, capacity, nodeIP, agentPort, rootDir, podManifestPath, leaseRenew,
                 leaseDurationSeconds, statusReport, syncInterval, backoffBase, backoffMax, simulatedRunTime, clientCaPem,
-                address, enableServer, readOnlyPort, containerLogMaxBytes, containerLogMaxFiles);
+                address, enableServer, readOnlyPort, containerLogMaxBytes, containerLogMaxFiles, syncFrequency);
     }
 
     public AgentConfig withNode(Map<String, String> labels, List<Flags.Taint> taints, Map<String, String> capacity) {
         return new AgentConfig(nodeNames, runtime, labels, taints, capacity, nodeIP, agentPort, rootDir, podManifestPath,
                 leaseRenewInterval, leaseDurationSeconds, statusReportInterval, syncInterval, backoffBase, backoffMax, simulatedRunTime, clientCaPem,
-                address, enableServer, readOnlyPort, containerLogMaxBytes, containerLogMaxFiles);
+                address, enableServer, readOnlyPort, containerLogMaxBytes, containerLogMaxFiles, syncFrequency);
     }
 
     public AgentConfig withClientCa(String pem) {
         return new AgentConfig(nodeNames, runtime, labels, taints, capacity, nodeIP, agentPort, rootDir, podManifestPath,
                 leaseRenewInterval, leaseDurationSeconds, statusReportInterval, syncInterval, backoffBase, backoffMax, simulatedRunTime, pem,
-                address, enableServer, readOnlyPort, containerLogMaxBytes, containerLogMaxFiles);
+                address, enableServer, readOnlyPort, containerLogMaxBytes, containerLogMaxFiles, syncFrequency);
     }
 
     public AgentConfig withPodManifestPath(Path dir) {
         return new AgentConfig(nodeNames, runtime, labels, taints, capacity, nodeIP, agentPort, rootDir, dir,
                 leaseRenewInterval, leaseDurationSeconds, statusReportInterval, syncInterval, backoffBase, backoffMax, simulatedRunTime, clientCaPem,
-                address, enableServer, readOnlyPort, containerLogMaxBytes, containerLogMaxFiles);
+                address, enableServer, readOnlyPort, containerLogMaxBytes, containerLogMaxFiles, syncFrequency);
     }
 
     public AgentConfig withAgentPort(int port) {
         return new AgentConfig(nodeNames, runtime, labels, taints, capacity, nodeIP, port, rootDir, podManifestPath,
                 leaseRenewInterval, leaseDurationSeconds, statusReportInterval, syncInterval, backoffBase, backoffMax, simulatedRunTime, clientCaPem,
-                address, enableServer, readOnlyPort, containerLogMaxBytes, containerLogMaxFiles);
+                address, enableServer, readOnlyPort, containerLogMaxBytes, containerLogMaxFiles, syncFrequency);
     }
 
     public AgentConfig withServing(String address, boolean enableServer, int readOnlyPort) {
         return new AgentConfig(nodeNames, runtime, labels, taints, capacity, nodeIP, agentPort, rootDir, podManifestPath,
                 leaseRenewInterval, leaseDurationSeconds, statusReportInterval, syncInterval, backoffBase, backoffMax, simulatedRunTime, clientCaPem,
-                address, enableServer, readOnlyPort, containerLogMaxBytes, containerLogMaxFiles);
+                address, enableServer, readOnlyPort, containerLogMaxBytes, containerLogMaxFiles, syncFrequency);
     }
 
     public AgentConfig withContainerLogs(long maxBytes, int maxFiles) {
         return new AgentConfig(nodeNames, runtime, labels, taints, capacity, nodeIP, agentPort, rootDir, podManifestPath,
                 leaseRenewInterval, leaseDurationSeconds, statusReportInterval, syncInterval, backoffBase, backoffMax, simulatedRunTime, clientCaPem,
-                address, enableServer, readOnlyPort, maxBytes, maxFiles);
+                address, enableServer, readOnlyPort, maxBytes, maxFiles, syncFrequency);
+    }
+
+    public AgentConfig withSyncFrequency(Duration d) {
+        return new AgentConfig(nodeNames, runtime, labels, taints, capacity, nodeIP, agentPort, rootDir, podManifestPath,
+                leaseRenewInterval, leaseDurationSeconds, statusReportInterval, syncInterval, backoffBase, backoffMax, simulatedRunTime, clientCaPem,
+                address, enableServer, readOnlyPort, containerLogMaxBytes, containerLogMaxFiles, d);
     }
 }

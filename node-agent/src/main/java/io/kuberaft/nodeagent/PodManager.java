@@ -256,7 +256,7 @@ final class PodManager {
             String previous = pod.getStatus() == null ? null : pod.getStatus().getPodIP();
             String ip = pod.getSpec().getHostNetwork() != null && pod.getSpec().getHostNetwork() ? config.nodeIP()
                     : ips.claim(previous) ? previous : ips.allocate();
-            w = new PodWorker(pod, runtime, prober, probeExecutor, events, clock, config, node, config.nodeIP(), ip, this::resolve);
+            w = new PodWorker(pod, runtime, prober, probeExecutor, events, clock, config, node, config.nodeIP(), ip, this::resolve, this::resolveData);
             workers.put(uid, w);
             LOG.info("event=pod-admitted node={} pod={}/{} ip={}", node, pod.getMetadata().getNamespace(), pod.getMetadata().getName(), ip);
         } else {
@@ -408,6 +408,15 @@ final class PodManager {
             return PodContext.Resolved.NONE;
         }
         boolean process = "process".equals(config.runtime());
+        PodContext.Resolved data = resolveData(pod);
+        return new PodContext.Resolved(data.configMaps(), data.secrets(), serviceEnv(pod), serviceAccountTokens(pod), process ? claims(pod) : Map.of());
+    }
+
+    /** The ConfigMaps and Secrets alone (no token requests): what a running pod's volumes are refreshed from. */
+    PodContext.Resolved resolveData(Pod pod) {
+        if (isStatic(pod)) {
+            return PodContext.Resolved.NONE;
+        }
         Set<String> cms = new HashSet<>();
         Set<String> secrets = new HashSet<>();
         List<Container> all = new ArrayList<>(pod.getSpec().getContainers());
@@ -483,7 +492,7 @@ final class PodManager {
                 secretData.put(n, d);
             }
         }
-        return new PodContext.Resolved(cmData, secretData, serviceEnv(pod), serviceAccountTokens(pod), process ? claims(pod) : Map.of());
+        return new PodContext.Resolved(cmData, secretData, Map.of(), Map.of(), Map.of());
     }
 
     /**

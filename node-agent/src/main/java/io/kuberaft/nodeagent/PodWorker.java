@@ -47,6 +47,10 @@ final class PodWorker {
     private final String hostIP;
     private final String podIP;
     private final Function<Pod, PodContext.Resolved> resolver;
+    private final Function<Pod, PodContext.Resolved> dataResolver;
+    /** What the last container start resolved: a volume refresh reuses its tokens, Service env and claims. */
+    private PodContext.Resolved lastResolved;
+    private Instant nextVolumeRefresh;
     private final LifecycleHooks hooks;
     /** Replaced, never changed, once the worker runs: the agent API's threads read it while ephemeral containers are added. */
     private volatile Map<String, ContainerRecord> containers = new LinkedHashMap<>();
@@ -65,7 +69,8 @@ final class PodWorker {
     private boolean adoptedTerminal;
 
     PodWorker(Pod pod, ContainerRuntime runtime, Prober prober, Executor probeExecutor, EventRecorder events, Clock clock,
-              AgentConfig config, String nodeName, String hostIP, String podIP, Function<Pod, PodContext.Resolved> resolver) {
+              AgentConfig config, String nodeName, String hostIP, String podIP, Function<Pod, PodContext.Resolved> resolver,
+              Function<Pod, PodContext.Resolved> dataResolver) {
         this.pod = pod;
         this.runtime = runtime;
         this.prober = prober;
@@ -77,6 +82,7 @@ final class PodWorker {
         this.hostIP = hostIP;
         this.podIP = podIP;
         this.resolver = resolver;
+        this.dataResolver = dataResolver;
         this.hooks = new LifecycleHooks(runtime, prober);
         this.seen = clock.instant().toString();
         if (pod.getSpec().getInitContainers() != null) {
@@ -245,6 +251,11 @@ final class PodWorker {
 
     private PodContext context() {
         PodContext.Resolved r = resolver.apply(pod);
+        lastResolved = r;
+        return context(r);
+    }
+
+    private PodContext context(PodContext.Resolved r) {
         return new PodContext(withConfigAnnotations(pod), podIP, hostIP, nodeName, config.capacity(), r.configMaps(), r.secrets(), r.serviceEnv(), r.serviceAccountTokens(), r.claims());
     }
 
@@ -317,7 +328,48 @@ final class PodWorker {
             }
         }
         decideTerminalPhase();
+        refreshVolumesIfDue(now);
         return status(now);
+    }
+
+    /**
+     * As the kubelet's periodic pod sync (every {@code syncFrequency}): running containers see their ConfigMaps' and
+     * Secrets' current data, and the pod's current labels and annotations, in their volumes.
+     */
+    private void refreshVolumesIfDue(Instant now) {
+        if (nextVolumeRefresh == null) {
+            nextVolumeRefresh = now.plus(config.syncFrequency());
+            return;
+        }
+        if (now.isBefore(nextVolumeRefresh) || lastResolved == null || !hasRefreshableVolumes()) {
+            return;
+        }
+        nextVolumeRefresh = now.plus(config.syncFrequency());
+        PodContext.Resolved data = dataResolver.apply(pod);
+        PodContext ctx = context(new PodContext.Resolved(data.configMaps(), data.secrets(), lastResolved.serviceEnv(),
+                lastResolved.serviceAccountTokens(), lastResolved.claims()));
+        for (ContainerRecord c : containers.values()) {
+            if (c.running()) {
+                runtime.refreshVolumes(ctx, c.current, c.spec);
+            }
+        }
+    }
+
+    /** Volumes whose content can change while the pod runs (the ServiceAccount's kube-root-ca.crt and token excepted). */
+    private boolean hasRefreshableVolumes() {
+        if (pod.getSpec().getVolumes() == null) {
+            return false;
+        }
+        for (var v : pod.getSpec().getVolumes()) {
+            if (v.getConfigMap() != null || v.getSecret() != null || v.getDownwardAPI() != null) {
+                return true;
+            }
+            if (v.getProjected() != null && v.getProjected().getSources() != null && v.getProjected().getSources().stream()
+                    .anyMatch(p -> p.getSecret() != null || p.getConfigMap() != null && !"kube-root-ca.crt".equals(p.getConfigMap().getName()))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private boolean pastActiveDeadline(Instant now) {

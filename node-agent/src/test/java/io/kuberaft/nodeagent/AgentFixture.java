@@ -43,7 +43,7 @@ final class AgentFixture implements AutoCloseable {
         publishRootCa(client, "default");
         AgentConfig config = tweak.apply(AgentConfig.defaults(name, nodes, runtime, tmp.resolve("agent"))
                 .withTimings(Duration.ofSeconds(1), Duration.ofMinutes(5), Duration.ofSeconds(1), Duration.ofSeconds(1))
-                .withAgentPort(0).withClientCa(pki.caPem()));
+                .withAgentPort(0).withClientCa(pki.caPem()).withSyncFrequency(Duration.ofSeconds(1)));
         agent = new NodeAgent(client, config, Clock.systemUTC()).start();
         node = config.nodeNames().get(0);
     }

@@ -233,6 +233,44 @@ class SimulatedAgentTest {
         f.client.pods().inNamespace("default").withName("initialising").withGracePeriod(0).delete();
     }
 
+    /** The kubelet's periodic sync: a ConfigMap edited while its pod runs reaches the mounted files (not a subPath mount's). */
+    @Test
+    void anEditedConfigMapReachesTheRunningPodsVolume() throws Exception {
+        f.client.configMaps().inNamespace("default").resource(new io.fabric8.kubernetes.api.model.ConfigMapBuilder().withNewMetadata()
+                .withName("live-config").endMetadata().addToData("greeting", "hello").addToData("gone", "soon").build()).create();
+        Pod p = new PodBuilder(pod("live-config", "sim-0", "Always", Map.of())).editSpec().editFirstContainer()
+                .addNewVolumeMount().withName("config").withMountPath("/etc/config").endVolumeMount()
+                .addNewVolumeMount().withName("config").withMountPath("/etc/pinned").withSubPath("greeting").endVolumeMount().endContainer()
+                .addNewVolume().withName("config").withNewConfigMap().withName("live-config").endConfigMap().endVolume().endSpec().build();
+        f.client.pods().inNamespace("default").resource(p).create();
+        await(WAIT, "pod live-config Running", () -> "Running".equals(get("live-config").getStatus().getPhase()));
+        assertThat(exec("live-config", "cat", "/etc/config/greeting")).isEqualTo("hello");
+
+        f.client.configMaps().inNamespace("default").withName("live-config").edit(cm -> {
+            cm.setData(Map.of("greeting", "hello again"));
+            return cm;
+        });
+        await(WAIT, "the new value in the volume", () -> exec("live-config", "cat", "/etc/config/greeting").equals("hello again"));
+        assertThat(exec("live-config", "ls", "/etc/config")).as("a removed key's file goes").isEqualTo("greeting\n");
+        assertThat(exec("live-config", "cat", "/etc/pinned")).as("a subPath mount keeps what it started with").isEqualTo("hello");
+        f.client.pods().inNamespace("default").withName("live-config").withGracePeriod(0).delete();
+    }
+
+    private static String exec(String pod, String... command) {
+        try {
+            java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("exec", pod, "--"));
+            args.addAll(java.util.List.of(command));
+            Process p = kubectl("exec-" + pod, args.toArray(String[]::new));
+            p.waitFor(20, TimeUnit.SECONDS);
+            return read("exec-" + pod + ".out");
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** As upstream: the kubelet keeps retrying the mount, and the pod starts once its ConfigMap is created. */
     @Test
     void aPodWaitsInContainerCreatingForTheConfigMapOfItsVolume() throws Exception {

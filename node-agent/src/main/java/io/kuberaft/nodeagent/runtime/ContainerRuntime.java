@@ -113,6 +113,14 @@ public interface ContainerRuntime extends AutoCloseable {
         return Optional.empty();
     }
 
+    /**
+     * Brings the configMap, secret, downwardAPI and projected volumes the running {@code container} mounts up to date with
+     * {@code pod}'s current ConfigMaps, Secrets and metadata, as the kubelet's periodic sync does. A volume whose source is
+     * gone or broken keeps its content; subPath mounts keep what they started with (as upstream).
+     */
+    default void refreshVolumes(PodContext pod, RuntimeContainer container, Container spec) {
+    }
+
     /** Frees what the runtime holds for a pod (its directory, its logs) once the pod is gone. */
     void removePod(String podUid);
 

@@ -225,6 +225,46 @@ public final class PodVolumes {
         Files.setPosixFilePermissions(p, perms);
     }
 
+    /**
+     * Rewrites the API-data volumes (configMap, secret, downwardAPI, projected) of a running pod with {@code ctx}'s
+     * content: changed files replaced atomically, files of removed keys deleted. One whose source cannot be read keeps
+     * what it had, as with the kubelet.
+     */
+    static void refresh(PodContext ctx, Path volumes) throws IOException {
+        if (ctx.pod().getSpec().getVolumes() == null) {
+            return;
+        }
+        for (Volume v : ctx.pod().getSpec().getVolumes()) {
+            Path dir = volumes.resolve(v.getName());
+            Map<String, VolumeFile> content;
+            try {
+                content = files(ctx, v);
+            } catch (CannotStartException e) {
+                continue;
+            }
+            if (content == null || !Files.isDirectory(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                continue;
+            }
+            for (Map.Entry<String, VolumeFile> e : content.entrySet()) {
+                Path file = dir.resolve(e.getKey());
+                if (Files.isRegularFile(file) && java.util.Arrays.equals(Files.readAllBytes(file), e.getValue().content())) {
+                    continue;
+                }
+                Path tmp = dir.resolve(".." + e.getKey().replace('/', '_') + ".tmp");
+                writeFile(tmp, e.getValue().content(), e.getValue().mode());
+                Files.createDirectories(file.getParent());
+                Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            }
+            try (var walk = Files.walk(dir)) {
+                for (Path f : walk.filter(Files::isRegularFile).toList()) {
+                    if (!content.containsKey(dir.relativize(f).toString())) {
+                        Files.delete(f);
+                    }
+                }
+            }
+        }
+    }
+
     /** Makes {@code rootfs/<mountPath>} point at the volume (or, with subPath, at one entry of it). */
     static void link(Path volumes, VolumeMount m, Path rootfs) throws IOException {
         Path target = volumes.resolve(m.getName());

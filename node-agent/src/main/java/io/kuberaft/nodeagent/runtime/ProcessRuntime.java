@@ -112,6 +112,15 @@ public final class ProcessRuntime implements ContainerRuntime {
         return "process://0.1.0";
     }
 
+    @Override
+    public void refreshVolumes(PodContext pod, RuntimeContainer container, Container spec) {
+        try {
+            PodVolumes.refresh(pod, podDir(pod.uid()).resolve("volumes"));
+        } catch (IOException e) {
+            LOG.warn("event=volume-refresh-failed pod={}/{} error={}", pod.namespace(), pod.name(), e.toString());
+        }
+    }
+
     Path podDir(String uid) {
         return root.resolve("pods").resolve(uid);
     }

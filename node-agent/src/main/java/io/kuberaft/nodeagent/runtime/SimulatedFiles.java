@@ -109,6 +109,36 @@ final class SimulatedFiles {
         return f;
     }
 
+    /**
+     * Replaces the content of the API-data volumes (configMap, secret, downwardAPI, projected) mounted without subPath
+     * with {@code ctx}'s: the kubelet rewriting them. A volume whose source cannot be read now keeps what it had.
+     */
+    synchronized void refreshVolumes(PodContext ctx, Container c) {
+        if (ctx.pod().getSpec().getVolumes() == null || c.getVolumeMounts() == null) {
+            return;
+        }
+        Map<String, Volume> volumes = new HashMap<>();
+        ctx.pod().getSpec().getVolumes().forEach(v -> volumes.put(v.getName(), v));
+        for (VolumeMount m : c.getVolumeMounts()) {
+            Volume v = volumes.get(m.getName());
+            if (v == null || m.getMountPath() == null || m.getSubPath() != null && !m.getSubPath().isEmpty()) {
+                continue;
+            }
+            Map<String, PodVolumes.VolumeFile> content;
+            try {
+                content = PodVolumes.files(ctx, v);
+            } catch (CannotStartException e) {
+                continue;
+            }
+            if (content == null) {
+                continue;
+            }
+            String at = normalize("/", m.getMountPath());
+            files.keySet().removeIf(f -> within(f, at));
+            content.forEach((path, file) -> files.put(at.equals("/") ? "/" + path : at + "/" + path, file.content()));
+        }
+    }
+
     /** The pod's hostname: {@code spec.hostname}, else its name. */
     static String hostname(PodContext pod) {
         String h = pod.pod().getSpec() == null ? null : pod.pod().getSpec().getHostname();

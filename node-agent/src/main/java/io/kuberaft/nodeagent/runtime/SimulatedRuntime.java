@@ -360,6 +360,13 @@ public final class SimulatedRuntime implements ContainerRuntime {
         containers.values().removeIf(s -> s.podUid.equals(podUid));
     }
 
+    @Override
+    public void refreshVolumes(PodContext pod, RuntimeContainer container, Container spec) {
+        if (container instanceof Sim sim) {
+            sim.files.refreshVolumes(pod, spec);
+        }
+    }
+
     private final class Sim extends ContainerRun {
         final Instant exitAt;
         final int exitCode;
