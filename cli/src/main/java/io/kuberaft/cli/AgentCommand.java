@@ -77,7 +77,7 @@ public final class AgentCommand implements Callable<Integer> {
     @Option(names = "--crash-loop-backoff-ms", defaultValue = "10000", description = "First CrashLoopBackOff delay, doubling to 5 min (default: ${DEFAULT-VALUE}).")
     long backoffMs;
 
-    @Option(names = "--simulated-run-seconds", defaultValue = "2", description = "How long simulated containers of Never/OnFailure pods run (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--simulated-run-seconds", defaultValue = "2", description = "How long simulated containers of Never/OnFailure pods run, unless a server image (nginx, redis, …) runs its own entrypoint (default: ${DEFAULT-VALUE}).")
     double simulatedRunSeconds;
 
     @Option(names = "--watch-idle-timeout", defaultValue = "30s", converter = GoDuration.class,

@@ -338,7 +338,9 @@ class SimulatedAgentTest {
 
     @Test
     void neverPodSucceedsAfterItsRunTime() throws Exception {
-        f.client.pods().inNamespace("default").resource(pod("job-like", "sim-1", "Never", Map.of())).create();
+        Pod pi = new PodBuilder(pod("job-like", "sim-1", "Never", Map.of())).editSpec().editFirstContainer().withImage("perl:5.34.0")
+                .withCommand("perl", "-Mbignum=bpi", "-wle", "print bpi(2000)").endContainer().endSpec().build();
+        f.client.pods().inNamespace("default").resource(pi).create();
         await(WAIT, "pod job-like Succeeded", () -> "Succeeded".equals(get("job-like").getStatus().getPhase()),
                 () -> get("job-like").getStatus());
         Pod p = get("job-like");
@@ -380,6 +382,22 @@ class SimulatedAgentTest {
         assertThat(f.client.pods().inNamespace("default").withName("unlinked").getLog())
                 .as("enableServiceLinks: false keeps the kubernetes service only")
                 .contains("KUBERNETES_SERVICE_HOST=10.96.0.1").doesNotContain("SIM_ENV_");
+    }
+
+    /** `kubectl run web --image=nginx --restart=Never`: the image's own entrypoint is a server, so it keeps running. */
+    @Test
+    void aNeverPodRunningAServerImageKeepsRunning() throws Exception {
+        f.client.pods().inNamespace("default").resource(pod("server-never", "sim-1", "Never", Map.of())).create();
+        Pod busybox = new PodBuilder(pod("shell-never", "sim-1", "Never", Map.of())).editSpec().editFirstContainer().withImage("busybox")
+                .endContainer().endSpec().build();
+        f.client.pods().inNamespace("default").resource(busybox).create();
+        await(WAIT, "busybox's sh with no input has exited", () -> "Succeeded".equals(get("shell-never").getStatus().getPhase()),
+                () -> get("shell-never").getStatus());
+        Pod server = get("server-never");
+        assertThat(server.getStatus().getPhase()).isEqualTo("Running");
+        assertThat(java.time.Duration.between(java.time.Instant.parse(server.getStatus().getStartTime()), java.time.Instant.now()))
+                .as("still running past the time a short command gets").isGreaterThan(java.time.Duration.ofSeconds(1));
+        f.client.pods().inNamespace("default").withName("server-never").withGracePeriod(0).delete();
     }
 
     @Test

@@ -155,7 +155,7 @@ public final class SimulatedRuntime implements ContainerRuntime {
             // is refused and kubectl prints the container's log instead, as upstream when the command beats the attach.
             boolean stdin = Boolean.TRUE.equals(container.getStdin());
             runFor = script.exitsAfter().map(d -> d.isZero() && !stdin ? runTime : d).orElse(null);
-        } else if ("Never".equals(policy) || "OnFailure".equals(policy)) {
+        } else if (("Never".equals(policy) || "OnFailure".equals(policy)) && (exitCode != null || !runsAServer(container))) {
             runFor = runTime;
         } else {
             runFor = null;
@@ -185,6 +185,25 @@ public final class SimulatedRuntime implements ContainerRuntime {
         }
         containers.put(sim.containerId, sim);
         return sim;
+    }
+
+    /** Images whose own entrypoint is a server: run without a command, they run until stopped, whatever the restart policy. */
+    private static final java.util.Set<String> SERVER_IMAGES = java.util.Set.of("nginx", "nginx-unprivileged", "httpd", "redis",
+            "postgres", "mysql", "mariadb", "mongo", "memcached", "rabbitmq", "traefik", "caddy", "haproxy", "pause", "echoserver",
+            "echo-server", "http-echo", "hello-app", "hello", "tomcat", "wordpress", "grafana", "prometheus", "registry", "etcd",
+            "elasticsearch", "jenkins", "consul", "vault", "coredns");
+
+    /**
+     * Whether the container runs its image's entrypoint and that is a server ({@code kubectl run web --image=nginx
+     * --restart=Never} stays Running upstream), not a short command (perl computing pi, a shell reading no input).
+     */
+    static boolean runsAServer(Container c) {
+        if (c.getCommand() != null && !c.getCommand().isEmpty() || c.getArgs() != null && !c.getArgs().isEmpty() || c.getImage() == null) {
+            return false;
+        }
+        String image = c.getImage().replaceFirst("@.*$", "");
+        image = image.substring(image.lastIndexOf('/') + 1).replaceFirst(":[^:]*$", "");
+        return SERVER_IMAGES.contains(image);
     }
 
     /**
