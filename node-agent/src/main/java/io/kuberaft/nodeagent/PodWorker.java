@@ -437,6 +437,7 @@ final class PodWorker {
             }
             RuntimeContainer.Exit e = exit.get();
             ObjectNode term = terminatedState(c.current, e);
+            terminationMessage(c, e).ifPresent(m -> term.put("message", m));
             if (c.init && !c.sidecar() && e.exitCode() == 0) {
                 c.succeeded = true;
                 c.terminated = term;
@@ -484,6 +485,40 @@ final class PodWorker {
                 c.backoffMs = Math.min(c.backoffMs * 2, config.backoffMax().toMillis());
             }
         }
+    }
+
+    /** The kubelet reads at most this much of the termination message file. */
+    private static final int MAX_TERMINATION_MESSAGE = 4096;
+    /** FallbackToLogsOnError: the log's last 80 lines, at most 2048 bytes (the kubelet's). */
+    private static final int FALLBACK_LOG_LINES = 80;
+    private static final int FALLBACK_LOG_BYTES = 2048;
+
+    /**
+     * The terminated state's message, as the kubelet's: what the container wrote to its terminationMessagePath, or with
+     * {@code terminationMessagePolicy: FallbackToLogsOnError} and a failed container that wrote none, the end of its log.
+     */
+    private Optional<String> terminationMessage(ContainerRecord c, RuntimeContainer.Exit e) {
+        String path = c.spec.getTerminationMessagePath() == null || c.spec.getTerminationMessagePath().isEmpty()
+                ? "/dev/termination-log" : c.spec.getTerminationMessagePath();
+        Optional<byte[]> written = runtime.terminationMessage(c.current, path).filter(b -> b.length > 0);
+        if (written.isPresent()) {
+            byte[] b = written.get();
+            return Optional.of(new String(b, 0, Math.min(b.length, MAX_TERMINATION_MESSAGE), StandardCharsets.UTF_8));
+        }
+        if (e.exitCode() == 0 || !"FallbackToLogsOnError".equals(c.spec.getTerminationMessagePolicy())) {
+            return Optional.empty();
+        }
+        List<String> lines = runtime.log(c.current, runtime.logStart(c.current))
+                .map(chunk -> new String(chunk.bytes(), StandardCharsets.UTF_8).lines()
+                        .map(l -> io.kuberaft.nodeagent.runtime.CriLog.parse(l).text()).toList())
+                .orElse(List.of());
+        String tail = String.join("\n", lines.subList(Math.max(0, lines.size() - FALLBACK_LOG_LINES), lines.size()));
+        if (!lines.isEmpty()) {
+            tail += "\n";
+        }
+        byte[] b = tail.getBytes(StandardCharsets.UTF_8);
+        return b.length == 0 ? Optional.empty()
+                : Optional.of(new String(b, Math.max(0, b.length - FALLBACK_LOG_BYTES), Math.min(b.length, FALLBACK_LOG_BYTES), StandardCharsets.UTF_8));
     }
 
     private static String humanDuration(long ms) {

@@ -400,6 +400,29 @@ class SimulatedAgentTest {
         f.client.pods().inNamespace("default").withName("server-never").withGracePeriod(0).delete();
     }
 
+    /** The docs' "Determine the Reason for Pod Failure": the termination message file, and FallbackToLogsOnError. */
+    @Test
+    void theTerminationMessageIsWhatTheContainerWroteOrTheEndOfItsLog() throws Exception {
+        Pod written = new PodBuilder(pod("termination-demo", "sim-1", "Always", Map.of())).editSpec().editFirstContainer().withImage("debian")
+                .withCommand("/bin/sh").withArgs("-c", "sleep 1 && echo Sleep expired > /dev/termination-log").endContainer().endSpec().build();
+        Pod fallback = new PodBuilder(pod("termination-logs", "sim-1", "Never", Map.of())).editSpec().editFirstContainer().withImage("debian")
+                .withCommand("sh", "-c", "echo first; echo boom; exit 2").withTerminationMessagePolicy("FallbackToLogsOnError").endContainer()
+                .endSpec().build();
+        f.client.pods().inNamespace("default").resource(written).create();
+        f.client.pods().inNamespace("default").resource(fallback).create();
+        await(WAIT, "termination-demo restarted once", () -> {
+            var st = get("termination-demo").getStatus().getContainerStatuses();
+            return st != null && !st.isEmpty() && st.get(0).getLastState().getTerminated() != null;
+        }, () -> get("termination-demo").getStatus());
+        assertThat(get("termination-demo").getStatus().getContainerStatuses().get(0).getLastState().getTerminated().getMessage())
+                .isEqualTo("Sleep expired\n");
+        await(WAIT, "termination-logs Failed", () -> "Failed".equals(get("termination-logs").getStatus().getPhase()),
+                () -> get("termination-logs").getStatus());
+        assertThat(get("termination-logs").getStatus().getContainerStatuses().get(0).getState().getTerminated().getMessage())
+                .endsWith("first\nboom\n");
+        f.client.pods().inNamespace("default").withName("termination-demo").withGracePeriod(0).delete();
+    }
+
     @Test
     void failingNeverPodFails() throws Exception {
         f.client.pods().inNamespace("default").resource(pod("fails", "sim-1", "Never",

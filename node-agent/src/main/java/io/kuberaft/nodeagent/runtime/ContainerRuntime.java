@@ -121,6 +121,14 @@ public interface ContainerRuntime extends AutoCloseable {
     default void refreshVolumes(PodContext pod, RuntimeContainer container, Container spec) {
     }
 
+    /**
+     * What the exited {@code container} wrote to its {@code terminationMessagePath} ({@code /dev/termination-log} by
+     * default); empty when nothing (or the runtime cannot tell).
+     */
+    default Optional<byte[]> terminationMessage(RuntimeContainer container, String path) {
+        return Optional.empty();
+    }
+
     /** Frees what the runtime holds for a pod (its directory, its logs) once the pod is gone. */
     void removePod(String podUid);
 

@@ -112,6 +112,20 @@ public final class ProcessRuntime implements ContainerRuntime {
         return "process://0.1.0";
     }
 
+    /** The process runtime has no mount namespace: a container writes it under {@code $KUBERAFT_ROOTFS}. */
+    @Override
+    public Optional<byte[]> terminationMessage(RuntimeContainer container, String path) {
+        if (!(container instanceof ContainerRun run)) {
+            return Optional.empty();
+        }
+        Path file = podDir(run.podUid).resolve("rootfs").resolve(path.replaceFirst("^/+", ""));
+        try {
+            return Files.isRegularFile(file) ? Optional.of(Files.readAllBytes(file)) : Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
     @Override
     public void refreshVolumes(PodContext pod, RuntimeContainer container, Container spec) {
         try {

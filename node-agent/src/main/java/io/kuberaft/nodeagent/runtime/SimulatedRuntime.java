@@ -380,6 +380,15 @@ public final class SimulatedRuntime implements ContainerRuntime {
     }
 
     @Override
+    public Optional<byte[]> terminationMessage(RuntimeContainer container, String path) {
+        if (container instanceof Sim sim && sim.exit().isPresent()
+                && sim.files.lookup(path, sim.exit().get().finishedAt()) instanceof SimulatedFiles.File f) {
+            return Optional.of(f.content());
+        }
+        return Optional.empty();
+    }
+
+    @Override
     public void refreshVolumes(PodContext pod, RuntimeContainer container, Container spec) {
         if (container instanceof Sim sim) {
             sim.files.refreshVolumes(pod, spec);
