@@ -53,6 +53,8 @@ public final class Controllers {
                 EndpointSliceController::new,
                 EndpointSliceMirroringController::new,
                 PersistentVolumeController::new,
+                io.kuberaft.controllers.volume.PvcProtectionController::new,
+                io.kuberaft.controllers.volume.PvProtectionController::new,
                 DisruptionController::new,
                 HorizontalPodAutoscalerController::new,
                 ResourceQuotaController::new,

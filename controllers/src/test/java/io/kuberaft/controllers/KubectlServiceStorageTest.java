@@ -51,7 +51,9 @@ class KubectlServiceStorageTest {
     void getAndDescribeShowEndpointsClaimsAndQuotaUsage() throws Exception {
         Assumptions.assumeTrue(Files.isExecutable(KUBECTL), "kubectl not installed");
         try (ApiFixture api = new ApiFixture(tmp.resolve("api"), ControllerOptions.defaults().withStorage(tmp.resolve("hp").toString(), true),
-                List.of(EndpointsController::new, EndpointSliceController::new, PersistentVolumeController::new, ResourceQuotaController::new))) {
+                List.of(EndpointsController::new, EndpointSliceController::new, PersistentVolumeController::new,
+                        io.kuberaft.controllers.volume.PvcProtectionController::new, io.kuberaft.controllers.volume.PvProtectionController::new,
+                        ResourceQuotaController::new))) {
             KubernetesClient k = api.client();
             k.services().inNamespace("default").resource(new ServiceBuilder().withNewMetadata().withName("web").endMetadata()
                     .withNewSpec().addToSelector("app", "web").addNewPort().withPort(80).withTargetPort(new IntOrString("http")).endPort()

@@ -6,7 +6,8 @@ import io.kuberaft.apiserver.registry.ResourceStore;
 
 /**
  * The admission chain every replica runs, in upstream's order: NamespaceLifecycle, LimitRanger,
- * ServiceAccount, Priority, DefaultTolerationSeconds, DefaultStorageClass, DefaultIngressClass, then kuberaft's
+ * ServiceAccount, Priority, DefaultTolerationSeconds, DefaultStorageClass, StorageObjectInUseProtection,
+ * DefaultIngressClass, then kuberaft's
  * ServiceIPAllocation (cluster IPs and node ports through the store), and ResourceQuota last.
  */
 public final class StandardAdmission {
@@ -26,6 +27,7 @@ public final class StandardAdmission {
                 .register(new ClassDefaults.Priority(lookup))
                 .register(new DefaultTolerationSeconds(300))
                 .register(new ClassDefaults.DefaultStorageClass(lookup))
+                .register(new StorageObjectInUseProtection())
                 .register(new ClassDefaults.DefaultIngressClass(lookup))
                 .register(ServiceAllocation.defaults(lookup))
                 .register(new ResourceQuotaAdmission(lookup))

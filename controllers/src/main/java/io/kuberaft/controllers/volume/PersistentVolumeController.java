@@ -135,7 +135,8 @@ public final class PersistentVolumeController implements Controller {
             }
         } else if (key.startsWith(VOLUME)) {
             PersistentVolume pv = volumes.getStore().getByKey(key.substring(VOLUME.length()));
-            if (pv != null && pv.getMetadata().getDeletionTimestamp() == null) {
+            // a volume being deleted still goes Released when its claim does: the pv-protection controller waits for that
+            if (pv != null) {
                 syncVolume(pv);
             }
         }

@@ -221,7 +221,8 @@ class StatefulSetControllerTest {
     void claimRetentionPolicyDeleteLetsTheGarbageCollectorTakeTheClaims() {
         api.close();
         api = new ApiFixture(tmp.resolve("gc"), ControllerOptions.defaults(),
-                List.of(StatefulSetController::new, io.kuberaft.controllers.gc.GarbageCollector::new));
+                List.of(StatefulSetController::new, io.kuberaft.controllers.gc.GarbageCollector::new,
+                        io.kuberaft.controllers.volume.PvcProtectionController::new));
         k = api.client();
         StatefulSet spec = sts(2);
         spec.getSpec().setPersistentVolumeClaimRetentionPolicy(new io.fabric8.kubernetes.api.model.apps

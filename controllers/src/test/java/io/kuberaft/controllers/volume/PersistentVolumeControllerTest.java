@@ -36,7 +36,7 @@ class PersistentVolumeControllerTest {
     void start() {
         hostPathDir = tmp.resolve("hostpath");
         api = new ApiFixture(tmp, ControllerOptions.defaults().withStorage(hostPathDir.toString(), true),
-                List.of(PersistentVolumeController::new));
+                List.of(PersistentVolumeController::new, PvcProtectionController::new, PvProtectionController::new));
         k = api.client();
     }
 
@@ -171,5 +171,54 @@ class PersistentVolumeControllerTest {
         PersistentVolume pv = getPv(getClaim("late").getSpec().getVolumeName());
         assertThat(pv.getSpec().getNodeAffinity().getRequired().getNodeSelectorTerms().get(0).getMatchExpressions().get(0).getValues())
                 .containsExactly("node-7");
+    }
+
+    /**
+     * StorageObjectInUseProtection: a claim a scheduled pod mounts, and the volume bound to it, are only marked when
+     * deleted; the claim goes once the pod has, then the volume once it is no longer Bound (upstream's pvc- and
+     * pv-protection controllers), as `kubectl delete pvc` users see it stay Terminating.
+     */
+    @Test
+    void aClaimInUseAndItsBoundVolumeWaitForTheirUsersBeforeGoing() {
+        pv("pv-protected", "1Gi", "manual", "Retain", Map.of());
+        claim("used", "1Gi", "manual");
+        await(Duration.ofSeconds(20), "claim Bound", () -> "Bound".equals(getClaim("used").getStatus().getPhase()));
+        assertThat(getClaim("used").getMetadata().getFinalizers()).containsExactly("kubernetes.io/pvc-protection");
+        assertThat(getPv("pv-protected").getMetadata().getFinalizers()).containsExactly("kubernetes.io/pv-protection");
+        k.pods().inNamespace("default").resource(new PodBuilder().withNewMetadata().withName("mounter").endMetadata().withNewSpec()
+                .withNodeName("node-1").addNewContainer().withName("c").withImage("nginx").endContainer()
+                .addNewVolume().withName("v").withNewPersistentVolumeClaim().withClaimName("used").endPersistentVolumeClaim().endVolume()
+                .endSpec().build()).create();
+
+        k.persistentVolumeClaims().inNamespace("default").withName("used").delete();
+        k.persistentVolumes().withName("pv-protected").delete();
+        // the pvc-protection controller has seen the deletion once its informer has the deletionTimestamp; it must keep it
+        await(Duration.ofSeconds(20), "claim marked", () -> getClaim("used").getMetadata().getDeletionTimestamp() != null
+                && getPv("pv-protected").getMetadata().getDeletionTimestamp() != null);
+        long until = System.nanoTime() + Duration.ofSeconds(2).toNanos();
+        while (System.nanoTime() < until) {
+            assertThat(getClaim("used")).as("in use by pod mounter").isNotNull();
+            assertThat(getPv("pv-protected")).as("bound to the claim").isNotNull();
+            java.util.concurrent.locks.LockSupport.parkNanos(100_000_000L); // sampling a state that must hold for 2 s
+        }
+
+        k.pods().inNamespace("default").withName("mounter").withGracePeriod(0).delete();
+        await(Duration.ofSeconds(20), "claim gone with its last user", () -> getClaim("used") == null);
+        await(Duration.ofSeconds(20), "volume gone once no longer bound", () -> getPv("pv-protected") == null);
+    }
+
+    /** A claim no scheduled pod mounts goes at once (after the finalizer is removed), as does a volume bound to nothing. */
+    @Test
+    void anUnusedClaimAndAnUnboundVolumeGoAtOnce() {
+        pv("pv-free", "1Gi", "nothing-matches", "Retain", Map.of());
+        claim("free", "1Gi", "manual");
+        k.pods().inNamespace("default").resource(new PodBuilder().withNewMetadata().withName("unscheduled").endMetadata().withNewSpec()
+                .addNewContainer().withName("c").withImage("nginx").endContainer()
+                .addNewVolume().withName("v").withNewPersistentVolumeClaim().withClaimName("free").endPersistentVolumeClaim().endVolume()
+                .endSpec().build()).create();
+        k.persistentVolumeClaims().inNamespace("default").withName("free").delete();
+        k.persistentVolumes().withName("pv-free").delete();
+        await(Duration.ofSeconds(20), "claim gone: an unscheduled pod does not hold it", () -> getClaim("free") == null);
+        await(Duration.ofSeconds(20), "volume gone", () -> getPv("pv-free") == null);
     }
 }
