@@ -125,7 +125,8 @@ public final class ResourceHandler {
                 }
                 FieldValidation.Directive directive = FieldValidation.directive(q.get("fieldValidation"), "CreateOptions");
                 ObjectNode obj = MediaTypes.parseObject(contentType, body);
-                List<String> warnings = fields.decodeBody(def, obj, contentType, body, directive);
+                List<String> warnings = new java.util.ArrayList<>(fields.decodeBody(def, obj, contentType, body, directive));
+                warnings.addAll(def.strategy().warnings(obj));
                 yield Reply.created(generic.create(def, ns, obj, q.writeOptions())).withWarnings(warnings);
             }
             case "update" -> {
@@ -144,7 +145,8 @@ public final class ResourceHandler {
                         return cur;
                     }, q.writeOptions())).withWarnings(warnings);
                 }
-                yield Reply.ok(generic.update(def, ns, info.name(), obj, q.writeOptions())).withWarnings(warnings);
+                yield Reply.ok(generic.update(def, ns, info.name(), obj, q.writeOptions()))
+                        .withWarnings(def.strategy().warnings(obj)).withWarnings(warnings);
             }
             case "patch" -> {
                 if (body.length == 0) {
@@ -165,6 +167,9 @@ public final class ResourceHandler {
                         if (!apply) {
                             warnings.addAll(fields.decodePatched(def, patched, contentType, body, directive));
                         }
+                        if (!status) {
+                            warnings.addAll(def.strategy().warnings(patched));
+                        }
                         return patched;
                     }, q.writeOptions());
                     yield Reply.ok(out).withWarnings(warnings);
@@ -181,7 +186,7 @@ public final class ResourceHandler {
                         Objects.meta(empty).put("namespace", ns);
                     }
                     ObjectNode obj = patcher.apply(def, contentType, empty, body, q.get("fieldManager"), force, null);
-                    yield Reply.created(generic.create(def, ns, obj, q.writeOptions()));
+                    yield Reply.created(generic.create(def, ns, obj, q.writeOptions())).withWarnings(def.strategy().warnings(obj));
                 }
             }
             case "delete" -> delete(def, ns, info.name(), q, contentType, body);

@@ -21,6 +21,14 @@ public interface ResourceStrategy {
     }
 
     /** Keeps what the main endpoint may not change (status), bumps generation on spec change. */
+    /**
+     * Upstream's WarningsOnCreate/WarningsOnUpdate: what is valid but probably a mistake, returned to the client as
+     * {@code Warning} headers.
+     */
+    default List<String> warnings(ObjectNode obj) {
+        return List.of();
+    }
+
     default void prepareForUpdate(ResourceDefinition def, ObjectNode obj, ObjectNode old) {
     }
 

@@ -12,6 +12,11 @@ import java.util.List;
 /** apps/v1 Deployment: defaults (RollingUpdate 25%/25%, replicas 1, history 10, deadline 600), validation, immutable selector. */
 public final class DeploymentStrategy extends DefaultStrategy {
     @Override
+    public List<String> warnings(ObjectNode obj) {
+        return PodWarnings.of(obj.path("spec").path("template"), "spec.template");
+    }
+
+    @Override
     public Generation generation() {
         return Generation.SPEC_AND_ANNOTATIONS;
     }

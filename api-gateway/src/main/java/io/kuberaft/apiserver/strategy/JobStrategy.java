@@ -16,6 +16,11 @@ import java.util.List;
  */
 public final class JobStrategy extends DefaultStrategy {
     @Override
+    public List<String> warnings(ObjectNode obj) {
+        return PodWarnings.of(obj.path("spec").path("template"), "spec.template");
+    }
+
+    @Override
     public Generation generation() {
         return Generation.SPEC;
     }

@@ -17,6 +17,11 @@ import java.util.TreeSet;
  * 1 may change), graceful deletion for bound pods and the pod field selectors.
  */
 public final class PodStrategy extends DefaultStrategy {
+    @Override
+    public List<String> warnings(ObjectNode obj) {
+        return PodWarnings.of(obj, "");
+    }
+
     static final String UPDATABLE = "pod updates may not change fields other than `spec.containers[*].image`,"
             + "`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),"
             + "`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)";

@@ -10,6 +10,11 @@ import java.util.List;
 /** core/v1 PodTemplate: the template's defaults and validation. */
 public final class PodTemplateStrategy extends DefaultStrategy {
     @Override
+    public List<String> warnings(ObjectNode obj) {
+        return PodWarnings.of(obj.path("template"), "template");
+    }
+
+    @Override
     public Generation generation() {
         return Generation.SPEC;
     }

@@ -12,6 +12,11 @@ import java.util.List;
 /** apps/v1 ReplicaSet: replicas 1, selector required and matching, immutable selector, {@code status.replicas} field selector. */
 public final class ReplicaSetStrategy extends DefaultStrategy {
     @Override
+    public List<String> warnings(ObjectNode obj) {
+        return PodWarnings.of(obj.path("spec").path("template"), "spec.template");
+    }
+
+    @Override
     public Generation generation() {
         return Generation.SPEC;
     }

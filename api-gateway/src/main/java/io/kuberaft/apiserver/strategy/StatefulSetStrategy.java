@@ -12,6 +12,11 @@ import java.util.List;
 /** apps/v1 StatefulSet: defaults, validation and the fields an update may change. */
 public final class StatefulSetStrategy extends DefaultStrategy {
     @Override
+    public List<String> warnings(ObjectNode obj) {
+        return PodWarnings.of(obj.path("spec").path("template"), "spec.template");
+    }
+
+    @Override
     public Generation generation() {
         return Generation.SPEC;
     }

@@ -76,6 +76,53 @@ class KubectlFieldValidationTest {
         assertThat(k.kubectl(30, "get", "pod", "typo3", "-o", "yaml").ok().out()).doesNotContain("imagePullPolcy");
     }
 
+    /** Upstream's pod warnings reach kubectl as `Warning:` lines, for a pod and for a Deployment's template, on create and apply. */
+    @Test
+    void podWarningsAreShownByKubectl() throws Exception {
+        Path f = manifest("dup-env.yaml", """
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata:
+                  name: dup-env
+                spec:
+                  selector: {matchLabels: {app: dup-env}}
+                  template:
+                    metadata:
+                      labels: {app: dup-env}
+                      annotations: {seccomp.security.alpha.kubernetes.io/pod: runtime/default}
+                    spec:
+                      nodeSelector: {beta.kubernetes.io/os: linux}
+                      containers:
+                      - name: c
+                        image: nginx
+                        env:
+                        - {name: MODE, value: a}
+                        - {name: MODE, value: b}
+                """);
+        InProcessKubectl.Result r = k.kubectl(60, "apply", "-f", f.toString()).ok();
+        assertThat(r.out()).contains("deployment.apps/dup-env created");
+        assertThat(r.err()).contains(
+                "Warning: spec.template.spec.containers[0].env[1]: hides previous definition of \"MODE\", which may be dropped when using apply",
+                "Warning: spec.template.metadata.annotations[seccomp.security.alpha.kubernetes.io/pod]: non-functional in v1.27+; "
+                        + "use the \"seccompProfile\" field instead",
+                "Warning: spec.template.spec.nodeSelector[beta.kubernetes.io/os]: deprecated since v1.14; use \"kubernetes.io/os\" instead");
+        Path pod = manifest("neg-grace.yaml", """
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: neg-grace}
+                spec:
+                  terminationGracePeriodSeconds: -5
+                  containers:
+                  - {name: c, image: nginx, resources: {requests: {memory: 100m}}}
+                """);
+        InProcessKubectl.Result p = k.kubectl(60, "create", "-f", pod.toString()).ok();
+        assertThat(p.err()).contains(
+                "Warning: spec.terminationGracePeriodSeconds: must be >= 0; negative values are invalid and will be treated as 1",
+                "Warning: spec.containers[0].resources.requests[memory]: fractional byte value \"100m\" is invalid, must be an integer");
+        assertThat(k.kubectl(60, "apply", "-f", manifest("plain.yaml", TYPO.replace("name: typo", "name: plain")
+                .replace("    imagePullPolcy: Always\n", "")).toString()).ok().err()).as("no warning for a plain pod").isEmpty();
+    }
+
     @Test
     void wrongTypeFailsWithTheDecodingError() throws Exception {
         Path f = manifest("svc.yaml", """
