@@ -174,23 +174,28 @@ class ProcessVolumeTest {
         assertThat(get("seen").getMetadata().getAnnotations()).as("the API object keeps its own").containsOnlyKeys("team");
     }
 
-    /** The kubelet's periodic sync: an edited ConfigMap and the pod's new labels reach the files a running container reads. */
+    /**
+     * The kubelet's periodic sync: an edited ConfigMap and the pod's new labels reach the files a running container reads;
+     * a subPath mount keeps what it started with, as upstream's.
+     */
     @Test
     void anEditedConfigMapAndNewLabelsReachTheRunningContainer() throws Exception {
         f.client.configMaps().inNamespace("default").resource(new io.fabric8.kubernetes.api.model.ConfigMapBuilder().withNewMetadata()
                 .withName("live").endMetadata().addToData("greeting", "hello").addToData("gone", "soon").build()).create();
         Pod p = pod("live", "Always", "sh", "-c", "while true; do echo \"$(cat \"$KUBERAFT_ROOTFS/config/greeting\") "
-                + "$(ls \"$KUBERAFT_ROOTFS/config\" | tr '\\n' ,) $(cat \"$KUBERAFT_ROOTFS/info/labels\" | tr '\\n' ,)\"; sleep 0.2; done")
+                + "$(ls \"$KUBERAFT_ROOTFS/config\" | tr '\\n' ,) $(cat \"$KUBERAFT_ROOTFS/info/labels\" | tr '\\n' ,) "
+                + "pinned=$(cat \"$KUBERAFT_ROOTFS/pinned\")\"; sleep 0.2; done")
                 .editMetadata().addToLabels("tier", "one").endMetadata()
                 .editSpec().editFirstContainer()
                 .addNewVolumeMount().withName("config").withMountPath("/config").endVolumeMount()
+                .addNewVolumeMount().withName("config").withMountPath("/pinned").withSubPath("greeting").endVolumeMount()
                 .addNewVolumeMount().withName("info").withMountPath("/info").endVolumeMount().endContainer()
                 .addNewVolume().withName("config").withNewConfigMap().withName("live").endConfigMap().endVolume()
                 .addNewVolume().withName("info").withNewDownwardAPI().addNewItem().withPath("labels").withNewFieldRef()
                 .withFieldPath("metadata.labels").endFieldRef().endItem().endDownwardAPI().endVolume().endSpec().build();
         f.client.pods().inNamespace("default").resource(p).create();
         await(WAIT, "the first content", () -> f.client.pods().inNamespace("default").withName("live").getLog()
-                .contains("hello gone,greeting, tier=\"one\"\n"), () -> f.client.pods().inNamespace("default").withName("live").getLog());
+                .contains("hello gone,greeting, tier=\"one\" pinned=hello\n"), () -> f.client.pods().inNamespace("default").withName("live").getLog());
 
         f.client.configMaps().inNamespace("default").withName("live").edit(cm -> {
             cm.setData(java.util.Map.of("greeting", "hello again"));
@@ -201,7 +206,7 @@ class ProcessVolumeTest {
             return q;
         });
         await(WAIT, "the new content", () -> f.client.pods().inNamespace("default").withName("live").getLog()
-                .contains("hello again greeting, tier=\"two\"\n"), () -> f.client.pods().inNamespace("default").withName("live").getLog());
+                .contains("hello again greeting, tier=\"two\" pinned=hello\n"), () -> f.client.pods().inNamespace("default").withName("live").getLog());
         assertThat(get("live").getStatus().getContainerStatuses().get(0).getRestartCount()).as("without a restart").isZero();
         f.client.pods().inNamespace("default").withName("live").withGracePeriod(0).delete();
     }

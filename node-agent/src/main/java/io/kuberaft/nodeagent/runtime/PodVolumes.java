@@ -265,10 +265,15 @@ public final class PodVolumes {
         }
     }
 
-    /** Makes {@code rootfs/<mountPath>} point at the volume (or, with subPath, at one entry of it). */
+    /**
+     * Makes {@code rootfs/<mountPath>} point at the volume (or, with subPath, at one entry of it). A subPath file is a hard
+     * link, as a bind mount holds the file itself: when {@link #refresh} replaces the volume's file, the mount keeps the
+     * content it started with, as upstream's subPath mounts do.
+     */
     static void link(Path volumes, VolumeMount m, Path rootfs) throws IOException {
         Path target = volumes.resolve(m.getName());
-        if (m.getSubPath() != null && !m.getSubPath().isEmpty()) {
+        boolean subPath = m.getSubPath() != null && !m.getSubPath().isEmpty();
+        if (subPath) {
             target = target.resolve(m.getSubPath());
         }
         Path at = rootfs.resolve(m.getMountPath().replaceFirst("^/+", ""));
@@ -276,6 +281,14 @@ public final class PodVolumes {
             return;
         }
         Files.createDirectories(at.getParent());
+        if (subPath && Files.isRegularFile(target, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            try {
+                Files.createLink(at, target);
+                return;
+            } catch (IOException | UnsupportedOperationException e) {
+                // another file system: a symlink follows later changes, the closest we can do
+            }
+        }
         Files.createSymbolicLink(at, target);
     }
 }
