@@ -30,6 +30,7 @@ public final class StandardAdmission {
                 .register(new StorageObjectInUseProtection())
                 .register(new ClassDefaults.DefaultIngressClass(lookup))
                 .register(ServiceAllocation.defaults(lookup))
+                .register(new PodSecurityAdmission(lookup))
                 .register(new ResourceQuotaAdmission(lookup))
                 .register(new io.kuberaft.apiserver.crd.CustomResourceCleanup());
     }

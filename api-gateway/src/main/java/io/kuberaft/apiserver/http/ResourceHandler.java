@@ -30,11 +30,21 @@ public final class ResourceHandler {
     private final Patcher patcher;
     private final FieldValidation fields;
 
+    private final io.kuberaft.apiserver.admission.PodSecurityAdmission podSecurity;
+
     public ResourceHandler(ResourceRegistry registry, GenericRegistry generic, Patcher patcher, FieldValidation fields) {
         this.registry = registry;
         this.generic = generic;
         this.patcher = patcher;
         this.fields = fields;
+        this.podSecurity = new io.kuberaft.apiserver.admission.PodSecurityAdmission(new io.kuberaft.apiserver.admission.Lookup(registry, generic.store()));
+    }
+
+    /** What a write gets back as {@code Warning}s besides field validation's: its strategy's and PodSecurity's warn level. */
+    private List<String> warnings(ResourceDefinition def, String ns, ObjectNode obj) {
+        List<String> out = new java.util.ArrayList<>(def.strategy().warnings(obj));
+        out.addAll(podSecurity.warnings(def, ns, obj));
+        return out;
     }
 
     /** The definition a request addresses: 404 for unknown resources, 405 for verbs it does not allow. */
@@ -126,7 +136,7 @@ public final class ResourceHandler {
                 FieldValidation.Directive directive = FieldValidation.directive(q.get("fieldValidation"), "CreateOptions");
                 ObjectNode obj = MediaTypes.parseObject(contentType, body);
                 List<String> warnings = new java.util.ArrayList<>(fields.decodeBody(def, obj, contentType, body, directive));
-                warnings.addAll(def.strategy().warnings(obj));
+                warnings.addAll(warnings(def, ns, obj));
                 yield Reply.created(generic.create(def, ns, obj, q.writeOptions())).withWarnings(warnings);
             }
             case "update" -> {
@@ -146,7 +156,7 @@ public final class ResourceHandler {
                     }, q.writeOptions())).withWarnings(warnings);
                 }
                 yield Reply.ok(generic.update(def, ns, info.name(), obj, q.writeOptions()))
-                        .withWarnings(def.strategy().warnings(obj)).withWarnings(warnings);
+                        .withWarnings(warnings(def, ns, obj)).withWarnings(warnings);
             }
             case "patch" -> {
                 if (body.length == 0) {
@@ -168,7 +178,7 @@ public final class ResourceHandler {
                             warnings.addAll(fields.decodePatched(def, patched, contentType, body, directive));
                         }
                         if (!status) {
-                            warnings.addAll(def.strategy().warnings(patched));
+                            warnings.addAll(warnings(def, ns, patched));
                         }
                         return patched;
                     }, q.writeOptions());
@@ -186,7 +196,7 @@ public final class ResourceHandler {
                         Objects.meta(empty).put("namespace", ns);
                     }
                     ObjectNode obj = patcher.apply(def, contentType, empty, body, q.get("fieldManager"), force, null);
-                    yield Reply.created(generic.create(def, ns, obj, q.writeOptions())).withWarnings(def.strategy().warnings(obj));
+                    yield Reply.created(generic.create(def, ns, obj, q.writeOptions())).withWarnings(warnings(def, ns, obj));
                 }
             }
             case "delete" -> delete(def, ns, info.name(), q, contentType, body);
