@@ -78,6 +78,41 @@ public final class PodSecurityAdmission implements AdmissionPlugin {
                 : List.of("would violate PodSecurity \"" + p.warn().label() + ":" + p.warnVersion() + "\": " + String.join(", ", v));
     }
 
+    /**
+     * Upstream's namespace check: a namespace write that sets a new enforce level (or version) warns about the pods it
+     * already has that violate it — {@code existing pods in namespace "x" violate the new PodSecurity enforce level
+     * "restricted:latest"}, then one line per set of violations ({@code web-1 (and 2 other pods): host namespaces, …}).
+     * The pods keep running: enforcement applies to new pods only.
+     */
+    public List<String> namespaceWarnings(ObjectNode namespace, ObjectNode old) {
+        JsonNode labels = namespace.path("metadata").path("labels");
+        JsonNode oldLabels = old == null ? null : old.path("metadata").path("labels");
+        Level enforce = level(labels, "enforce");
+        String version = version(labels, "enforce");
+        if (enforce == Level.PRIVILEGED || enforce == level(oldLabels, "enforce") && version.equals(version(oldLabels, "enforce"))) {
+            return List.of();
+        }
+        String name = namespace.path("metadata").path("name").asText();
+        List<ObjectNode> pods = new java.util.ArrayList<>(lookup.list(lookup.kind("", "Pod"), name, ReadConsistency.SERIALIZABLE).items());
+        pods.sort(java.util.Comparator.comparing(p -> p.path("metadata").path("name").asText()));
+        java.util.Map<String, List<String>> byViolations = new java.util.LinkedHashMap<>();
+        for (ObjectNode pod : pods) {
+            List<String> v = PodSecurityStandards.violations(enforce, pod.path("metadata"), pod.path("spec"));
+            if (!v.isEmpty()) {
+                String reasons = String.join(", ", v.stream().map(x -> x.contains(" (") ? x.substring(0, x.indexOf(" (")) : x).toList());
+                byViolations.computeIfAbsent(reasons, r -> new java.util.ArrayList<>()).add(pod.path("metadata").path("name").asText());
+            }
+        }
+        if (byViolations.isEmpty()) {
+            return List.of();
+        }
+        List<String> out = new java.util.ArrayList<>();
+        out.add("existing pods in namespace \"" + name + "\" violate the new PodSecurity enforce level \"" + enforce.label() + ":" + version + "\"");
+        byViolations.forEach((reasons, names) -> out.add(names.get(0) + (names.size() == 1 ? "" : " (and " + (names.size() - 1)
+                + (names.size() == 2 ? " other pod)" : " other pods)")) + ": " + reasons));
+        return out;
+    }
+
     /** A namespace's levels and versions; an invalid or missing label is privileged, as upstream's default. */
     record Policy(Level enforce, String enforceVersion, Level warn, String warnVersion) {
     }

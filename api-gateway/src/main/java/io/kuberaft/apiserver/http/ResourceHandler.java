@@ -40,10 +40,16 @@ public final class ResourceHandler {
         this.podSecurity = new io.kuberaft.apiserver.admission.PodSecurityAdmission(new io.kuberaft.apiserver.admission.Lookup(registry, generic.store()));
     }
 
-    /** What a write gets back as {@code Warning}s besides field validation's: its strategy's and PodSecurity's warn level. */
-    private List<String> warnings(ResourceDefinition def, String ns, ObjectNode obj) {
+    /**
+     * What a write gets back as {@code Warning}s besides field validation's: its strategy's, PodSecurity's warn level, and
+     * for a namespace given a new enforce level the pods already there that violate it ({@code old}: the stored object).
+     */
+    private List<String> warnings(ResourceDefinition def, String ns, ObjectNode obj, ObjectNode old) {
         List<String> out = new java.util.ArrayList<>(def.strategy().warnings(obj));
         out.addAll(podSecurity.warnings(def, ns, obj));
+        if (def.group().isEmpty() && def.kind().equals("Namespace")) {
+            out.addAll(podSecurity.namespaceWarnings(obj, old));
+        }
         return out;
     }
 
@@ -136,7 +142,7 @@ public final class ResourceHandler {
                 FieldValidation.Directive directive = FieldValidation.directive(q.get("fieldValidation"), "CreateOptions");
                 ObjectNode obj = MediaTypes.parseObject(contentType, body);
                 List<String> warnings = new java.util.ArrayList<>(fields.decodeBody(def, obj, contentType, body, directive));
-                warnings.addAll(warnings(def, ns, obj));
+                warnings.addAll(warnings(def, ns, obj, null));
                 yield Reply.created(generic.create(def, ns, obj, q.writeOptions())).withWarnings(warnings);
             }
             case "update" -> {
@@ -155,8 +161,9 @@ public final class ResourceHandler {
                         return cur;
                     }, q.writeOptions())).withWarnings(warnings);
                 }
-                yield Reply.ok(generic.update(def, ns, info.name(), obj, q.writeOptions()))
-                        .withWarnings(warnings(def, ns, obj)).withWarnings(warnings);
+                ObjectNode stored = def.kind().equals("Namespace") ? generic.store().getOrNull(def, ns, info.name(), ReadConsistency.SERIALIZABLE) : null;
+                List<String> more = warnings(def, ns, obj, stored);
+                yield Reply.ok(generic.update(def, ns, info.name(), obj, q.writeOptions())).withWarnings(more).withWarnings(warnings);
             }
             case "patch" -> {
                 if (body.length == 0) {
@@ -172,13 +179,15 @@ public final class ResourceHandler {
                 List<String> warnings = new java.util.ArrayList<>();
                 try {
                     ObjectNode out = generic.guaranteedUpdate(def, ns, info.name(), status, cur -> {
+                        // the patchers may change the object they are given: the namespace check compares with the stored one
+                        ObjectNode before = def.kind().equals("Namespace") ? cur.deepCopy() : null;
                         ObjectNode patched = MediaTypes.checkObjectMeta(patcher.apply(def, contentType, cur, body, q.get("fieldManager"), force, subresource));
                         warnings.clear();
                         if (!apply) {
                             warnings.addAll(fields.decodePatched(def, patched, contentType, body, directive));
                         }
                         if (!status) {
-                            warnings.addAll(warnings(def, ns, patched));
+                            warnings.addAll(warnings(def, ns, patched, before));
                         }
                         return patched;
                     }, q.writeOptions());
@@ -196,7 +205,7 @@ public final class ResourceHandler {
                         Objects.meta(empty).put("namespace", ns);
                     }
                     ObjectNode obj = patcher.apply(def, contentType, empty, body, q.get("fieldManager"), force, null);
-                    yield Reply.created(generic.create(def, ns, obj, q.writeOptions())).withWarnings(warnings(def, ns, obj));
+                    yield Reply.created(generic.create(def, ns, obj, q.writeOptions())).withWarnings(warnings(def, ns, obj, null));
                 }
             }
             case "delete" -> delete(def, ns, info.name(), q, contentType, body);

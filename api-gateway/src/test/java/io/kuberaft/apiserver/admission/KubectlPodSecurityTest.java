@@ -91,4 +91,24 @@ class KubectlPodSecurityTest {
                 .startsWith("Warning: would violate PodSecurity \"restricted:v1.32\": allowPrivilegeEscalation != false (container \"plain\"");
         assertThat(k.kubectl(30, "run", "free", "--image=nginx").ok().err()).as("an unlabelled namespace is privileged").isEmpty();
     }
+
+    /** Labelling a namespace with an enforce level warns about the pods already there that violate it (they keep running). */
+    @Test
+    void aNewEnforceLevelWarnsAboutExistingPods() throws Exception {
+        k.kubectl(30, "create", "namespace", "psc").ok();
+        for (String pod : new String[] {"web-1", "web-2", "web-3"}) {
+            k.kubectl(30, "run", pod, "--image=nginx", "-n", "psc").ok();
+        }
+        InProcessKubectl.Result dry = k.kubectl(30, "label", "--dry-run=server", "--overwrite", "ns", "psc",
+                "pod-security.kubernetes.io/enforce=baseline").ok();
+        assertThat(dry.err()).as("nginx passes baseline").isEmpty();
+        InProcessKubectl.Result labelled = k.kubectl(30, "label", "ns", "psc", "pod-security.kubernetes.io/enforce=restricted").ok();
+        assertThat(labelled.out()).contains("namespace/psc labeled");
+        assertThat(labelled.err()).isEqualTo("""
+                Warning: existing pods in namespace "psc" violate the new PodSecurity enforce level "restricted:latest"
+                Warning: web-1 (and 2 other pods): allowPrivilegeEscalation != false, unrestricted capabilities, runAsNonRoot != true, seccompProfile
+                """);
+        assertThat(k.kubectl(30, "get", "pods", "-n", "psc", "-o", "name").ok().out().lines().count()).isEqualTo(3);
+        assertThat(k.kubectl(30, "label", "--overwrite", "ns", "psc", "team=a").ok().err()).as("the level did not change").isEmpty();
+    }
 }
