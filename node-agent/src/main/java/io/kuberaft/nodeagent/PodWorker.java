@@ -62,6 +62,8 @@ final class PodWorker {
     private String deadlineExceeded;
     private Instant stopRequestedAt;
     private Duration stopGrace;
+    /** The regular containers are done or stopping: sidecars are not (re)started any more and stop one by one. */
+    private boolean sidecarsEnding;
     private boolean sandboxReady;
     /** When this agent first saw the pod: the kubelet's {@code kubernetes.io/config.seen}. */
     private final String seen;
@@ -417,7 +419,28 @@ final class PodWorker {
         }
         if (containers.values().stream().noneMatch(c -> !c.sidecar() && c.running())) {
             Duration left = stopGrace.minus(Duration.between(stopRequestedAt, now));
-            stopRunning(stopGrace.isZero() ? Duration.ZERO : max(left, Duration.ofSeconds(2)), ContainerRecord::sidecar);
+            stopNextSidecar(stopGrace.isZero() ? Duration.ZERO : max(left, Duration.ofSeconds(2)));
+        }
+    }
+
+    /**
+     * Sidecars stop after the regular containers, one at a time in the reverse of their order (as the kubelet), so a
+     * log shipper defined first outlives what it ships from.
+     */
+    private void stopNextSidecar(Duration grace) {
+        sidecarsEnding = true;
+        List<ContainerRecord> sidecars = containers.values().stream().filter(ContainerRecord::sidecar).toList();
+        if (sidecars.stream().anyMatch(c -> c.stopping && c.running())) {
+            return;
+        }
+        for (int i = sidecars.size() - 1; i >= 0; i--) {
+            ContainerRecord c = sidecars.get(i);
+            if (c.running() && !c.stopping) {
+                c.stopping = true;
+                events.event(pod, "Normal", "Killing", "Stopping container " + c.spec.getName(), fieldPath(c));
+                stopContainer(c, grace);
+                return;
+            }
         }
     }
 
@@ -446,7 +469,7 @@ final class PodWorker {
             String policy = restartPolicy();
             boolean respec = c.respec != null && c.respecStopping;
             // a sidecar is restarted whatever the pod's policy; a regular init container that failed unless it is Never
-            boolean restart = allowRestart && !c.stopping && !c.ephemeral && (respec || c.sidecar() || policy.equals("Always")
+            boolean restart = allowRestart && !c.stopping && !c.ephemeral && !(c.sidecar() && sidecarsEnding) && (respec || c.sidecar() || policy.equals("Always")
                     || (policy.equals("OnFailure") && e.exitCode() != 0) || (c.init && !policy.equals("Never") && e.exitCode() != 0));
             if (!restart) {
                 c.terminated = term;
@@ -566,7 +589,7 @@ final class PodWorker {
 
     /** Keeps a regular container or a sidecar going: starts it (after its back-off), handles its hooks and probes. */
     private void runContainer(ContainerRecord c, Instant now) {
-        if (c.terminated != null || c.stopping && c.current == null) {
+        if (c.terminated != null || (c.stopping || c.sidecar() && sidecarsEnding) && c.current == null) {
             return;
         }
         if (c.current == null) {
@@ -776,12 +799,7 @@ final class PodWorker {
         if (!app.stream().allMatch(c -> c.terminated != null)) {
             return;
         }
-        stopRunning(terminationGrace(), ContainerRecord::sidecar);
-        for (ContainerRecord c : containers.values()) {
-            if (c.sidecar()) {
-                c.stopping = true; // one backing off is not started again
-            }
-        }
+        stopNextSidecar(terminationGrace());
         if (containers.values().stream().noneMatch(ContainerRecord::running)) {
             terminalPhase = app.stream().allMatch(c -> c.succeeded) ? "Succeeded" : "Failed";
         }

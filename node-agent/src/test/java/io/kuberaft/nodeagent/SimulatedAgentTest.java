@@ -213,6 +213,27 @@ class SimulatedAgentTest {
         assertThat(q.getStatus().getInitContainerStatuses().get(0).getRestartCount()).as("and was not restarted").isZero();
     }
 
+    /** As the kubelet: after the regular containers, sidecars stop one at a time, the last one defined first. */
+    @Test
+    void sidecarsStopInReverseOrderAfterTheAppContainer() throws Exception {
+        Pod p = new PodBuilder(pod("ordered-stop", "sim-1", "Never", Map.of("sim.kuberaft.io/stop-seconds", "2"))).editSpec()
+                .editFirstContainer().withImage("alpine:latest").withCommand("sh", "-c", "sleep 1").endContainer()
+                .addNewInitContainer().withName("first").withImage("alpine:latest").withRestartPolicy("Always")
+                .withCommand("sh", "-c", "tail -F /dev/null").endInitContainer()
+                .addNewInitContainer().withName("second").withImage("alpine:latest").withRestartPolicy("Always")
+                .withCommand("sh", "-c", "tail -F /dev/null").endInitContainer().endSpec().build();
+        f.client.pods().inNamespace("default").resource(p).create();
+        await(WAIT, "pod ordered-stop Succeeded", () -> "Succeeded".equals(get("ordered-stop").getStatus().getPhase()),
+                () -> get("ordered-stop").getStatus());
+        var init = get("ordered-stop").getStatus().getInitContainerStatuses();
+        java.time.Instant first = java.time.Instant.parse(init.get(0).getState().getTerminated().getFinishedAt());
+        java.time.Instant second = java.time.Instant.parse(init.get(1).getState().getTerminated().getFinishedAt());
+        java.time.Instant app = java.time.Instant.parse(get("ordered-stop").getStatus().getContainerStatuses().get(0).getState()
+                .getTerminated().getFinishedAt());
+        assertThat(second).as("the last sidecar stops after the app container").isAfter(app);
+        assertThat(first).as("and the first sidecar only once the second has stopped").isAfterOrEqualTo(second.plusSeconds(1));
+    }
+
     /** As the kubelet: containers not created yet wait in PodInitializing while a pod has init containers. */
     @Test
     void containersOfAPodStillInitialisingWaitInPodInitializing() throws Exception {
