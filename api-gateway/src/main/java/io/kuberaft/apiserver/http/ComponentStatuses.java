@@ -17,8 +17,8 @@ import java.util.Map;
  * {@code componentstatuses} ({@code kubectl get cs}): computed on every request from what this replica knows of its
  * Raft group, never stored, as upstream probes its components. {@code scheduler} and {@code controller-manager} run
  * on the Raft leader, so they are Healthy while a leader is known; {@code etcd-<i>} is the i-th replica (by name), Healthy
- * when this replica heard from it over Raft within {@link #STALE_AFTER_MS}. A follower hears only from its leader: the
- * other followers are Unknown on it (ask the leader).
+ * when this replica, or for a follower its leader, heard from it over Raft within {@link #STALE_AFTER_MS} (a follower asks
+ * its leader; when that fails the other followers are Unknown on it).
  */
 public final class ComponentStatuses {
     /** A replica Raft has not heard from for this long is Unhealthy (a few election timeouts). */
@@ -74,7 +74,7 @@ public final class ComponentStatuses {
                 s = leader ? status("etcd-" + i, "True", "ok", "")
                         : status("etcd-" + i, "False", "", "replica " + replica + " knows no Raft leader");
             } else if (ms == null) {
-                s = status("etcd-" + i, "Unknown", "", "replica " + view.replicaId() + " is a follower and hears only from its leader: "
+                s = status("etcd-" + i, "Unknown", "", "replica " + view.replicaId() + " is a follower and could not ask its leader: "
                         + "ask again to reach the leader");
             } else if (ms <= STALE_AFTER_MS) {
                 s = status("etcd-" + i, "True", "ok", "");

@@ -338,6 +338,17 @@ public final class RaftReplica implements AutoCloseable {
             } else if (role.hasFollowerInfo() && role.getFollowerInfo().hasLeaderInfo()) {
                 ServerRpcProto l = role.getFollowerInfo().getLeaderInfo();
                 out.put(l.getId().getId().toStringUtf8(), l.getLastRpcElapsedTimeMs());
+                // A follower hears only from its leader: the leader's own view says when it last heard from the others
+                // (`kubectl get cs` through the load balancer then answers alike on every replica).
+                try {
+                    RoleInfoProto leaders = client.get().getGroupManagementApi(RaftPeerId.valueOf(l.getId().getId()))
+                            .info(GROUP_ID).getRoleInfoProto();
+                    for (ServerRpcProto f : leaders.getLeaderInfo().getFollowerInfoList()) {
+                        out.putIfAbsent(f.getId().getId().toStringUtf8(), f.getLastRpcElapsedTimeMs());
+                    }
+                } catch (IOException | RuntimeException e) {
+                    LOG.debug("event=leader-group-info-failed error={}", e.toString());
+                }
             }
             return out;
         }
