@@ -277,10 +277,40 @@ class SimulatedAgentTest {
         f.client.pods().inNamespace("default").withName("live-config").withGracePeriod(0).delete();
     }
 
+    /** The docs' "Configure a Security Context": `id` in the container shows the pod's and the container's user and groups. */
+    @Test
+    void idShowsTheSecurityContextsUserAndGroups() throws Exception {
+        Pod p = new PodBuilder(pod("security-context-demo", "sim-0", "Always", Map.of())).editSpec()
+                .withNewSecurityContext().withRunAsUser(1000L).withRunAsGroup(3000L).withFsGroup(2000L).endSecurityContext()
+                .editFirstContainer().withName("sec-ctx-demo").withImage("busybox:1.28").withCommand("sh", "-c", "sleep 1h").endContainer()
+                .addNewContainer().withName("override").withImage("busybox:1.28").withCommand("sleep", "3600")
+                .withNewSecurityContext().withRunAsUser(2000L).endSecurityContext().endContainer()
+                .endSpec().build();
+        f.client.pods().inNamespace("default").resource(p).create();
+        f.client.pods().inNamespace("default").resource(new PodBuilder(pod("as-root", "sim-0", "Always", Map.of())).editSpec()
+                .editFirstContainer().withImage("busybox").withCommand("sleep", "3600").endContainer().endSpec().build()).create();
+        for (String name : List.of("security-context-demo", "as-root")) {
+            await(WAIT, name + " Running", () -> "Running".equals(get(name).getStatus().getPhase()));
+        }
+        assertThat(exec("security-context-demo", "id")).isEqualTo("uid=1000 gid=3000 groups=2000,3000\n");
+        assertThat(exec("security-context-demo", "-c", "override", "id", "-u")).isEqualTo("2000\n");
+        assertThat(exec("as-root", "id")).isEqualTo("uid=0(root) gid=0(root) groups=0(root),10(wheel)\n");
+        assertThat(exec("as-root", "whoami")).isEqualTo("root\n");
+        for (String name : List.of("security-context-demo", "as-root")) {
+            f.client.pods().inNamespace("default").withName(name).withGracePeriod(0).delete();
+        }
+    }
+
     private static String exec(String pod, String... command) {
         try {
-            java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("exec", pod, "--"));
-            args.addAll(java.util.List.of(command));
+            java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("exec", pod));
+            int from = 0;
+            if (command.length > 1 && command[0].equals("-c")) {
+                args.addAll(java.util.List.of("-c", command[1]));
+                from = 2;
+            }
+            args.add("--");
+            args.addAll(java.util.List.of(command).subList(from, command.length));
             Process p = kubectl("exec-" + pod, args.toArray(String[]::new));
             p.waitFor(20, TimeUnit.SECONDS);
             return read("exec-" + pod + ".out");

@@ -32,7 +32,7 @@ final class SimulatedCommand {
     static final int MAX_LINES = 20_000;
     private static final Set<String> SHELLS = Set.of("sh", "bash", "ash", "dash");
     private static final Set<String> PROGRAMS = Set.of("echo", "date", "sleep", "env", "printenv", "hostname", "cat", "tail",
-            "exit", "true", ":", "ls", "rm", "touch", "cd", "pwd", "export");
+            "exit", "true", ":", "ls", "rm", "touch", "cd", "pwd", "export", "id", "whoami");
     private static final Pattern ASSIGNMENT = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*=.*", Pattern.DOTALL);
     private static final Pattern SHELL_VAR = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)}|\\$([A-Za-z_][A-Za-z0-9_]*)");
     /** What busybox and GNU {@code date} print. */
@@ -219,6 +219,12 @@ final class SimulatedCommand {
             }
             List<String> operands = s.subList(1, s.size());
             boolean filesOnly = operands.stream().noneMatch(a -> a.startsWith("-"));
+            if (basename(head).equals("id") && !(operands.isEmpty() || operands.size() == 1 && operands.get(0).matches("-[ugG]"))) {
+                return false; // id USER, id -n, …: the image's user database is not simulated
+            }
+            if (basename(head).equals("whoami") && !operands.isEmpty()) {
+                return false;
+            }
             if (basename(head).equals("cat") && (operands.isEmpty() || !filesOnly)) {
                 return false; // cat without files reads its stdin; options (-n, …) are not simulated
             }
@@ -427,6 +433,23 @@ final class SimulatedCommand {
                 }
                 case "date" -> print(DATE.format(start.plus(t)));
                 case "hostname" -> print(hostname());
+                case "id" -> {
+                    SimulatedFiles.Identity who = files.identity();
+                    print(args.size() == 1 ? who.id(files.busybox()) : switch (args.get(1)) {
+                        case "-u" -> String.valueOf(who.uid());
+                        case "-g" -> String.valueOf(who.gid());
+                        default -> String.join(" ", who.groups(files.busybox()).stream().map(String::valueOf).toList());
+                    });
+                }
+                case "whoami" -> {
+                    if (files.identity().uid() == 0) {
+                        print("root");
+                    } else {
+                        printErr(files.busybox() ? "whoami: unknown uid " + files.identity().uid()
+                                : "whoami: cannot find name for user ID " + files.identity().uid());
+                        status = 1;
+                    }
+                }
                 case "env", "printenv" -> {
                     if (args.size() > 1) {
                         args.subList(1, args.size()).forEach(name -> {

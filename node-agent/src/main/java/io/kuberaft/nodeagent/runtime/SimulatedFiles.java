@@ -64,6 +64,7 @@ final class SimulatedFiles {
                 c.getImage() == null ? "" : c.getImage());
         f.files.put("/etc/hosts", (String.join("\n", hostsFile(ctx)) + "\n").getBytes(StandardCharsets.UTF_8));
         f.files.put("/etc/hostname", (hostname(ctx) + "\n").getBytes(StandardCharsets.UTF_8));
+        f.identity = identityOf(ctx, c);
         return f;
     }
 
@@ -171,6 +172,54 @@ final class SimulatedFiles {
 
     String image() {
         return image;
+    }
+
+    /**
+     * Who the container runs as, from its and its pod's securityContext (runAsUser, runAsGroup, fsGroup,
+     * supplementalGroups; root otherwise): what {@code id} prints. The container engine adds the primary group and the
+     * pod's groups to the process' groups; an image's own /etc/group memberships are only known for root (busybox: wheel).
+     */
+    record Identity(long uid, long gid, java.util.SortedSet<Long> extraGroups) {
+        java.util.List<Long> groups(boolean busybox) {
+            java.util.TreeSet<Long> all = new java.util.TreeSet<>(extraGroups);
+            all.add(gid);
+            if (uid == 0 && busybox) {
+                all.add(10L); // busybox's /etc/group: root is in wheel
+            }
+            return java.util.List.copyOf(all);
+        }
+
+        String id(boolean busybox) {
+            java.util.List<String> gs = groups(busybox).stream().map(g -> g + name(g, busybox)).toList();
+            return "uid=" + uid + (uid == 0 ? "(root)" : "") + " gid=" + gid + name(gid, busybox) + " groups=" + String.join(",", gs);
+        }
+
+        private static String name(long group, boolean busybox) {
+            return group == 0 ? "(root)" : group == 10 && busybox ? "(wheel)" : "";
+        }
+    }
+
+    private Identity identity = new Identity(0, 0, new java.util.TreeSet<>());
+
+    Identity identity() {
+        return identity;
+    }
+
+    private static Identity identityOf(PodContext ctx, Container c) {
+        var podSc = ctx.pod().getSpec() == null ? null : ctx.pod().getSpec().getSecurityContext();
+        var sc = c.getSecurityContext();
+        Long uid = sc != null && sc.getRunAsUser() != null ? sc.getRunAsUser() : podSc != null ? podSc.getRunAsUser() : null;
+        Long gid = sc != null && sc.getRunAsGroup() != null ? sc.getRunAsGroup() : podSc != null ? podSc.getRunAsGroup() : null;
+        java.util.TreeSet<Long> groups = new java.util.TreeSet<>();
+        if (podSc != null) {
+            if (podSc.getFsGroup() != null) {
+                groups.add(podSc.getFsGroup());
+            }
+            if (podSc.getSupplementalGroups() != null) {
+                groups.addAll(podSc.getSupplementalGroups());
+            }
+        }
+        return new Identity(uid == null ? 0 : uid, gid == null ? 0 : gid, groups);
     }
 
     /** The image's programs are busybox's (busybox, alpine): their messages differ from coreutils'. */
