@@ -24,13 +24,18 @@ import java.util.concurrent.RejectedExecutionException;
  * core/v1 Events as client-go's recorder writes them, with its correlator's aggregation: an event
  * identical to one written in the last 10 minutes (same object, type, reason, message, source)
  * bumps that event's {@code count} and {@code lastTimestamp}, which {@code kubectl describe} shows
- * as {@code (x3 over 4m)}. Written in the background: a controller never waits for its events, and
- * a lost event (as upstream) costs nothing but the record.
+ * as {@code (x3 over 4m)}; and its aggregator's: once an object has had {@value #MAX_SIMILAR} events of one type and
+ * reason with different messages in the window (a ReplicaSet's {@code FailedCreate} names a new pod each time), the
+ * next ones become one event {@code (combined from similar events): <latest message>} whose count grows. Written in the
+ * background: a controller never waits for its events, and a lost event (as upstream) costs nothing but the record.
  */
 public final class EventRecorder implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EventRecorder.class);
     private static final Duration AGGREGATION_WINDOW = Duration.ofMinutes(10);
     private static final int CACHE_SIZE = 4096;
+    /** client-go's EventAggregator maxEvents: distinct messages of one kind of event before they are combined. */
+    static final int MAX_SIMILAR = 10;
+    static final String COMBINED = "(combined from similar events): ";
 
     private final KubernetesClient client;
     private final Clock clock;
@@ -48,6 +53,17 @@ public final class EventRecorder implements AutoCloseable {
 
     private record Written(String namespace, String name, int count, Instant first, Instant last) {
     }
+
+    /** The distinct messages seen for one aggregate key (the identity without the message), and when the last came. */
+    private record Similar(java.util.Set<String> messages, Instant last) {
+    }
+
+    private final Map<String, Similar> similar = new LinkedHashMap<>(256, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Similar> e) {
+            return size() > CACHE_SIZE;
+        }
+    };
 
     public EventRecorder(KubernetesClient client, Clock clock) {
         this(client, clock, 1);
@@ -105,12 +121,26 @@ public final class EventRecorder implements AutoCloseable {
         var meta = involved.getMetadata();
         // Events of cluster-scoped objects (nodes, PVs) live in "default", as upstream's.
         String ns = meta.getNamespace() == null || meta.getNamespace().isEmpty() ? "default" : meta.getNamespace();
-        // client-go's aggregation key: source, involved object (with its fieldPath), type, reason, message
-        String identity = String.join("\u0000", component, String.valueOf(host), ns, involved.getKind(), meta.getName(),
-                String.valueOf(meta.getUid()), String.valueOf(fieldPath), type, reason, message);
+        // client-go's aggregation key: source, involved object (with its fieldPath), type, reason; then the message
+        String aggregate = String.join("\u0000", component, String.valueOf(host), ns, involved.getKind(), meta.getName(),
+                String.valueOf(meta.getUid()), String.valueOf(fieldPath), type, reason);
+        boolean combined;
+        synchronized (similar) {
+            Similar prior = similar.get(aggregate);
+            java.util.Set<String> messages = prior == null || Duration.between(prior.last(), now).compareTo(AGGREGATION_WINDOW) > 0
+                    ? new java.util.HashSet<>() : prior.messages();
+            messages.add(message);
+            combined = messages.size() >= MAX_SIMILAR;
+            if (combined) {
+                messages.remove(messages.iterator().next()); // as upstream's PopAny: the set stays below the threshold
+            }
+            similar.put(aggregate, new Similar(messages, now));
+        }
+        String identity = combined ? aggregate + "\u0000combined" : aggregate + "\u0000" + message;
+        String text = combined ? COMBINED + message : message;
         try {
             writers[Math.floorMod(identity.hashCode(), writers.length)]
-                    .execute(() -> write(identity, component, host, involved, fieldPath, ns, type, reason, message, now));
+                    .execute(() -> write(identity, component, host, involved, fieldPath, ns, type, reason, text, now));
         } catch (RejectedExecutionException e) {
             // closed: the term ended
         }
@@ -126,7 +156,9 @@ public final class EventRecorder implements AutoCloseable {
         try {
             if (prior != null && Duration.between(prior.last(), now).compareTo(AGGREGATION_WINDOW) < 0) {
                 int count = prior.count() + 1;
-                String patch = "{\"count\":" + count + ",\"lastTimestamp\":\"" + now + "\"}";
+                // a combined event shows the latest of the messages it stands for
+                String patch = "{\"count\":" + count + ",\"lastTimestamp\":\"" + now + "\""
+                        + (message.startsWith(COMBINED) ? ",\"message\":" + com.fasterxml.jackson.databind.node.TextNode.valueOf(message) : "") + "}";
                 try {
                     DirectRequests.patch(client, client.v1().events().inNamespace(prior.namespace()).withName(prior.name()),
                             PatchType.JSON_MERGE, patch, null);
