@@ -118,7 +118,8 @@ public class ReplicaSetControllerTest {
             assertThat(get("web").getStatus().getObservedGeneration()).isEqualTo(get("web").getMetadata().getGeneration());
 
             scale("web", 8);
-            await(Duration.ofSeconds(20), "8 pods", () -> podsOf("web").size() == 8);
+            // the counter's watch may deliver the last ADDED after a list already shows it
+            await(Duration.ofSeconds(20), "8 pods", () -> podsOf("web").size() == 8 && counter.live.size() == 8);
             assertThat(counter.max.get()).isEqualTo(8);
 
             // quick changes, faster than the controller can follow
