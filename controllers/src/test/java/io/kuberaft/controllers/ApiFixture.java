@@ -39,6 +39,16 @@ public final class ApiFixture implements AutoCloseable {
         this.server = ApiServer.start(ApiServer.Options.plain("127.0.0.1", 0), store, ClusterView.standalone("m1", () -> 1),
                 meters, () -> "");
         this.admin = LeaderSession.client(url(), "", 0);
+        // The first request of a fresh fixture has timed out connecting (6 × 5 s) in CI on 2 loaded cores, in whichever test
+        // ran it: the API's reachability is this bed's precondition, so it is awaited here, with a longer budget.
+        await(Duration.ofSeconds(90), "the API server answers", () -> {
+            try {
+                admin.namespaces().withName("default").get();
+                return true;
+            } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+                return false;
+            }
+        });
         this.manager = new ControllerManager(url(), "", options, clock, controllers);
         manager.onLeaderReady(1);
     }

@@ -100,6 +100,14 @@ public final class PersistentVolumeController implements Controller {
             ObjectReference ref = v.getSpec() == null ? null : v.getSpec().getClaimRef();
             if (ref != null && ref.getName() != null) {
                 queue.add(CLAIM + Keys.of(ref.getNamespace(), ref.getName()));
+            } else if (v.getMetadata().getDeletionTimestamp() == null) {
+                // a volume free to bind: the Pending claims look again (upstream finds it on its 15 s resync of every
+                // claim; a claim synced before the volume reached this cache would otherwise stay Pending)
+                for (PersistentVolumeClaim c : claims.getStore().list()) {
+                    if (c.getSpec().getVolumeName() == null || c.getSpec().getVolumeName().isEmpty()) {
+                        queue.add(CLAIM + Keys.of(c));
+                    }
+                }
             }
         }));
         classes.addEventHandler(Keys.on(sc -> {

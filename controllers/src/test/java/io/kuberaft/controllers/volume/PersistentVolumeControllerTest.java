@@ -221,4 +221,16 @@ class PersistentVolumeControllerTest {
         await(Duration.ofSeconds(20), "claim gone: an unscheduled pod does not hold it", () -> getClaim("free") == null);
         await(Duration.ofSeconds(20), "volume gone", () -> getPv("pv-free") == null);
     }
+
+    /** A claim created before any volume fits binds once one is created (upstream's periodic claim resync finds it). */
+    @Test
+    void aPendingClaimBindsToAVolumeCreatedAfterIt() {
+        claim("early", "1Gi", "");
+        // the controller has looked at the claim (and found nothing) before the volume exists
+        await(Duration.ofSeconds(20), "the claim's FailedBinding event", () -> hasEvent("early", "FailedBinding",
+                "no persistent volumes available for this claim and no storage class is set"));
+        pv("pv-late", "1Gi", "", "Retain", Map.of());
+        await(Duration.ofSeconds(20), "claim Bound to the later volume", () -> "Bound".equals(getClaim("early").getStatus().getPhase())
+                && "pv-late".equals(getClaim("early").getSpec().getVolumeName()));
+    }
 }
