@@ -60,12 +60,15 @@ class ProberTest {
     void refusedHttpAndTcpProbesSayConnectionRefused() throws Exception {
         Prober prober = prober();
         int port = closedPort();
-        Probe http = new ProbeBuilder().withNewHttpGet().withPath("/healthz").withPort(new IntOrString(port)).endHttpGet().build();
+        // a generous timeout: the first HTTP probe of a JVM on a loaded machine took over the default 1 s in CI, and the
+        // wording of a refusal, not the deadline, is what this test is about
+        Probe http = new ProbeBuilder().withNewHttpGet().withPath("/healthz").withPort(new IntOrString(port)).endHttpGet()
+                .withTimeoutSeconds(10).build();
         Prober.Result r = prober.probe(http, "Liveness", target());
         assertThat(r.success()).isFalse();
         assertThat(r.message()).isEqualTo("Get \"http://10.1.2.3:" + port + "/healthz\": dial tcp 10.1.2.3:" + port + ": connect: connection refused");
 
-        Probe tcp = new ProbeBuilder().withNewTcpSocket().withPort(new IntOrString(port)).endTcpSocket().build();
+        Probe tcp = new ProbeBuilder().withNewTcpSocket().withPort(new IntOrString(port)).endTcpSocket().withTimeoutSeconds(10).build();
         r = prober.probe(tcp, "Readiness", target());
         assertThat(r.success()).isFalse();
         assertThat(r.message()).isEqualTo("dial tcp 10.1.2.3:" + port + ": connect: connection refused");
