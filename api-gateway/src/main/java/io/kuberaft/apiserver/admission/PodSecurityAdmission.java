@@ -19,8 +19,6 @@ import java.util.Set;
  */
 public final class PodSecurityAdmission implements AdmissionPlugin {
     static final String PREFIX = "pod-security.kubernetes.io/";
-    private static final Set<String> WORKLOADS = Set.of("Deployment", "ReplicaSet", "DaemonSet", "StatefulSet", "Job", "CronJob",
-            "ReplicationController", "PodTemplate");
     private final Lookup lookup;
 
     public PodSecurityAdmission(Lookup lookup) {
@@ -57,20 +55,16 @@ public final class PodSecurityAdmission implements AdmissionPlugin {
 
     /** The {@code Warning}s a write of {@code obj} gets: its pod (template) against the namespace's warn level. */
     public List<String> warnings(ResourceDefinition def, String namespace, ObjectNode obj) {
-        JsonNode template;
-        if (def.group().isEmpty() && def.kind().equals("Pod")) {
-            template = obj;
-        } else if (WORKLOADS.contains(def.kind())) {
-            template = def.kind().equals("CronJob") ? obj.path("spec").path("jobTemplate").path("spec").path("template")
-                    : def.kind().equals("PodTemplate") ? obj.path("template") : obj.path("spec").path("template");
-        } else {
+        var at = def.strategy().podTemplate(obj);
+        if (at == null) {
             return List.of();
         }
+        JsonNode template = at.template();
         if (namespace == null || namespace.isEmpty()) {
             return List.of();
         }
         Policy p = policy(namespace, ReadConsistency.SERIALIZABLE);
-        if (p.warn() == Level.PRIVILEGED || template == obj && p.warn().compareTo(p.enforce()) <= 0) {
+        if (p.warn() == Level.PRIVILEGED || at.path().isEmpty() && p.warn().compareTo(p.enforce()) <= 0) {
             return List.of(); // a pod the enforce level let through already passed this level
         }
         List<String> v = PodSecurityStandards.violations(p.warn(), template.path("metadata"), template.path("spec"));

@@ -26,7 +26,19 @@ public interface ResourceStrategy {
      * {@code Warning} headers.
      */
     default List<String> warnings(ObjectNode obj) {
-        return List.of();
+        PodTemplateAt t = podTemplate(obj);
+        return t == null ? List.of() : io.kuberaft.apiserver.strategy.PodWarnings.of(t.template(), t.path());
+    }
+
+    /**
+     * The pod (template) an object of this kind carries, with its field path ("" for a pod itself), or null: what pod
+     * warnings and PodSecurity's warn level look at.
+     */
+    default PodTemplateAt podTemplate(ObjectNode obj) {
+        return null;
+    }
+
+    record PodTemplateAt(com.fasterxml.jackson.databind.JsonNode template, String path) {
     }
 
     default void prepareForUpdate(ResourceDefinition def, ObjectNode obj, ObjectNode old) {

@@ -14,8 +14,8 @@ import java.util.Set;
 /** batch/v1 CronJob: concurrencyPolicy Allow, suspend false, history limits 3/1, schedule and jobTemplate validation. */
 public final class CronJobStrategy extends DefaultStrategy {
     @Override
-    public List<String> warnings(ObjectNode obj) {
-        return PodWarnings.of(obj.path("spec").path("jobTemplate").path("spec").path("template"), "spec.jobTemplate.spec.template");
+    public PodTemplateAt podTemplate(ObjectNode obj) {
+        return new PodTemplateAt(obj.path("spec").path("jobTemplate").path("spec").path("template"), "spec.jobTemplate.spec.template");
     }
 
     @Override

@@ -12,8 +12,8 @@ import java.util.List;
 /** apps/v1 DaemonSet: RollingUpdate maxUnavailable 1 / maxSurge 0, history 10, validation, immutable selector. */
 public final class DaemonSetStrategy extends DefaultStrategy {
     @Override
-    public List<String> warnings(ObjectNode obj) {
-        return PodWarnings.of(obj.path("spec").path("template"), "spec.template");
+    public PodTemplateAt podTemplate(ObjectNode obj) {
+        return new PodTemplateAt(obj.path("spec").path("template"), "spec.template");
     }
 
     @Override

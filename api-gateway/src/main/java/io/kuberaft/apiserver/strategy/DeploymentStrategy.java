@@ -12,8 +12,8 @@ import java.util.List;
 /** apps/v1 Deployment: defaults (RollingUpdate 25%/25%, replicas 1, history 10, deadline 600), validation, immutable selector. */
 public final class DeploymentStrategy extends DefaultStrategy {
     @Override
-    public List<String> warnings(ObjectNode obj) {
-        return PodWarnings.of(obj.path("spec").path("template"), "spec.template");
+    public PodTemplateAt podTemplate(ObjectNode obj) {
+        return new PodTemplateAt(obj.path("spec").path("template"), "spec.template");
     }
 
     @Override

@@ -16,8 +16,8 @@ import java.util.List;
  */
 public final class JobStrategy extends DefaultStrategy {
     @Override
-    public List<String> warnings(ObjectNode obj) {
-        return PodWarnings.of(obj.path("spec").path("template"), "spec.template");
+    public PodTemplateAt podTemplate(ObjectNode obj) {
+        return new PodTemplateAt(obj.path("spec").path("template"), "spec.template");
     }
 
     @Override

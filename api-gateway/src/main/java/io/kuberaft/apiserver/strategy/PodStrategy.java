@@ -18,8 +18,8 @@ import java.util.TreeSet;
  */
 public final class PodStrategy extends DefaultStrategy {
     @Override
-    public List<String> warnings(ObjectNode obj) {
-        return PodWarnings.of(obj, "");
+    public PodTemplateAt podTemplate(ObjectNode obj) {
+        return new PodTemplateAt(obj, "");
     }
 
     static final String UPDATABLE = "pod updates may not change fields other than `spec.containers[*].image`,"

@@ -10,8 +10,8 @@ import java.util.List;
 /** core/v1 PodTemplate: the template's defaults and validation. */
 public final class PodTemplateStrategy extends DefaultStrategy {
     @Override
-    public List<String> warnings(ObjectNode obj) {
-        return PodWarnings.of(obj.path("template"), "template");
+    public PodTemplateAt podTemplate(ObjectNode obj) {
+        return new PodTemplateAt(obj.path("template"), "template");
     }
 
     @Override

@@ -12,8 +12,8 @@ import java.util.List;
 /** apps/v1 ReplicaSet: replicas 1, selector required and matching, immutable selector, {@code status.replicas} field selector. */
 public final class ReplicaSetStrategy extends DefaultStrategy {
     @Override
-    public List<String> warnings(ObjectNode obj) {
-        return PodWarnings.of(obj.path("spec").path("template"), "spec.template");
+    public PodTemplateAt podTemplate(ObjectNode obj) {
+        return new PodTemplateAt(obj.path("spec").path("template"), "spec.template");
     }
 
     @Override

@@ -12,8 +12,8 @@ import java.util.List;
 /** core/v1 ReplicationController: selector and labels default to the template's labels, replicas 1. */
 public final class ReplicationControllerStrategy extends DefaultStrategy {
     @Override
-    public List<String> warnings(ObjectNode obj) {
-        return PodWarnings.of(obj.path("spec").path("template"), "spec.template");
+    public PodTemplateAt podTemplate(ObjectNode obj) {
+        return new PodTemplateAt(obj.path("spec").path("template"), "spec.template");
     }
 
     @Override

@@ -12,8 +12,8 @@ import java.util.List;
 /** apps/v1 StatefulSet: defaults, validation and the fields an update may change. */
 public final class StatefulSetStrategy extends DefaultStrategy {
     @Override
-    public List<String> warnings(ObjectNode obj) {
-        return PodWarnings.of(obj.path("spec").path("template"), "spec.template");
+    public PodTemplateAt podTemplate(ObjectNode obj) {
+        return new PodTemplateAt(obj.path("spec").path("template"), "spec.template");
     }
 
     @Override
