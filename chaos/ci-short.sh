@@ -15,10 +15,22 @@ OUT="$ROOT/chaos/target/ci"
 SEED="${CHAOS_SEED:-$(date +%s)}"
 echo "ci-short: seed $SEED (build + setup $(( $(date +%s) - t0 )) s)"
 rc=0
+n=0
+failed=()
+mkdir -p "$OUT"
 run() {
-  local t=$(date +%s)
-  ./kuberaft chaos --time "${TIME:-40}" --masters 3 --seed "$SEED" --out "$OUT" "$@" || rc=1
-  echo "ci-short: $* took $(( $(date +%s) - t )) s"
+  local t=$(date +%s) code
+  n=$((n + 1))
+  # each run's output is kept so that a failure can be summed up at the end (CI shows only the tail of the log)
+  set +e
+  ./kuberaft chaos --time "${TIME:-40}" --masters 3 --seed "$SEED" --out "$OUT" "$@" 2>&1 | tee "$OUT/run-$n.log"
+  code=${PIPESTATUS[0]}
+  set -e
+  echo "ci-short: $* took $(( $(date +%s) - t )) s (exit $code)"
+  if [ "$code" -ne 0 ]; then
+    rc=1
+    failed+=("$* (exit $code): $(grep -v -e '^ts=' -e '^[[:space:]]*at ' "$OUT/run-$n.log" | grep -v PullResponseItem | grep -E 'valid=|Exception|rror|chaos:' | tail -3 | tr '\n' ' ')")
+  fi
 }
 run --workload register --nemesis kill-leader,kill-random,kill-majority
 run --workload register --nemesis partition-majority,partition-leader,pause-leader,partition-bridge,partition-oneway
@@ -27,6 +39,7 @@ run --workload watch --nemesis kill-leader,partition-leader,pause-leader
 run --workload controllers --nemesis kill-leader,pause-leader,partition-leader
 TIME=60 run --workload node-lifecycle --nemesis kill-leader,pause-leader
 leftover=$(podman ps -aq --filter name=kuberaft-chaos- | wc -l)
-[ "$leftover" -eq 0 ] || { echo "ci-short: $leftover chaos containers left behind" >&2; rc=1; }
+[ "$leftover" -eq 0 ] || { echo "ci-short: $leftover chaos containers left behind"; rc=1; }
+for f in "${failed[@]}"; do echo "ci-short: FAILED $f"; done
 echo "ci-short: seed $SEED, $( [ $rc -eq 0 ] && echo PASS || echo FAIL ) in $(( $(date +%s) - t0 )) s; results in $OUT"
 exit $rc
