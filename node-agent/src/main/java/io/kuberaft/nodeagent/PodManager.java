@@ -256,7 +256,8 @@ final class PodManager {
             String previous = pod.getStatus() == null ? null : pod.getStatus().getPodIP();
             String ip = pod.getSpec().getHostNetwork() != null && pod.getSpec().getHostNetwork() ? config.nodeIP()
                     : ips.claim(previous) ? previous : ips.allocate();
-            w = new PodWorker(pod, runtime, prober, probeExecutor, events, clock, config, node, config.nodeIP(), ip, this::resolve, this::resolveData);
+            w = new PodWorker(pod, runtime, prober, probeExecutor, events, clock, config, node, config.nodeIP(), ip, this::resolve, this::resolveData,
+                    this::sandboxFailure);
             workers.put(uid, w);
             LOG.info("event=pod-admitted node={} pod={}/{} ip={}", node, pod.getMetadata().getNamespace(), pod.getMetadata().getName(), ip);
         } else {
@@ -410,6 +411,30 @@ final class PodManager {
         boolean process = "process".equals(config.runtime());
         PodContext.Resolved data = resolveData(pod);
         return new PodContext.Resolved(data.configMaps(), data.secrets(), serviceEnv(pod), serviceAccountTokens(pod), process ? claims(pod) : Map.of());
+    }
+
+    /**
+     * Why the pod's sandbox cannot be created, or null: its RuntimeClass is gone (admission checked it existed) or names
+     * a handler this node's runtime does not have (containerd's message).
+     */
+    String sandboxFailure(Pod pod) {
+        String name = pod.getSpec().getRuntimeClassName();
+        if (name == null || name.isEmpty() || isStatic(pod)) {
+            return null;
+        }
+        io.fabric8.kubernetes.api.model.node.v1.RuntimeClass rc;
+        try {
+            rc = client.resources(io.fabric8.kubernetes.api.model.node.v1.RuntimeClass.class).withName(name).get();
+        } catch (KubernetesClientException e) {
+            return "failed to lookup RuntimeClass " + name + ": " + e.getMessage();
+        }
+        if (rc == null) {
+            return "runtimeclass.node.k8s.io \"" + name + "\" not found";
+        }
+        if (!runtime.handlers().contains(rc.getHandler())) {
+            return "rpc error: code = Unknown desc = failed to get sandbox runtime: no runtime for \"" + rc.getHandler() + "\" is configured";
+        }
+        return null;
     }
 
     /** The ConfigMaps and Secrets alone (no token requests): what a running pod's volumes are refreshed from. */

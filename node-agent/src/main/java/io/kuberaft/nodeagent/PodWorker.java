@@ -48,6 +48,10 @@ final class PodWorker {
     private final String podIP;
     private final Function<Pod, PodContext.Resolved> resolver;
     private final Function<Pod, PodContext.Resolved> dataResolver;
+    /** Why the pod's sandbox cannot be created (its RuntimeClass), or null: the kubelet's LookupRuntimeHandler. */
+    private final Function<Pod, String> sandboxFailure;
+    private Instant sandboxRetryAt;
+    private long sandboxBackoffMs;
     /** What the last container start resolved: a volume refresh reuses its tokens, Service env and claims. */
     private PodContext.Resolved lastResolved;
     private Instant nextVolumeRefresh;
@@ -72,7 +76,7 @@ final class PodWorker {
 
     PodWorker(Pod pod, ContainerRuntime runtime, Prober prober, Executor probeExecutor, EventRecorder events, Clock clock,
               AgentConfig config, String nodeName, String hostIP, String podIP, Function<Pod, PodContext.Resolved> resolver,
-              Function<Pod, PodContext.Resolved> dataResolver) {
+              Function<Pod, PodContext.Resolved> dataResolver, Function<Pod, String> sandboxFailure) {
         this.pod = pod;
         this.runtime = runtime;
         this.prober = prober;
@@ -85,6 +89,7 @@ final class PodWorker {
         this.podIP = podIP;
         this.resolver = resolver;
         this.dataResolver = dataResolver;
+        this.sandboxFailure = sandboxFailure;
         this.hooks = new LifecycleHooks(runtime, prober);
         this.seen = clock.instant().toString();
         if (pod.getSpec().getInitContainers() != null) {
@@ -296,6 +301,21 @@ final class PodWorker {
             startTime = now.truncatedTo(ChronoUnit.SECONDS);
             // The first status: accepted, containers being created (the kubelet reports Pending first).
             return status(now);
+        }
+        if (!sandboxReady && !terminating()) {
+            if (sandboxRetryAt != null && now.isBefore(sandboxRetryAt)) {
+                return null;
+            }
+            String failure = sandboxFailure.apply(pod);
+            if (failure != null) {
+                // As the kubelet's SyncPod when createPodSandbox fails: the containers stay ContainerCreating, an event
+                // each try, tried again with the crash back-off.
+                events.event(pod, "Warning", "FailedCreatePodSandBox", "Failed to create pod sandbox: " + failure, null);
+                long delay = sandboxBackoffMs == 0 ? config.backoffBase().toMillis() : sandboxBackoffMs;
+                sandboxRetryAt = now.plusMillis(delay);
+                sandboxBackoffMs = Math.min(Math.max(delay, 1) * 2, config.backoffMax().toMillis());
+                return null;
+            }
         }
         sandboxReady = true;
         if (terminating()) {

@@ -344,6 +344,33 @@ class SimulatedAgentTest {
                 () -> get("cfg-wait").getStatus());
     }
 
+    /** The docs' RuntimeClass example names a handler the node has not configured: the sandbox is never created. */
+    @Test
+    void aPodWhoseRuntimeHandlerTheNodeLacksWaitsForItsSandbox() throws Exception {
+        for (String[] rc : new String[][] {{"myclass", "myconfiguration"}, {"plain", "runc"}}) {
+            f.client.resources(io.fabric8.kubernetes.api.model.node.v1.RuntimeClass.class).resource(
+                    new io.fabric8.kubernetes.api.model.node.v1.RuntimeClassBuilder().withNewMetadata().withName(rc[0]).endMetadata()
+                            .withHandler(rc[1]).build()).create();
+        }
+        Pod odd = pod("odd-runtime", "sim-0", "Always", Map.of());
+        odd.getSpec().setRuntimeClassName("myclass");
+        f.client.pods().inNamespace("default").resource(odd).create();
+        Pod plain = pod("runc-runtime", "sim-0", "Always", Map.of());
+        plain.getSpec().setRuntimeClassName("plain");
+        f.client.pods().inNamespace("default").resource(plain).create();
+        String message = "Failed to create pod sandbox: rpc error: code = Unknown desc = failed to get sandbox runtime: "
+                + "no runtime for \"myconfiguration\" is configured";
+        await(WAIT, "a FailedCreatePodSandBox event", () -> f.client.v1().events().inNamespace("default").list().getItems().stream().anyMatch(e ->
+                "odd-runtime".equals(e.getInvolvedObject().getName()) && "FailedCreatePodSandBox".equals(e.getReason())
+                        && message.equals(e.getMessage())));
+        await(WAIT, "runc-runtime Running", () -> "Running".equals(get("runc-runtime").getStatus().getPhase()),
+                () -> get("runc-runtime").getStatus());
+        Pod waiting = get("odd-runtime");
+        assertThat(waiting.getStatus().getPhase()).isEqualTo("Pending");
+        assertThat(waiting.getStatus().getContainerStatuses().get(0).getState().getWaiting().getReason()).isEqualTo("ContainerCreating");
+        assertThat(condition(waiting, "PodReadyToStartContainers")).isEqualTo("False");
+    }
+
     @Test
     void ephemeralContainersRunOnceBesideThePodsOwn() throws Exception {
         f.client.pods().inNamespace("default").resource(pod("debugged", "sim-0", "Always", Map.of())).create();

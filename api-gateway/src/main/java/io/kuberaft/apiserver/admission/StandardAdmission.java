@@ -6,7 +6,7 @@ import io.kuberaft.apiserver.registry.ResourceStore;
 
 /**
  * The admission chain every replica runs, in upstream's order: NamespaceLifecycle, LimitRanger,
- * ServiceAccount, Priority, DefaultTolerationSeconds, DefaultStorageClass, StorageObjectInUseProtection,
+ * ServiceAccount, Priority, DefaultTolerationSeconds, DefaultStorageClass, StorageObjectInUseProtection, RuntimeClass,
  * DefaultIngressClass, then kuberaft's
  * ServiceIPAllocation (cluster IPs and node ports through the store), and ResourceQuota last.
  */
@@ -28,6 +28,7 @@ public final class StandardAdmission {
                 .register(new DefaultTolerationSeconds(300))
                 .register(new ClassDefaults.DefaultStorageClass(lookup))
                 .register(new StorageObjectInUseProtection())
+                .register(new RuntimeClassAdmission(lookup))
                 .register(new ClassDefaults.DefaultIngressClass(lookup))
                 .register(ServiceAllocation.defaults(lookup))
                 .register(new PodSecurityAdmission(lookup))

@@ -98,6 +98,8 @@ public final class BuiltinResources {
                 List.of("status"), d).withConversion(hpa));
         // scheduling.k8s.io/v1
         r.register(def("scheduling.k8s.io", "v1", "priorityclasses", "PriorityClass", false, List.of("pc"), List.of(), List.of(), d));
+        // node.k8s.io/v1
+        r.register(def("node.k8s.io", "v1", "runtimeclasses", "RuntimeClass", false, List.of(), List.of(), List.of(), d));
         // the reviews: create-only questions to the server, never stored (auth.AccessReviews)
         r.register(review("authorization.k8s.io", "selfsubjectaccessreviews", "SelfSubjectAccessReview", false));
         r.register(review("authorization.k8s.io", "subjectaccessreviews", "SubjectAccessReview", false));

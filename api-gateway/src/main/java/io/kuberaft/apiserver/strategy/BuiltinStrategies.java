@@ -49,6 +49,7 @@ public final class BuiltinStrategies {
             // storage, scheduling, events, discovery
             Map.entry("storage.k8s.io/StorageClass", new StorageStrategies.StorageClassStrategy()),
             Map.entry("scheduling.k8s.io/PriorityClass", new StorageStrategies.PriorityClassStrategy()),
+            Map.entry("node.k8s.io/RuntimeClass", new RuntimeClassStrategy()),
             Map.entry("coordination.k8s.io/Lease", new MetadataKindStrategies.LeaseStrategy()),
             Map.entry("events.k8s.io/Event", new EventStrategy(true)),
             Map.entry("discovery.k8s.io/EndpointSlice", new EndpointsStrategy(true)),

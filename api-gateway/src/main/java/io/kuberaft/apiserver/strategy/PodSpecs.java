@@ -262,6 +262,11 @@ public final class PodSpecs {
                 out.addAll(Fields.dns1123Label(path + "." + f, v));
             }
         }
+        // upstream's ValidateRuntimeClassName: the class is an object name
+        String runtimeClass = spec.path("runtimeClassName").asText("");
+        if (spec.hasNonNull("runtimeClassName")) {
+            out.addAll(Fields.dns1123Subdomain(path + ".runtimeClassName", runtimeClass));
+        }
         String node = spec.path("nodeName").asText("");
         if (!node.isEmpty()) {
             out.addAll(Fields.dns1123Subdomain(path + ".nodeName", node));

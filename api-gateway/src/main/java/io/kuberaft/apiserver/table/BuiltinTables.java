@@ -62,6 +62,8 @@ public final class BuiltinTables {
             entry("autoscaling/HorizontalPodAutoscaler", MiscTables.HORIZONTAL_POD_AUTOSCALER),
             // scheduling.k8s.io/v1
             entry("scheduling.k8s.io/PriorityClass", MiscTables.PRIORITY_CLASS),
+            // node.k8s.io/v1
+            entry("node.k8s.io/RuntimeClass", MiscTables.RUNTIME_CLASS),
             // certificates.k8s.io/v1
             entry("certificates.k8s.io/CertificateSigningRequest", MiscTables.CERTIFICATE_SIGNING_REQUEST),
             // apiextensions.k8s.io/v1

@@ -56,6 +56,13 @@ final class MiscTables {
                     // defaulted on create
                     text(o.path("preemptionPolicy"), "PreemptLowerPriority")));
 
+    /** Upstream's printRuntimeClass. */
+    static final TableConvertor RUNTIME_CLASS = new RowTable(List.of(
+            Columns.NAME,
+            Columns.col("Handler", "string", "handler specifies the underlying runtime and configuration that the CRI implementation will use to handle pods of this class."),
+            Columns.AGE),
+            (o, now) -> List.of(Cells.name(o), text(o.path("handler"), ""), Cells.age(o, now)));
+
     /** Upstream's printCertificateSigningRequest: CONDITION is Denied, Approved or Pending, then ",Failed" and ",Issued". */
     static final TableConvertor CERTIFICATE_SIGNING_REQUEST = new RowTable(List.of(
             Columns.NAME,

@@ -2,6 +2,7 @@ package io.kuberaft.apiserver.admission;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.kuberaft.kubeapi.StatusException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -12,7 +13,7 @@ import java.nio.file.Path;
 import static io.kuberaft.apiserver.admission.Cluster.fails;
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** ServiceAccount, DefaultTolerationSeconds and Priority on pods. */
+/** ServiceAccount, DefaultTolerationSeconds, Priority and RuntimeClass on pods. */
 class PodAdmissionTest {
     @TempDir
     Path dir;
@@ -104,6 +105,45 @@ class PodAdmissionTest {
         ObjectNode bronze = c.create("scheduling.k8s.io", "priorityclasses", null, "metadata: {name: bronze}\nvalue: 100");
         bronze.put("description", "changed");
         c.update("scheduling.k8s.io", "priorityclasses", null, bronze);
+    }
+
+    @Test
+    void runtimeClassSetsOverheadAndSchedulingOrRejectsThePod() throws Exception {
+        fails(() -> pod("metadata: {name: a}\nspec: {runtimeClassName: gvisor, containers: [{name: a, image: x}]}"), 403,
+                "pods \"a\" is forbidden: pod rejected: RuntimeClass \"gvisor\" not found");
+        fails(() -> pod("metadata: {name: b}\nspec: {overhead: {cpu: 250m}, containers: [{name: a, image: x}]}"), 403,
+                "pods \"b\" is forbidden: pod rejected: Pod Overhead set without corresponding RuntimeClass defined Overhead");
+        c.create("node.k8s.io", "runtimeclasses", null, """
+                metadata: {name: kata}
+                handler: kata
+                overhead: {podFixed: {cpu: 250m, memory: 120Mi}}
+                scheduling:
+                  nodeSelector: {runtime: kata}
+                  tolerations: [{key: runtime, operator: Equal, value: kata, effect: NoSchedule}, {key: node.kubernetes.io/not-ready, operator: Exists, effect: NoExecute}]
+                """);
+        ObjectNode p = pod("metadata: {name: c}\nspec: {runtimeClassName: kata, nodeSelector: {disk: ssd}, containers: [{name: a, image: x}]}");
+        JsonNode spec = p.path("spec");
+        assertThat(spec.path("overhead").toString()).isEqualTo("{\"cpu\":\"250m\",\"memory\":\"120Mi\"}");
+        assertThat(spec.path("nodeSelector").toString()).isEqualTo("{\"disk\":\"ssd\",\"runtime\":\"kata\"}");
+        // the class's not-ready toleration (any time) covers the 300 s one DefaultTolerationSeconds added (key order aside)
+        assertThat((Object) io.kuberaft.apiserver.registry.Objects.JSON.readTree(spec.path("tolerations").toString())).isEqualTo(io.kuberaft.apiserver.registry.Objects.JSON.readTree("[{\"effect\":\"NoExecute\","
+                + "\"key\":\"node.kubernetes.io/unreachable\",\"operator\":\"Exists\",\"tolerationSeconds\":300},{\"effect\":\"NoSchedule\","
+                + "\"key\":\"runtime\",\"operator\":\"Equal\",\"value\":\"kata\"},{\"effect\":\"NoExecute\",\"key\":\"node.kubernetes.io/not-ready\","
+                + "\"operator\":\"Exists\"}]"));
+        // an overhead equal to the class's (in another notation) is accepted; a different one is not
+        pod("metadata: {name: d}\nspec: {runtimeClassName: kata, overhead: {cpu: '0.25', memory: 120Mi}, containers: [{name: a, image: x}]}");
+        fails(() -> pod("metadata: {name: e}\nspec: {runtimeClassName: kata, overhead: {cpu: 1}, containers: [{name: a, image: x}]}"), 403,
+                "pods \"e\" is forbidden: pod rejected: Pod's Overhead doesn't match RuntimeClass's defined Overhead");
+        fails(() -> pod("metadata: {name: f}\nspec: {runtimeClassName: kata, nodeSelector: {runtime: runc}, containers: [{name: a, image: x}]}"), 403,
+                "pods \"f\" is forbidden: conflict: runtimeClass.scheduling.nodeSelector[runtime] = kata; pod.spec.nodeSelector[runtime] = runc");
+        // the handler is a DNS label and immutable
+        StatusException bad = Cluster.error(() -> c.create("node.k8s.io", "runtimeclasses", null, "metadata: {name: x}\nhandler: Kata_1"));
+        assertThat(bad.code()).isEqualTo(422);
+        assertThat(bad.getMessage()).startsWith("RuntimeClass.node.k8s.io \"x\" is invalid: handler: Invalid value: \"Kata_1\": a lowercase RFC 1123 label");
+        ObjectNode kata = c.get("node.k8s.io", "runtimeclasses", null, "kata");
+        kata.put("handler", "kata2");
+        fails(() -> c.update("node.k8s.io", "runtimeclasses", null, kata), 422,
+                "RuntimeClass.node.k8s.io \"kata\" is invalid: handler: Invalid value: \"kata2\": field is immutable");
     }
 
     @Test

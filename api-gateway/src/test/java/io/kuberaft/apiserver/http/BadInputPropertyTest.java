@@ -81,6 +81,11 @@ class BadInputPropertyTest {
             if (store != null) {
                 store.close();
             }
+            if (dir != null) {
+                try (var paths = Files.walk(dir)) {
+                    paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                }
+            }
         }
     }
 

@@ -19,6 +19,14 @@ public interface ContainerRuntime extends AutoCloseable {
     String version();
 
     /**
+     * The runtime handlers (CRI runtime configurations) pods can name through a RuntimeClass's {@code handler}: as
+     * containerd's default configuration, {@code runc} only. A pod without a RuntimeClass uses the default handler.
+     */
+    default java.util.Set<String> handlers() {
+        return java.util.Set.of("runc");
+    }
+
+    /**
      * Starts {@code container} of {@code pod}; {@code attempt} is its restart count (0 for the first run).
      *
      * @throws CannotStartException with the waiting reason and message the container status shows
