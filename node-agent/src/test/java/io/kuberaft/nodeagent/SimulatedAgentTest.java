@@ -344,6 +344,29 @@ class SimulatedAgentTest {
                 () -> get("cfg-wait").getStatus());
     }
 
+    /** `kubectl cp` runs tar through exec: into the container's files and back, a directory tree included. */
+    @Test
+    void kubectlCpCopiesFilesIntoAndOutOfTheContainer() throws Exception {
+        f.client.pods().inNamespace("default").resource(pod("copied", "sim-0", "Always", Map.of())).create();
+        await(WAIT, "copied Running", () -> "Running".equals(get("copied").getStatus().getPhase()), () -> get("copied").getStatus());
+        Path src = tmp.resolve("cp-src");
+        java.nio.file.Files.createDirectories(src.resolve("sub"));
+        java.nio.file.Files.writeString(src.resolve("a.txt"), "alpha\n");
+        java.nio.file.Files.writeString(src.resolve("sub/b.txt"), "beta\n");
+        Process in = kubectl("cp-in", "cp", src.toString(), "copied:/data");
+        assertThat(in.waitFor(30, TimeUnit.SECONDS)).as("kubectl cp into the pod ends").isTrue();
+        assertThat(in.exitValue()).as(read("cp-in.err")).isZero();
+        assertThat(exec("copied", "cat", "/data/sub/b.txt")).isEqualTo("beta\n");
+
+        Path back = tmp.resolve("cp-back");
+        Process out = kubectl("cp-out", "cp", "copied:/data", back.toString());
+        assertThat(out.waitFor(30, TimeUnit.SECONDS)).as("kubectl cp out of the pod ends").isTrue();
+        assertThat(out.exitValue()).as(read("cp-out.err")).isZero();
+        assertThat(java.nio.file.Files.readString(back.resolve("a.txt"))).isEqualTo("alpha\n");
+        assertThat(java.nio.file.Files.readString(back.resolve("sub/b.txt"))).isEqualTo("beta\n");
+
+    }
+
     /** The docs' RuntimeClass example names a handler the node has not configured: the sandbox is never created. */
     @Test
     void aPodWhoseRuntimeHandlerTheNodeLacksWaitsForItsSandbox() throws Exception {

@@ -323,6 +323,18 @@ final class SimulatedFiles {
         return new Unknown();
     }
 
+    /** The known files at or below {@code path} at {@code at} (absolute paths, sorted): what {@code tar cf} can pack. */
+    synchronized java.util.SortedMap<String, byte[]> filesUnder(String path, Instant at) {
+        String p = resolve(path);
+        java.util.SortedMap<String, byte[]> out = new TreeMap<>();
+        state(at).files().forEach((f, content) -> {
+            if (within(f, p)) {
+                out.put(f, content);
+            }
+        });
+        return out;
+    }
+
     /** {@code rm} at {@code at}: the path (and what is below it) is gone from then on. */
     synchronized void remove(String path, Instant at) {
         changes.add(new Change(at, resolve(path), null, false));

@@ -308,12 +308,16 @@ public final class SimulatedRuntime implements ContainerRuntime {
         if (SimulatedCommand.interactiveShell(command)) {
             return shell(sim, tty != null);
         }
+        if (SimulatedTar.plays(command)) {
+            return SimulatedTar.start(sim.files, command, clock::instant); // kubectl cp
+        }
         // the commands a simulated container can play (env, cat of its volumes' files, echo, …) answer at once; anything else cannot run
         SimulatedCommand.Run run = played(sim, command, false);
         if (run == null) {
             throw new CannotStartException("ExecNotSupported", "the simulated runtime cannot run " + String.join(" ", command)
                     + ": container " + container.name() + " only pretends to run (it plays echo, date, env, printenv, hostname, "
-                    + "cat, ls, rm and touch on its volumes and /etc/hosts, cd, pwd, export, > and >> into files, sleep and exit, and an interactive sh of these; use --runtime "
+                    + "cat, ls, rm and touch on its volumes and /etc/hosts, cd, pwd, export, > and >> into files, sleep and exit, tar for "
+                    + "kubectl cp, and an interactive sh of these; use --runtime "
                     + "process to exec anything else)");
         }
         StringBuilder out = new StringBuilder();
