@@ -365,6 +365,12 @@ class SimulatedAgentTest {
         assertThat(java.nio.file.Files.readString(back.resolve("a.txt"))).isEqualTo("alpha\n");
         assertThat(java.nio.file.Files.readString(back.resolve("sub/b.txt"))).isEqualTo("beta\n");
 
+        // into a directory of the image: kubectl asks `test -d /tmp` and copies the file into it
+        Process into = kubectl("cp-dir", "cp", src.resolve("a.txt").toString(), "copied:/tmp/");
+        assertThat(into.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(into.exitValue()).as(read("cp-dir.err")).isZero();
+        assertThat(exec("copied", "cat", "/tmp/a.txt")).isEqualTo("alpha\n");
+
     }
 
     /** The docs' RuntimeClass example names a handler the node has not configured: the sandbox is never created. */

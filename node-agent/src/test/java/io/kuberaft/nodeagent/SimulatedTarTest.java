@@ -69,6 +69,10 @@ class SimulatedTarTest {
         return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     }
 
+    private int status(RuntimeContainer c, String... command) throws Exception {
+        return runtime.startExec(c, List.of(command), null).waitFor();
+    }
+
     @Test
     void anArchiveOnStdinIsUnpackedIntoTheContainerAndPackedAgain() throws Exception {
         RuntimeContainer c = start();
@@ -81,6 +85,12 @@ class SimulatedTarTest {
         assertThat(x.waitFor()).isZero();
         assertThat(new String(x.getErrorStream().readAllBytes(), StandardCharsets.UTF_8)).isEmpty();
         assertThat(run(c, "cat", "/srv/site/index.html")).isEqualTo("<h1>hi</h1>\n");
+        // kubectl cp first asks `test -d DEST` to know whether to copy into it
+        assertThat(status(c, "test", "-d", "/srv/site")).isZero();
+        assertThat(status(c, "test", "-d", "/tmp")).as("a directory every image has").isZero();
+        assertThat(status(c, "test", "-f", "/srv/site/index.html")).isZero();
+        assertThat(status(c, "test", "-d", "/srv/site/index.html")).isEqualTo(1);
+        assertThat(status(c, "test", "-e", "/srv/site/missing")).isEqualTo(1);
 
         // what `kubectl cp web:/srv/site ./back` runs: member names without the leading slash, as GNU tar writes them
         Process cf = runtime.startExec(c, List.of("tar", "cf", "-", "/srv/site"), null);

@@ -32,7 +32,10 @@ final class SimulatedCommand {
     static final int MAX_LINES = 20_000;
     private static final Set<String> SHELLS = Set.of("sh", "bash", "ash", "dash");
     private static final Set<String> PROGRAMS = Set.of("echo", "date", "sleep", "env", "printenv", "hostname", "cat", "tail",
-            "exit", "true", ":", "ls", "rm", "touch", "cd", "pwd", "export", "id", "whoami");
+            "exit", "true", ":", "ls", "rm", "touch", "cd", "pwd", "export", "id", "whoami", "test");
+    /** Directories every image has: {@code test -d /tmp} (kubectl cp's question) holds though the image is not simulated. */
+    private static final Set<String> IMAGE_DIRS = Set.of("/", "/bin", "/dev", "/etc", "/home", "/lib", "/mnt", "/opt", "/proc",
+            "/root", "/run", "/sbin", "/srv", "/sys", "/tmp", "/usr", "/usr/bin", "/usr/local", "/usr/share", "/var", "/var/log", "/var/tmp");
     private static final Pattern ASSIGNMENT = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*=.*", Pattern.DOTALL);
     private static final Pattern SHELL_VAR = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)}|\\$([A-Za-z_][A-Za-z0-9_]*)");
     /** What busybox and GNU {@code date} print. */
@@ -221,6 +224,9 @@ final class SimulatedCommand {
             boolean filesOnly = operands.stream().noneMatch(a -> a.startsWith("-"));
             if (basename(head).equals("id") && !(operands.isEmpty() || operands.size() == 1 && operands.get(0).matches("-[ugG]"))) {
                 return false; // id USER, id -n, …: the image's user database is not simulated
+            }
+            if (basename(head).equals("test") && !(operands.size() == 2 && operands.get(0).matches("-[def]"))) {
+                return false; // only the file tests
             }
             if (basename(head).equals("whoami") && !operands.isEmpty()) {
                 return false;
@@ -465,6 +471,7 @@ final class SimulatedCommand {
                 case "ls" -> ls(args);
                 case "rm" -> rm(args);
                 case "touch" -> touch(args);
+                case "test" -> status = fileTest(args.get(1), args.get(2)) ? 0 : 1;
                 case "sleep" -> {
                     Duration d = args.size() > 1 ? sleepTime(args.get(1)) : null;
                     if (d == null) {
@@ -591,6 +598,23 @@ final class SimulatedCommand {
                     files.create(abs(path), start.plus(t));
                 }
             }
+        }
+
+        /**
+         * {@code test -d|-f|-e PATH}: from the simulation's files; a path of the image is a directory when every image
+         * has it or the simulation knows files below it, and otherwise exists only where image files are taken to (probes).
+         */
+        private boolean fileTest(String op, String path) {
+            Instant now = start.plus(t);
+            SimulatedFiles.Entry e = files.lookup(abs(path), now);
+            boolean dir = e instanceof SimulatedFiles.Directory || e instanceof SimulatedFiles.Unknown
+                    && (IMAGE_DIRS.contains(abs(path)) || !files.filesUnder(abs(path), now).isEmpty());
+            boolean file = e instanceof SimulatedFiles.File || e instanceof SimulatedFiles.Unknown && !dir && imageFilesExist;
+            return switch (op) {
+                case "-d" -> dir;
+                case "-f" -> file;
+                default -> dir || file;
+            };
         }
 
         /** {@code path} relative to the shell's working directory. */
