@@ -38,19 +38,68 @@ public final class ApiFixture implements AutoCloseable {
         this.store = new LocalKvStore(tmp.resolve("store"));
         this.server = ApiServer.start(ApiServer.Options.plain("127.0.0.1", 0), store, ClusterView.standalone("m1", () -> 1),
                 meters, () -> "");
-        this.admin = LeaderSession.client(url(), "", 0);
-        // The first request of a fresh fixture has timed out connecting (6 × 5 s) in CI on 2 loaded cores, in whichever test
-        // ran it: the API's reachability is this bed's precondition, so it is awaited here, with a longer budget.
-        await(Duration.ofSeconds(90), "the API server answers", () -> {
-            try {
-                admin.namespaces().withName("default").get();
-                return true;
-            } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
-                return false;
-            }
-        });
+        try {
+            this.admin = connect(Duration.ofSeconds(90));
+        } catch (RuntimeException | Error e) {
+            server.close();
+            store.close();
+            throw e;
+        }
         this.manager = new ControllerManager(url(), "", options, clock, controllers);
         manager.onLeaderReady(1);
+    }
+
+    /**
+     * The admin client, once the API answers it. The first request of a fresh fixture has timed out connecting (6 × 5 s),
+     * and once for the whole 90 s, in CI runs where nothing else ran beside the build: a client that got no answer for
+     * 15 s is replaced by a new one, and what the server answers a plain connection is printed, so the next occurrence
+     * says whether the client or the server was stuck.
+     */
+    private KubernetesClient connect(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        KubernetesClient c = LeaderSession.client(url(), "", 0);
+        long fresh = System.nanoTime();
+        while (true) {
+            RuntimeException last;
+            try {
+                c.namespaces().withName("default").get();
+                return c;
+            } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+                last = e;
+            }
+            if (System.nanoTime() > deadline) {
+                c.close();
+                fail("timed out after " + timeout + " waiting for the API server to answer (" + last + "; a plain request: "
+                        + plainRequest() + ")");
+            }
+            if (System.nanoTime() - fresh > Duration.ofSeconds(15).toNanos()) {
+                System.err.println("ApiFixture: no answer to the admin client within 15 s (" + last + "); a plain request: "
+                        + plainRequest() + "; trying a new client");
+                c.close();
+                c = LeaderSession.client(url(), "", 0);
+                fresh = System.nanoTime();
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                fail("interrupted waiting for the API server");
+            }
+        }
+    }
+
+    /** GET /healthz over a new plain connection: its status code, or why it failed. */
+    private String plainRequest() {
+        try {
+            java.net.HttpURLConnection h = (java.net.HttpURLConnection) java.net.URI.create(url() + "/healthz").toURL().openConnection();
+            h.setConnectTimeout(5_000);
+            h.setReadTimeout(5_000);
+            int code = h.getResponseCode();
+            h.disconnect();
+            return "HTTP " + code;
+        } catch (java.io.IOException e) {
+            return e.toString();
+        }
     }
 
     public String url() {
