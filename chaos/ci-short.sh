@@ -39,6 +39,7 @@ run --workload watch --nemesis kill-leader,partition-leader,pause-leader
 run --workload controllers --nemesis kill-leader,pause-leader,partition-leader
 TIME=60 run --workload node-lifecycle --nemesis kill-leader,pause-leader
 leftover=$(podman ps -aq --filter name=kuberaft-chaos- | wc -l)
+chaos/stale-port-forwards.sh
 [ "$leftover" -eq 0 ] || { echo "ci-short: $leftover chaos containers left behind"; rc=1; }
 for f in "${failed[@]}"; do echo "ci-short: FAILED $f"; done
 echo "ci-short: seed $SEED, $( [ $rc -eq 0 ] && echo PASS || echo FAIL ) in $(( $(date +%s) - t0 )) s; results in $OUT"

@@ -98,6 +98,8 @@ if [ "$(podman image inspect --format '{{index .Labels "stamp"}}' "$IMAGE" 2>/de
   log "image $IMAGE built ($(du -sh "$R" | cut -f1))"
 fi
 
+"$ROOT/chaos/stale-port-forwards.sh" >&2
+
 cat <<ENV
 export DOCKER_HOST=unix://$SOCK
 export TESTCONTAINERS_RYUK_DISABLED=true

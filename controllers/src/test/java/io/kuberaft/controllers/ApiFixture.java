@@ -50,10 +50,10 @@ public final class ApiFixture implements AutoCloseable {
     }
 
     /**
-     * The admin client, once the API answers it. The first request of a fresh fixture has timed out connecting (6 × 5 s),
-     * and once for the whole 90 s, in CI runs where nothing else ran beside the build: a client that got no answer for
-     * 15 s is replaced by a new one, and what the server answers a plain connection is printed, so the next occurrence
-     * says whether the client or the server was stuck.
+     * The admin client, once the API answers it. In CI a fresh fixture's API once never answered: its ephemeral port was
+     * one that an earlier chaos run's container had left forwarded in iptables (`chaos/stale-port-forwards.sh` now
+     * removes such rules before the build). Should it happen again, the failure says what a plain request got, and a
+     * client that got no answer for 15 s is replaced in case the client is what is stuck.
      */
     private KubernetesClient connect(Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
