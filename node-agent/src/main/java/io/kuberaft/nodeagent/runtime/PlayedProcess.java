@@ -5,7 +5,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 
 /** A {@link Process} that has already run: what a simulated container's exec printed and its exit code. */
-final class PlayedProcess extends Process {
+final class PlayedProcess extends SimulatedProcess {
     private final byte[] stdout;
     private final byte[] stderr;
     private final int exitCode;
@@ -49,10 +49,5 @@ final class PlayedProcess extends Process {
     @Override
     public void destroy() {
         // nothing runs
-    }
-
-    @Override
-    public long pid() {
-        return 0;
     }
 }

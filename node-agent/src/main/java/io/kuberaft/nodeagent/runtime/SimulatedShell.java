@@ -25,7 +25,7 @@ import java.util.regex.Pattern;
  * ({@code / # } for busybox and alpine, {@code root@HOST:/# } otherwise, with the working directory), echoes what is typed, and handles Enter,
  * Backspace, Ctrl-C and Ctrl-D (kubectl puts the user's terminal in raw mode and sends every key as it is typed).
  */
-final class SimulatedShell extends Process {
+final class SimulatedShell extends SimulatedProcess {
     private static final Pattern EXIT = Pattern.compile("\\s*exit(?:\\s+(\\d+))?\\s*;?\\s*");
     private final Function<String, Played> play;
     private final boolean tty;
@@ -231,16 +231,5 @@ final class SimulatedShell extends Process {
     public void destroy() {
         input.add(EOF);
         thread.interrupt();
-    }
-
-    /** Nothing runs on the host. */
-    @Override
-    public long pid() {
-        return 0;
-    }
-
-    @Override
-    public java.util.stream.Stream<ProcessHandle> descendants() {
-        return java.util.stream.Stream.empty();
     }
 }

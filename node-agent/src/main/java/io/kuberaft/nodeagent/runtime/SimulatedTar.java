@@ -131,7 +131,7 @@ final class SimulatedTar {
     }
 
     /** {@code tar -xf -}: reads the archive until kubectl closes stdin, then writes its files into the container's. */
-    private static final class Extract extends Process {
+    private static final class Extract extends SimulatedProcess {
         private final CompletableFuture<byte[]> stderr = new CompletableFuture<>();
         private final CompletableFuture<Integer> exit = new CompletableFuture<>();
         private final OutputStream stdin;
@@ -256,17 +256,6 @@ final class SimulatedTar {
         @Override
         public boolean isAlive() {
             return !exit.isDone();
-        }
-
-        /** Not an OS process: the exec stream names its threads by this and kills descendants of none. */
-        @Override
-        public long pid() {
-            return 0;
-        }
-
-        @Override
-        public java.util.stream.Stream<ProcessHandle> descendants() {
-            return java.util.stream.Stream.empty();
         }
     }
 }
